@@ -1,0 +1,322 @@
+/* config: the directive table and the parser.  See config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int set_listen(struct config *c, const char *v, char *err, size_t n);
+static int set_path(char *dst, const char *v, char *err, size_t n);
+
+/* One row per directive: the name and how to set it.  Keep in step with
+ * conf/redirectd.conf. */
+enum kind { K_LISTEN, K_PATH_DB, K_PATH_LOG, K_NODE, K_UINT, K_DURATION,
+            K_SYNC, K_DISABLED };
+static const struct directive {
+	const char *name;
+	enum kind kind;
+	size_t off;           /* K_UINT / K_DURATION: offset of the unsigned */
+	unsigned min, max;    /* K_UINT bounds; K_DURATION bounds in ms */
+} directives[] = {
+	{ "listen", K_LISTEN, 0, 0, 0 },
+	{ "db", K_PATH_DB, 0, 0, 0 },
+	{ "log_dir", K_PATH_LOG, 0, 0, 0 },
+	{ "node", K_NODE, 0, 0, 0 },
+	{ "threads", K_UINT, offsetof(struct config, threads), 0, 256 },
+	{ "max_connections", K_UINT, offsetof(struct config, max_connections),
+	  1, 1000000 },
+	{ "header_timeout", K_DURATION,
+	  offsetof(struct config, header_timeout_ms), 100, 3600000 },
+	{ "keepalive_timeout", K_DURATION,
+	  offsetof(struct config, keepalive_timeout_ms), 0, 3600000 },
+	{ "drain_timeout", K_DURATION, offsetof(struct config, drain_timeout_ms),
+	  0, 3600000 },
+	{ "log_sync", K_SYNC, 0, 0, 0 },
+	{ "disabled_status", K_DISABLED, 0, 0, 0 },
+};
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	strcpy(c->listen[0], "127.0.0.1:8080");
+	c->n_listen = 1;
+	strcpy(c->db, "/var/lib/redirectd/db");
+	strcpy(c->log_dir, "/var/lib/redirectd/log");
+	c->threads = 0;
+	c->max_connections = 16384;
+	c->header_timeout_ms = 10000;
+	c->keepalive_timeout_ms = 60000;
+	c->drain_timeout_ms = 10000;
+	c->log_sync_ms = 1000;
+	c->disabled_status = 410;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+static int parse_uint(const char *s, unsigned long long *out)
+{
+	if (*s < '0' || *s > '9')
+		return -1;
+	unsigned long long v = 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > UINT32_MAX)
+			return -1;
+	}
+	if (*s)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int config_duration(const char *s, unsigned *ms)
+{
+	char num[32];
+	size_t i = 0;
+	while (s[i] >= '0' && s[i] <= '9' && i < sizeof num - 1) {
+		num[i] = s[i];
+		i++;
+	}
+	num[i] = '\0';
+	unsigned long long v, mult;
+	if (i == 0 || parse_uint(num, &v) < 0)
+		return -1;
+	const char *unit = s + i;
+	if (!strcmp(unit, "ms"))
+		mult = 1;
+	else if (!strcmp(unit, "s") || !*unit)
+		mult = 1000;
+	else if (!strcmp(unit, "m"))
+		mult = 60000;
+	else if (!strcmp(unit, "h"))
+		mult = 3600000;
+	else
+		return -1;
+	if (v * mult > UINT32_MAX)
+		return -1;
+	*ms = (unsigned)(v * mult);
+	return 0;
+}
+
+static int set_path(char *dst, const char *v, char *err, size_t n)
+{
+	if (!*v) {
+		snprintf(err, n, "empty path");
+		return -1;
+	}
+	if (strlen(v) >= CONFIG_STR_MAX) {
+		snprintf(err, n, "path longer than %d bytes", CONFIG_STR_MAX - 1);
+		return -1;
+	}
+	strcpy(dst, v);
+	return 0;
+}
+
+/* HOST:PORT, [V6]:PORT, or a bare PORT (all addresses). */
+static int check_listen(const char *v, char *err, size_t n)
+{
+	const char *colon = strrchr(v, ':');
+	const char *port = colon ? colon + 1 : v;
+	unsigned long long p;
+	if (parse_uint(port, &p) < 0 || p == 0 || p > 65535) {
+		snprintf(err, n, "listen: bad port in '%s' (want HOST:PORT)", v);
+		return -1;
+	}
+	if (colon && v[0] == '[' && colon[-1] != ']') {
+		snprintf(err, n, "listen: IPv6 addresses go in brackets: '%s'", v);
+		return -1;
+	}
+	if (colon == v) {
+		snprintf(err, n, "listen: empty host in '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_listen(struct config *c, const char *v, char *err, size_t n)
+{
+	char tmp[CONFIG_LIST_MAX * CONFIG_STR_MAX];
+	unsigned count = 0;
+	char items[CONFIG_LIST_MAX][CONFIG_STR_MAX];
+	if (strlen(v) >= sizeof tmp) {
+		snprintf(err, n, "listen: value too long");
+		return -1;
+	}
+	strcpy(tmp, v);
+	char *save = NULL;
+	for (char *tok = strtok_r(tmp, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		tok = trim(tok);
+		if (!*tok)
+			continue;
+		if (count == CONFIG_LIST_MAX) {
+			snprintf(err, n, "listen: more than %d addresses",
+			         CONFIG_LIST_MAX);
+			return -1;
+		}
+		if (strlen(tok) >= CONFIG_STR_MAX || check_listen(tok, err, n) < 0) {
+			if (strlen(tok) >= CONFIG_STR_MAX)
+				snprintf(err, n, "listen: address too long");
+			return -1;
+		}
+		strcpy(items[count++], tok);
+	}
+	if (!count) {
+		snprintf(err, n, "listen: no address");
+		return -1;
+	}
+	memcpy(c->listen, items, sizeof items);
+	c->n_listen = count;
+	return 0;
+}
+
+int config_set(struct config *c, const char *name, const char *value,
+               char *err, size_t errlen)
+{
+	const struct directive *d = NULL;
+	for (size_t i = 0; i < sizeof directives / sizeof *directives; i++)
+		if (!strcmp(directives[i].name, name))
+			d = &directives[i];
+	if (!d) {
+		snprintf(err, errlen, "unknown directive '%s'", name);
+		return -1;
+	}
+	unsigned long long u;
+	unsigned ms;
+	switch (d->kind) {
+	case K_LISTEN:
+		return set_listen(c, value, err, errlen);
+	case K_PATH_DB:
+		return set_path(c->db, value, err, errlen);
+	case K_PATH_LOG:
+		return set_path(c->log_dir, value, err, errlen);
+	case K_NODE:
+		/* The node name goes into segment file names: keep it to
+		 * characters that are safe there. */
+		if (!*value || strlen(value) >= sizeof c->node ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                  "0123456789-_") != strlen(value)) {
+			snprintf(err, errlen,
+			         "node: 1-63 characters of [A-Za-z0-9_-], got '%s'",
+			         value);
+			return -1;
+		}
+		strcpy(c->node, value);
+		return 0;
+	case K_UINT:
+		if (parse_uint(value, &u) < 0 || u < d->min || u > d->max) {
+			snprintf(err, errlen, "%s: want a whole number from %u to %u, "
+			         "got '%s'", name, d->min, d->max, value);
+			return -1;
+		}
+		*(unsigned *)((char *)c + d->off) = (unsigned)u;
+		return 0;
+	case K_DURATION:
+		if (config_duration(value, &ms) < 0 || ms < d->min || ms > d->max) {
+			snprintf(err, errlen, "%s: want a duration like 10s or 500ms "
+			         "(%ums to %us), got '%s'", name, d->min,
+			         d->max / 1000, value);
+			return -1;
+		}
+		*(unsigned *)((char *)c + d->off) = ms;
+		return 0;
+	case K_SYNC:
+		if (!strcmp(value, "never")) {
+			c->log_sync_ms = -1;
+			return 0;
+		}
+		if (parse_uint(value, &u) < 0 || u < 1 || u > 3600000) {
+			snprintf(err, errlen, "log_sync: want milliseconds (1 to "
+			         "3600000) or 'never', got '%s'", value);
+			return -1;
+		}
+		c->log_sync_ms = (int)u;
+		return 0;
+	case K_DISABLED:
+		if (strcmp(value, "404") && strcmp(value, "410")) {
+			snprintf(err, errlen, "disabled_status: 404 or 410, got '%s'",
+			         value);
+			return -1;
+		}
+		c->disabled_status = (unsigned)atoi(value);
+		return 0;
+	}
+	return -1;
+}
+
+static void diag_add(struct config_diag *diag, unsigned line, const char *msg)
+{
+	if (diag->n < CONFIG_DIAG_MAX) {
+		diag->e[diag->n].line = line;
+		snprintf(diag->e[diag->n].msg, sizeof diag->e[0].msg, "%s", msg);
+	}
+	diag->n++;
+}
+
+unsigned config_parse(struct config *c, const char *buf, size_t len,
+                      struct config_diag *diag)
+{
+	char seen[sizeof directives / sizeof *directives] = { 0 };
+	unsigned line = 0;
+	size_t pos = 0;
+	memset(diag, 0, sizeof *diag);
+	while (pos < len) {
+		size_t end = pos;
+		while (end < len && buf[end] != '\n')
+			end++;
+		line++;
+		char text[4096], err[200];
+		size_t n = end - pos;
+		int too_long = n >= sizeof text;
+		if (too_long)
+			n = sizeof text - 1;
+		memcpy(text, buf + pos, n);
+		text[n] = '\0';
+		pos = end + 1;
+		if (too_long) {
+			diag_add(diag, line, "line too long");
+			continue;
+		}
+		if (memchr(text, '\0', n)) {
+			diag_add(diag, line, "NUL byte in line");
+			continue;
+		}
+		char *hash = strchr(text, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = trim(text);
+		if (!*s)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			diag_add(diag, line, "expected 'name = value'");
+			continue;
+		}
+		*eq = '\0';
+		char *name = trim(s), *value = trim(eq + 1);
+		/* A directive set twice is a mistake (which one did the
+		 * author mean?); a line refused for its value does not count. */
+		size_t k = 0, nd = sizeof directives / sizeof *directives;
+		while (k < nd && strcmp(directives[k].name, name))
+			k++;
+		if (k < nd && seen[k]) {
+			snprintf(err, sizeof err, "'%s' set twice", name);
+			diag_add(diag, line, err);
+		} else if (config_set(c, name, value, err, sizeof err) < 0) {
+			diag_add(diag, line, err);
+		} else {
+			seen[k] = 1;
+		}
+	}
+	return diag->n;
+}

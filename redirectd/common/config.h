@@ -1,0 +1,58 @@
+/*
+ * config: redirectd's configuration, as one declarative table of directives.
+ *
+ * The file format: one directive per line, "name = value"; '#' starts a
+ * comment; blank lines are ignored; a list takes comma-separated values.
+ * Parsing is pure (a buffer in, a struct and diagnostics out) and goes on
+ * after an error, so one run of `redirectd -n` shows every mistake, each as
+ * "file:line: message".  Reading the file and printing are the caller's.
+ * conf/redirectd.conf documents every directive with its default; keep the
+ * two in step.
+ */
+#ifndef REDIRECTD_CONFIG_H
+#define REDIRECTD_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_LIST_MAX 16
+#define CONFIG_STR_MAX 512
+#define CONFIG_DIAG_MAX 32
+
+struct config {
+	char listen[CONFIG_LIST_MAX][CONFIG_STR_MAX];
+	unsigned n_listen;
+	char db[CONFIG_STR_MAX];
+	char log_dir[CONFIG_STR_MAX];
+	char node[64];                  /* empty: the host name */
+	unsigned threads;               /* 0: one per CPU */
+	unsigned max_connections;       /* whole daemon */
+	unsigned header_timeout_ms;     /* deadline for a whole request head */
+	unsigned keepalive_timeout_ms;  /* idle time between requests */
+	unsigned drain_timeout_ms;      /* SIGTERM: time for in-flight requests */
+	int log_sync_ms;                /* fdatasync interval; -1: never */
+	unsigned disabled_status;       /* 404 or 410 */
+};
+
+struct config_diag {
+	unsigned n;                     /* errors found (may exceed the kept) */
+	struct { unsigned line; char msg[200]; } e[CONFIG_DIAG_MAX];
+};
+
+/* Defaults, as documented in conf/redirectd.conf. */
+void config_init(struct config *c);
+
+/* Parse a whole file's text; returns the number of errors (0: valid).
+ * Directives set here override earlier values in *c. */
+unsigned config_parse(struct config *c, const char *buf, size_t len,
+                      struct config_diag *diag);
+
+/* Set one directive from text (the file and command-line options share
+ * this).  Returns 0, or -1 with a message in err. */
+int config_set(struct config *c, const char *name, const char *value,
+               char *err, size_t errlen);
+
+/* A duration: "250ms", "10s", "2m", or a bare number of seconds.
+ * Returns 0 and milliseconds in *ms, or -1. */
+int config_duration(const char *s, unsigned *ms);
+
+#endif

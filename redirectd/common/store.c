@@ -1,0 +1,456 @@
+/*
+ * store: opening the LMDB environment and the codecs of its records.  The
+ * schema is described in store.h.  Multi-byte integers in values are
+ * little-endian; id keys are big-endian so they sort numerically.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void id_key(uint32_t id, unsigned char k[4])
+{
+	k[0] = (unsigned char)(id >> 24);
+	k[1] = (unsigned char)(id >> 16);
+	k[2] = (unsigned char)(id >> 8);
+	k[3] = (unsigned char)id;
+}
+
+static uint64_t now_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+static const struct {
+	const char *name;
+	size_t off;
+} dbs[] = {
+	{ "meta", offsetof(struct store, meta) },
+	{ "links", offsetof(struct store, links) },
+	{ "link_by_id", offsetof(struct store, link_by_id) },
+	{ "staff", offsetof(struct store, staff) },
+	{ "staff_by_id", offsetof(struct store, staff_by_id) },
+	{ "campaigns", offsetof(struct store, campaigns) },
+	{ "campaign_by_id", offsetof(struct store, campaign_by_id) },
+};
+
+int store_open(struct store *s, const char *dir, unsigned flags)
+{
+	int rc;
+	MDB_txn *txn = NULL;
+	memset(s, 0, sizeof *s);
+	s->readonly = !!(flags & STORE_RDONLY);
+	if ((flags & STORE_CREATE) && mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return errno;
+	if ((rc = mdb_env_create(&s->env)))
+		return rc;
+	if ((rc = mdb_env_set_maxdbs(s->env, 16)) ||
+	    (rc = mdb_env_set_maxreaders(s->env, STORE_MAXREADERS)) ||
+	    (rc = mdb_env_set_mapsize(s->env, s->readonly ? STORE_MAPSIZE_RO
+	                                                  : STORE_MAPSIZE_RW)))
+		goto fail;
+	/* The daemon reads codes at random: readahead only pollutes the page
+	 * cache of a large store. */
+	/* MDB_NOTLS ties a reader slot to its transaction, not its thread,
+	 * so a worker's read transaction can be made at startup. */
+	unsigned envflags = s->readonly ? MDB_RDONLY | MDB_NORDAHEAD | MDB_NOTLS
+	                                : 0;
+	if ((rc = mdb_env_open(s->env, dir, envflags, 0640)))
+		goto fail;
+	/* Reader slots of processes killed while reading stay taken until
+	 * someone clears them; every opener does. */
+	int dead;
+	mdb_reader_check(s->env, &dead);
+
+	if ((rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn)))
+		goto fail;
+	for (size_t i = 0; i < sizeof dbs / sizeof *dbs; i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)s + dbs[i].off);
+		rc = mdb_dbi_open(txn, dbs[i].name,
+		                  s->readonly ? 0 : MDB_CREATE, dbi);
+		if (rc)
+			goto fail;
+	}
+	MDB_val k = { 6, "schema" }, v;
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND && !s->readonly) {
+		unsigned char b[4];
+		put32(b, STORE_SCHEMA);
+		v.mv_size = 4;
+		v.mv_data = b;
+		rc = mdb_put(txn, s->meta, &k, &v, 0);
+	} else if (rc == 0 && (v.mv_size != 4 || get32(v.mv_data) != STORE_SCHEMA)) {
+		rc = MDB_VERSION_MISMATCH;
+	}
+	if (rc)
+		goto fail;
+	/* Commit even the read-only transaction: aborting it would close the
+	 * dbi handles opened in it, and every later look-up would fail with
+	 * EINVAL. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(s->env);
+	s->env = NULL;
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (s->env)
+		mdb_env_close(s->env);
+	s->env = NULL;
+}
+
+int store_grow(struct store *s)
+{
+	MDB_envinfo info;
+	int rc = mdb_env_info(s->env, &info);
+	if (rc)
+		return rc;
+	return mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
+}
+
+/* Link record v1: u8 version, u8 flags, u16 status, u32 id, u32 staff,
+ * u32 campaign, u64 created_us, u16 url_len, url. */
+size_t store_link_encode(const struct link *l, unsigned char *out, size_t cap)
+{
+	size_t n = STORE_LINK_HDR + l->url_len;
+	if (n > cap || l->url_len > 0xffff)
+		return 0;
+	out[0] = 1;
+	out[1] = l->flags;
+	put16(out + 2, l->status);
+	put32(out + 4, l->id);
+	put32(out + 8, l->staff_id);
+	put32(out + 12, l->campaign_id);
+	put64(out + 16, l->created_us);
+	put16(out + 24, (uint16_t)l->url_len);
+	memcpy(out + STORE_LINK_HDR, l->url, l->url_len);
+	return n;
+}
+
+int store_link_decode(const void *val, size_t len, struct link *out)
+{
+	const unsigned char *p = val;
+	if (len < STORE_LINK_HDR || p[0] != 1)
+		return EINVAL;
+	out->flags = p[1];
+	out->status = get16(p + 2);
+	out->id = get32(p + 4);
+	out->staff_id = get32(p + 8);
+	out->campaign_id = get32(p + 12);
+	out->created_us = get64(p + 16);
+	out->url_len = get16(p + 24);
+	if (STORE_LINK_HDR + out->url_len != len)
+		return EINVAL;
+	out->url = (const char *)p + STORE_LINK_HDR;
+	return 0;
+}
+
+int store_link_get(MDB_txn *txn, const struct store *s, const char *code,
+                   size_t code_len, struct link *out)
+{
+	MDB_val k = { code_len, (void *)code }, v;
+	int rc = mdb_get(txn, s->links, &k, &v);
+	if (rc)
+		return rc;
+	return store_link_decode(v.mv_data, v.mv_size, out);
+}
+
+int store_link_code(MDB_txn *txn, const struct store *s, uint32_t id,
+                    const char **code, size_t *code_len)
+{
+	unsigned char kb[4];
+	id_key(id, kb);
+	MDB_val k = { 4, kb }, v;
+	int rc = mdb_get(txn, s->link_by_id, &k, &v);
+	if (rc)
+		return rc;
+	*code = v.mv_data;
+	*code_len = v.mv_size;
+	return 0;
+}
+
+/* Strings in staff and campaign records: u16 length, bytes. */
+static unsigned char *put_str(unsigned char *p, const char *str, size_t len)
+{
+	put16(p, (uint16_t)len);
+	if (len)
+		memcpy(p + 2, str, len);
+	return p + 2 + len;
+}
+
+static const unsigned char *get_str(const unsigned char *p,
+                                    const unsigned char *end, const char **str,
+                                    size_t *len)
+{
+	if (!p || end - p < 2)
+		return NULL;
+	*len = get16(p);
+	if ((size_t)(end - p - 2) < *len)
+		return NULL;
+	*str = (const char *)p + 2;
+	return p + 2 + *len;
+}
+
+static int next_id(MDB_txn *txn, const struct store *s, const char *counter,
+                   uint32_t *id)
+{
+	MDB_val k = { strlen(counter), (void *)counter }, v;
+	uint32_t last = 0;
+	int rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 4)
+		last = get32(v.mv_data);
+	else if (rc != MDB_NOTFOUND && rc != 0)
+		return rc;
+	if (last == UINT32_MAX)
+		return MDB_MAP_FULL;
+	unsigned char b[4];
+	put32(b, ++last);
+	v.mv_size = 4;
+	v.mv_data = b;
+	if ((rc = mdb_put(txn, s->meta, &k, &v, 0)))
+		return rc;
+	*id = last;
+	return 0;
+}
+
+static int put_by_id(MDB_txn *txn, MDB_dbi dbi, uint32_t id, const char *name,
+                     size_t len)
+{
+	unsigned char kb[4];
+	id_key(id, kb);
+	MDB_val k = { 4, kb }, v = { len, (void *)name };
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+static int get_by_id(MDB_txn *txn, MDB_dbi dbi, uint32_t id, MDB_val *v)
+{
+	unsigned char kb[4];
+	id_key(id, kb);
+	MDB_val k = { 4, kb };
+	return mdb_get(txn, dbi, &k, v);
+}
+
+int store_link_add(MDB_txn *txn, const struct store *s, const char *code,
+                   size_t code_len, struct link *l)
+{
+	MDB_val k = { code_len, (void *)code }, v;
+	int rc = mdb_get(txn, s->links, &k, &v);
+	if (rc == 0)
+		return MDB_KEYEXIST;
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = next_id(txn, s, "next_link", &l->id)))
+		return rc;
+	if (!l->created_us)
+		l->created_us = now_us();
+	if ((rc = store_link_put(txn, s, code, code_len, l)))
+		return rc;
+	return put_by_id(txn, s->link_by_id, l->id, code, code_len);
+}
+
+int store_link_put(MDB_txn *txn, const struct store *s, const char *code,
+                   size_t code_len, const struct link *l)
+{
+	unsigned char buf[STORE_LINK_HDR + 0xffff];
+	size_t n = store_link_encode(l, buf, sizeof buf);
+	if (!n)
+		return EINVAL;
+	MDB_val k = { code_len, (void *)code }, v = { n, buf };
+	return mdb_put(txn, s->links, &k, &v, 0);
+}
+
+/* Staff record v1: u8 version, u32 id, u64 created_us, name, team, email. */
+static int staff_decode(const MDB_val *key, const MDB_val *val,
+                        struct staff *st)
+{
+	const unsigned char *p = val->mv_data, *end = p + val->mv_size;
+	if (val->mv_size < 13 || p[0] != 1)
+		return EINVAL;
+	memset(st, 0, sizeof *st);
+	st->id = get32(p + 1);
+	st->created_us = get64(p + 5);
+	st->handle = key->mv_data;
+	st->handle_len = key->mv_size;
+	p += 13;
+	p = get_str(p, end, &st->name, &st->name_len);
+	p = get_str(p, end, &st->team, &st->team_len);
+	p = get_str(p, end, &st->email, &st->email_len);
+	return p == end ? 0 : EINVAL;
+}
+
+int store_staff_get(MDB_txn *txn, const struct store *s, const char *handle,
+                    struct staff *out)
+{
+	MDB_val k = { strlen(handle), (void *)handle }, v;
+	int rc = mdb_get(txn, s->staff, &k, &v);
+	if (rc)
+		return rc;
+	return staff_decode(&k, &v, out);
+}
+
+int store_staff_get_id(MDB_txn *txn, const struct store *s, uint32_t id,
+                       struct staff *out)
+{
+	MDB_val k, v;
+	int rc = get_by_id(txn, s->staff_by_id, id, &k);
+	if (rc)
+		return rc;
+	if ((rc = mdb_get(txn, s->staff, &k, &v)))
+		return rc;
+	return staff_decode(&k, &v, out);
+}
+
+int store_staff_add(MDB_txn *txn, const struct store *s, struct staff *st)
+{
+	MDB_val k = { st->handle_len, (void *)st->handle }, v;
+	int rc = mdb_get(txn, s->staff, &k, &v);
+	if (rc == 0)
+		return MDB_KEYEXIST;
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if (st->name_len > 0xffff || st->team_len > 0xffff ||
+	    st->email_len > 0xffff)
+		return EINVAL;
+	if ((rc = next_id(txn, s, "next_staff", &st->id)))
+		return rc;
+	if (!st->created_us)
+		st->created_us = now_us();
+	unsigned char buf[13 + 6 + 3 * 0xffff];
+	unsigned char *p = buf;
+	p[0] = 1;
+	put32(p + 1, st->id);
+	put64(p + 5, st->created_us);
+	p = put_str(p + 13, st->name, st->name_len);
+	p = put_str(p, st->team, st->team_len);
+	p = put_str(p, st->email, st->email_len);
+	v.mv_size = (size_t)(p - buf);
+	v.mv_data = buf;
+	if ((rc = mdb_put(txn, s->staff, &k, &v, 0)))
+		return rc;
+	return put_by_id(txn, s->staff_by_id, st->id, st->handle, st->handle_len);
+}
+
+/* Campaign record v1: u8 version, u32 id, u8 flags, u64 created_us, url,
+ * team. */
+static int campaign_decode(const MDB_val *key, const MDB_val *val,
+                           struct campaign *c)
+{
+	const unsigned char *p = val->mv_data, *end = p + val->mv_size;
+	if (val->mv_size < 14 || p[0] != 1)
+		return EINVAL;
+	memset(c, 0, sizeof *c);
+	c->id = get32(p + 1);
+	c->flags = p[5];
+	c->created_us = get64(p + 6);
+	c->name = key->mv_data;
+	c->name_len = key->mv_size;
+	p += 14;
+	p = get_str(p, end, &c->url, &c->url_len);
+	p = get_str(p, end, &c->team, &c->team_len);
+	return p == end ? 0 : EINVAL;
+}
+
+int store_campaign_get(MDB_txn *txn, const struct store *s, const char *name,
+                       struct campaign *out)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc = mdb_get(txn, s->campaigns, &k, &v);
+	if (rc)
+		return rc;
+	return campaign_decode(&k, &v, out);
+}
+
+int store_campaign_get_id(MDB_txn *txn, const struct store *s, uint32_t id,
+                          struct campaign *out)
+{
+	MDB_val k, v;
+	int rc = get_by_id(txn, s->campaign_by_id, id, &k);
+	if (rc)
+		return rc;
+	if ((rc = mdb_get(txn, s->campaigns, &k, &v)))
+		return rc;
+	return campaign_decode(&k, &v, out);
+}
+
+int store_campaign_put(MDB_txn *txn, const struct store *s,
+                       const struct campaign *c)
+{
+	if (c->url_len > 0xffff || c->team_len > 0xffff)
+		return EINVAL;
+	unsigned char buf[14 + 4 + 2 * 0xffff];
+	unsigned char *p = buf;
+	p[0] = 1;
+	put32(p + 1, c->id);
+	p[5] = c->flags;
+	put64(p + 6, c->created_us);
+	p = put_str(p + 14, c->url, c->url_len);
+	p = put_str(p, c->team, c->team_len);
+	MDB_val k = { c->name_len, (void *)c->name }, v = { (size_t)(p - buf), buf };
+	return mdb_put(txn, s->campaigns, &k, &v, 0);
+}
+
+int store_campaign_ensure(MDB_txn *txn, const struct store *s,
+                          struct campaign *c, int *created)
+{
+	MDB_val k = { c->name_len, (void *)c->name }, v;
+	int rc = mdb_get(txn, s->campaigns, &k, &v);
+	*created = 0;
+	if (rc == 0)
+		return campaign_decode(&k, &v, c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = next_id(txn, s, "next_campaign", &c->id)))
+		return rc;
+	if (!c->created_us)
+		c->created_us = now_us();
+	if ((rc = store_campaign_put(txn, s, c)))
+		return rc;
+	*created = 1;
+	return put_by_id(txn, s->campaign_by_id, c->id, c->name, c->name_len);
+}

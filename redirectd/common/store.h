@@ -1,0 +1,124 @@
+/*
+ * store: the LMDB schema shared by redirectd (reads) and linkctl (writes).
+ *
+ * One environment, named databases:
+ *   meta            "schema" -> u32; "next_link", "next_staff",
+ *                   "next_campaign" -> u32 id counters (last id handed out)
+ *   links           code -> link record (below)
+ *   link_by_id      u32 id (big-endian) -> code
+ *   staff           handle -> staff record
+ *   staff_by_id     u32 id (big-endian) -> handle
+ *   campaigns       name -> campaign record
+ *   campaign_by_id  u32 id (big-endian) -> name
+ * Ids start at 1; 0 means "none" in click records.  Every record starts with
+ * a version byte so the schema can grow without a migration of old records.
+ *
+ * Functions return 0 or an LMDB return code (an errno value or an MDB_*
+ * code); describe one with mdb_strerror().  Views (const char * + length)
+ * returned from a transaction live until that transaction ends or is reset:
+ * copy them before.  Nothing here prints.
+ */
+#ifndef REDIRECTD_STORE_H
+#define REDIRECTD_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA 1
+#define STORE_MAPSIZE_RO   ((size_t)1 << 40)  /* 1 TiB of address space */
+#define STORE_MAPSIZE_RW   ((size_t)1 << 30)  /* writers start here, grow x2 */
+#define STORE_MAXREADERS   510
+
+/* Open flags. */
+#define STORE_RDONLY 0x1   /* the daemon: MDB_RDONLY, never writes data.mdb */
+#define STORE_CREATE 0x2   /* create the directory and schema if missing */
+
+/* Link flags (on disk). */
+#define LINK_DISABLED 0x01
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, links, link_by_id, staff, staff_by_id, campaigns,
+		campaign_by_id;
+	int readonly;
+};
+
+struct link {
+	uint32_t id;
+	uint32_t staff_id;
+	uint32_t campaign_id;   /* 0: none */
+	uint16_t status;        /* 301, 302, 307 or 308 */
+	uint8_t flags;          /* LINK_* */
+	uint64_t created_us;
+	const char *url;        /* view, not NUL-terminated */
+	size_t url_len;
+};
+
+struct staff {
+	uint32_t id;
+	uint64_t created_us;
+	const char *handle; size_t handle_len;   /* the key */
+	const char *name;   size_t name_len;
+	const char *team;   size_t team_len;
+	const char *email;  size_t email_len;
+};
+
+#define CAMPAIGN_DISABLED 0x01
+
+struct campaign {
+	uint32_t id;
+	uint8_t flags;
+	uint64_t created_us;
+	const char *name; size_t name_len;       /* the key */
+	const char *url;  size_t url_len;        /* default target, may be empty */
+	const char *team; size_t team_len;       /* may be empty */
+};
+
+/* Open (and with STORE_CREATE, create) the store in dir.  On error *s is
+ * left closed.  A read-only open checks the schema version. */
+int store_open(struct store *s, const char *dir, unsigned flags);
+void store_close(struct store *s);
+
+/* Begin a write transaction; on MDB_MAP_FULL at commit the caller aborts,
+ * calls store_grow() and redoes the transaction. */
+int store_grow(struct store *s);
+
+/* Pure codecs for link records.  encode returns the bytes written, or 0 when
+ * cap is too small.  decode returns 0, or EINVAL for a malformed value. */
+size_t store_link_encode(const struct link *l, unsigned char *out, size_t cap);
+int store_link_decode(const void *val, size_t len, struct link *out);
+#define STORE_LINK_HDR 26   /* bytes before the URL in an encoded link */
+
+/* Look-ups.  MDB_NOTFOUND when absent; views live as long as txn. */
+int store_link_get(MDB_txn *txn, const struct store *s, const char *code,
+                   size_t code_len, struct link *out);
+int store_staff_get(MDB_txn *txn, const struct store *s, const char *handle,
+                    struct staff *out);
+int store_staff_get_id(MDB_txn *txn, const struct store *s, uint32_t id,
+                       struct staff *out);
+int store_campaign_get(MDB_txn *txn, const struct store *s, const char *name,
+                       struct campaign *out);
+int store_campaign_get_id(MDB_txn *txn, const struct store *s, uint32_t id,
+                          struct campaign *out);
+/* Code of a link id, as a view. */
+int store_link_code(MDB_txn *txn, const struct store *s, uint32_t id,
+                    const char **code, size_t *code_len);
+
+/* Writes (txn must be a write transaction).
+ * store_link_add assigns l->id, fails with MDB_KEYEXIST for a taken code.
+ * store_link_put rewrites an existing link's record (flags, url, status). */
+int store_link_add(MDB_txn *txn, const struct store *s, const char *code,
+                   size_t code_len, struct link *l);
+int store_link_put(MDB_txn *txn, const struct store *s, const char *code,
+                   size_t code_len, const struct link *l);
+/* store_staff_add assigns st->id; MDB_KEYEXIST for a taken handle. */
+int store_staff_add(MDB_txn *txn, const struct store *s, struct staff *st);
+/* store_campaign_ensure finds the campaign by name or creates it (assigning
+ * c->id); *created tells which.  On find, *c is filled from the store. */
+int store_campaign_ensure(MDB_txn *txn, const struct store *s,
+                          struct campaign *c, int *created);
+int store_campaign_put(MDB_txn *txn, const struct store *s,
+                       const struct campaign *c);
+
+#endif

@@ -1,0 +1,313 @@
+/* target: URL rules for link targets.  See target.h for the rules and why. */
+#include "target.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Public shorteners a target may not point at (see target.h). */
+static const char *const shorteners[] = {
+	"bit.ly", "bitly.com", "t.co", "tinyurl.com", "goo.gl", "ow.ly",
+	"is.gd", "buff.ly", "rebrand.ly", "lnkd.in", "cutt.ly", "shorturl.at",
+	"rb.gy", "tiny.cc", "bl.ink", "t.ly", "v.gd", "s.id", "short.io",
+	"shorte.st", "adf.ly", "tr.im", "x.co", "qr.net", "1url.com",
+	"tiny.one", "surl.li", "lnk.to", "dub.sh", "trib.al", "fb.me",
+	"youtu.be", "amzn.to",
+};
+
+/* RFC 3986 characters allowed as-is in path, query and fragment, besides
+ * '%' (checked separately): unreserved, sub-delims, ':' '@' '/' '?' '#'. */
+static const unsigned char path_ok[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+	['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+	['!'] = 1, ['$'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1,
+	['*'] = 1, ['+'] = 1, [','] = 1, [';'] = 1, ['='] = 1,
+	[':'] = 1, ['@'] = 1, ['/'] = 1, ['?'] = 1, ['#'] = 1,
+	['['] = 1, [']'] = 1,   /* seen in real query strings; browsers send them */
+};
+
+static int is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+static int host_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '-' || c == '.';
+}
+
+/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t need;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		need = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		need = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (n < need)
+		return 0;
+	for (size_t i = 1; i < need; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong and surrogate forms. */
+	if (need == 3 && p[0] == 0xe0 && p[1] < 0xa0)
+		return 0;
+	if (need == 3 && p[0] == 0xed && p[1] > 0x9f)
+		return 0;
+	if (need == 4 && p[0] == 0xf0 && p[1] < 0x90)
+		return 0;
+	if (need == 4 && p[0] == 0xf4 && p[1] > 0x8f)
+		return 0;
+	return need;
+}
+
+/* host equals name, or is a subdomain of it; case-insensitive. */
+static int host_matches(const char *host, size_t hlen, const char *name)
+{
+	size_t n = strlen(name);
+	if (hlen == n)
+		return strncasecmp(host, name, n) == 0;
+	return hlen > n && host[hlen - n - 1] == '.' &&
+	       strncasecmp(host + hlen - n, name, n) == 0;
+}
+
+static int host_in(const char *host, size_t hlen, const char *const *list,
+                   size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (host_matches(host, hlen, list[i]))
+			return 1;
+	return 0;
+}
+
+void target_host(const char *url, size_t len, const char **host,
+                 size_t *host_len)
+{
+	*host = NULL;
+	*host_len = 0;
+	size_t i;
+	if (len >= 7 && strncasecmp(url, "http://", 7) == 0)
+		i = 7;
+	else if (len >= 8 && strncasecmp(url, "https://", 8) == 0)
+		i = 8;
+	else
+		return;
+	size_t start = i, auth_end = i;
+	while (auth_end < len && url[auth_end] != '/' && url[auth_end] != '?' &&
+	       url[auth_end] != '#')
+		auth_end++;
+	/* With a userinfo the part a reader sees first is not the host: no
+	 * host at all rather than the wrong one. */
+	if (memchr(url + start, '@', auth_end - start))
+		return;
+	size_t end = start;
+	if (end < auth_end && url[end] == '[') {
+		while (end < auth_end && url[end] != ']')
+			end++;
+		if (end == auth_end)
+			return;
+		end++;
+	} else {
+		while (end < auth_end && url[end] != ':')
+			end++;
+	}
+	*host = url + start;
+	*host_len = end - start;
+}
+
+int target_normalize(const char *in, size_t len, const struct target_policy *p,
+                     char *out, size_t *out_len)
+{
+	static const struct target_policy none;
+	if (!p)
+		p = &none;
+	*out_len = 0;
+	out[0] = '\0';
+	if (len == 0)
+		return TARGET_EMPTY;
+	if (len > TARGET_MAX * 3)   /* no point scanning megabytes */
+		return TARGET_TOO_LONG;
+
+	/* Characters refused anywhere, before anything else: the message
+	 * should name the real problem. */
+	for (size_t k = 0; k < len; k++) {
+		unsigned char c = (unsigned char)in[k];
+		if (c == ' ')
+			return TARGET_SPACE;
+		if (c < 0x20 || c == 0x7f)
+			return TARGET_CONTROL;
+		if (c == '\\')
+			return TARGET_BACKSLASH;
+	}
+
+	size_t i, o;
+	if (len >= 7 && strncasecmp(in, "http://", 7) == 0) {
+		memcpy(out, "http://", 7);
+		i = o = 7;
+	} else if (len >= 8 && strncasecmp(in, "https://", 8) == 0) {
+		memcpy(out, "https://", 8);
+		i = o = 8;
+	} else {
+		return TARGET_SCHEME;
+	}
+
+	/* Authority: up to the first '/', '?' or '#'. */
+	size_t a = i;
+	while (i < len && in[i] != '/' && in[i] != '?' && in[i] != '#')
+		i++;
+	const char *auth = in + a;
+	size_t alen = i - a;
+	if (memchr(auth, '@', alen))
+		return TARGET_USERINFO;
+	if (alen == 0)
+		return TARGET_NO_HOST;
+	size_t hlen;
+	if (auth[0] == '[') {
+		const char *close = memchr(auth, ']', alen);
+		if (!close || close == auth + 1)
+			return TARGET_BAD_HOST;
+		hlen = (size_t)(close - auth) + 1;
+		for (size_t k = 1; k + 1 < hlen; k++) {
+			unsigned char c = (unsigned char)auth[k];
+			if (!is_hex(c) && c != ':' && c != '.')
+				return TARGET_BAD_HOST;
+		}
+	} else {
+		hlen = 0;
+		while (hlen < alen && auth[hlen] != ':')
+			hlen++;
+		if (hlen == 0)
+			return TARGET_NO_HOST;
+		for (size_t k = 0; k < hlen; k++) {
+			unsigned char c = (unsigned char)auth[k];
+			if (c >= 0x80)
+				return TARGET_NON_ASCII_HOST;
+			if (!host_char(c))
+				return TARGET_BAD_HOST;
+		}
+		if (auth[0] == '.' || auth[0] == '-' || memmem(auth, hlen, "..", 2))
+			return TARGET_BAD_HOST;
+	}
+	if (hlen < alen) {
+		/* Port: ':' then 1..5 digits, at most 65535. */
+		if (auth[hlen] != ':' || alen - hlen < 2 || alen - hlen > 6)
+			return TARGET_BAD_PORT;
+		unsigned port = 0;
+		for (size_t k = hlen + 1; k < alen; k++) {
+			if (auth[k] < '0' || auth[k] > '9')
+				return TARGET_BAD_PORT;
+			port = port * 10 + (unsigned)(auth[k] - '0');
+		}
+		if (port == 0 || port > 65535)
+			return TARGET_BAD_PORT;
+	}
+	if (alen + o > TARGET_MAX)
+		return TARGET_TOO_LONG;
+	/* Hosts are case-insensitive: store them in lower case, so policy
+	 * checks and reports see one spelling. */
+	for (size_t k = 0; k < alen; k++) {
+		char c = auth[k];
+		out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	const char *host = out + o - alen;
+	if (auth[0] != '[') {
+		if (host_in(host, hlen, p->own_hosts, p->n_own_hosts))
+			return TARGET_OWN_HOST;
+		if (!p->allow_shorteners &&
+		    host_in(host, hlen, shorteners,
+		            sizeof shorteners / sizeof *shorteners))
+			return TARGET_SHORTENER;
+		if (p->n_allowed && !host_in(host, hlen, p->allowed, p->n_allowed))
+			return TARGET_NOT_ALLOWED;
+	} else if (p->n_allowed) {
+		return TARGET_NOT_ALLOWED;
+	}
+
+	/* Path, query, fragment. */
+	static const char hex[] = "0123456789ABCDEF";
+	while (i < len) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '%') {
+			if (i + 2 >= len || !is_hex((unsigned char)in[i + 1]) ||
+			    !is_hex((unsigned char)in[i + 2]))
+				return TARGET_BAD_PERCENT;
+			if (o + 3 > TARGET_MAX)
+				return TARGET_TOO_LONG;
+			memcpy(out + o, in + i, 3);
+			o += 3;
+			i += 3;
+			continue;
+		}
+		size_t n = 1;
+		if (c >= 0x80) {
+			n = utf8_len((const unsigned char *)in + i, len - i);
+			if (n == 0)
+				return TARGET_BAD_UTF8;
+		}
+		if (c < 0x80 && path_ok[c]) {
+			if (o + 1 > TARGET_MAX)
+				return TARGET_TOO_LONG;
+			out[o++] = (char)c;
+			i++;
+			continue;
+		}
+		if (o + 3 * n > TARGET_MAX)
+			return TARGET_TOO_LONG;
+		for (size_t k = 0; k < n; k++) {
+			unsigned char b = (unsigned char)in[i + k];
+			out[o++] = '%';
+			out[o++] = hex[b >> 4];
+			out[o++] = hex[b & 15];
+		}
+		i += n;
+	}
+	out[o] = '\0';
+	*out_len = o;
+	return TARGET_OK;
+}
+
+const char *target_strerror(int err)
+{
+	switch (err) {
+	case TARGET_OK: return "valid";
+	case TARGET_EMPTY: return "empty URL";
+	case TARGET_TOO_LONG: return "URL longer than 2048 bytes";
+	case TARGET_SCHEME: return "only absolute http:// and https:// URLs";
+	case TARGET_NO_HOST: return "URL has no host";
+	case TARGET_USERINFO: return "URL has a user name or password (user@host)";
+	case TARGET_BAD_HOST: return "invalid host";
+	case TARGET_NON_ASCII_HOST:
+		return "non-ASCII host: use its xn-- (punycode) form";
+	case TARGET_BAD_PORT: return "invalid port";
+	case TARGET_CONTROL: return "control character in URL";
+	case TARGET_SPACE: return "space in URL (encode it as %20)";
+	case TARGET_BACKSLASH: return "backslash in URL";
+	case TARGET_BAD_PERCENT: return "'%' not followed by two hex digits";
+	case TARGET_BAD_UTF8: return "invalid UTF-8 in URL";
+	case TARGET_OWN_HOST: return "URL points at our own short domain (a loop)";
+	case TARGET_SHORTENER:
+		return "URL points at another URL shortener: use the final address";
+	case TARGET_NOT_ALLOWED: return "host not in the allowed domains";
+	}
+	return "invalid URL";
+}
+
+int target_servable(const char *url, size_t len)
+{
+	if (len == 0 || len > TARGET_MAX)
+		return 0;
+	if (!((len > 7 && memcmp(url, "http://", 7) == 0) ||
+	      (len > 8 && memcmp(url, "https://", 8) == 0)))
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)url[i];
+		if (c < 0x21 || c > 0x7e)
+			return 0;
+	}
+	return 1;
+}

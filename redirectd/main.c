@@ -1,0 +1,524 @@
+/*
+ * redirectd: main() reads as the startup order.  Options and configuration,
+ * the store, the log directory, the listening sockets, the workers; then the
+ * main thread's own loop: signals, the periodic fdatasync of the click log,
+ * segment rotation, reader-slot checks.  Startup errors are reported and
+ * exit; once the workers run, nothing here exits but a clean shutdown.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clicklog.h"
+#include "clickrec.h"
+#include "config.h"
+#include "net.h"
+#include "server.h"
+#include "store.h"
+#include "version.h"
+#include "visitor.h"
+
+#define MAX_WORKERS 256
+#define SEG_OPEN_MAX 8          /* segments per worker main keeps open */
+#define READER_CHECK_MS 10000
+
+/* Segment fds the main thread created for one worker and has not closed:
+ * the current one, a pending one, retired ones awaiting a last sync. */
+struct segs {
+	int fd[SEG_OPEN_MAX];
+	unsigned n;
+};
+
+static struct {
+	struct config cfg;
+	const char *conf_path;
+	struct store store;
+	struct visitor_key vkey;
+	struct server_params params;
+	struct worker *workers;
+	unsigned n_workers;
+	struct segs *segs;
+	struct event_base *base;
+	uint64_t sync_errors;
+	uint64_t last_reader_check_ms;
+	int stopping;
+} g;
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("redirectd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	"usage: redirectd [-n] [-c FILE] [--listen HOST:PORT[,...]] [--db DIR]\n"
+	"                 [--log-dir DIR] [--threads N] [--node NAME]\n"
+	"\n"
+	"  -c, --config FILE   configuration file (see redirectd.conf)\n"
+	"  -n, --check         check the configuration and exit\n"
+	"      --listen ADDRS  addresses to listen on (directive listen)\n"
+	"      --db DIR        the LMDB store written by linkctl (db)\n"
+	"      --log-dir DIR   where click-log segments go (log_dir)\n"
+	"      --threads N     worker threads, 0: one per CPU (threads)\n"
+	"      --node NAME     this node's name in the log (node)\n"
+	"  -h, --help          this text\n"
+	"  -V, --version       the version\n"
+	"Command-line options override the configuration file.\n"
+	"Signals: TERM/INT drain and exit; HUP/USR1 start new log segments.\n");
+}
+
+/* --- configuration ------------------------------------------------------ */
+
+static int load_config_file(const char *path, struct config *cfg)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	static char buf[1 << 20];
+	size_t len = fread(buf, 1, sizeof buf, f);
+	int too_big = !feof(f);
+	fclose(f);
+	if (too_big) {
+		fprintf(stderr, "%s: larger than 1 MiB\n", path);
+		return -1;
+	}
+	struct config_diag diag;
+	unsigned n = config_parse(cfg, buf, len, &diag);
+	for (unsigned i = 0; i < n && i < CONFIG_DIAG_MAX; i++)
+		fprintf(stderr, "%s:%u: %s\n", path, diag.e[i].line, diag.e[i].msg);
+	if (n > CONFIG_DIAG_MAX)
+		fprintf(stderr, "%s: %u more errors\n", path, n - CONFIG_DIAG_MAX);
+	return n ? -1 : 0;
+}
+
+/* Checks that need more than the text: addresses resolve. */
+static int check_config(const struct config *cfg)
+{
+	int bad = 0;
+	for (unsigned i = 0; i < cfg->n_listen; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		char err[256];
+		if (net_parse_addr(cfg->listen[i], &ss, &len, err, sizeof err) < 0) {
+			fprintf(stderr, "%s: listen: %s\n",
+			        g.conf_path ? g.conf_path : "command line", err);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+static void default_node(char *node, size_t len)
+{
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	size_t n = 0;
+	/* The first label of the host name, in the characters node allows. */
+	for (const char *p = host; *p && *p != '.' && n + 1 < len; p++) {
+		char c = *p;
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		         (c >= '0' && c <= '9') || c == '-' || c == '_';
+		node[n++] = ok ? c : '_';
+	}
+	if (n == 0)
+		memcpy(node, "node", n = 4);
+	node[n] = '\0';
+}
+
+/* --- segments ------------------------------------------------------------ */
+
+static int segs_add(struct segs *s, int fd)
+{
+	if (s->n == SEG_OPEN_MAX)
+		return -1;
+	s->fd[s->n++] = fd;
+	return 0;
+}
+
+static void segs_close(struct segs *s, int fd)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->fd[i] != fd)
+			continue;
+		if (fdatasync(fd) < 0)
+			g.sync_errors++;
+		close(fd);
+		s->fd[i] = s->fd[--s->n];
+		return;
+	}
+	close(fd);
+}
+
+/* Create a new segment for worker i and offer it.  Returns 0 or -1. */
+static int rotate_worker(unsigned i)
+{
+	char path[4096];
+	struct segs *s = &g.segs[i];
+	if (s->n >= SEG_OPEN_MAX - 1)
+		return -1;   /* the worker has not taken the last one yet */
+	int fd = clicklog_segment_create(g.cfg.log_dir, g.cfg.node, i, path,
+	                                 sizeof path);
+	if (fd < 0) {
+		logmsg("cannot create a segment in %s: %s", g.cfg.log_dir,
+		       strerror(-fd));
+		return -1;
+	}
+	if (clicklog_offer(&g.workers[i].log, fd, CLICKREC_HEADER_SIZE) < 0) {
+		close(fd);
+		unlink(path);
+		return 0;    /* a rotation is already pending: that one will do */
+	}
+	segs_add(s, fd);
+	worker_wake(&g.workers[i]);
+	return 0;
+}
+
+/* Close what workers retired, then make everything written durable. */
+static void sync_segments(void)
+{
+	for (unsigned i = 0; i < g.n_workers; i++) {
+		int fds[CLICKLOG_RETIRED_MAX];
+		unsigned n = clicklog_take_retired(&g.workers[i].log, fds,
+		                                   CLICKLOG_RETIRED_MAX);
+		for (unsigned k = 0; k < n; k++)
+			segs_close(&g.segs[i], fds[k]);
+		int failed = 0;
+		for (unsigned k = 0; k < g.segs[i].n; k++) {
+			if (g.cfg.log_sync_ms >= 0 && fdatasync(g.segs[i].fd[k]) < 0) {
+				/* A failed fdatasync cannot be retried and
+				 * trusted: the pages may be gone.  Move on to a
+				 * new segment. */
+				g.sync_errors++;
+				failed = 1;
+			}
+		}
+		if (failed) {
+			logmsg("fdatasync failed on worker %u's segment: %s; "
+			       "starting a new one", i, strerror(errno));
+			rotate_worker(i);
+		}
+	}
+}
+
+/* --- the main loop ------------------------------------------------------- */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	if (sig == SIGTERM || sig == SIGINT) {
+		if (g.stopping)
+			return;
+		g.stopping = 1;
+		logmsg("%s: draining connections (up to %u ms)",
+		       sig == SIGTERM ? "SIGTERM" : "SIGINT",
+		       g.cfg.drain_timeout_ms);
+		for (unsigned i = 0; i < g.n_workers; i++)
+			worker_stop(&g.workers[i]);
+		event_base_loopbreak(g.base);
+		return;
+	}
+	/* SIGHUP / SIGUSR1: new segments, for log rotation. */
+	unsigned ok = 0;
+	for (unsigned i = 0; i < g.n_workers; i++)
+		ok += rotate_worker(i) == 0;
+	logmsg("%s: new log segments for %u of %u workers",
+	       sig == SIGHUP ? "SIGHUP" : "SIGUSR1", ok, g.n_workers);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sync_segments();
+	uint64_t now = mono_ms();
+	if (now - g.last_reader_check_ms >= READER_CHECK_MS) {
+		/* Reader slots of killed processes (a reach or mdb_stat
+		 * killed mid-read) stay taken until someone clears them. */
+		int dead = 0;
+		mdb_reader_check(g.store.env, &dead);
+		if (dead)
+			logmsg("cleared %d stale LMDB reader slots", dead);
+		g.last_reader_check_ms = now;
+	}
+}
+
+/* One line of every counter, summed over the workers, at exit. */
+static void print_stats(void)
+{
+	char line[2048];
+	size_t o = 0;
+#define X(name) \
+	{ \
+		uint64_t sum = 0; \
+		for (unsigned i = 0; i < g.n_workers; i++) \
+			sum += WORKER_STAT(&g.workers[i], name); \
+		o += (size_t)snprintf(line + o, sizeof line - o, " %s=%llu", \
+		                      #name, (unsigned long long)sum); \
+	}
+	WORKER_STATS(X)
+#undef X
+	uint64_t written = 0, dropped = 0;
+	for (unsigned i = 0; i < g.n_workers; i++) {
+		written += g.workers[i].log.written;
+		dropped += g.workers[i].log.dropped;
+	}
+	logmsg("totals:%s records_written=%llu records_dropped=%llu "
+	       "sync_errors=%llu", line, (unsigned long long)written,
+	       (unsigned long long)dropped, (unsigned long long)g.sync_errors);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "db", required_argument, NULL, 'D' },
+		{ "log-dir", required_argument, NULL, 'O' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct { const char *name, *value; } over[16];
+	unsigned n_over = 0;
+	int check_only = 0, opt;
+
+	config_init(&g.cfg);
+	while ((opt = getopt_long(argc, argv, "c:nhV", opts, NULL)) != -1) {
+		const char *name = NULL;
+		switch (opt) {
+		case 'c': g.conf_path = optarg; break;
+		case 'n': check_only = 1; break;
+		case 'L': name = "listen"; break;
+		case 'D': name = "db"; break;
+		case 'O': name = "log_dir"; break;
+		case 'T': name = "threads"; break;
+		case 'N': name = "node"; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("redirectd %s\n", REDIRECTD_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+		if (name && n_over < 16) {
+			over[n_over].name = name;
+			over[n_over++].value = optarg;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "redirectd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+
+	/* 1. Configuration: the file, then the command line over it. */
+	int bad = 0;
+	if (g.conf_path && load_config_file(g.conf_path, &g.cfg) < 0)
+		bad = 1;
+	for (unsigned i = 0; i < n_over; i++) {
+		char err[256];
+		if (config_set(&g.cfg, over[i].name, over[i].value, err,
+		               sizeof err) < 0) {
+			fprintf(stderr, "command line: %s\n", err);
+			bad = 1;
+		}
+	}
+	if (!bad && check_config(&g.cfg) < 0)
+		bad = 1;
+	if (check_only) {
+		if (!bad)
+			printf("%s: configuration OK\n",
+			       g.conf_path ? g.conf_path : "redirectd");
+		return bad ? 1 : 0;
+	}
+	if (bad)
+		return 1;
+	if (!g.cfg.node[0])
+		default_node(g.cfg.node, sizeof g.cfg.node);
+
+	/* 2. Process set-up: no SIGPIPE (a client gone mid-write is an error
+	 * return, not a death); no core dumps (the salt and client addresses
+	 * live in this memory). */
+	signal(SIGPIPE, SIG_IGN);
+	struct rlimit nocore = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &nocore);
+
+	/* 3. The store, read-only. */
+	int rc = store_open(&g.store, g.cfg.db, STORE_RDONLY);
+	if (rc) {
+		logmsg("cannot open the store %s: %s%s", g.cfg.db, mdb_strerror(rc),
+		       rc == ENOENT ? " (create it with: linkctl --db DIR staff add ...)"
+		                    : "");
+		return 1;
+	}
+
+	/* 4. The log directory, and the torn tails of a previous crash. */
+	if (mkdir(g.cfg.log_dir, 0750) < 0 && errno != EEXIST) {
+		logmsg("cannot create log_dir %s: %s", g.cfg.log_dir, strerror(errno));
+		return 1;
+	}
+	uint64_t cut = 0;
+	rc = clicklog_repair(g.cfg.log_dir, g.cfg.node, &cut);
+	if (rc < 0) {
+		logmsg("cannot read log_dir %s: %s", g.cfg.log_dir, strerror(-rc));
+		return 1;
+	}
+	if (rc > 0)
+		logmsg("cut %llu bytes of torn records off %d segment(s) in %s",
+		       (unsigned long long)cut, rc, g.cfg.log_dir);
+
+	/* 5. Workers and their sockets. */
+	unsigned n = g.cfg.threads;
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	if (n > MAX_WORKERS)
+		n = MAX_WORKERS;
+	g.n_workers = n;
+	g.workers = calloc(n, sizeof *g.workers);
+	g.segs = calloc(n, sizeof *g.segs);
+	if (!g.workers || !g.segs) {
+		logmsg("out of memory");
+		return 1;
+	}
+	unsigned char salt[VISITOR_SALT_LEN];
+	if ((rc = visitor_salt_new(salt)) < 0) {
+		logmsg("getrandom: %s", strerror(-rc));
+		return 1;
+	}
+	visitor_key_init(&g.vkey, salt);
+	memset(salt, 0, sizeof salt);
+	g.params = (struct server_params){
+		.cfg = &g.cfg,
+		.store = &g.store,
+		.vkey = &g.vkey,
+		.node_hash = clickrec_node_hash(g.cfg.node, strlen(g.cfg.node)),
+		.max_conns = (g.cfg.max_connections + n - 1) / n,
+	};
+	for (unsigned i = 0; i < n; i++) {
+		int fds[CONFIG_LIST_MAX];
+		char err[256], path[4096];
+		for (unsigned k = 0; k < g.cfg.n_listen; k++) {
+			struct sockaddr_storage ss;
+			socklen_t len;
+			if (net_parse_addr(g.cfg.listen[k], &ss, &len, err,
+			                   sizeof err) < 0 ||
+			    (fds[k] = net_listen(&ss, len, 4096, err, sizeof err)) < 0) {
+				logmsg("listen %s: %s", g.cfg.listen[k], err);
+				return 1;
+			}
+		}
+		if (worker_init(&g.workers[i], i, &g.params, fds, g.cfg.n_listen,
+		                err, sizeof err) < 0) {
+			logmsg("%s", err);
+			return 1;
+		}
+		int fd = clicklog_segment_create(g.cfg.log_dir, g.cfg.node, i, path,
+		                                 sizeof path);
+		if (fd < 0) {
+			logmsg("cannot create a segment in %s: %s", g.cfg.log_dir,
+			       strerror(-fd));
+			return 1;
+		}
+		g.workers[i].log.fd = fd;
+		g.workers[i].log.size = CLICKREC_HEADER_SIZE;
+		segs_add(&g.segs[i], fd);
+	}
+
+	/* 6. Signals go to the main thread only: block them while the
+	 * workers are created (they inherit the mask), then let libevent
+	 * catch them here. */
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	for (unsigned i = 0; i < n; i++) {
+		if ((rc = worker_start(&g.workers[i]))) {
+			logmsg("pthread_create: %s", strerror(rc));
+			return 1;
+		}
+	}
+	g.base = event_base_new();
+	if (!g.base) {
+		logmsg("event_base_new failed");
+		return 1;
+	}
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct event *ev = evsignal_new(g.base, sigs[i], on_signal, NULL);
+		if (!ev || event_add(ev, NULL) < 0) {
+			logmsg("cannot catch signal %d", sigs[i]);
+			return 1;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	unsigned tick_ms = g.cfg.log_sync_ms > 0 ? (unsigned)g.cfg.log_sync_ms : 1000;
+	struct timeval tv = { tick_ms / 1000, (tick_ms % 1000) * 1000 };
+	struct event *tick = event_new(g.base, -1, EV_PERSIST, on_tick, NULL);
+	if (!tick || event_add(tick, &tv) < 0) {
+		logmsg("cannot add the sync timer");
+		return 1;
+	}
+	g.last_reader_check_ms = mono_ms();
+
+	char listening[1024] = "";
+	for (unsigned k = 0; k < g.cfg.n_listen; k++)
+		snprintf(listening + strlen(listening),
+		         sizeof listening - strlen(listening), "%s%s",
+		         k ? ", " : "", g.cfg.listen[k]);
+	logmsg("%s listening on %s with %u worker%s; store %s; log %s; node %s",
+	       REDIRECTD_VERSION, listening, n, n == 1 ? "" : "s", g.cfg.db,
+	       g.cfg.log_dir, g.cfg.node);
+
+	/* 7. Run until SIGTERM/SIGINT, then drain. */
+	event_base_dispatch(g.base);
+	for (unsigned i = 0; i < n; i++)
+		worker_join(&g.workers[i]);
+	sync_segments();
+	for (unsigned i = 0; i < n; i++) {
+		while (g.segs[i].n)
+			segs_close(&g.segs[i], g.segs[i].fd[0]);
+	}
+	print_stats();
+	for (unsigned i = 0; i < n; i++)
+		worker_deinit(&g.workers[i]);
+	event_free(tick);
+	event_base_free(g.base);
+	store_close(&g.store);
+	free(g.workers);
+	free(g.segs);
+	logmsg("stopped");
+	return 0;
+}

@@ -1,0 +1,80 @@
+/* net: address parsing and listening sockets.  See net.h. */
+#include "net.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int net_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+                   char *err, size_t errlen)
+{
+	char host[256] = "0.0.0.0";
+	const char *port = s;
+	const char *colon = strrchr(s, ':');
+	if (colon) {
+		const char *h = s;
+		size_t hl = (size_t)(colon - s);
+		if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+			h++;
+			hl -= 2;
+		}
+		if (hl == 0 || hl >= sizeof host) {
+			snprintf(err, errlen, "bad address '%s'", s);
+			return -1;
+		}
+		memcpy(host, h, hl);
+		host[hl] = '\0';
+		port = colon + 1;
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	                          .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(host, port, &hints, &res);
+	if (rc) {
+		snprintf(err, errlen, "address '%s': %s", s, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int net_listen(const struct sockaddr_storage *ss, socklen_t len, int backlog,
+               char *err, size_t errlen)
+{
+	int one = 1;
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	                0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+		goto fail;
+	}
+	/* An IPv6 socket serves IPv6 only: "[::]:80" next to "0.0.0.0:80"
+	 * must not collide, and v4 clients keep v4 addresses. */
+	if (ss->ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) {
+		snprintf(err, errlen, "setsockopt IPV6_V6ONLY: %s", strerror(errno));
+		goto fail;
+	}
+	if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
+		snprintf(err, errlen, "bind: %s", strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, backlog) < 0) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}

@@ -1,0 +1,778 @@
+/*
+ * server: worker threads, connections and the request path.  See server.h
+ * for the shape.  This file owns connection lifetimes (one way out:
+ * conn_close), buffer pools, timeouts and draining; http.c owns the wire
+ * format, store.c the link records, clicklog.c the log file.
+ *
+ * The request path never exits and never prints: every outcome is a status
+ * code and a counter.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clickrec.h"
+#include "codes.h"
+#include "http.h"
+#include "target.h"
+
+/* One size for input and output buffers.  Input must hold a whole head of
+ * HTTP_HEAD_MAX; output must hold at least one largest redirect. */
+#define BUF_SIZE HTTP_HEAD_MAX
+#define OUT_RESERVE HTTP_REDIRECT_MAX(TARGET_MAX)
+#define FREE_BUFS_KEEP 256          /* pool kept across bursts */
+#define ACCEPT_BATCH 64
+#define LINGER_MS 2000              /* reading after an error response */
+#define TICK_MS 250
+
+_Static_assert(BUF_SIZE >= OUT_RESERVE, "output buffer holds a redirect");
+
+struct buf {
+	struct buf *next;
+	char data[BUF_SIZE];
+};
+
+struct conn {
+	struct conn *next, *prev;     /* worker's list of all connections */
+	struct conn *pend_next;       /* worker's pending list */
+	struct worker *w;
+	int fd;
+	struct event rev, wev;
+	struct buf *in, *out;
+	size_t in_len, out_off, out_len;
+	uint64_t deadline_ms;
+	unsigned pending : 1;         /* on w->pending: output not yet sent */
+	unsigned closing : 1;         /* close once the output is sent */
+	unsigned lingering : 1;       /* output sent; discarding input */
+	unsigned read_paused : 1;     /* output full: stop parsing */
+	unsigned wev_added : 1;
+	unsigned zombie : 1;          /* closed while pending; freed in flush */
+	unsigned eof : 1;             /* the peer shut down its side */
+	uint8_t ip_len;               /* 4 or 16 */
+	uint8_t ip[16];
+};
+
+#define STAT_ADD(w, name, n) \
+	atomic_store_explicit(&(w)->stats.name, \
+		atomic_load_explicit(&(w)->stats.name, memory_order_relaxed) + (n), \
+		memory_order_relaxed)
+#define STAT_INC(w, name) STAT_ADD(w, name, 1)
+
+static void conn_process(struct conn *c);
+static void conn_send(struct conn *c);
+
+/* --- buffers and connection structs: per-worker free lists ------------- */
+
+static struct buf *buf_get(struct worker *w)
+{
+	struct buf *b = w->free_bufs;
+	if (b) {
+		w->free_bufs = b->next;
+		w->n_free_bufs--;
+		return b;
+	}
+	return malloc(sizeof *b);   /* grows to peak concurrency, then reused */
+}
+
+static void buf_put(struct worker *w, struct buf *b)
+{
+	if (!b)
+		return;
+	b->next = w->free_bufs;
+	w->free_bufs = b;
+	w->n_free_bufs++;
+}
+
+/* --- time --------------------------------------------------------------- */
+
+static void worker_clock(struct worker *w, uint64_t *us)
+{
+	struct timeval tv;
+	/* The time libevent read when this loop pass began: one clock read
+	 * per pass instead of one per request. */
+	event_base_gettimeofday_cached(w->base, &tv);
+	uint64_t t = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+	w->now_ms = t / 1000;
+	if (tv.tv_sec != w->date_sec) {
+		w->date_sec = tv.tv_sec;
+		http_format_date(tv.tv_sec, w->date);
+	}
+	if (us)
+		*us = t;
+}
+
+/* --- connection lifetime ------------------------------------------------ */
+
+static void conn_free(struct conn *c)
+{
+	struct worker *w = c->w;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = w->free_conns;
+	w->free_conns = c;
+	w->n_conns--;
+}
+
+/* The one way out for a connection. */
+static void conn_close(struct conn *c)
+{
+	struct worker *w = c->w;
+	if (c->fd < 0)
+		return;
+	event_del(&c->rev);
+	if (c->wev_added)
+		event_del(&c->wev);
+	close(c->fd);
+	c->fd = -1;
+	buf_put(w, c->in);
+	buf_put(w, c->out);
+	c->in = c->out = NULL;
+	c->in_len = c->out_len = c->out_off = 0;
+	if (c->pending)
+		c->zombie = 1;   /* still on w->pending: worker_flush frees it */
+	else
+		conn_free(c);
+}
+
+static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
+
+static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *sa)
+{
+	struct conn *c = w->free_conns;
+	if (c) {
+		w->free_conns = c->next;
+	} else if (!(c = malloc(sizeof *c))) {
+		close(fd);
+		STAT_INC(w, conns_rejected);
+		return;
+	}
+	memset(c, 0, sizeof *c);
+	c->w = w;
+	c->fd = fd;
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		memcpy(c->ip, &in->sin_addr, 4);
+		c->ip_len = 4;
+	} else {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		/* v4-mapped addresses are IPv4 clients: hash and locate them
+		 * as such. */
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			memcpy(c->ip, &in6->sin6_addr.s6_addr[12], 4);
+			c->ip_len = 4;
+		} else {
+			memcpy(c->ip, &in6->sin6_addr, 16);
+			c->ip_len = 16;
+		}
+	}
+	event_assign(&c->rev, w->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+	event_assign(&c->wev, w->base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
+	if (event_add(&c->rev, NULL) < 0) {
+		close(fd);
+		c->next = w->free_conns;
+		w->free_conns = c;
+		STAT_INC(w, conns_rejected);
+		return;
+	}
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->n_conns++;
+	c->deadline_ms = w->now_ms + w->p->cfg->header_timeout_ms;
+	STAT_INC(w, conns_accepted);
+}
+
+static void listen_enable(struct worker *w, int on)
+{
+	for (unsigned i = 0; i < w->n_listen; i++)
+		if (on)
+			event_add(w->listen_ev[i], NULL);
+		else
+			event_del(w->listen_ev[i]);
+}
+
+static void accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct worker *w = arg;
+	(void)what;
+	worker_clock(w, NULL);
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof sa;
+		int fd = accept4(lfd, (struct sockaddr *)&sa, &len,
+		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* The pending connection stays in the backlog and
+				 * the listener stays readable: without a pause
+				 * the loop would spin on accept. */
+				STAT_INC(w, accept_errors);
+				listen_enable(w, 0);
+				struct timeval tv = { 0, 100000 };
+				event_add(w->resume_ev, &tv);
+			}
+			return;
+		}
+		if (w->n_conns >= w->p->max_conns || w->draining) {
+			close(fd);
+			STAT_INC(w, conns_rejected);
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		conn_open(w, fd, &sa);
+	}
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	(void)fd;
+	(void)what;
+	if (!w->draining)
+		listen_enable(w, 1);
+}
+
+/* --- the request path --------------------------------------------------- */
+
+/* Queue a response's bytes: they leave in worker_flush, after the log. */
+static void conn_pend(struct conn *c)
+{
+	if (!c->pending) {
+		c->pending = 1;
+		c->pend_next = c->w->pending;
+		c->w->pending = c;
+	}
+}
+
+/* No more requests on this connection: stop reading now (a readable
+ * socket we do not read would wake the loop on every pass). */
+static void conn_set_closing(struct conn *c)
+{
+	if (!c->closing) {
+		c->closing = 1;
+		if (!c->read_paused)
+			event_del(&c->rev);
+		c->read_paused = 0;
+	}
+}
+
+/* conn: enum http_conn.  Error responses always fit: the caller keeps
+ * OUT_RESERVE bytes free. */
+static void conn_error(struct conn *c, int status, int head_only, int conn)
+{
+	struct worker *w = c->w;
+	size_t n = http_write_error(c->out->data + c->out_len,
+	                            BUF_SIZE - c->out_len, status, w->date, conn,
+	                            head_only);
+	c->out_len += n;
+	if (conn == HTTP_CONN_CLOSE)
+		conn_set_closing(c);
+}
+
+static void conn_handle(struct conn *c, const struct http_request *req,
+                        uint64_t now_us)
+{
+	struct worker *w = c->w;
+	const struct server_params *p = w->p;
+	int close = !req->keep_alive || w->draining ||
+	            p->cfg->keepalive_timeout_ms == 0;
+	/* HTTP/1.0 keeps a connection only when the answer says so. */
+	int conn = close ? HTTP_CONN_CLOSE
+	         : req->minor == 0 ? HTTP_CONN_KEEP_ALIVE : HTTP_CONN_DEFAULT;
+	int head = req->method == HTTP_HEAD;
+
+	STAT_INC(w, requests);
+	if (req->method == HTTP_OTHER) {
+		STAT_INC(w, method_not_allowed);
+		conn_error(c, 405, 0, conn);
+		return;
+	}
+	const char *code = req->path.p + 1;
+	size_t code_len = req->path.len - 1;
+	if (req->path.len < 2 || !code_valid(code, code_len)) {
+		STAT_INC(w, not_found);
+		conn_error(c, 404, head, conn);
+		return;
+	}
+
+	int rc = mdb_txn_renew(w->txn);
+	if (rc == MDB_READERS_FULL) {
+		/* Slots of dead readers: clear them and try once more. */
+		int dead;
+		mdb_reader_check(p->store->env, &dead);
+		rc = mdb_txn_renew(w->txn);
+	}
+	if (rc) {
+		STAT_INC(w, store_errors);
+		conn_error(c, 503, head, conn);
+		return;
+	}
+	struct link l;
+	rc = store_link_get(w->txn, p->store, code, code_len, &l);
+	if (rc == MDB_NOTFOUND) {
+		STAT_INC(w, not_found);
+		conn_error(c, 404, head, conn);
+	} else if (rc) {
+		STAT_INC(w, store_errors);
+		conn_error(c, 503, head, conn);
+	} else if (l.flags & LINK_DISABLED) {
+		STAT_INC(w, disabled);
+		conn_error(c, (int)p->cfg->disabled_status, head, conn);
+	} else if (!target_servable(l.url, l.url_len)) {
+		STAT_INC(w, bad_targets);
+		conn_error(c, 500, head, conn);
+	} else {
+		int status = l.status;
+		if (status != 301 && status != 307 && status != 308)
+			status = 302;
+		/* The target is copied into the output buffer here, before
+		 * the transaction is reset and its pages may be reused. */
+		size_t n = http_write_redirect(c->out->data + c->out_len,
+		                               BUF_SIZE - c->out_len, status,
+		                               l.url, l.url_len, w->date, conn);
+		if (n == 0) {
+			/* The writer refuses what could split the response. */
+			STAT_INC(w, bad_targets);
+			conn_error(c, 500, head, conn);
+			mdb_txn_reset(w->txn);
+			return;
+		}
+		c->out_len += n;
+		if (close)
+			conn_set_closing(c);
+		STAT_INC(w, redirects);
+
+		const char *ua = req->user_agent.p ? req->user_agent.p : "";
+		struct click ck;
+		memset(&ck, 0, sizeof ck);
+		ck.time_us = now_us;
+		ck.link_id = l.id;
+		ck.staff_id = l.staff_id;
+		ck.campaign_id = l.campaign_id;
+		ck.node_hash = p->node_hash;
+		ck.status = (uint16_t)status;
+		ck.class = head ? CLASS_PROBE
+		                : req->user_agent.len ? CLASS_HUMAN : CLASS_TOOL;
+		ck.flags = head ? CLICK_F_HEAD : 0;
+		ck.platform = PLATFORM_UNKNOWN;
+		ck.visitor = visitor_hash(p->vkey, c->ip, c->ip_len, ua,
+		                          req->user_agent.len);
+		clicklog_append(&w->log, &ck);
+		STAT_INC(w, clicks);
+	}
+	mdb_txn_reset(w->txn);
+}
+
+/* Parse and answer every complete request in the input buffer, as long as
+ * the output buffer has room for one more response. */
+static void conn_process(struct conn *c)
+{
+	struct worker *w = c->w;
+	size_t off = 0;
+	uint64_t now_us;
+	worker_clock(w, &now_us);
+	while (off < c->in_len && !c->closing) {
+		struct http_request req;
+		int rc = http_parse(c->in->data + off, c->in_len - off, &req);
+		if (rc == HTTP_INCOMPLETE && !(off == 0 && c->in_len == BUF_SIZE))
+			break;
+		if (!c->out && !(c->out = buf_get(w))) {
+			conn_close(c);
+			return;
+		}
+		if (BUF_SIZE - c->out_len < OUT_RESERVE) {
+			/* A client that pipelines and never reads: stop taking
+			 * its input until it drains its responses. */
+			if (!c->read_paused) {
+				c->read_paused = 1;
+				event_del(&c->rev);
+			}
+			break;
+		}
+		if (rc == HTTP_INCOMPLETE) {
+			/* A full buffer and still no end of head. */
+			STAT_INC(w, bad_requests);
+			conn_error(c, 431, 0, HTTP_CONN_CLOSE);
+			break;
+		}
+		if (rc < 0) {
+			STAT_INC(w, bad_requests);
+			conn_error(c, http_error_status(rc), 0, HTTP_CONN_CLOSE);
+			break;
+		}
+		off += (size_t)rc;
+		conn_handle(c, &req, now_us);
+	}
+	if (c->closing) {
+		c->in_len = 0;   /* whatever follows an error is not ours */
+	} else if (off) {
+		memmove(c->in->data, c->in->data + off, c->in_len - off);
+		c->in_len -= off;
+		/* Between requests: the idle timeout; inside the next
+		 * request's head: a fresh header deadline. */
+		c->deadline_ms = w->now_ms + (c->in_len
+			? w->p->cfg->header_timeout_ms
+			: w->p->cfg->keepalive_timeout_ms);
+	}
+	if (c->eof && !c->read_paused && !c->closing) {
+		/* Every whole request the peer sent is answered; a partial
+		 * one can never complete. */
+		conn_set_closing(c);
+		c->in_len = 0;
+	}
+	if (c->in_len == 0) {
+		buf_put(w, c->in);
+		c->in = NULL;
+	}
+	if (c->out && c->out_len > c->out_off)
+		conn_pend(c);
+}
+
+static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct worker *w = c->w;
+	(void)what;
+	if (c->lingering) {
+		char sink[4096];
+		ssize_t n = read(fd, sink, sizeof sink);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			conn_close(c);
+		return;
+	}
+	if (c->closing)
+		return;   /* an event already queued in this pass */
+	if (!c->in && !(c->in = buf_get(w))) {
+		conn_close(c);
+		return;
+	}
+	size_t before = c->in_len;
+	ssize_t n = read(fd, c->in->data + c->in_len, BUF_SIZE - c->in_len);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		conn_close(c);
+		return;
+	}
+	if (n == 0) {
+		/* The peer is done sending (a half-close).  Answer the whole
+		 * requests it sent, then close. */
+		c->eof = 1;
+		event_del(&c->rev);
+		conn_process(c);
+		if (c->fd >= 0 && !c->pending &&
+		    !(c->out && c->out_len > c->out_off))
+			conn_close(c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	if (before == 0) {
+		worker_clock(w, NULL);
+		c->deadline_ms = w->now_ms + w->p->cfg->header_timeout_ms;
+	}
+	conn_process(c);
+}
+
+/* Send queued output.  Called from worker_flush (after the log write) and
+ * when the socket becomes writable again. */
+static void conn_send(struct conn *c)
+{
+	struct worker *w = c->w;
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out->data + c->out_off,
+		                 c->out_len - c->out_off, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (!c->wev_added && event_add(&c->wev, NULL) == 0)
+				c->wev_added = 1;
+			return;
+		}
+		conn_close(c);
+		return;
+	}
+	buf_put(w, c->out);
+	c->out = NULL;
+	c->out_off = c->out_len = 0;
+	if (c->wev_added) {
+		event_del(&c->wev);
+		c->wev_added = 0;
+	}
+	if (c->closing) {
+		/* Half-close and read until the client closes: closing with
+		 * unread input sends a RST that can destroy the response
+		 * before the client reads it. */
+		if (c->eof || c->lingering || shutdown(c->fd, SHUT_WR) < 0) {
+			conn_close(c);
+			return;
+		}
+		c->lingering = 1;
+		c->deadline_ms = w->now_ms + LINGER_MS;
+		event_add(&c->rev, NULL);
+		return;
+	}
+	if (c->read_paused) {
+		c->read_paused = 0;
+		if (!c->eof)
+			event_add(&c->rev, NULL);
+		conn_process(c);   /* queues more output: sent in worker_flush */
+	}
+}
+
+static void conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	if (c->pending)
+		return;   /* new responses wait for their log write */
+	conn_send(c);
+}
+
+/*
+ * After every loop pass: write the pass's click records, then send the
+ * responses.  Sending can resume paused connections, whose new responses
+ * need another log write first, hence the loop.
+ */
+static void worker_flush(struct worker *w)
+{
+	do {
+		clicklog_flush(&w->log);
+		struct conn *list = w->pending;
+		w->pending = NULL;
+		while (list) {
+			struct conn *c = list;
+			list = c->pend_next;
+			c->pending = 0;
+			if (c->zombie) {
+				c->zombie = 0;
+				conn_free(c);
+			} else {
+				conn_send(c);
+			}
+		}
+	} while (w->pending);
+}
+
+/* --- timers, waking, draining -------------------------------------------- */
+
+static void worker_drain_begin(struct worker *w)
+{
+	w->draining = 1;
+	w->drain_deadline_ms = w->now_ms + w->p->cfg->drain_timeout_ms;
+	for (unsigned i = 0; i < w->n_listen; i++) {
+		event_del(w->listen_ev[i]);
+		close(w->listen_fd[i]);
+		w->listen_fd[i] = -1;
+	}
+	event_del(w->resume_ev);
+	/* Idle keep-alive connections have nothing in flight. */
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		if (!c->in_len && !c->pending && !(c->out && c->out_len > c->out_off))
+			conn_close(c);
+	}
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	(void)fd;
+	(void)what;
+	worker_clock(w, NULL);
+	/* A sweep of every connection: O(connections) four times a second,
+	 * a few microseconds for thousands, and no timer work at all on the
+	 * request path. */
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->fd >= 0 && !c->pending && w->now_ms >= c->deadline_ms) {
+			if (!c->lingering)
+				STAT_INC(w, conns_timed_out);
+			conn_close(c);
+		}
+	}
+	while (w->n_free_bufs > FREE_BUFS_KEEP) {
+		struct buf *b = w->free_bufs;
+		w->free_bufs = b->next;
+		w->n_free_bufs--;
+		free(b);
+	}
+	if (w->draining && (w->n_conns == 0 || w->now_ms >= w->drain_deadline_ms))
+		w->done = 1;
+}
+
+static void wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	uint64_t v;
+	(void)what;
+	if (read(fd, &v, sizeof v) < 0 && errno != EAGAIN)
+		return;
+	worker_clock(w, NULL);
+	if (atomic_load(&w->stop) && !w->draining)
+		worker_drain_begin(w);
+	/* A pending rotation is taken by the clicklog_flush that follows
+	 * this pass. */
+}
+
+/* --- thread --------------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	worker_clock(w, NULL);
+	while (!w->done) {
+		if (event_base_loop(w->base, EVLOOP_ONCE) < 0)
+			break;
+		worker_flush(w);
+		if (w->draining && w->n_conns == 0)
+			w->done = 1;
+	}
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+	worker_flush(w);
+	return NULL;
+}
+
+int worker_init(struct worker *w, unsigned id, const struct server_params *p,
+                const int *listen_fd, unsigned n_listen, char *err,
+                size_t errlen)
+{
+	memset(w, 0, sizeof *w);
+	w->id = id;
+	w->p = p;
+	w->wake_fd = -1;
+	atomic_init(&w->stop, 0);
+	clicklog_init(&w->log);
+	struct event_config *ec = event_config_new();
+	/* Each base is used by one thread only: no locks inside libevent. */
+	event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+	w->base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (!w->base) {
+		snprintf(err, errlen, "worker %u: event_base_new failed", id);
+		return -1;
+	}
+	w->n_listen = n_listen;
+	for (unsigned i = 0; i < n_listen; i++) {
+		w->listen_fd[i] = listen_fd[i];
+		w->listen_ev[i] = event_new(w->base, listen_fd[i],
+		                            EV_READ | EV_PERSIST, accept_cb, w);
+		if (!w->listen_ev[i] || event_add(w->listen_ev[i], NULL) < 0) {
+			snprintf(err, errlen, "worker %u: listener event failed", id);
+			return -1;
+		}
+	}
+	/* The store is opened with MDB_NOTLS, so this read transaction is
+	 * the worker's reader slot whatever thread creates it.  It is held
+	 * reset between requests: renewing is cheap, and a reset transaction
+	 * pins no pages. */
+	int rc = mdb_txn_begin(p->store->env, NULL, MDB_RDONLY, &w->txn);
+	if (rc) {
+		snprintf(err, errlen, "worker %u: mdb_txn_begin: %s", id,
+		         mdb_strerror(rc));
+		return -1;
+	}
+	mdb_txn_reset(w->txn);
+	w->resume_ev = evtimer_new(w->base, resume_cb, w);
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->wake_fd < 0) {
+		snprintf(err, errlen, "worker %u: eventfd: %s", id, strerror(errno));
+		return -1;
+	}
+	w->wake_ev = event_new(w->base, w->wake_fd, EV_READ | EV_PERSIST,
+	                       wake_cb, w);
+	w->tick_ev = event_new(w->base, -1, EV_PERSIST, tick_cb, w);
+	struct timeval tick = { 0, TICK_MS * 1000 };
+	if (!w->resume_ev || !w->wake_ev || !w->tick_ev ||
+	    event_add(w->wake_ev, NULL) < 0 || event_add(w->tick_ev, &tick) < 0) {
+		snprintf(err, errlen, "worker %u: timer events failed", id);
+		return -1;
+	}
+	return 0;
+}
+
+int worker_start(struct worker *w)
+{
+	return pthread_create(&w->thread, NULL, worker_main, w);
+}
+
+void worker_wake(struct worker *w)
+{
+	uint64_t one = 1;
+	if (write(w->wake_fd, &one, sizeof one) < 0) {
+		/* EAGAIN: the counter is already non-zero, a wake is pending. */
+	}
+}
+
+void worker_stop(struct worker *w)
+{
+	atomic_store(&w->stop, 1);
+	worker_wake(w);
+}
+
+void worker_join(struct worker *w)
+{
+	pthread_join(w->thread, NULL);
+}
+
+void worker_deinit(struct worker *w)
+{
+	for (unsigned i = 0; i < w->n_listen; i++) {
+		if (w->listen_ev[i])
+			event_free(w->listen_ev[i]);
+		if (w->listen_fd[i] >= 0)
+			close(w->listen_fd[i]);
+	}
+	if (w->resume_ev)
+		event_free(w->resume_ev);
+	if (w->wake_ev)
+		event_free(w->wake_ev);
+	if (w->tick_ev)
+		event_free(w->tick_ev);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	while (w->free_conns) {
+		struct conn *c = w->free_conns;
+		w->free_conns = c->next;
+		free(c);
+	}
+	while (w->free_bufs) {
+		struct buf *b = w->free_bufs;
+		w->free_bufs = b->next;
+		free(b);
+	}
+	if (w->txn)
+		mdb_txn_abort(w->txn);
+	w->txn = NULL;
+	if (w->base)
+		event_base_free(w->base);
+	w->base = NULL;
+	clicklog_deinit(&w->log);
+}

@@ -1,0 +1,176 @@
+"""Starting the real redirectd on a loopback port, and talking raw HTTP to it."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from tap import LINKCTL, REDIRECTD, run
+
+
+def free_port(host="127.0.0.1"):
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    s.bind((host, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def linkctl(db, *args, ok=True):
+    r = run([LINKCTL, "--db", db] + list(args))
+    if ok and r.returncode != 0:
+        raise RuntimeError("linkctl %s failed: %s" % (args, r.stderr))
+    return r
+
+
+class Daemon:
+    """A redirectd process; use as a context manager."""
+
+    def __init__(self, db, log_dir, threads=2, extra=(), host="127.0.0.1",
+                 conf=None):
+        self.host = host
+        self.port = free_port(host)
+        self.db = db
+        self.log_dir = log_dir
+        listen = "[%s]:%d" % (host, self.port) if ":" in host else \
+            "%s:%d" % (host, self.port)
+        args = [REDIRECTD]
+        if conf:
+            args += ["-c", conf]
+        args += ["--listen", listen, "--db", db, "--log-dir", log_dir,
+                 "--threads", str(threads), "--node", "test"] + list(extra)
+        self.stderr_path = os.path.join(os.path.dirname(log_dir.rstrip("/")),
+                                        "redirectd-%d.err" % self.port)
+        self.stderr = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                     stderr=self.stderr)
+        self.wait_ready()
+
+    def wait_ready(self, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("redirectd exited: %s" % self.errors())
+            try:
+                socket.create_connection((self.host, self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redirectd did not listen: %s" % self.errors())
+
+    def errors(self):
+        self.stderr.flush()
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.stderr.close()
+
+    def connect(self, timeout=5):
+        s = socket.create_connection((self.host, self.port), timeout)
+        s.settimeout(timeout)
+        return s
+
+    def exchange(self, raw, n=1, head=False):
+        """Send raw bytes on a new connection, read n responses."""
+        s = self.connect()
+        try:
+            s.sendall(raw)
+            reader = Reader(s)
+            return [reader.response(head=head) for _ in range(n)], reader
+        finally:
+            pass
+
+    def get(self, path, headers=None, method="GET"):
+        """One request on a fresh connection; returns a Response."""
+        hdrs = {"Host": "go.example.org", "User-Agent": "Mozilla/5.0 test"}
+        hdrs.update(headers or {})
+        raw = "%s %s HTTP/1.1\r\n" % (method, path)
+        raw += "".join("%s: %s\r\n" % kv for kv in hdrs.items() if kv[1] is not None)
+        raw += "Connection: close\r\n\r\n"
+        (resp,), reader = self.exchange(raw.encode(), head=(method == "HEAD"))
+        reader.sock.close()
+        return resp
+
+
+class Response:
+    def __init__(self, status_line, headers, body):
+        self.status_line = status_line
+        self.status = int(status_line.split(" ")[1]) if status_line else 0
+        self.headers = headers          # list of (name-lower, value)
+        self.body = body
+
+    def header(self, name):
+        vals = [v for k, v in self.headers if k == name.lower()]
+        return vals[0] if vals else None
+
+    def __repr__(self):
+        return "<%s %r>" % (self.status_line, self.headers)
+
+
+class Reader:
+    """Reads HTTP/1.1 responses off a socket, one at a time."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+        self.closed = False
+
+    def _fill(self):
+        try:
+            data = self.sock.recv(65536)
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            self.closed = True
+        self.buf += data
+        return bool(data)
+
+    def response(self, head=False):
+        while b"\r\n\r\n" not in self.buf:
+            if not self._fill():
+                return None
+        head_bytes, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head_bytes.decode("latin-1").split("\r\n")
+        headers = []
+        for line in lines[1:]:
+            k, v = line.split(":", 1)
+            headers.append((k.strip().lower(), v.strip()))
+        length = 0
+        for k, v in headers:
+            if k == "content-length":
+                length = int(v)
+        if head:
+            length = 0
+        while len(self.buf) < length:
+            if not self._fill():
+                break
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return Response(lines[0], headers, body)
+
+    def at_eof(self, timeout=3):
+        """True when the server closes the connection (nothing more)."""
+        self.sock.settimeout(timeout)
+        while not self.closed:
+            if not self._fill():
+                break
+            if self.buf:
+                return False
+        return self.closed and not self.buf

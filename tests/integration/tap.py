@@ -1,0 +1,54 @@
+"""TAP output and helpers shared by the integration tests.
+
+Each test script runs the real programs from $BUILD (the meson build
+directory) and prints TAP, which meson reads (protocol: 'tap').
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.environ.get("BUILD") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build")
+SRC = os.environ.get("SRC") or os.path.join(os.path.dirname(__file__), "..", "..")
+REDIRECTD = os.path.join(BUILD, "redirectd", "redirectd")
+LINKCTL = os.path.join(BUILD, "tools", "linkctl")
+REACH = os.path.join(BUILD, "tools", "reach")
+MKSEG = os.path.join(BUILD, "tests", "mkseg")
+
+_n = 0
+_failed = 0
+
+
+def ok(cond, name, diag=None):
+    """One TAP assertion; diag is printed as a comment when it fails."""
+    global _n, _failed
+    _n += 1
+    if not cond:
+        _failed += 1
+    print(("ok %d - %s" if cond else "not ok %d - %s") % (_n, name), flush=True)
+    if not cond and diag is not None:
+        for line in str(diag).splitlines() or [""]:
+            print("#   " + line)
+    return cond
+
+
+def eq(got, want, name):
+    return ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
+
+
+def done():
+    print("1..%d" % _n)
+    if _failed:
+        print("# %d of %d failed" % (_failed, _n))
+    sys.exit(1 if _failed else 0)
+
+
+def run(args, input=None, check=None, timeout=60):
+    """Run a program; returns CompletedProcess with text stdout/stderr."""
+    return subprocess.run([str(a) for a in args], input=input,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def tempdir(prefix="rdtest-"):
+    return tempfile.mkdtemp(prefix=prefix)

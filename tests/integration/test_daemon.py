@@ -1,0 +1,308 @@
+"""redirectd end to end: the real daemon on a loopback port, links minted by
+the real linkctl, real HTTP (curl and raw sockets), and reach's exact
+numbers over the log the daemon wrote."""
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
+from daemon import Daemon, Reader, linkctl  # noqa: E402
+
+CURL = shutil.which("curl")
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+
+tmp = tempdir()
+db = os.path.join(tmp, "db")
+logs = os.path.join(tmp, "log")
+
+linkctl(db, "staff", "add", "alice", "--name", "Alice Example", "--team", "north")
+linkctl(db, "staff", "add", "bob", "--name", "Bob Example", "--team", "south")
+linkctl(db, "staff", "add", "carol", "--name", "Carol Example")
+TARGET = "https://example.org/campaign/page?src=go"
+a302 = linkctl(db, "mint", "--staff", "alice", "--url", TARGET,
+               "--campaign", "spring").stdout.strip()
+a301 = linkctl(db, "mint", "--staff", "alice", "--url", "https://example.org/301",
+               "--status", "301").stdout.strip()
+b307 = linkctl(db, "mint", "--staff", "bob", "--url", "https://example.org/307",
+               "--status", "307", "--campaign", "spring").stdout.strip()
+b308 = linkctl(db, "mint", "--staff", "bob", "--url", "https://example.org/308",
+               "--status", "308", "--code", "bob-308").stdout.strip()
+gone = linkctl(db, "mint", "--staff", "carol", "--url", "https://example.org/gone",
+               "--code", "gone").stdout.strip()
+linkctl(db, "disable", "gone")
+eq(len(a302), 8, "a minted code has 8 characters")
+
+# --- configuration check (-n) ------------------------------------------------
+bad_conf = os.path.join(tmp, "bad.conf")
+with open(bad_conf, "w") as f:
+    f.write("listen = 127.0.0.1:8080\nthreads = lots\n# fine\nnope = 1\n")
+r = run([REDIRECTD, "-n", "-c", bad_conf])
+eq(r.returncode, 1, "-n with a bad file exits 1")
+ok("%s:2: " % bad_conf in r.stderr and "threads" in r.stderr,
+   "-n names file:line of the bad threads value", r.stderr)
+ok("%s:4: unknown directive 'nope'" % bad_conf in r.stderr,
+   "-n names file:line of the unknown directive", r.stderr)
+good_conf = os.path.join(os.environ.get("SRC", "."), "conf", "redirectd.conf")
+r = run([REDIRECTD, "-n", "-c", good_conf])
+eq(r.returncode, 0, "-n accepts the shipped conf/redirectd.conf")
+r = run([REDIRECTD, "-n", "-c", good_conf, "--threads", "x"])
+eq(r.returncode, 1, "-n checks command-line overrides too")
+r = run([REDIRECTD, "--version"])
+ok(r.returncode == 0 and r.stdout.startswith("redirectd "), "--version")
+r = run([REDIRECTD, "--help"])
+ok(r.returncode == 0 and "--listen" in r.stdout, "--help")
+r = run([REDIRECTD, "--bogus"])
+eq(r.returncode, 2, "unknown option exits 2")
+r = run([REDIRECTD, "--db", os.path.join(tmp, "nostore"), "--log-dir", logs,
+         "--listen", "127.0.0.1:1"])
+ok(r.returncode == 1 and "store" in r.stderr, "a missing store is a clear startup error",
+   r.stderr)
+
+# The whole config file drives the daemon; the command line overrides it.
+conf = os.path.join(tmp, "redirectd.conf")
+with open(conf, "w") as f:
+    f.write("threads = 1\nlisten = 127.0.0.1:1\nkeepalive_timeout = 1s\n"
+            "header_timeout = 1s\n")
+
+expect = {"alice": {"clicks": 0, "bots": 0}, "bob": {"clicks": 0, "bots": 0},
+          "carol": {"clicks": 0, "bots": 0}}
+visitors = {"alice": set(), "bob": set(), "carol": set()}
+
+with Daemon(db, logs, conf=conf, threads=2) as d:
+    # --- the redirect ---------------------------------------------------------
+    if CURL:
+        r = run([CURL, "-si", "-A", UA, "http://127.0.0.1:%d/%s" % (d.port, a302)])
+        lines = r.stdout.splitlines()
+        eq(lines[0], "HTTP/1.1 302 Found", "curl: 302 Found")
+        ok("Location: %s" % TARGET in lines, "curl: Location is the target", r.stdout)
+        ok("Cache-Control: private, max-age=0" in lines, "curl: Cache-Control")
+        ok("Content-Length: 0" in lines, "curl: Content-Length: 0")
+        expect["alice"]["clicks"] += 1
+        visitors["alice"].add(UA)
+        r = run([CURL, "-sI", "-A", UA, "http://127.0.0.1:%d/%s" % (d.port, a302)])
+        ok(r.stdout.startswith("HTTP/1.1 302 Found") and TARGET in r.stdout,
+           "curl -I: HEAD gets the same redirect")
+        expect["alice"]["bots"] += 1
+    else:
+        ok(False, "curl is installed (tests/run.sh installs it)")
+
+    resp = d.get("/" + a302, {"User-Agent": UA})
+    eq((resp.status, resp.header("location")), (302, TARGET), "GET: 302 and Location")
+    eq(resp.header("cache-control"), "private, max-age=0", "GET: Cache-Control")
+    eq(resp.header("content-length"), "0", "GET: Content-Length 0")
+    eq(resp.body, b"", "GET: no body")
+    expect["alice"]["clicks"] += 1
+    for code, status, reason, owner in ((a301, 301, "Moved Permanently", "alice"),
+                                        (b307, 307, "Temporary Redirect", "bob"),
+                                        (b308, 308, "Permanent Redirect", "bob")):
+        resp = d.get("/" + code, {"User-Agent": UA})
+        eq(resp.status_line, "HTTP/1.1 %d %s" % (status, reason),
+           "per-link status %d" % status)
+        expect[owner]["clicks"] += 1
+    visitors["bob"].add(UA)
+
+    resp = d.get("/" + a302, {"User-Agent": UA}, method="HEAD")
+    eq((resp.status, resp.header("location"), resp.header("content-length")),
+       (302, TARGET, "0"), "HEAD: the same headers")
+    expect["alice"]["bots"] += 1
+
+    # --- what is not a redirect ----------------------------------------------
+    for path, why in (("/", "the root"), ("/nosuchcode", "an unknown code"),
+                      ("/a.b", "a dot in the code"), ("/%41bc", "percent-encoding"),
+                      ("/" + "x" * 65, "a code over 64 characters"),
+                      ("/" + "y" * 600, "a code over LMDB's key limit"),
+                      ("/favicon.ico", "favicon.ico"),
+                      ("/%s/extra" % a302, "a path under a code")):
+        resp = d.get(path)
+        eq(resp.status, 404, "404 for %s" % why)
+    resp = d.get("/gone")
+    eq(resp.status, 410, "a disabled link is 410 Gone")
+    resp = d.get("/%s?utm=1" % a302, {"User-Agent": UA})
+    eq((resp.status, resp.header("location")), (302, TARGET),
+       "a query after the code still redirects")
+    expect["alice"]["clicks"] += 1
+
+    resp = d.get("/" + a302, method="POST")
+    eq((resp.status, resp.header("allow")), (405, "GET, HEAD"),
+       "POST without a body: 405 with Allow")
+    resp = d.get("/" + a302, method="DELETE")
+    eq(resp.status, 405, "DELETE: 405")
+
+    # A body is never taken: 400, and the connection is closed.
+    for extra, why in (("Content-Length: 5\r\n\r\nhello", "Content-Length 5"),
+                       ("Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "chunked"),
+                       ("Content-Length: 0\r\nContent-Length: 0\r\n\r\n",
+                        "two Content-Length")):
+        raw = ("GET /%s HTTP/1.1\r\nHost: x\r\n" % a302 + extra).encode()
+        (resp,), reader = d.exchange(raw)
+        eq(resp.status, 400, "body framing: 400 for %s" % why)
+        ok(reader.at_eof(), "body framing: connection closed after %s" % why)
+        reader.sock.close()
+    raw = ("GET /%s HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n" % a302).encode()
+    (resp,), reader = d.exchange(raw)
+    eq(resp.status, 302, "Content-Length: 0 is not a body")
+    reader.sock.close()
+    expect["alice"]["bots"] += 1   # no User-Agent: a tool, not a human
+
+    for raw, status, why in (
+            (b"GARBAGE\r\n\r\n", 400, "a malformed request line"),
+            (b"GET /x HTTP/1.1\r\n\r\n", 400, "HTTP/1.1 without Host"),
+            (b"GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "two Hosts"),
+            (b"GET /x HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 400, "a folded header"),
+            (b"GET /x HTTP/1.1\nHost: a\n\n", 400, "bare LF"),
+            (b"GET /x HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2.0"),
+            (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: a\r\n\r\n", 414,
+             "a request line over the limit"),
+            (b"GET /x HTTP/1.1\r\nHost: a\r\n" + b"X-Big: " + b"b" * 9000 + b"\r\n\r\n",
+             431, "a head over the limit"),
+            (b"GET /x HTTP/1.1\r\nHost: a\r\n" +
+             b"".join(b"X-%d: 1\r\n" % i for i in range(100)) + b"\r\n",
+             431, "too many headers")):
+        (resp,), reader = d.exchange(raw)
+        ok(resp is not None and resp.status == status, "%d for %s" % (status, why),
+           resp)
+        ok(resp is not None and resp.status_line.startswith("HTTP/1.1 "),
+           "status line says HTTP/1.1 for %s" % why)
+        ok(reader.at_eof(), "connection closed after %s" % why)
+        reader.sock.close()
+
+    # --- keep-alive, pipelining, HTTP/1.0 -----------------------------------
+    s = d.connect()
+    reader = Reader(s)
+    for i in range(3):
+        s.sendall(("GET /%s HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\n\r\n"
+                   % (b307, UA)).encode())
+        resp = reader.response()
+        eq(resp.status, 307, "keep-alive: request %d on one connection" % (i + 1))
+        expect["bob"]["clicks"] += 1
+    s.close()
+
+    s = d.connect()
+    reader = Reader(s)
+    pipe = b"".join(("GET /%s HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\n\r\n"
+                     % (c, UA)).encode() for c in (a302, "nosuch", b307, a301))
+    s.sendall(pipe)
+    got = [reader.response() for _ in range(4)]
+    eq([r.status for r in got], [302, 404, 307, 301], "pipelining: responses in order")
+    eq(got[0].header("location"), TARGET, "pipelining: first Location")
+    expect["alice"]["clicks"] += 2
+    expect["bob"]["clicks"] += 1
+    s.close()
+
+    # Many pipelined requests in one write, more than the output buffer holds.
+    s = d.connect()
+    reader = Reader(s)
+    s.sendall((("GET /%s HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\n\r\n"
+                % (b308, UA)) * 200).encode())
+    got = [reader.response() for _ in range(200)]
+    ok(all(r is not None and r.status == 308 for r in got),
+       "200 pipelined requests: 200 responses")
+    expect["bob"]["clicks"] += 200
+    s.close()
+
+    # Half-close after pipelined requests: every one is still answered.
+    s = d.connect()
+    reader = Reader(s)
+    s.sendall((("GET /%s HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\n\r\n"
+                % (b308, UA)) * 50).encode())
+    s.shutdown(socket.SHUT_WR)
+    got = [reader.response() for _ in range(50)]
+    ok(all(r is not None and r.status == 308 for r in got),
+       "half-close: all 50 pipelined requests answered")
+    ok(reader.at_eof(), "half-close: then closed")
+    expect["bob"]["clicks"] += 50
+    s.close()
+
+    (resp,), reader = d.exchange(("GET /%s HTTP/1.0\r\nUser-Agent: %s\r\n\r\n"
+                                  % (a302, UA)).encode())
+    eq(resp.status_line, "HTTP/1.1 302 Found", "HTTP/1.0: answered, status line 1.1")
+    ok(reader.at_eof(), "HTTP/1.0: connection closed")
+    expect["alice"]["clicks"] += 1
+    (resp1, resp2), reader = d.exchange(
+        ("GET /%s HTTP/1.0\r\nConnection: keep-alive\r\nUser-Agent: %s\r\n\r\n"
+         % (a302, UA) * 2).encode(), n=2)
+    eq((resp1.status, resp2.status), (302, 302), "HTTP/1.0 keep-alive: two answers")
+    eq(resp1.header("connection"), "keep-alive", "HTTP/1.0 keep-alive is confirmed")
+    reader.sock.close()
+    expect["alice"]["clicks"] += 2
+
+    # Keep-alive timeout (1s in the conf file): the server closes idle ones.
+    s = d.connect()
+    reader = Reader(s)
+    t0 = time.time()
+    ok(reader.at_eof(timeout=5), "an idle connection is closed by the server")
+    ok(time.time() - t0 < 3, "within the 1s header/idle timeout (+ sweep)")
+    s.close()
+
+    # --- minted while running, rotation, HUP --------------------------------
+    fresh = linkctl(db, "mint", "--staff", "carol", "--url",
+                    "https://example.org/fresh").stdout.strip()
+    resp = d.get("/" + fresh, {"User-Agent": UA})
+    eq((resp.status, resp.header("location")), (302, "https://example.org/fresh"),
+       "a link minted while the daemon runs resolves at once")
+    expect["carol"]["clicks"] += 1
+    visitors["carol"].add(UA)
+    linkctl(db, "disable", fresh)
+    eq(d.get("/" + fresh).status, 410, "disabled while running: 410 at once")
+    linkctl(db, "enable", fresh)
+    eq(d.get("/" + fresh, {"User-Agent": UA}).status, 302, "enabled again: 302")
+    expect["carol"]["clicks"] += 1
+
+    before = set(glob.glob(os.path.join(logs, "*.clk")))
+    eq(len(before), 2, "one segment per worker")
+    d.signal(signal.SIGHUP)
+    time.sleep(0.5)
+    statuses = [d.get("/" + a302, {"User-Agent": UA}).status for i in range(20)]
+    eq(statuses, [302] * 20, "after SIGHUP: 20 redirects")
+    expect["alice"]["clicks"] += 20
+    d.signal(signal.SIGUSR1)
+    time.sleep(0.5)
+    after = set(glob.glob(os.path.join(logs, "*.clk")))
+    eq(len(after), 6, "SIGHUP and SIGUSR1 each start a new segment per worker")
+    code = d.stop()
+    eq(code, 0, "SIGTERM: exit status 0")
+    errs = d.errors()
+    ok("records_dropped=0" in errs, "no record dropped", errs)
+
+# --- reach over the daemon's log ---------------------------------------------
+r = run([REACH, "--db", db, "--format", "json", logs])
+eq(r.returncode, 0, "reach reads the daemon's log")
+rows = {row["staff"]: row for row in json.loads(r.stdout or "[]")}
+for who in ("alice", "bob", "carol"):
+    got = rows.get(who, {})
+    eq((got.get("clicks"), got.get("bots")),
+       (expect[who]["clicks"], expect[who]["bots"]),
+       "reach: %s's clicks and bots" % who)
+eq(rows.get("alice", {}).get("visitors"), 1, "reach: alice's one visitor (one IP and UA)")
+eq(rows.get("bob", {}).get("visitors"), 1, "reach: bob's one visitor")
+eq(rows.get("carol", {}).get("visitors"), 1, "reach: carol's one visitor")
+r = run([REACH, "--db", db, "--by", "campaign", "--format", "csv", logs])
+ok(r.returncode == 0 and r.stdout.startswith("rank,campaign,"), "reach --by campaign",
+   r.stdout + r.stderr)
+
+# --- the daemon's log after a kill -9: nothing answered is lost ---------------
+logs2 = os.path.join(tmp, "log2")
+with Daemon(db, logs2, threads=1) as d:
+    s = d.connect()
+    reader = Reader(s)
+    answered = 0
+    for i in range(100):
+        s.sendall(("GET /%s HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\n\r\n"
+                   % (b307, UA)).encode())
+        if reader.response().status == 307:
+            answered += 1
+    d.proc.kill()
+    d.proc.wait()
+r = run([REACH, "--db", db, "--format", "json", logs2])
+rows = {row["staff"]: row for row in json.loads(r.stdout or "[]")}
+eq(rows.get("bob", {}).get("clicks"), answered,
+   "kill -9: every answered redirect is in the log")
+
+shutil.rmtree(tmp, ignore_errors=True)
+done()

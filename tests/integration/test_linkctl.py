@@ -1,0 +1,733 @@
+#!/usr/bin/env python3
+"""Integration tests of linkctl: the real program against stores in
+temporary directories.  Every command's output is compared exactly (the
+command line is public: scripts parse it), and every refusal must exit 1
+with a message and leave the store as it was."""
+import calendar
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
+from tap import eq, ok  # noqa: E402
+
+LINKCTL = tap.LINKCTL
+CODE_RULE = "linkctl: invalid code: 1-64 characters of A-Z a-z 0-9 _ -\n"
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\n"
+STAFF_HDR = "handle\tname\tteam\temail\n"
+
+TMP = tap.tempdir("linkctl-test-")
+
+
+def lk(db, *args, input=None, env=None):
+    """Run linkctl --db db ARGS; db None: no --db."""
+    argv = [LINKCTL] + (["--db", db] if db is not None else []) + list(args)
+    e = dict(os.environ)
+    e.pop("REDIRECTD_DB", None)
+    e.pop("LINKCTL_TEST_MAPSIZE", None)
+    if env:
+        e.update(env)
+    return subprocess.run(argv, input=input, capture_output=True, text=True,
+                          timeout=120, env=e)
+
+
+def newdb(name):
+    return os.path.join(TMP, name)
+
+
+def state(db):
+    """Everything a refused command must leave alone: both listings and
+    the bytes of data.mdb."""
+    links = lk(db, "list")
+    staff = lk(db, "staff list")
+    camp = lk(db, "list", "--format", "json")
+    data = os.path.join(db, "data.mdb")
+    digest = None
+    if os.path.exists(data):
+        with open(data, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+    return (links.returncode, links.stdout, staff.returncode, staff.stdout,
+            camp.stdout, digest)
+
+
+def refused(db, args, msg, name, input=None, exact=True):
+    """args must exit 1 with msg (exact, or a prefix) and change nothing."""
+    before = state(db)
+    r = lk(db, *args, input=input)
+    eq(r.returncode, 1, name + ": exit 1")
+    if exact:
+        eq(r.stderr, msg, name + ": message")
+    else:
+        ok(r.stderr.startswith(msg) and r.stderr.endswith("\n")
+           and r.stderr.count("\n") == 1, name + ": message",
+           "got:  %r\nwant: %r..." % (r.stderr, msg))
+    eq(r.stdout, "", name + ": nothing on stdout")
+    eq(state(db), before, name + ": store unchanged")
+    return r
+
+
+def usage(db, args, name):
+    r = lk(db, *args)
+    eq(r.returncode, 2, name + ": usage error exits 2")
+    ok(r.stderr.startswith("linkctl: ") and r.stderr.endswith("\n"),
+       name + ": message on stderr", r.stderr)
+    return r
+
+
+def rows(db, *args):
+    """list as (rows without the created column, created values)."""
+    r = lk(db, "list", *args)
+    if r.returncode != 0 or not r.stdout.startswith(LIST_HDR):
+        return None, None
+    out, created = [], []
+    for line in r.stdout[len(LIST_HDR):].splitlines():
+        f = line.split("\t")
+        created.append(f[-1])
+        out.append("\t".join(f[:-1]))
+    return out, created
+
+
+def write(name, text, mode="w"):
+    path = os.path.join(TMP, name)
+    with open(path, mode, newline="") as f:
+        f.write(text)
+    return path
+
+
+def project_version():
+    try:
+        with open(os.path.join(tap.SRC, "meson.build")) as f:
+            m = re.search(r"version\s*:\s*'([^']+)'", f.read())
+            return m.group(1) if m else None
+    except OSError:
+        return None
+
+
+# ------------------------------------------------------------ basics
+
+def test_help_version():
+    r = lk(None, "--help")
+    eq(r.returncode, 0, "--help exits 0")
+    ok(r.stdout.startswith("usage: linkctl"), "--help prints the usage",
+       r.stdout)
+    for cmd in ("staff add", "staff import", "staff list", "mint", "import",
+                "list", "disable", "enable", "--db", "--version"):
+        ok(cmd in r.stdout, "--help lists " + cmd)
+    eq(r.stderr, "", "--help: nothing on stderr")
+    eq(lk(None, "mint", "--help").returncode, 0, "mint --help exits 0")
+    eq(lk(None, "staff", "add", "--help").returncode, 0,
+       "staff add --help exits 0")
+    r = lk(None, "--version")
+    eq(r.returncode, 0, "--version exits 0")
+    v = project_version() or "0.1.0"
+    eq(r.stdout, "linkctl %s\n" % v, "--version prints linkctl VERSION")
+
+
+def test_usage():
+    db = newdb("usage")
+    usage(db, [], "no command")
+    usage(db, ["frob"], "unknown command")
+    usage(db, ["list", "--bogus"], "unknown option")
+    usage(db, ["list", "--format", "xml"], "list --format xml")
+    usage(db, ["list", "extra"], "list with an argument")
+    usage(db, ["list", "--staff"], "option without its value")
+    usage(db, ["staff"], "staff without a subcommand")
+    usage(db, ["staff", "fire", "x"], "unknown staff subcommand")
+    usage(db, ["staff", "add", "x"], "staff add without --name")
+    usage(db, ["staff", "add", "--name", "X"], "staff add without a handle")
+    usage(db, ["staff", "add", "x", "y", "--name", "X"], "two handles")
+    usage(db, ["staff", "list", "--format", "csv"], "staff list --format csv")
+    usage(db, ["staff", "import"], "staff import without a file")
+    usage(db, ["mint", "--url", "https://example.org/"], "mint without --staff")
+    usage(db, ["mint", "--staff", "a"], "mint without --url")
+    usage(db, ["mint", "--staff", "a", "--url", "https://example.org/",
+               "--status", "404"], "mint --status 404")
+    usage(db, ["mint", "--staff", "a", "--url", "https://example.org/", "x"],
+          "mint with a stray argument")
+    usage(db, ["import", "a", "b"], "import with two files")
+    usage(db, ["disable"], "disable without a code")
+    usage(db, ["enable", "a", "b"], "enable with two codes")
+    usage(None, ["--db"], "--db without a value")
+    ok(not os.path.exists(db), "usage errors create no store")
+
+
+def test_missing_store():
+    db = newdb("missing")
+    r = lk(db, "list")
+    eq(r.returncode, 1, "list of a missing store exits 1")
+    eq(r.stderr, "linkctl: no store at %s\n" % db, "no store message")
+    r = lk(db, "staff", "list")
+    eq(r.returncode, 1, "staff list of a missing store exits 1")
+    eq(r.stderr, "linkctl: no store at %s\n" % db, "staff list: no store")
+    ok(not os.path.exists(db), "read commands do not create the store")
+    os.mkdir(db)
+    r = lk(db, "list")
+    eq(r.stderr, "linkctl: no store at %s\n" % db, "empty dir: no store")
+    eq(os.listdir(db), [], "read command leaves an empty dir empty")
+    os.rmdir(db)
+    # The environment variable names the default store.
+    r = lk(None, "staff", "add", "envy", "--name", "Env",
+           env={"REDIRECTD_DB": db})
+    eq(r.returncode, 0, "REDIRECTD_DB: staff add")
+    ok(os.path.exists(os.path.join(db, "data.mdb")),
+       "REDIRECTD_DB: a write command creates the store there")
+    eq(lk(db, "staff", "list").stdout, STAFF_HDR + "envy\tEnv\t\t\n",
+       "REDIRECTD_DB: the colleague is in that store")
+    r = lk(None, "staff", "list", env={"REDIRECTD_DB": db})
+    eq(r.stdout, STAFF_HDR + "envy\tEnv\t\t\n", "REDIRECTD_DB read")
+    r = lk(os.path.join(TMP, "no", "such", "parent"), "staff", "add", "x",
+           "--name", "X")
+    eq(r.returncode, 1, "store under a missing parent: exit 1")
+    ok(r.stderr.startswith("linkctl: store_open "), "names store_open",
+       r.stderr)
+
+
+# ------------------------------------------------------------ staff
+
+def test_staff(db):
+    r = lk(db, "staff", "add", "Alice", "--name", "Alice Liddell",
+           "--team", "Growth", "--email", "alice@example.org")
+    eq((r.returncode, r.stdout, r.stderr), (0, "", ""),
+       "staff add: exit 0, prints nothing")
+    # Options before the handle, --db after the command.
+    r = lk(None, "staff", "add", "--name", "Bob Builder", "bob", "--db", db)
+    eq(r.returncode, 0, "staff add with options first and --db last")
+    r = lk(db, "staff", "add", "z" * 64, "--name", "N" * 200)
+    eq(r.returncode, 0, "64-character handle and 200-byte name accepted")
+    r = lk(db, "staff", "add", "0.x_y-z", "--name", "Zoë Ünal",
+           "--team", "", "--email", "")
+    eq(r.returncode, 0, "handle with . _ - and a UTF-8 name")
+
+    want = (STAFF_HDR +
+            "0.x_y-z\tZoë Ünal\t\t\n"
+            "alice\tAlice Liddell\tGrowth\talice@example.org\n"
+            "bob\tBob Builder\t\t\n" +
+            "z" * 64 + "\t" + "N" * 200 + "\t\t\n")
+    r = lk(db, "staff", "list")
+    eq((r.returncode, r.stdout), (0, want), "staff list tsv, sorted by handle")
+    eq(lk(db, "staff", "list", "--format", "tsv").stdout, want,
+       "--format tsv is the default")
+    r = lk(db, "staff", "list", "--format", "json")
+    eq(r.returncode, 0, "staff list json exit 0")
+    try:
+        got = json.loads(r.stdout)
+    except ValueError as e:
+        got = str(e)
+    eq(got, [
+        {"handle": "0.x_y-z", "name": "Zoë Ünal", "team": "", "email": "",
+         "id": 4},
+        {"handle": "alice", "name": "Alice Liddell", "team": "Growth",
+         "email": "alice@example.org", "id": 1},
+        {"handle": "bob", "name": "Bob Builder", "team": "", "email": "",
+         "id": 2},
+        {"handle": "z" * 64, "name": "N" * 200, "team": "", "email": "",
+         "id": 3},
+    ], "staff list json")
+    ok(r.stdout.startswith("[\n{\"handle\":\"0.x_y-z\",") and
+       r.stdout.endswith("}\n]\n"), "staff list json layout", r.stdout)
+
+    refused(db, ["staff", "add", "alice", "--name", "Other"],
+            "linkctl: staff 'alice' already exists\n", "duplicate handle")
+    refused(db, ["staff", "add", "ALICE", "--name", "Other"],
+            "linkctl: staff 'alice' already exists\n",
+            "duplicate handle in upper case")
+    for h, what in (("-x", "leading dash"), (".x", "leading dot"),
+                    ("a b", "space"), ("a/b", "slash"), ("z" * 65, "65 chars"),
+                    ("", "empty"), ("ü", "non-ASCII"), ("a@b", "at")):
+        refused(db, ["staff", "add", "--name", "X", "--", h],
+                "linkctl: invalid handle '", "invalid handle: " + what,
+                exact=False)
+    name_msg = ("linkctl: invalid name: 1-200 bytes of UTF-8 text, "
+                "no control characters\n")
+    refused(db, ["staff", "add", "carol", "--name", ""], name_msg, "empty name")
+    refused(db, ["staff", "add", "carol", "--name", "N" * 201], name_msg,
+            "201-byte name")
+    refused(db, ["staff", "add", "carol", "--name", "a\tb"], name_msg,
+            "name with a tab")
+    refused(db, ["staff", "add", "carol", "--name", "a\x1b[31m"], name_msg,
+            "name with an escape")
+    refused(db, ["staff", "add", "carol", "--name", "C", "--team", "a\nb"],
+            "linkctl: invalid team: at most 200 bytes of UTF-8 text, "
+            "no control characters\n", "team with a newline")
+    email_msg = ("linkctl: invalid email: one '@' with text on both sides, "
+                 "no spaces or control characters\n")
+    for e in ("nobody", "a@b@c", "@example.org", "carol@", "a b@c.d",
+              "a@b\n"):
+        refused(db, ["staff", "add", "carol", "--name", "C", "--email", e],
+                email_msg, "email %r" % e)
+
+
+def test_staff_import(db):
+    csv = ('\ufeffhandle,name,team,email\r\n'
+           'Carol,"Carol, the ""Great""",Ops,carol@example.org\r\n'
+           '\r\n'
+           'dave,Dave,"Sales, EMEA",\r\n'
+           'erin,"Erin",,"erin@example.org"\r\n')
+    path = write("staff.csv", csv)
+    r = lk(db, "staff", "import", path)
+    eq((r.returncode, r.stdout, r.stderr),
+       (0, "", "imported 3 colleagues\n"), "staff import CSV")
+    got = lk(db, "staff", "list").stdout.splitlines()
+    ok("carol\tCarol, the \"Great\"\tOps\tcarol@example.org" in got,
+       "quoted comma and doubled quotes unescaped, handle folded", got)
+    ok("dave\tDave\tSales, EMEA\t" in got, "quoted comma in team", got)
+    ok("erin\tErin\t\terin@example.org" in got, "quoted email", got)
+    r = lk(db, "staff", "import", "-",
+           input="handle,name,team,email\nfrank,Frank,,\n")
+    eq((r.returncode, r.stderr), (0, "imported 1 colleagues\n"),
+       "staff import from stdin, LF line ends, no BOM")
+    r = lk(db, "staff", "import", "-", input="handle,name,team,email\n")
+    eq((r.returncode, r.stderr), (0, "imported 0 colleagues\n"),
+       "header only: nothing imported")
+
+    def bad(text, msg, name):
+        p = write("bad.csv", text)
+        refused(db, ["staff", "import", p],
+                "linkctl: %s:%s\n" % (p, msg), "staff import: " + name)
+
+    bad("handle,name,team\nx,y,z\n",
+        "1: expected the header 'handle,name,team,email', "
+        "found 'handle,name,team'", "wrong header")
+    bad("gina,Gina,,\n",
+        "1: expected the header 'handle,name,team,email', found 'gina,Gina,,'",
+        "no header")
+    bad("", "1: expected the header 'handle,name,team,email', found ''",
+        "empty file")
+    bad("handle,name,team,email\ngina,Gina,,\nhank,Hank,,\ngina,G2,,\n",
+        "4: staff 'gina' repeats line 2", "handle repeated in the file")
+    bad("handle,name,team,email\ngina,Gina,,\nHANK,Hank,,\nhank,H,,\n",
+        "4: staff 'hank' repeats line 3", "repeat after case folding")
+    bad("handle,name,team,email\ngina,Gina,,\nalice,A,,\n",
+        "3: staff 'alice' already exists", "handle already in the store")
+    bad("handle,name,team,email\ngina,Gina,,\nhank,Hank,Ops\n",
+        "3: expected 4 fields (handle,name,team,email), found 3",
+        "three fields")
+    bad("handle,name,team,email\ngina,Gina,,,\n",
+        "2: expected 4 fields (handle,name,team,email), found 5",
+        "five fields")
+    bad("handle,name,team,email\ngina,\"Gina,,\n",
+        "2: unterminated quoted field", "unterminated quote")
+    bad("handle,name,team,email\ngina,\"Gi\"na,,\n",
+        "2: text after a closing quote", "text after a closing quote")
+    bad("handle,name,team,email\ngina,Gi\"na,,\n",
+        "2: '\"' inside an unquoted field (quote the field and double the '\"')",
+        "quote inside an unquoted field")
+    bad("handle,name,team,email\ngina,\"Gina\nLine\",,\nhank,,,\n",
+        "2: invalid name: 1-200 bytes of UTF-8 text, no control characters",
+        "newline inside a quoted name")
+    bad("handle,name,team,email\ngina,\"Gina\nLine2\",,\n\nhank,Hank,,x\n",
+        "2: invalid name: 1-200 bytes of UTF-8 text, no control characters",
+        "first error wins")
+    bad("handle,name,team,email\nok1,A,,\n\"x\ny\",B,,\nhank,,,\n",
+        "3: invalid handle 'x?y': 1-64 characters of a-z 0-9 . _ -, "
+        "starting with a letter or digit", "bad handle, shown safely")
+    bad("handle,name,team,email\ngina,Gina,,\n\"multi\nline\",N,,\n"
+        "hank,,,\n", "3: invalid handle 'multi?line': 1-64 characters of "
+        "a-z 0-9 . _ -, starting with a letter or digit",
+        "line of a record with a quoted line break")
+    bad("handle,name,team,email\ngina,Gina,,\n\"a,b\",N,,\n\nhank,,,\n",
+        "3: invalid handle 'a,b': 1-64 characters of a-z 0-9 . _ -, "
+        "starting with a letter or digit", "comma in a quoted handle")
+    bad("handle,name,team,email\ngina,Gina,,nope\n",
+        "2: invalid email: one '@' with text on both sides, no spaces or "
+        "control characters", "bad email")
+    bad("handle,name,team,email\ngina,Gina,,\nhank,,,\n",
+        "3: invalid name: 1-200 bytes of UTF-8 text, no control characters",
+        "empty name")
+    refused(db, ["staff", "import", "-"],
+            "linkctl: stdin:2: invalid name: 1-200 bytes of UTF-8 text, "
+            "no control characters\n", "stdin is named 'stdin'",
+            input="handle,name,team,email\ngina,,,\n")
+    missing = os.path.join(TMP, "nonexistent.csv")
+    refused(db, ["staff", "import", missing],
+            "linkctl: open %s: No such file or directory\n" % missing,
+            "missing file")
+    ok("gina" not in lk(db, "staff", "list").stdout,
+       "no refused import added anyone")
+
+
+# ------------------------------------------------------------ mint
+
+def test_mint(db):
+    r = lk(db, "mint", "--staff", "alice", "--url", "https://example.org/a")
+    eq(r.returncode, 0, "mint exit 0")
+    eq(r.stderr, "", "mint: nothing on stderr")
+    ok(re.fullmatch(r"[0-9A-Za-z]{8}\n", r.stdout),
+       "mint prints an 8-character base62 code and a newline", r.stdout)
+    rnd = r.stdout.strip()
+
+    r = lk(db, "mint", "--code", "promo-2025", "--url",
+           "HTTPS://Example.ORG/über?x=\"y\"", "--staff", "ALICE",
+           "--campaign", "spring sale", "--status", "301")
+    eq((r.returncode, r.stdout, r.stderr), (0, "promo-2025\n", ""),
+       "vanity code printed as given")
+    # Options after nothing, in another order, and --db after the command.
+    r = lk(None, "mint", "--url", "http://example.com", "--status", "307",
+           "--staff", "bob", "--code", "Z_9", "--db", db)
+    eq((r.returncode, r.stdout), (0, "Z_9\n"), "status 307, --db at the end")
+    r = lk(db, "mint", "--staff", "bob", "--url", "https://example.com/8",
+           "--status", "308", "--code", "-dash", "--campaign", "spring sale")
+    eq((r.returncode, r.stdout), (0, "-dash\n"),
+       "status 308, code starting with '-'")
+    r = lk(db, "mint", "--staff", "bob", "--url", "https://example.com/2",
+           "--status", "302", "--code", "x" * 64)
+    eq(r.returncode, 0, "64-character vanity code")
+
+    got, created = rows(db)
+    # Sorted by code, byte order ('-' < digits < upper < '_' < lower).
+    eq(got, sorted([
+        "-dash\tbob\tspring sale\thttps://example.com/8\t308\tenabled",
+        "Z_9\tbob\t\thttp://example.com\t307\tenabled",
+        "promo-2025\talice\tspring sale\t"
+        "https://example.org/%C3%BCber?x=%22y%22\t301\tenabled",
+        rnd + "\talice\t\thttps://example.org/a\t302\tenabled",
+        "x" * 64 + "\tbob\t\thttps://example.com/2\t302\tenabled",
+    ], key=lambda s: s.split("\t")[0].encode()),
+        "list after mint: normalized URLs, statuses, sorted by code")
+    now = time.time()
+    ok(created and all(ISO.match(c) for c in created),
+       "created is ISO 8601 UTC", created)
+    ok(bool(created) and all(
+        abs(calendar.timegm(time.strptime(c, "%Y-%m-%dT%H:%M:%SZ")) - now)
+        < 300 for c in created), "created is about now (UTC)", created)
+
+    target_msgs = [
+        ("ftp://example.org/", "only absolute http:// and https:// URLs"),
+        ("javascript:alert(1)", "only absolute http:// and https:// URLs"),
+        ("//example.org/x", "only absolute http:// and https:// URLs"),
+        ("/relative", "only absolute http:// and https:// URLs"),
+        ("https://example.org/a b", "space in URL (encode it as %20)"),
+        ("https://example.org/\r\nX: y", "control character in URL"),
+        ("https://user@example.org/",
+         "URL has a user name or password (user@host)"),
+        ("https://a.example\\@b.example/", "backslash in URL"),
+        ("https://bit.ly/x",
+         "URL points at another URL shortener: use the final address"),
+        ("https://bücher.example/",
+         "non-ASCII host: use its xn-- (punycode) form"),
+        ("https://example.org:99999/", "invalid port"),
+        ("https://example.org/%zz", "'%' not followed by two hex digits"),
+        ("https://", "URL has no host"),
+        ("", "empty URL"),
+        ("https://example.org/" + "a" * 2029, "URL longer than 2048 bytes"),
+    ]
+    for url, why in target_msgs:
+        refused(db, ["mint", "--staff", "alice", "--url", url],
+                "linkctl: invalid URL: %s\n" % why, "mint URL %r" % url[:40])
+    r = lk(db, "mint", "--staff", "alice", "--url",
+           "https://example.org/" + "a" * 2028, "--code", "max-url")
+    eq((r.returncode, r.stdout), (0, "max-url\n"), "2048-byte URL accepted")
+
+    refused(db, ["mint", "--staff", "zed", "--url", "https://example.org/"],
+            "linkctl: no colleague 'zed' (add one with: linkctl staff add)\n",
+            "unknown colleague")
+    refused(db, ["mint", "--staff", "Zed", "--url", "https://example.org/"],
+            "linkctl: no colleague 'zed' (add one with: linkctl staff add)\n",
+            "unknown colleague, named folded")
+    refused(db, ["mint", "--staff", "a b", "--url", "https://example.org/"],
+            "linkctl: no colleague 'a b' (add one with: linkctl staff add)\n",
+            "impossible handle")
+    for code in ("a b", "x" * 65, "ü", "a/b", "a.b", "a%20"):
+        refused(db, ["mint", "--staff", "alice", "--url",
+                     "https://example.org/", "--code", code],
+                CODE_RULE, "invalid code %r" % code[:10])
+    refused(db, ["mint", "--staff", "alice", "--url", "https://example.org/",
+                 "--code", "promo-2025"],
+            "linkctl: code 'promo-2025' is already taken\n", "taken code")
+    refused(db, ["mint", "--staff", "alice", "--url", "https://example.org/",
+                 "--code", rnd],
+            "linkctl: code '%s' is already taken\n" % rnd,
+            "taken random code")
+    for camp in ("a/b", "", "c" * 101, "tab\there"):
+        refused(db, ["mint", "--staff", "alice", "--url",
+                     "https://example.org/", "--campaign", camp],
+                "linkctl: invalid campaign name '", "campaign %r" % camp[:10],
+                exact=False)
+    # A refused mint that would have created a campaign leaves none.
+    refused(db, ["mint", "--staff", "alice", "--url", "https://example.org/",
+                 "--campaign", "ghost", "--code", "promo-2025"],
+            "linkctl: code 'promo-2025' is already taken\n",
+            "taken code with a new campaign")
+    refused(db, ["list", "--campaign", "ghost"],
+            "linkctl: no campaign 'ghost'\n",
+            "the refused mint's campaign does not exist")
+
+    codes = set()
+    for _ in range(20):
+        r = lk(db, "mint", "--staff", "bob", "--url", "https://example.net/")
+        codes.add(r.stdout)
+    eq(len(codes), 20, "20 random mints give 20 distinct codes")
+
+
+# ------------------------------------------------------------ list
+
+def test_list(db):
+    r = lk(db, "list", "--format", "json")
+    eq(r.returncode, 0, "list json exit 0")
+    try:
+        got = json.loads(r.stdout)
+    except ValueError as e:
+        got = [str(e)]
+    tsv, created = rows(db)
+    ok(len(got) == len(tsv) and len(got) > 20, "json has as many links as tsv",
+       (len(got), len(tsv)))
+    keys = ["code", "staff", "campaign", "url", "status", "state", "created"]
+    ok(all(list(o.keys()) == keys for o in got), "json keys in order", got[:1])
+    ok(all(isinstance(o["status"], int) for o in got), "json status numbers")
+    eq(["\t".join(str(o[k]) for k in keys[:-1]) for o in got], tsv,
+       "json and tsv list the same links in the same order")
+    eq([o["created"] for o in got], created, "json created as in tsv")
+    promo = [o for o in got if o["code"] == "promo-2025"]
+    eq(promo and {k: v for k, v in promo[0].items() if k != "created"}, {
+        "code": "promo-2025", "staff": "alice", "campaign": "spring sale",
+        "url": "https://example.org/%C3%BCber?x=%22y%22", "status": 301,
+        "state": "enabled"}, "json object of promo-2025")
+    ok(r.stdout.startswith("[\n{\"code\":") and r.stdout.endswith("}\n]\n"),
+       "list json layout")
+
+    got, _ = rows(db, "--campaign", "spring sale")
+    eq(got, [
+        "-dash\tbob\tspring sale\thttps://example.com/8\t308\tenabled",
+        "promo-2025\talice\tspring sale\t"
+        "https://example.org/%C3%BCber?x=%22y%22\t301\tenabled",
+    ], "list --campaign")
+    got, _ = rows(db, "--campaign", "spring sale", "--staff", "ALICE")
+    eq(got, ["promo-2025\talice\tspring sale\t"
+             "https://example.org/%C3%BCber?x=%22y%22\t301\tenabled"],
+       "list --campaign --staff")
+    got, _ = rows(db, "--staff", "alice")
+    ok(got and all(g.split("\t")[1] == "alice" for g in got) and len(got) == 3,
+       "list --staff alice: only alice's links", got)
+    got, _ = rows(db, "--staff", "dave")
+    eq(got, [], "list --staff of a colleague without links: header only")
+    r = lk(db, "list", "--staff", "dave", "--format", "json")
+    eq(r.stdout, "[]\n", "empty json list")
+    refused(db, ["list", "--staff", "zed"],
+            "linkctl: no colleague 'zed' (add one with: linkctl staff add)\n",
+            "list --staff unknown")
+    refused(db, ["list", "--campaign", "nope"],
+            "linkctl: no campaign 'nope'\n", "list --campaign unknown")
+
+    empty = newdb("empty")
+    eq(lk(empty, "staff", "add", "x", "--name", "X").returncode, 0,
+       "store without links")
+    eq(lk(empty, "list").stdout, LIST_HDR, "list of no links: header only")
+    eq(lk(empty, "list", "--format", "json").stdout, "[]\n",
+       "json list of no links")
+
+
+def test_toggle(db):
+    def st(code):
+        got, _ = rows(db)
+        for g in got or []:
+            f = g.split("\t")
+            if f[0] == code:
+                return f[5]
+        return None
+
+    before, _ = rows(db)
+    r = lk(db, "disable", "promo-2025")
+    eq((r.returncode, r.stdout, r.stderr), (0, "", ""), "disable exit 0")
+    eq(st("promo-2025"), "disabled", "state disabled")
+    eq(lk(db, "disable", "promo-2025").returncode, 0, "disable is idempotent")
+    eq(st("promo-2025"), "disabled", "still disabled")
+    after, _ = rows(db)
+    eq([a for a, b in zip(after, before) if a != b],
+       ["promo-2025\talice\tspring sale\t"
+        "https://example.org/%C3%BCber?x=%22y%22\t301\tdisabled"],
+       "disable changed only the state of that link")
+    r = lk(db, "list", "--format", "json", "--campaign", "spring sale")
+    ok('"state":"disabled"' in r.stdout, "json shows disabled")
+    eq(lk(db, "enable", "promo-2025").returncode, 0, "enable exit 0")
+    eq(st("promo-2025"), "enabled", "state enabled again")
+    eq(lk(db, "enable", "promo-2025").returncode, 0, "enable is idempotent")
+    eq(rows(db)[0], before, "round trip restores the listing")
+    eq(lk(db, "disable", "--", "-dash").returncode, 0,
+       "disable a code starting with '-' after --")
+    eq(st("-dash"), "disabled", "-dash disabled")
+    eq(lk(db, "enable", "--", "-dash").returncode, 0, "enable -dash")
+    refused(db, ["disable", "nope"], "linkctl: no link 'nope'\n",
+            "disable unknown code")
+    refused(db, ["enable", "nope"], "linkctl: no link 'nope'\n",
+            "enable unknown code")
+    refused(db, ["disable", "a b"], "linkctl: no link 'a b'\n",
+            "disable impossible code")
+    refused(db, ["disable", "Promo-2025"], "linkctl: no link 'Promo-2025'\n",
+            "codes are case-sensitive")
+
+
+# ------------------------------------------------------------ import
+
+def test_import(db):
+    lines = ("# code\tstaff\tcampaign\turl\n"
+             "imp-1\talice\tautumn\thttps://example.org/1\n"
+             "\n"
+             "imp-2\tBob\t\thttps://Example.org/2\r\n"
+             "\tbob\tautumn\thttps://example.org/random\n"
+             "imp-3\tcarol\tspring sale\thttps://example.org/ü\n")
+    path = write("links.tsv", lines)
+    before, _ = rows(db)
+    r = lk(db, "import", path)
+    eq((r.returncode, r.stdout, r.stderr), (0, "", "imported 4 links\n"),
+       "import file")
+    after, _ = rows(db)
+    new = sorted(set(after) - set(before))
+    rnd = [n for n in new if n.endswith("\tbob\tautumn\t"
+                                        "https://example.org/random\t302\tenabled")]
+    ok(len(rnd) == 1 and re.fullmatch(r"[0-9A-Za-z]{8}", rnd[0].split("\t")[0]),
+       "empty code: a random 8-character code", new)
+    eq(sorted(set(new) - set(rnd)), [
+        "imp-1\talice\tautumn\thttps://example.org/1\t302\tenabled",
+        "imp-2\tbob\t\thttps://example.org/2\t302\tenabled",
+        "imp-3\tcarol\tspring sale\thttps://example.org/%C3%BC\t302\tenabled",
+    ], "imported links: default status 302, URLs normalized, CRLF stripped")
+    eq(len(after), len(before) + 4, "4 links more")
+
+    r = lk(db, "import", input="imp-4\talice\t\thttps://example.org/4\n")
+    eq((r.returncode, r.stderr), (0, "imported 1 links\n"),
+       "import from stdin without FILE")
+    r = lk(db, "import", "-", input="imp-5\talice\t\thttps://example.org/5")
+    eq((r.returncode, r.stderr), (0, "imported 1 links\n"),
+       "import from - , last line without a newline")
+    r = lk(db, "import", "-", input="# nothing\n\n")
+    eq((r.returncode, r.stderr), (0, "imported 0 links\n"),
+       "only comments and blank lines")
+
+    # All or nothing: line 3 of 5 is bad; lines 1-2 (one with a new
+    # campaign) must not be stored.
+    five = ("new-1\talice\tbrand-new\thttps://example.org/n1\n"
+            "new-2\tbob\t\thttps://example.org/n2\n"
+            "new-3\tzed\t\thttps://example.org/n3\n"
+            "new-4\talice\t\thttps://example.org/n4\n"
+            "new-5\talice\t\thttps://example.org/n5\n")
+    p = write("five.tsv", five)
+    refused(db, ["import", p],
+            "linkctl: %s:3: no colleague 'zed' (add one with: linkctl staff "
+            "add)\n" % p, "import: bad line 3 of 5")
+    refused(db, ["list", "--campaign", "brand-new"],
+            "linkctl: no campaign 'brand-new'\n",
+            "import: the campaign of line 1 was not kept")
+
+    def bad(text, msg, name, stdin=False):
+        if stdin:
+            refused(db, ["import"], "linkctl: stdin:%s\n" % msg,
+                    "import: " + name, input=text)
+        else:
+            p = write("bad.tsv", text)
+            refused(db, ["import", p], "linkctl: %s:%s\n" % (p, msg),
+                    "import: " + name)
+
+    ok_line = "ok-1\talice\t\thttps://example.org/ok\n"
+    bad(ok_line + "x\talice\t\tftp://example.org/\n",
+        "2: invalid URL: only absolute http:// and https:// URLs", "bad URL")
+    bad(ok_line + "x\talice\t\thttps://example.org/a b\n",
+        "2: invalid URL: space in URL (encode it as %20)", "URL with a space",
+        stdin=True)
+    bad("# comment\n\n" + ok_line + "x\talice\thttps://example.org/\n",
+        "4: expected 4 tab-separated fields (code, staff, campaign, url), "
+        "found 3", "three fields; comments and blanks count as lines")
+    bad(ok_line + "x\talice\t\thttps://example.org/\textra\n",
+        "2: expected 4 tab-separated fields (code, staff, campaign, url), "
+        "found 5", "five fields")
+    bad(ok_line + "a b\talice\t\thttps://example.org/\n",
+        "2: invalid code: 1-64 characters of A-Z a-z 0-9 _ -", "bad code")
+    bad(ok_line + "x" * 65 + "\talice\t\thttps://example.org/\n",
+        "2: invalid code: 1-64 characters of A-Z a-z 0-9 _ -", "65-char code")
+    bad(ok_line + "ok-2\talice\tbad/name\thttps://example.org/\n",
+        "2: invalid campaign name 'bad/name': 1-100 bytes, no control "
+        "characters, no '/'", "bad campaign")
+    bad(ok_line + "promo-2025\talice\t\thttps://example.org/\n",
+        "2: code 'promo-2025' is already taken", "code already in the store")
+    bad("d-1\talice\t\thttps://example.org/1\n"
+        "d-2\talice\t\thttps://example.org/2\n"
+        "# c\n"
+        "d-3\talice\t\thttps://example.org/3\n"
+        "d-2\tbob\t\thttps://example.org/x\n",
+        "5: code 'd-2' repeats line 2", "code repeated in the file")
+    bad(ok_line + "\t\t\thttps://example.org/\n",
+        "2: no colleague '' (add one with: linkctl staff add)", "empty staff")
+    bad(ok_line * 2, "2: code 'ok-1' repeats line 1", "same line twice")
+    missing = os.path.join(TMP, "nonexistent.tsv")
+    refused(db, ["import", missing],
+            "linkctl: open %s: No such file or directory\n" % missing,
+            "import: missing file")
+
+    # A store whose map must grow mid-import: abort, grow, redo all of it.
+    grow = newdb("grow")
+    eq(lk(grow, "staff", "add", "alice", "--name", "A").returncode, 0,
+       "grow: colleague")
+    n = 3000
+    text = "".join("g%05d\talice\tc%d\thttps://example.org/%d/%s\n"
+                   % (i, i % 7, i, "p" * 100) for i in range(n))
+    p = write("grow.tsv", text)
+    r = lk(grow, "import", p, env={"LINKCTL_TEST_MAPSIZE": "1"})
+    eq((r.returncode, r.stderr), (0, "imported %d links\n" % n),
+       "import with a tiny map grows and redoes")
+    got, _ = rows(grow)
+    eq(len(got or []), n, "grow: every link stored once")
+    eq(got[0] if got else None,
+       "g00000\talice\tc0\thttps://example.org/0/%s\t302\tenabled" % ("p" * 100),
+       "grow: first link intact")
+    eq(got[-1] if got else None,
+       "g02999\talice\tc3\thttps://example.org/2999/%s\t302\tenabled"
+       % ("p" * 100), "grow: last link intact")
+    r = lk(grow, "list", "--campaign", "c6")
+    eq(len(r.stdout.splitlines()) - 1, len(range(6, n, 7)),
+       "grow: campaigns created once each")
+    r = lk(grow, "mint", "--staff", "alice", "--url", "https://example.org/m",
+           "--code", "after-grow", env={"LINKCTL_TEST_MAPSIZE": "1"})
+    eq((r.returncode, r.stdout), (0, "after-grow\n"), "mint with a tiny map")
+    return grow
+
+
+def test_mdb_stat(db, nlinks):
+    """The daemon opens the store read-only; mdb_stat does the same."""
+    mdb_stat = shutil.which("mdb_stat")
+    if not mdb_stat:
+        print("# mdb_stat not installed: read-only check skipped")
+        ok(True, "mdb_stat check # SKIP lmdb-utils not installed")
+        return
+    r = tap.run([mdb_stat, "-a", db])
+    eq(r.returncode, 0, "mdb_stat -a opens the store")
+    for name in ("meta", "links", "link_by_id", "staff", "staff_by_id",
+                 "campaigns", "campaign_by_id"):
+        ok("Status of %s\n" % name in r.stdout, "database %s exists" % name)
+    m = re.search(r"Status of links\n(?:  .*\n)*?  Entries: (\d+)", r.stdout)
+    eq(int(m.group(1)) if m else None, nlinks, "mdb_stat: links entries")
+    m = re.search(r"Status of link_by_id\n(?:  .*\n)*?  Entries: (\d+)",
+                  r.stdout)
+    eq(int(m.group(1)) if m else None, nlinks, "mdb_stat: link_by_id entries")
+    # mdb_stat -r exits 1 even when it works (0.9.24): look at the text.
+    r = tap.run([mdb_stat, "-r", db])
+    ok("(no active readers)" in r.stdout,
+       "no reader slot left behind by linkctl", r.stdout)
+
+
+def main():
+    try:
+        test_help_version()
+        test_usage()
+        test_missing_store()
+        db = newdb("main")
+        test_staff(db)
+        test_staff_import(db)
+        test_mint(db)
+        test_list(db)
+        test_toggle(db)
+        grow = test_import(db)
+        got, _ = rows(db)
+        test_mdb_stat(db, len(got or []))
+        test_mdb_stat(grow, 3001)
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    tap.done()
+
+
+main()

@@ -1,0 +1,244 @@
+/*
+ * mkseg: writes a click-log segment with chosen contents, for the tests of
+ * reach and the fuzz corpus.  It owns nothing of the format: the header and
+ * records are encoded by clickrec.c, exactly as the daemon writes them.
+ *
+ *   mkseg OUT.clk [--node NAME] [--worker N] [--created TIME]
+ *                 [--torn N] [--corrupt-at K]  < records
+ *
+ * One record per input line, whitespace-separated key=value pairs, missing
+ * fields 0:
+ *   time=2026-03-01T10:00:00Z | time=@SECONDS   time_us=MICROSECONDS
+ *   staff=ID campaign=ID link=ID class=human|preview|...|N
+ *   platform=x|linkedin|...|N country=FR visitor=DECIMAL|0xHEX
+ *   status=N flags=N refhost=HOST
+ * Blank lines and lines starting with '#' are skipped.
+ *
+ * --torn N appends N (1..127) non-zero garbage bytes: a torn tail.
+ * --corrupt-at K flips one byte in record K (0-based), after its checksum
+ * was computed: corruption.
+ * Exit status: 0, 1 for an I/O error, 2 for bad usage or input.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clickrec.h"
+#include "out.h"
+
+static void mkseg_usage(void)
+{
+	fputs("usage: mkseg OUT.clk [--node NAME] [--worker N] [--created TIME]\n"
+	      "             [--torn N] [--corrupt-at K] < records\n", stderr);
+}
+
+/* Unsigned number, decimal or 0x hex, the whole string. */
+static int mkseg_num(const char *s, unsigned long long max,
+                     unsigned long long *out)
+{
+	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A class or platform: a name, or a raw number (out-of-range values are
+ * what some tests are about). */
+static int mkseg_enum(const char *s, int (*parse)(const char *), uint8_t *out)
+{
+	unsigned long long v;
+	int p = parse(s);
+	if (p >= 0) {
+		*out = (uint8_t)p;
+		return 0;
+	}
+	if (mkseg_num(s, 255, &v) < 0)
+		return -1;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+/* Parse one input line into c.  Returns 0 or -1 after reporting. */
+static int mkseg_parse(char *line, unsigned long lineno, struct click *c)
+{
+	char *save = NULL;
+	for (char *tok = strtok_r(line, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		char *val = strchr(tok, '=');
+		unsigned long long v;
+		int bad = 0;
+		if (!val) {
+			out_err("line %lu: '%s' is not key=value", lineno, tok);
+			return -1;
+		}
+		*val++ = '\0';
+		if (strcmp(tok, "time") == 0) {
+			bad = out_parse_time(val, &c->time_us) < 0;
+		} else if (strcmp(tok, "time_us") == 0) {
+			bad = mkseg_num(val, UINT64_MAX, &v) < 0;
+			c->time_us = v;
+		} else if (strcmp(tok, "staff") == 0) {
+			bad = mkseg_num(val, UINT32_MAX, &v) < 0;
+			c->staff_id = (uint32_t)v;
+		} else if (strcmp(tok, "campaign") == 0) {
+			bad = mkseg_num(val, UINT32_MAX, &v) < 0;
+			c->campaign_id = (uint32_t)v;
+		} else if (strcmp(tok, "link") == 0) {
+			bad = mkseg_num(val, UINT32_MAX, &v) < 0;
+			c->link_id = (uint32_t)v;
+		} else if (strcmp(tok, "class") == 0) {
+			bad = mkseg_enum(val, clickrec_class_parse, &c->class) < 0;
+		} else if (strcmp(tok, "platform") == 0) {
+			bad = mkseg_enum(val, clickrec_platform_parse,
+			                 &c->platform) < 0;
+		} else if (strcmp(tok, "country") == 0) {
+			bad = strlen(val) != 2;
+			if (!bad)
+				memcpy(c->country, val, 2);
+		} else if (strcmp(tok, "visitor") == 0) {
+			bad = mkseg_num(val, UINT64_MAX, &v) < 0;
+			c->visitor = v;
+		} else if (strcmp(tok, "status") == 0) {
+			bad = mkseg_num(val, UINT16_MAX, &v) < 0;
+			c->status = (uint16_t)v;
+		} else if (strcmp(tok, "flags") == 0) {
+			bad = mkseg_num(val, UINT8_MAX, &v) < 0;
+			c->flags = (uint8_t)v;
+		} else if (strcmp(tok, "refhost") == 0) {
+			/* Longer hosts are cut as the daemon cuts them. */
+			size_t n = strlen(val);
+			if (n > CLICKREC_REFHOST_MAX)
+				n = CLICKREC_REFHOST_MAX;
+			memcpy(c->refhost, val, n);
+			c->refhost_len = (uint8_t)n;
+		} else {
+			out_err("line %lu: unknown field '%s'", lineno, tok);
+			return -1;
+		}
+		if (bad) {
+			out_err("line %lu: bad value for %s: '%s'", lineno, tok,
+			        val);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *out = NULL, *node = "";
+	unsigned long long worker = 0, torn = 0, corrupt_at = 0;
+	uint64_t created = 0;
+	int corrupt = 0, ret = 2;
+	FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0, nrec = 0;
+
+	out_prog = "mkseg";
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int has = i + 1 < argc;
+		if (strcmp(a, "--node") == 0 && has) {
+			node = argv[++i];
+			if (strlen(node) > CLICKREC_NODE_MAX) {
+				out_err("--node: longer than %d bytes",
+				        CLICKREC_NODE_MAX);
+				goto usage;
+			}
+		} else if (strcmp(a, "--worker") == 0 && has) {
+			if (mkseg_num(argv[++i], UINT32_MAX, &worker) < 0)
+				goto usage;
+		} else if (strcmp(a, "--created") == 0 && has) {
+			if (out_parse_time(argv[++i], &created) < 0)
+				goto usage;
+		} else if (strcmp(a, "--torn") == 0 && has) {
+			if (mkseg_num(argv[++i], CLICKREC_SIZE - 1, &torn) < 0 ||
+			    torn == 0)
+				goto usage;
+		} else if (strcmp(a, "--corrupt-at") == 0 && has) {
+			if (mkseg_num(argv[++i], UINT32_MAX, &corrupt_at) < 0)
+				goto usage;
+			corrupt = 1;
+		} else if (a[0] == '-' && a[1]) {
+			out_err("unknown option or missing value: '%s'", a);
+			goto usage;
+		} else if (!out) {
+			out = a;
+		} else {
+			goto usage;
+		}
+	}
+	if (!out)
+		goto usage;
+
+	ret = 1;
+	f = fopen(out, "wb");
+	if (!f) {
+		out_err("%s: %s", out, strerror(errno));
+		goto cleanup;
+	}
+	struct clickrec_header h;
+	unsigned char buf[CLICKREC_SIZE];
+	memset(&h, 0, sizeof h);
+	h.version = CLICKREC_VERSION;
+	h.record_size = CLICKREC_SIZE;
+	h.created_us = created;
+	h.worker = (uint32_t)worker;
+	h.node_len = (uint8_t)strlen(node);
+	memcpy(h.node, node, h.node_len);
+	h.node_hash = clickrec_node_hash(node, h.node_len);
+	clickrec_header_encode(&h, buf);
+	fwrite(buf, 1, CLICKREC_HEADER_SIZE, f);
+
+	while (getline(&line, &cap, stdin) != -1) {
+		struct click c;
+		const char *p = line + strspn(line, " \t\r\n");
+		lineno++;
+		if (!*p || *p == '#')
+			continue;
+		memset(&c, 0, sizeof c);
+		c.node_hash = h.node_hash;
+		if (mkseg_parse(line, lineno, &c) < 0) {
+			ret = 2;
+			goto cleanup;
+		}
+		clickrec_encode(&c, buf);
+		if (corrupt && nrec == corrupt_at)
+			buf[20] ^= 0x5a;    /* staff_id: the checksum no longer fits */
+		fwrite(buf, 1, CLICKREC_SIZE, f);
+		nrec++;
+	}
+	if (corrupt && corrupt_at >= nrec) {
+		out_err("--corrupt-at %llu: only %lu records", corrupt_at, nrec);
+		ret = 2;
+		goto cleanup;
+	}
+	for (unsigned long long i = 0; i < torn; i++)
+		putc(0x80 | (int)(i * 37 % 127), f);   /* never zero */
+	int werr = ferror(f);
+	if (fclose(f) != 0 || werr) {
+		f = NULL;
+		out_err("%s: write error", out);
+		goto cleanup;
+	}
+	f = NULL;
+	ret = 0;
+cleanup:
+	if (f)
+		fclose(f);
+	/* No half-written segment left behind to confuse a later test. */
+	if (ret != 0 && out)
+		remove(out);
+	free(line);
+	return ret;
+usage:
+	mkseg_usage();
+	return ret;
+}

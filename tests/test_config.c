@@ -1,0 +1,130 @@
+/* Unit tests of config.c: the parser, every directive, every diagnostic. */
+#include <string.h>
+
+#include "config.h"
+#include "tap.h"
+
+static unsigned parse(struct config *c, const char *text, struct config_diag *d)
+{
+	config_init(c);
+	return config_parse(c, text, strlen(text), d);
+}
+
+int main(void)
+{
+	struct config c;
+	struct config_diag d;
+
+	config_init(&c);
+	is_str(c.listen[0], "127.0.0.1:8080", "default listen");
+	is_int(c.n_listen, 1, "one default address");
+	is_str(c.db, "/var/lib/redirectd/db", "default db");
+	is_str(c.log_dir, "/var/lib/redirectd/log", "default log_dir");
+	is_int(c.threads, 0, "default threads");
+	is_int(c.header_timeout_ms, 10000, "default header_timeout");
+	is_int(c.keepalive_timeout_ms, 60000, "default keepalive_timeout");
+	is_int(c.log_sync_ms, 1000, "default log_sync");
+	is_int(c.disabled_status, 410, "default disabled_status");
+
+	is_int(parse(&c,
+	             "# comment\n"
+	             "\n"
+	             "listen = 127.0.0.1:9000, [::1]:9001 ,8080\n"
+	             "db=/srv/db   # trailing comment\n"
+	             "  log_dir =  /srv/log\t\n"
+	             "threads = 4\r\n"
+	             "node = web-1\n"
+	             "max_connections = 100\n"
+	             "header_timeout = 500ms\n"
+	             "keepalive_timeout = 2m\n"
+	             "drain_timeout = 3\n"
+	             "log_sync = never\n"
+	             "disabled_status = 404\n", &d),
+	       0, "a full file parses");
+	is_int(c.n_listen, 3, "three listen addresses");
+	is_str(c.listen[0], "127.0.0.1:9000", "first address");
+	is_str(c.listen[1], "[::1]:9001", "second address trimmed");
+	is_str(c.listen[2], "8080", "bare port");
+	is_str(c.db, "/srv/db", "db without spaces around =, comment cut");
+	is_str(c.log_dir, "/srv/log", "log_dir trimmed");
+	is_int(c.threads, 4, "threads with CRLF line end");
+	is_str(c.node, "web-1", "node");
+	is_int(c.max_connections, 100, "max_connections");
+	is_int(c.header_timeout_ms, 500, "ms duration");
+	is_int(c.keepalive_timeout_ms, 120000, "minute duration");
+	is_int(c.drain_timeout_ms, 3000, "bare seconds");
+	is_int(c.log_sync_ms, -1, "log_sync never");
+	is_int(c.disabled_status, 404, "disabled_status 404");
+
+	/* Every error is reported with its line, and parsing goes on. */
+	is_int(parse(&c,
+	             "threads = many\n"          /* 1 */
+	             "bogus = 1\n"               /* 2 */
+	             "listen\n"                  /* 3 */
+	             "listen = 127.0.0.1:0\n"    /* 4 */
+	             "threads = 2\n"             /* 5: twice */
+	             "threads = 3\n"             /* 6 */
+	             "header_timeout = 10x\n"    /* 7 */
+	             "node = a.b\n"              /* 8 */
+	             "log_sync = 0\n"            /* 9 */
+	             "disabled_status = 500\n"   /* 10 */
+	             "db = \n", &d),             /* 11 */
+	       10, "ten errors found");
+	is_int(d.e[0].line, 1, "bad number on line 1");
+	ok(strstr(d.e[0].msg, "threads") != NULL, "message names the directive");
+	is_int(d.e[1].line, 2, "unknown directive on line 2");
+	ok(strstr(d.e[1].msg, "unknown directive 'bogus'") != NULL,
+	   "message names the unknown directive");
+	is_int(d.e[2].line, 3, "missing '=' on line 3");
+	is_int(d.e[3].line, 4, "port 0 on line 4");
+	is_int(d.e[4].line, 6, "second 'threads' on line 6");
+	ok(strstr(d.e[4].msg, "set twice") != NULL, "duplicate reported");
+	is_int(d.e[5].line, 7, "bad duration on line 7");
+	is_int(d.e[6].line, 8, "bad node on line 8");
+	is_int(d.e[7].line, 9, "log_sync 0 on line 9");
+	is_int(d.e[8].line, 10, "bad disabled_status on line 10");
+	is_int(d.e[9].line, 11, "empty db on line 11");
+	is_int(c.threads, 2, "the valid threads line still applied");
+
+	is_int(parse(&c, "listen = [::1:80\n", &d), 1, "unbracketed IPv6 refused");
+	is_int(parse(&c, "listen = ,\n", &d), 1, "empty list refused");
+	is_int(parse(&c, "threads = 4294967296\n", &d), 1, "overflow refused");
+	is_int(parse(&c, "threads = 257\n", &d), 1, "over the bound refused");
+	is_int(parse(&c, "threads = -1\n", &d), 1, "negative refused");
+	config_init(&c);
+	is_int(config_parse(&c, "", 0, &d), 0, "empty buffer");
+	{
+		const char nul[] = "threads = 1\0\n";
+		config_init(&c);
+		is_int(config_parse(&c, nul, sizeof nul - 1, &d), 1, "NUL byte refused");
+	}
+	is_int(parse(&c, "threads = 1", &d), 0, "no final newline");
+	is_int(c.threads, 1, "last line without newline applied");
+
+	unsigned ms;
+	is_int(config_duration("250ms", &ms), 0, "250ms");
+	is_int(ms, 250, "250ms value");
+	is_int(config_duration("1h", &ms), 0, "1h");
+	is_int(ms, 3600000, "1h value");
+	is_int(config_duration("", &ms), -1, "empty duration");
+	is_int(config_duration("ms", &ms), -1, "unit alone");
+	is_int(config_duration("5d", &ms), -1, "unknown unit");
+	is_int(config_duration("99999999999", &ms), -1, "overflow");
+
+	char err[200];
+	config_init(&c);
+	is_int(config_set(&c, "threads", "8", err, sizeof err), 0, "config_set");
+	is_int(c.threads, 8, "config_set value");
+	is_int(config_set(&c, "nope", "1", err, sizeof err), -1, "config_set unknown");
+	is_str(err, "unknown directive 'nope'", "config_set message");
+
+	/* Many errors: the count goes on past the kept diagnostics. */
+	{
+		char big[4096] = "";
+		for (int i = 0; i < 40; i++)
+			strcat(big, "x = 1\n");
+		is_int(parse(&c, big, &d), 40, "40 errors counted");
+		is_int(d.e[CONFIG_DIAG_MAX - 1].line, CONFIG_DIAG_MAX, "kept ones in order");
+	}
+	return tap_done();
+}

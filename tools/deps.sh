@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages redirectd needs to build, run and test,
+# whichever of them are missing.  Used by tools/demo.sh and tests/run.sh.
+set -euo pipefail
+need=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev libxxhash-dev
+      libmaxminddb-dev lmdb-utils python3 curl "$@")
+missing=()
+for p in "${need[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "installing: ${missing[*]}" >&2
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

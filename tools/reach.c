@@ -1,0 +1,1167 @@
+/*
+ * reach: turns click-log segments into a leaderboard of who reached how many
+ * people.  It owns the whole read side of the logs for people: finding
+ * segment files, the counting loop over their mmap, resolving ids to names
+ * through the store (read-only), ranking, and the table / CSV / JSON output.
+ * The byte layout and the validation of records belong to clickrec.c; reach
+ * only walks what clickrec_reader_next hands it.
+ *
+ *   reach [--db DIR] [--by staff|campaign] [--format table|csv|json]
+ *         [--since TIME] [--until TIME] PATH...
+ *
+ * Metrics per group (a colleague, or a campaign): clicks are human records;
+ * visitors are distinct non-zero visitor hashes among them; bots are every
+ * other record (previews, crawlers, tools, probes and unknown classes).
+ *
+ * Exit status: 0 (also with a torn tail, which is warned about), 1 for an
+ * error (unreadable, bad or corrupt segment, store problem: no report is
+ * printed, a partial leaderboard would be wrong without saying so), 2 for a
+ * usage error.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clickrec.h"
+#include "out.h"
+#include "store.h"
+
+#if __has_include("version.h")
+#include "version.h"
+#endif
+#ifndef REDIRECTD_VERSION
+#define REDIRECTD_VERSION "0.1.0"
+#endif
+
+enum reach_by { REACH_BY_STAFF, REACH_BY_CAMPAIGN };
+enum reach_format { REACH_TABLE, REACH_CSV, REACH_JSON };
+
+/* Counters of one group: with the visitor set, all the hot loop writes. */
+struct reach_cnt {
+	uint64_t cls[CLASS_COUNT];  /* records by class (bad values: unknown) */
+	uint64_t visitors;
+};
+
+/*
+ * Groups by id.  Store ids are dense and start at 1, so a plain array
+ * indexed by id is both the fastest and the smallest table.  A record can
+ * still carry any u32 (a future store, a hand-made file): ids from
+ * REACH_DENSE_MAX up go to a small side map instead of a giant array.
+ */
+#define REACH_DENSE_MAX (1u << 20)
+
+struct reach_groups {
+	struct reach_cnt *dense;    /* [0, ndense) indexed by id */
+	uint32_t ndense;
+	uint32_t *sp_slot;          /* open addressing: index + 1, 0 empty */
+	size_t sp_mask;
+	uint32_t *sp_id;            /* [0, sp_n) ids of the side groups */
+	struct reach_cnt *sp_cnt;
+	size_t sp_n, sp_cap;
+};
+
+/*
+ * The exact distinct-visitor set, keyed by (group id, visitor).  Visitor 0
+ * means unknown and is never inserted, so it marks an empty slot.  Linear
+ * probing at a load of at most 3/4, doubled when full: one flat array, no
+ * allocation per record.  A set of millions of visitors is far larger than
+ * the caches and every insert is a miss anyway; what costs then is the
+ * memory first touched, which 3/4 keeps to half of what 1/2 would.
+ * Per-group counts are taken from the set once, after the scan, so an insert
+ * touches nothing but its slot.
+ */
+struct reach_vslot {
+	uint64_t visitor;
+	uint32_t id;
+	uint32_t pad;
+};
+
+struct reach_vset {
+	struct reach_vslot *slot;
+	size_t mask;
+	size_t n;
+};
+
+/* Names from the store, sorted by id (the order of the *_by_id cursor). */
+struct reach_name {
+	uint32_t id;
+	char *key;      /* handle or campaign name */
+	char *name;     /* staff only */
+	char *team;     /* staff only */
+};
+
+/* One line of the report. */
+struct reach_row {
+	uint32_t id;
+	int resolved;           /* key came from the store (or is "(none)") */
+	const char *key;        /* NULL when not resolved: see reach_key */
+	const char *name, *team;
+	char idbuf[16];         /* "#<id>" */
+	uint64_t clicks, visitors, bots, previews, crawlers, tools, probes;
+	unsigned long rank;
+};
+
+/* A segment to read; dev/ino find the same file named twice. */
+struct reach_file {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	size_t order;
+	int dup;
+};
+
+struct reach {
+	enum reach_by by;
+	enum reach_format format;
+	uint64_t since, until;      /* [since, until) in microseconds */
+	struct reach_groups groups;
+	struct reach_vset vset;
+	struct reach_name *names;
+	size_t nnames;
+	int have_store;
+	struct reach_file *files;
+	size_t nfiles, capfiles;
+	uint64_t records;           /* records inside the time window */
+	size_t segments;
+	int errors;
+};
+
+/* ---------------------------------------------------------------- tables */
+
+static inline uint64_t reach_mix(uint64_t h)
+{
+	/* murmur3's finalizer: test visitors are small integers and real ones
+	 * are hashes; both need their bits spread over the mask. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Mix the visitor before adding the id: visitor + id * K alone maps
+ * (v + K, id) and (v, id + 1) to one hash, and structured visitors (tests,
+ * or a weak upstream hash) would pile into one probe run. */
+static inline size_t reach_vhash(uint32_t id, uint64_t visitor)
+{
+	return (size_t)reach_mix(reach_mix(visitor) + id);
+}
+
+/*
+ * Tables of a few MB and more are mapped with transparent huge pages asked
+ * for: the set is probed at random, and with 4 KiB pages nearly every probe
+ * of a large set is a TLB miss, and every first touch a page fault.
+ * Anonymous memory comes zeroed, which is the empty set.
+ */
+#define REACH_BIG_TABLE ((size_t)2 << 20)
+
+static void *reach_table_alloc(size_t bytes)
+{
+	if (bytes < REACH_BIG_TABLE)
+		return calloc(1, bytes);
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+static void reach_table_free(void *p, size_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes < REACH_BIG_TABLE)
+		free(p);
+	else
+		munmap(p, bytes);
+}
+
+static int reach_vset_init(struct reach_vset *s, size_t cap)
+{
+	s->slot = reach_table_alloc(cap * sizeof *s->slot);
+	s->mask = cap - 1;
+	s->n = 0;
+	return s->slot ? 0 : -1;
+}
+
+static void reach_vset_free(struct reach_vset *s)
+{
+	if (s->slot)
+		reach_table_free(s->slot, (s->mask + 1) * sizeof *s->slot);
+	s->slot = NULL;
+}
+
+static int reach_vset_grow(struct reach_vset *s)
+{
+	size_t cap = (s->mask + 1) * 2, mask = cap - 1;
+	struct reach_vslot *slot = reach_table_alloc(cap * sizeof *slot);
+	if (!slot)
+		return -1;
+	/* Walking the old table in order writes the new one in two nearly
+	 * sequential streams (slot j goes to j or j + old size): no random
+	 * misses while rehashing. */
+	for (size_t i = 0; i <= s->mask; i++) {
+		const struct reach_vslot *e = &s->slot[i];
+		if (!e->visitor)
+			continue;
+		size_t j = reach_vhash(e->id, e->visitor) & mask;
+		while (slot[j].visitor)
+			j = (j + 1) & mask;
+		slot[j] = *e;
+	}
+	reach_table_free(s->slot, (s->mask + 1) * sizeof *s->slot);
+	s->slot = slot;
+	s->mask = mask;
+	return 0;
+}
+
+/* Add (id, visitor); visitor must not be 0.  Returns 0, or -1 out of
+ * memory. */
+static inline int reach_vset_add(struct reach_vset *s, uint32_t id,
+                                 uint64_t visitor)
+{
+	size_t j = reach_vhash(id, visitor) & s->mask;
+	for (;;) {
+		struct reach_vslot *e = &s->slot[j];
+		if (!e->visitor)
+			break;
+		if (e->visitor == visitor && e->id == id)
+			return 0;
+		j = (j + 1) & s->mask;
+	}
+	if ((s->n + 1) * 4 > (s->mask + 1) * 3) {
+		if (reach_vset_grow(s) < 0)
+			return -1;
+		/* The slot found above moved with the rehash: find a new one. */
+		j = reach_vhash(id, visitor) & s->mask;
+		while (s->slot[j].visitor)
+			j = (j + 1) & s->mask;
+	}
+	s->slot[j].visitor = visitor;
+	s->slot[j].id = id;
+	s->n++;
+	return 0;
+}
+
+/* The slot a probe for (id, visitor) starts at. */
+static inline const struct reach_vslot *
+reach_vset_home(const struct reach_vset *s, uint32_t id, uint64_t visitor)
+{
+	return &s->slot[reach_vhash(id, visitor) & s->mask];
+}
+
+static struct reach_cnt *reach_sparse_get(struct reach_groups *g, uint32_t id)
+{
+	if (g->sp_mask) {
+		size_t j = reach_mix(id) & g->sp_mask;
+		while (g->sp_slot[j]) {
+			uint32_t k = g->sp_slot[j] - 1;
+			if (g->sp_id[k] == id)
+				return &g->sp_cnt[k];
+			j = (j + 1) & g->sp_mask;
+		}
+	}
+	if ((g->sp_n + 1) * 2 > (g->sp_mask ? g->sp_mask + 1 : 0)) {
+		size_t cap = g->sp_mask ? (g->sp_mask + 1) * 2 : 64;
+		uint32_t *slot = calloc(cap, sizeof *slot);
+		if (!slot)
+			return NULL;
+		for (size_t k = 0; k < g->sp_n; k++) {
+			size_t j = reach_mix(g->sp_id[k]) & (cap - 1);
+			while (slot[j])
+				j = (j + 1) & (cap - 1);
+			slot[j] = (uint32_t)k + 1;
+		}
+		free(g->sp_slot);
+		g->sp_slot = slot;
+		g->sp_mask = cap - 1;
+	}
+	if (g->sp_n == g->sp_cap) {
+		size_t cap = g->sp_cap ? g->sp_cap * 2 : 32;
+		uint32_t *ids = realloc(g->sp_id, cap * sizeof *ids);
+		if (!ids)
+			return NULL;
+		g->sp_id = ids;
+		struct reach_cnt *cnt = realloc(g->sp_cnt, cap * sizeof *cnt);
+		if (!cnt)
+			return NULL;
+		g->sp_cnt = cnt;
+		g->sp_cap = cap;
+	}
+	size_t k = g->sp_n++;
+	g->sp_id[k] = id;
+	memset(&g->sp_cnt[k], 0, sizeof g->sp_cnt[k]);
+	size_t j = reach_mix(id) & g->sp_mask;
+	while (g->sp_slot[j])
+		j = (j + 1) & g->sp_mask;
+	g->sp_slot[j] = (uint32_t)k + 1;
+	return &g->sp_cnt[k];
+}
+
+/* The slow path of reach_group: an id past the end of the dense array. */
+static struct reach_cnt *reach_group_slow(struct reach_groups *g, uint32_t id)
+{
+	if (id >= REACH_DENSE_MAX)
+		return reach_sparse_get(g, id);
+	uint32_t n = g->ndense ? g->ndense : 64;
+	while (n <= id)
+		n *= 2;
+	struct reach_cnt *d = realloc(g->dense, (size_t)n * sizeof *d);
+	if (!d)
+		return NULL;
+	memset(d + g->ndense, 0, (size_t)(n - g->ndense) * sizeof *d);
+	g->dense = d;
+	g->ndense = n;
+	return &d[id];
+}
+
+static inline struct reach_cnt *reach_group(struct reach_groups *g, uint32_t id)
+{
+	return id < g->ndense ? &g->dense[id] : reach_group_slow(g, id);
+}
+
+static void reach_groups_free(struct reach_groups *g)
+{
+	free(g->dense);
+	free(g->sp_slot);
+	free(g->sp_id);
+	free(g->sp_cnt);
+}
+
+/* ------------------------------------------------------------- segments */
+
+/*
+ * Visitor inserts run REACH_AHEAD human records behind the count: the slot of
+ * each is prefetched when the record is read and probed only later, so the
+ * cache misses of a set much larger than the cache overlap instead of
+ * stalling the loop one after another.
+ */
+#define REACH_AHEAD 16
+
+struct reach_pending {
+	uint64_t visitor;
+	uint32_t id;
+};
+
+/* Count one mapped segment.  Returns 0, or -1 after reporting an error. */
+static int reach_count(struct reach *R, const char *path,
+                       const unsigned char *buf, size_t len)
+{
+	struct clickrec_reader r;
+	struct click c;
+	struct reach_pending pend[REACH_AHEAD];
+	size_t npend = 0;
+	int rc;
+	if (clickrec_reader_init(&r, buf, len) < 0) {
+		out_err("%s: not a click-log segment (bad header)", path);
+		return -1;
+	}
+	/* Locals, so the compiler keeps them in registers over the loop. */
+	const uint64_t since = R->since, until = R->until;
+	const int by_campaign = R->by == REACH_BY_CAMPAIGN;
+	struct reach_groups *g = &R->groups;
+	struct reach_vset *vs = &R->vset;
+	uint64_t records = 0;
+	while ((rc = clickrec_reader_next(&r, &c)) == CLICKREC_RECORD) {
+		if (c.time_us < since || c.time_us >= until)
+			continue;
+		uint32_t id = by_campaign ? c.campaign_id : c.staff_id;
+		struct reach_cnt *grp = reach_group(g, id);
+		if (!grp)
+			goto oom;
+		unsigned cls = c.class < CLASS_COUNT ? c.class : CLASS_UNKNOWN;
+		grp->cls[cls]++;
+		records++;
+		if (cls == CLASS_HUMAN && c.visitor) {
+			struct reach_pending *p = &pend[npend % REACH_AHEAD];
+			if (npend >= REACH_AHEAD &&
+			    reach_vset_add(vs, p->id, p->visitor) < 0)
+				goto oom;
+			/* Written out here, not in a helper: GCC 12 finds a
+			 * function holding only a prefetch "pure" and drops
+			 * the call to it. */
+			__builtin_prefetch(reach_vset_home(vs, id, c.visitor), 1);
+			p->visitor = c.visitor;
+			p->id = id;
+			npend++;
+		}
+	}
+	for (size_t i = npend > REACH_AHEAD ? npend - REACH_AHEAD : 0; i < npend;
+	     i++) {
+		const struct reach_pending *p = &pend[i % REACH_AHEAD];
+		if (reach_vset_add(vs, p->id, p->visitor) < 0)
+			goto oom;
+	}
+	R->records += records;
+	if (rc == CLICKREC_CORRUPT) {
+		out_err("%s: corrupt record at offset %zu", path, r.off);
+		return -1;
+	}
+	if (rc == CLICKREC_TORN) {
+		size_t whole = (r.off - CLICKREC_HEADER_SIZE) / CLICKREC_SIZE;
+		out_err("warning: %s: torn record at offset %zu (interrupted "
+		        "write); counted the %zu whole records before it",
+		        path, r.off, whole);
+	}
+	return 0;
+oom:
+	out_err("%s: out of memory", path);
+	return -1;
+}
+
+/* Visitors per group, from the set: one sequential pass after all files. */
+static void reach_tally_visitors(struct reach *R)
+{
+	const struct reach_vset *s = &R->vset;
+	for (size_t i = 0; i <= s->mask; i++) {
+		const struct reach_vslot *e = &s->slot[i];
+		if (!e->visitor)
+			continue;
+		/* Every id in the set was counted first: the group exists,
+		 * and looking it up does not allocate. */
+		struct reach_cnt *grp = reach_group(&R->groups, e->id);
+		if (grp)
+			grp->visitors++;
+	}
+}
+
+/* Map and count one file.  Returns 0, or -1 after reporting an error. */
+static int reach_scan_file(struct reach *R, const char *path)
+{
+	int ret = -1;
+	void *map = MAP_FAILED;
+	size_t len = 0;
+	struct stat st;
+	/* O_NONBLOCK: a FIFO swapped in after the walk must not hang us. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (fstat(fd, &st) < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		out_err("%s: not a regular file", path);
+		goto cleanup;
+	}
+	if (st.st_size == 0) {
+		out_err("%s: not a click-log segment (empty file)", path);
+		goto cleanup;
+	}
+	if (st.st_size < CLICKREC_HEADER_SIZE) {
+		out_err("%s: not a click-log segment (shorter than the header)",
+		        path);
+		goto cleanup;
+	}
+	if ((uintmax_t)st.st_size > SIZE_MAX) {
+		out_err("%s: too large to map", path);
+		goto cleanup;
+	}
+	len = (size_t)st.st_size;
+	/* The size is taken once: a segment the daemon is appending to ends
+	 * where it ended at fstat, at worst in a torn record (warned about). */
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		out_err("%s: mmap: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	/* One pass front to back: ask for aggressive readahead and early
+	 * reclaim behind us. */
+	madvise(map, len, MADV_SEQUENTIAL);
+	ret = reach_count(R, path, map, len);
+	R->segments++;
+cleanup:
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* ---------------------------------------------------------- finding files */
+
+static int reach_add_file(struct reach *R, const char *path,
+                          const struct stat *st)
+{
+	if (R->nfiles == R->capfiles) {
+		size_t cap = R->capfiles ? R->capfiles * 2 : 64;
+		struct reach_file *f = realloc(R->files, cap * sizeof *f);
+		if (!f)
+			goto oom;
+		R->files = f;
+		R->capfiles = cap;
+	}
+	char *copy = strdup(path);
+	if (!copy)
+		goto oom;
+	struct reach_file *f = &R->files[R->nfiles];
+	f->path = copy;
+	f->dev = st ? st->st_dev : 0;
+	f->ino = st ? st->st_ino : 0;
+	f->order = R->nfiles;
+	f->dup = 0;
+	R->nfiles++;
+	return 0;
+oom:
+	out_err("out of memory");
+	return -1;
+}
+
+static int reach_has_suffix(const char *name)
+{
+	size_t n = strlen(name), s = strlen(CLICKREC_SUFFIX);
+	return n >= s && memcmp(name + n - s, CLICKREC_SUFFIX, s) == 0;
+}
+
+static int reach_skip_dots(const struct dirent *e)
+{
+	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+}
+
+/* Walk a directory for *.clk files, in name order so warnings and errors
+ * come out the same way every run.  Symlinked directories are not entered
+ * (a link back up would loop); symlinked files are taken. */
+static void reach_walk(struct reach *R, const char *dir)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, reach_skip_dots, alphasort);
+	if (n < 0) {
+		out_err("%s: %s", dir, strerror(errno));
+		R->errors++;
+		return;
+	}
+	size_t dlen = strlen(dir);
+	int slash = dlen > 0 && dir[dlen - 1] == '/';
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		size_t plen = dlen + 1 + strlen(name) + 1;
+		char *path = malloc(plen);
+		struct stat st;
+		if (!path) {
+			out_err("out of memory");
+			R->errors++;
+			continue;
+		}
+		snprintf(path, plen, "%s%s%s", dir, slash ? "" : "/", name);
+		if (lstat(path, &st) < 0) {
+			out_err("%s: %s", path, strerror(errno));
+			R->errors++;
+		} else if (S_ISDIR(st.st_mode)) {
+			reach_walk(R, path);
+		} else if (reach_has_suffix(name)) {
+			if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
+				out_err("%s: %s", path, strerror(errno));
+				R->errors++;
+			} else if (S_ISREG(st.st_mode) &&
+			           reach_add_file(R, path, &st) < 0) {
+				R->errors++;
+			}
+		}
+		free(path);
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+}
+
+static void reach_add_path(struct reach *R, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		R->errors++;
+	} else if (S_ISDIR(st.st_mode)) {
+		reach_walk(R, path);
+	} else if (!S_ISREG(st.st_mode)) {
+		out_err("%s: not a regular file or directory", path);
+		R->errors++;
+	} else if (reach_add_file(R, path, &st) < 0) {
+		R->errors++;
+	}
+}
+
+static int reach_cmp_inode(const void *a, const void *b)
+{
+	const struct reach_file *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int reach_cmp_order(const void *a, const void *b)
+{
+	const struct reach_file *x = a, *y = b;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* A file named twice (reach logs logs/node1/a.clk) is counted once: a
+ * leaderboard that doubles someone's numbers is worse than none. */
+static void reach_dedup(struct reach *R)
+{
+	if (R->nfiles < 2)
+		return;     /* and qsort must not see files == NULL */
+	qsort(R->files, R->nfiles, sizeof *R->files, reach_cmp_inode);
+	for (size_t i = 1; i < R->nfiles; i++)
+		if (R->files[i].dev == R->files[i - 1].dev &&
+		    R->files[i].ino == R->files[i - 1].ino)
+			R->files[i].dup = 1;
+	qsort(R->files, R->nfiles, sizeof *R->files, reach_cmp_order);
+}
+
+/* ----------------------------------------------------------------- store */
+
+static char *reach_strndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (p) {
+		if (n)
+			memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static uint32_t reach_be32(const void *p)
+{
+	const unsigned char *b = p;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | (uint32_t)b[3];
+}
+
+/*
+ * Read every colleague (or campaign) of the store into R->names, so the
+ * leaderboard can list people with no clicks yet.  The *_by_id databases
+ * are walked for the ids; the records are decoded by store.c.  Returns 0 or
+ * -1 after reporting.  A store named only by $REDIRECTD_DB that does not
+ * exist is a warning: the variable may be set for a daemon elsewhere.
+ */
+static int reach_load_store(struct reach *R, const char *dir, int explicit)
+{
+	struct store s;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int ret = -1, rc;
+	size_t cap = 0;
+
+	rc = store_open(&s, dir, STORE_RDONLY);
+	if (rc == ENOENT && !explicit) {
+		out_err("warning: REDIRECTD_DB=%s: %s; showing ids, not names",
+		        dir, mdb_strerror(rc));
+		return 0;
+	}
+	if (rc) {
+		out_err("%s: cannot open the store: %s", dir, mdb_strerror(rc));
+		return -1;
+	}
+	if ((rc = mdb_txn_begin(s.env, NULL, MDB_RDONLY, &txn)))
+		goto fail;
+	MDB_dbi by_id = R->by == REACH_BY_STAFF ? s.staff_by_id : s.campaign_by_id;
+	if ((rc = mdb_cursor_open(txn, by_id, &cur)))
+		goto fail;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 4)
+			continue;
+		uint32_t id = reach_be32(k.mv_data);
+		struct reach_name nm = { .id = id };
+		if (R->by == REACH_BY_STAFF) {
+			struct staff st;
+			if ((rc = store_staff_get_id(txn, &s, id, &st)))
+				goto fail;
+			nm.key = reach_strndup(st.handle, st.handle_len);
+			nm.name = reach_strndup(st.name, st.name_len);
+			nm.team = reach_strndup(st.team, st.team_len);
+		} else {
+			struct campaign cp;
+			if ((rc = store_campaign_get_id(txn, &s, id, &cp)))
+				goto fail;
+			nm.key = reach_strndup(cp.name, cp.name_len);
+			nm.name = reach_strndup("", 0);
+			nm.team = reach_strndup("", 0);
+		}
+		if (R->nnames == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct reach_name *n = realloc(R->names, ncap * sizeof *n);
+			if (!n) {
+				free(nm.key), free(nm.name), free(nm.team);
+				rc = ENOMEM;
+				goto fail;
+			}
+			R->names = n;
+			cap = ncap;
+		}
+		R->names[R->nnames++] = nm;
+		if (!nm.key || !nm.name || !nm.team) {
+			rc = ENOMEM;
+			goto fail;
+		}
+	}
+	if (rc != MDB_NOTFOUND)
+		goto fail;
+	R->have_store = 1;
+	ret = 0;
+	goto cleanup;
+fail:
+	out_err("%s: reading the store: %s", dir, mdb_strerror(rc));
+cleanup:
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+	store_close(&s);
+	return ret;
+}
+
+static const struct reach_name *reach_find_name(const struct reach *R,
+                                                uint32_t id)
+{
+	size_t lo = 0, hi = R->nnames;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (R->names[mid].id == id)
+			return &R->names[mid];
+		if (R->names[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- report */
+
+static void reach_row_fill(const struct reach *R, struct reach_row *row,
+                           uint32_t id, const struct reach_cnt *c)
+{
+	memset(row, 0, sizeof *row);
+	row->id = id;
+	const struct reach_name *nm = reach_find_name(R, id);
+	if (nm) {
+		row->resolved = 1;
+		row->key = nm->key;
+		row->name = nm->name;
+		row->team = nm->team;
+	} else if (id == 0) {
+		/* Campaign 0 is "no campaign"; staff 0 a hit on a code the
+		 * store did not know. */
+		row->resolved = 1;
+		row->key = "(none)";
+		row->name = row->team = "";
+	} else {
+		/* Not row->key = row->idbuf: qsort moves rows. */
+		snprintf(row->idbuf, sizeof row->idbuf, "#%" PRIu32, id);
+		row->key = NULL;
+		row->name = row->team = "";
+	}
+	if (c) {
+		row->clicks = c->cls[CLASS_HUMAN];
+		row->visitors = c->visitors;
+		row->previews = c->cls[CLASS_PREVIEW];
+		row->crawlers = c->cls[CLASS_CRAWLER];
+		row->tools = c->cls[CLASS_TOOL];
+		row->probes = c->cls[CLASS_PROBE];
+		row->bots = row->previews + row->crawlers + row->tools +
+		            row->probes + c->cls[CLASS_UNKNOWN];
+	}
+}
+
+static const char *reach_key(const struct reach_row *r)
+{
+	return r->key ? r->key : r->idbuf;
+}
+
+static int reach_cnt_any(const struct reach_cnt *c)
+{
+	for (int i = 0; i < CLASS_COUNT; i++)
+		if (c->cls[i])
+			return 1;
+	return 0;
+}
+
+static int reach_cmp_rows(const void *a, const void *b)
+{
+	const struct reach_row *x = a, *y = b;
+	if (x->visitors != y->visitors)
+		return x->visitors > y->visitors ? -1 : 1;
+	if (x->clicks != y->clicks)
+		return x->clicks > y->clicks ? -1 : 1;
+	/* "#10" after "#9": ids without a name sort as numbers. */
+	if (!x->resolved && !y->resolved)
+		return x->id < y->id ? -1 : x->id > y->id;
+	int c = strcmp(reach_key(x), reach_key(y));
+	if (c)
+		return c;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Rows: every name of the store, then every id seen only in the logs.
+ * Returns the count, or (size_t)-1 when out of memory. */
+static size_t reach_rows(const struct reach *R, struct reach_row **out)
+{
+	const struct reach_groups *g = &R->groups;
+	size_t max = R->nnames + g->ndense + g->sp_n, n = 0;
+	struct reach_row *rows = malloc((max ? max : 1) * sizeof *rows);
+	if (!rows)
+		return (size_t)-1;
+	for (size_t i = 0; i < R->nnames; i++) {
+		uint32_t id = R->names[i].id;
+		const struct reach_cnt *c = NULL;
+		if (id < g->ndense)
+			c = &g->dense[id];
+		else if (id >= REACH_DENSE_MAX)
+			for (size_t k = 0; k < g->sp_n; k++)
+				if (g->sp_id[k] == id)
+					c = &g->sp_cnt[k];
+		reach_row_fill(R, &rows[n++], id, c);
+	}
+	for (uint32_t id = 0; id < g->ndense; id++)
+		if (reach_cnt_any(&g->dense[id]) && !reach_find_name(R, id))
+			reach_row_fill(R, &rows[n++], id, &g->dense[id]);
+	for (size_t k = 0; k < g->sp_n; k++)
+		if (!reach_find_name(R, g->sp_id[k]))
+			reach_row_fill(R, &rows[n++], g->sp_id[k], &g->sp_cnt[k]);
+	qsort(rows, n, sizeof *rows, reach_cmp_rows);
+	/* Competition ranking: equal (visitors, clicks) share a rank and the
+	 * next distinct one skips ("1,2,2,4"), so a rank still tells how many
+	 * are ahead. */
+	for (size_t i = 0; i < n; i++)
+		rows[i].rank = i > 0 && rows[i].visitors == rows[i - 1].visitors &&
+		                       rows[i].clicks == rows[i - 1].clicks
+		                   ? rows[i - 1].rank
+		                   : i + 1;
+	*out = rows;
+	return n;
+}
+
+/* Display width of a string in a terminal: UTF-8 code points, i.e. bytes
+ * that are not continuation bytes.  Wide (CJK) characters would need
+ * wcwidth and a locale; names are mostly Latin, and this keeps the output
+ * independent of the environment. */
+static size_t reach_width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Print a cell padded to width; control characters become '?' so a name
+ * cannot break the table (or the terminal). */
+static void reach_cell(FILE *f, const char *s, size_t width)
+{
+	size_t w = reach_width(s);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		putc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+	for (; w < width; w++)
+		putc(' ', f);
+}
+
+static int reach_digits(uint64_t v)
+{
+	int n = 1;
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static void reach_table(const struct reach *R, FILE *f,
+                        const struct reach_row *rows, size_t n)
+{
+	int staff = R->by == REACH_BY_STAFF;
+	const char *keyhdr = staff ? "STAFF" : "CAMPAIGN";
+	size_t wkey = strlen(keyhdr), wname = strlen("NAME");
+	int wrank = 4, wvis = 8, wclk = 6, wbot = 4;
+	uint64_t tv = 0, tc = 0, tb = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct reach_row *r = &rows[i];
+		size_t w = reach_width(reach_key(r));
+		if (w > wkey)
+			wkey = w;
+		if ((w = reach_width(r->name)) > wname)
+			wname = w;
+		int d;
+		if ((d = reach_digits(r->rank)) > wrank)
+			wrank = d;
+		if ((d = reach_digits(r->visitors)) > wvis)
+			wvis = d;
+		if ((d = reach_digits(r->clicks)) > wclk)
+			wclk = d;
+		if ((d = reach_digits(r->bots)) > wbot)
+			wbot = d;
+		tv += r->visitors;
+		tc += r->clicks;
+		tb += r->bots;
+	}
+	fprintf(f, "%*s  ", wrank, "RANK");
+	reach_cell(f, keyhdr, wkey);
+	fputs("  ", f);
+	if (staff) {
+		reach_cell(f, "NAME", wname);
+		fputs("  ", f);
+	}
+	fprintf(f, "%*s  %*s  %*s\n", wvis, "VISITORS", wclk, "CLICKS", wbot,
+	        "BOTS");
+	for (size_t i = 0; i < n; i++) {
+		const struct reach_row *r = &rows[i];
+		fprintf(f, "%*lu  ", wrank, r->rank);
+		reach_cell(f, reach_key(r), wkey);
+		fputs("  ", f);
+		if (staff) {
+			reach_cell(f, r->name, wname);
+			fputs("  ", f);
+		}
+		fprintf(f, "%*" PRIu64 "  %*" PRIu64 "  %*" PRIu64 "\n", wvis,
+		        r->visitors, wclk, r->clicks, wbot, r->bots);
+	}
+	fprintf(f,
+	        "total: %" PRIu64 " visitors (unique per %s, summed), %" PRIu64
+	        " clicks, %" PRIu64 " bots, %" PRIu64 " records from %zu segments\n",
+	        tv, staff ? "colleague" : "campaign", tc, tb, R->records,
+	        R->segments);
+}
+
+static void reach_csv(const struct reach *R, FILE *f,
+                      const struct reach_row *rows, size_t n)
+{
+	int staff = R->by == REACH_BY_STAFF;
+	fputs(staff ? "rank,staff,name,team," : "rank,campaign,", f);
+	fputs("clicks,visitors,bots,previews,crawlers,tools,probes\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct reach_row *r = &rows[i];
+		fprintf(f, "%lu,", r->rank);
+		out_csv_field(f, reach_key(r), strlen(reach_key(r)));
+		if (staff) {
+			putc(',', f);
+			out_csv_field(f, r->name, strlen(r->name));
+			putc(',', f);
+			out_csv_field(f, r->team, strlen(r->team));
+		}
+		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		           ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+		        r->clicks, r->visitors, r->bots, r->previews, r->crawlers,
+		        r->tools, r->probes);
+	}
+}
+
+static void reach_json(const struct reach *R, FILE *f,
+                       const struct reach_row *rows, size_t n)
+{
+	int staff = R->by == REACH_BY_STAFF;
+	fputs(n ? "[\n" : "[]\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct reach_row *r = &rows[i];
+		fprintf(f, "  {\"rank\": %lu, \"%s\": ", r->rank,
+		        staff ? "staff" : "campaign");
+		out_json_str(f, reach_key(r), strlen(reach_key(r)));
+		if (staff) {
+			fputs(", \"name\": ", f);
+			out_json_str(f, r->name, strlen(r->name));
+			fputs(", \"team\": ", f);
+			out_json_str(f, r->team, strlen(r->team));
+		}
+		fprintf(f, ", \"clicks\": %" PRIu64 ", \"visitors\": %" PRIu64
+		           ", \"bots\": %" PRIu64 ", \"previews\": %" PRIu64
+		           ", \"crawlers\": %" PRIu64 ", \"tools\": %" PRIu64
+		           ", \"probes\": %" PRIu64 "}%s\n",
+		        r->clicks, r->visitors, r->bots, r->previews, r->crawlers,
+		        r->tools, r->probes, i + 1 < n ? "," : "");
+	}
+	if (n)
+		fputs("]\n", f);
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void reach_usage(FILE *f)
+{
+	fputs("usage: reach [--db DIR] [--by staff|campaign] "
+	      "[--format table|csv|json]\n"
+	      "             [--since TIME] [--until TIME] PATH...\n", f);
+}
+
+static void reach_help(void)
+{
+	reach_usage(stdout);
+	fputs("\n"
+	      "Count click-log segments (files, or directories searched for *"
+	      CLICKREC_SUFFIX ")\n"
+	      "into a leaderboard of visitors reached per colleague or campaign.\n"
+	      "\n"
+	      "  --db DIR        LMDB store to resolve ids to names (default "
+	      "$REDIRECTD_DB;\n"
+	      "                  an empty DIR means none)\n"
+	      "  --by KEY        staff (default) or campaign\n"
+	      "  --format F      table (default), csv or json\n"
+	      "  --since TIME    count clicks at or after TIME (UTC)\n"
+	      "  --until TIME    count clicks before TIME (UTC)\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or @SECONDS.\n"
+	      "visitors: distinct visitors among human clicks; bots: previews,\n"
+	      "crawlers, tools, probes and unclassified requests.\n", stdout);
+}
+
+static void reach_free(struct reach *R)
+{
+	reach_groups_free(&R->groups);
+	reach_vset_free(&R->vset);
+	for (size_t i = 0; i < R->nnames; i++) {
+		free(R->names[i].key);
+		free(R->names[i].name);
+		free(R->names[i].team);
+	}
+	free(R->names);
+	for (size_t i = 0; i < R->nfiles; i++)
+		free(R->files[i].path);
+	free(R->files);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_SINCE, OPT_UNTIL,
+	       OPT_HELP, OPT_VERSION };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "by", required_argument, NULL, OPT_BY },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct reach R;
+	struct reach_row *rows = NULL;
+	const char *db = NULL;
+	int ret = 1, opt;
+
+	out_prog = "reach";
+	memset(&R, 0, sizeof R);
+	R.until = UINT64_MAX;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_BY:
+			if (strcmp(optarg, "staff") == 0)
+				R.by = REACH_BY_STAFF;
+			else if (strcmp(optarg, "campaign") == 0)
+				R.by = REACH_BY_CAMPAIGN;
+			else {
+				out_err("--by: expected staff or campaign, not "
+				        "'%s'", optarg);
+				goto usage;
+			}
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "table") == 0)
+				R.format = REACH_TABLE;
+			else if (strcmp(optarg, "csv") == 0)
+				R.format = REACH_CSV;
+			else if (strcmp(optarg, "json") == 0)
+				R.format = REACH_JSON;
+			else {
+				out_err("--format: expected table, csv or json, "
+				        "not '%s'", optarg);
+				goto usage;
+			}
+			break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			if (out_parse_time(optarg, opt == OPT_SINCE ? &R.since
+			                                            : &R.until) < 0) {
+				out_err("--%s: bad time '%s' (want YYYY-MM-DD"
+				        "[THH:MM[:SS]] or @SECONDS)",
+				        opt == OPT_SINCE ? "since" : "until", optarg);
+				goto usage;
+			}
+			break;
+		case 'h':
+		case OPT_HELP:
+			reach_help();
+			return 0;
+		case OPT_VERSION:
+			puts("reach " REDIRECTD_VERSION);
+			return 0;
+		case ':':
+			out_err("option '%s' needs an argument", argv[optind - 1]);
+			goto usage;
+		default:
+			out_err("unknown option '%s'", argv[optind - 1]);
+			goto usage;
+		}
+	}
+	if (optind >= argc) {
+		out_err("no segment files or directories given");
+		goto usage;
+	}
+
+	int explicit = db != NULL;
+	if (!db)
+		db = getenv("REDIRECTD_DB");
+	/* Names first: a store problem should fail before minutes of reading. */
+	if (db && *db && reach_load_store(&R, db, explicit) < 0)
+		goto cleanup;
+
+	if (reach_vset_init(&R.vset, 1 << 12) < 0) {
+		out_err("out of memory");
+		goto cleanup;
+	}
+	for (int i = optind; i < argc; i++)
+		reach_add_path(&R, argv[i]);
+	reach_dedup(&R);
+	for (size_t i = 0; i < R.nfiles; i++)
+		if (!R.files[i].dup && reach_scan_file(&R, R.files[i].path) < 0)
+			R.errors++;
+	if (R.errors)
+		goto cleanup;
+	reach_tally_visitors(&R);
+
+	size_t n = reach_rows(&R, &rows);
+	if (n == (size_t)-1) {
+		out_err("out of memory");
+		goto cleanup;
+	}
+	if (R.format == REACH_TABLE)
+		reach_table(&R, stdout, rows, n);
+	else if (R.format == REACH_CSV)
+		reach_csv(&R, stdout, rows, n);
+	else
+		reach_json(&R, stdout, rows, n);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		out_err("writing the report: %s", strerror(errno));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free(rows);
+	reach_free(&R);
+	return ret;
+usage:
+	reach_usage(stderr);
+	reach_free(&R);
+	return 2;
+}
