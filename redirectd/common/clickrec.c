@@ -3,43 +3,10 @@
  * clickrec.h for the layout; this file is the only one that knows offsets.
  */
 #include "clickrec.h"
+#include "le.h"
 
 #include <string.h>
 #include <xxhash.h>
-
-static void put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint16_t get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /* Checksum over everything before the checksum field.  XXH3 is what the
  * project already links; 32 bits catch torn and flipped records with a miss
@@ -52,13 +19,13 @@ static uint32_t sum124(const unsigned char *p)
 void clickrec_encode(const struct click *c, unsigned char *out)
 {
 	memset(out, 0, CLICKREC_SIZE);
-	put64(out + 0, c->time_us);
-	put64(out + 8, c->visitor);
-	put32(out + 16, c->link_id);
-	put32(out + 20, c->staff_id);
-	put32(out + 24, c->campaign_id);
-	put32(out + 28, c->node_hash);
-	put16(out + 32, c->status);
+	le_put64(out + 0, c->time_us);
+	le_put64(out + 8, c->visitor);
+	le_put32(out + 16, c->link_id);
+	le_put32(out + 20, c->staff_id);
+	le_put32(out + 24, c->campaign_id);
+	le_put32(out + 28, c->node_hash);
+	le_put16(out + 32, c->status);
 	out[34] = c->class;
 	out[35] = c->flags;
 	out[36] = c->platform;
@@ -70,25 +37,25 @@ void clickrec_encode(const struct click *c, unsigned char *out)
 	                                                  : c->refhost_len;
 	out[58] = (unsigned char)n;
 	memcpy(out + 59, c->refhost, n);
-	put32(out + 124, sum124(out));
+	le_put32(out + 124, sum124(out));
 }
 
 int clickrec_verify(const unsigned char *in)
 {
-	return get32(in + 124) == sum124(in);
+	return le_get32(in + 124) == sum124(in);
 }
 
 int clickrec_decode(const unsigned char *in, struct click *c)
 {
 	if (!clickrec_verify(in))
 		return -1;
-	c->time_us = get64(in + 0);
-	c->visitor = get64(in + 8);
-	c->link_id = get32(in + 16);
-	c->staff_id = get32(in + 20);
-	c->campaign_id = get32(in + 24);
-	c->node_hash = get32(in + 28);
-	c->status = get16(in + 32);
+	c->time_us = le_get64(in + 0);
+	c->visitor = le_get64(in + 8);
+	c->link_id = le_get32(in + 16);
+	c->staff_id = le_get32(in + 20);
+	c->campaign_id = le_get32(in + 24);
+	c->node_hash = le_get32(in + 28);
+	c->status = le_get16(in + 32);
 	c->class = in[34];
 	c->flags = in[35];
 	c->platform = in[36];
@@ -113,29 +80,29 @@ void clickrec_header_encode(const struct clickrec_header *h, unsigned char *out)
 {
 	memset(out, 0, CLICKREC_HEADER_SIZE);
 	memcpy(out, CLICKREC_MAGIC, 8);
-	put32(out + 8, h->version);
-	put32(out + 12, h->record_size);
-	put64(out + 16, h->created_us);
-	put32(out + 24, h->worker);
-	put32(out + 28, h->node_hash);
+	le_put32(out + 8, h->version);
+	le_put32(out + 12, h->record_size);
+	le_put64(out + 16, h->created_us);
+	le_put32(out + 24, h->worker);
+	le_put32(out + 28, h->node_hash);
 	size_t n = h->node_len > CLICKREC_NODE_MAX ? CLICKREC_NODE_MAX : h->node_len;
 	out[32] = (unsigned char)n;
 	memcpy(out + 33, h->node, n);
-	put32(out + 124, sum124(out));
+	le_put32(out + 124, sum124(out));
 }
 
 int clickrec_header_decode(const unsigned char *in, size_t len,
                            struct clickrec_header *h)
 {
 	if (len < CLICKREC_HEADER_SIZE || memcmp(in, CLICKREC_MAGIC, 8) != 0 ||
-	    get32(in + 124) != sum124(in))
+	    le_get32(in + 124) != sum124(in))
 		return -1;
 	memset(h, 0, sizeof *h);
-	h->version = get32(in + 8);
-	h->record_size = get32(in + 12);
-	h->created_us = get64(in + 16);
-	h->worker = get32(in + 24);
-	h->node_hash = get32(in + 28);
+	h->version = le_get32(in + 8);
+	h->record_size = le_get32(in + 12);
+	h->created_us = le_get64(in + 16);
+	h->worker = le_get32(in + 24);
+	h->node_hash = le_get32(in + 28);
 	h->node_len = in[32];
 	if (h->version != CLICKREC_VERSION || h->record_size != CLICKREC_SIZE ||
 	    h->node_len > CLICKREC_NODE_MAX)

@@ -4,45 +4,12 @@
  * little-endian; id keys are big-endian so they sort numerically.
  */
 #include "store.h"
+#include "le.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-
-static void put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint16_t get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static void id_key(uint32_t id, unsigned char k[4])
 {
@@ -113,11 +80,11 @@ int store_open(struct store *s, const char *dir, unsigned flags)
 	rc = mdb_get(txn, s->meta, &k, &v);
 	if (rc == MDB_NOTFOUND && !s->readonly) {
 		unsigned char b[4];
-		put32(b, STORE_SCHEMA);
+		le_put32(b, STORE_SCHEMA);
 		v.mv_size = 4;
 		v.mv_data = b;
 		rc = mdb_put(txn, s->meta, &k, &v, 0);
-	} else if (rc == 0 && (v.mv_size != 4 || get32(v.mv_data) != STORE_SCHEMA)) {
+	} else if (rc == 0 && (v.mv_size != 4 || le_get32(v.mv_data) != STORE_SCHEMA)) {
 		rc = MDB_VERSION_MISMATCH;
 	}
 	if (rc)
@@ -163,12 +130,12 @@ size_t store_link_encode(const struct link *l, unsigned char *out, size_t cap)
 		return 0;
 	out[0] = 1;
 	out[1] = l->flags;
-	put16(out + 2, l->status);
-	put32(out + 4, l->id);
-	put32(out + 8, l->staff_id);
-	put32(out + 12, l->campaign_id);
-	put64(out + 16, l->created_us);
-	put16(out + 24, (uint16_t)l->url_len);
+	le_put16(out + 2, l->status);
+	le_put32(out + 4, l->id);
+	le_put32(out + 8, l->staff_id);
+	le_put32(out + 12, l->campaign_id);
+	le_put64(out + 16, l->created_us);
+	le_put16(out + 24, (uint16_t)l->url_len);
 	memcpy(out + STORE_LINK_HDR, l->url, l->url_len);
 	return n;
 }
@@ -179,12 +146,12 @@ int store_link_decode(const void *val, size_t len, struct link *out)
 	if (len < STORE_LINK_HDR || p[0] != 1)
 		return EINVAL;
 	out->flags = p[1];
-	out->status = get16(p + 2);
-	out->id = get32(p + 4);
-	out->staff_id = get32(p + 8);
-	out->campaign_id = get32(p + 12);
-	out->created_us = get64(p + 16);
-	out->url_len = get16(p + 24);
+	out->status = le_get16(p + 2);
+	out->id = le_get32(p + 4);
+	out->staff_id = le_get32(p + 8);
+	out->campaign_id = le_get32(p + 12);
+	out->created_us = le_get64(p + 16);
+	out->url_len = le_get16(p + 24);
 	if (STORE_LINK_HDR + out->url_len != len)
 		return EINVAL;
 	out->url = (const char *)p + STORE_LINK_HDR;
@@ -218,7 +185,7 @@ int store_link_code(MDB_txn *txn, const struct store *s, uint32_t id,
 /* Strings in staff and campaign records: u16 length, bytes. */
 static unsigned char *put_str(unsigned char *p, const char *str, size_t len)
 {
-	put16(p, (uint16_t)len);
+	le_put16(p, (uint16_t)len);
 	if (len)
 		memcpy(p + 2, str, len);
 	return p + 2 + len;
@@ -230,7 +197,7 @@ static const unsigned char *get_str(const unsigned char *p,
 {
 	if (!p || end - p < 2)
 		return NULL;
-	*len = get16(p);
+	*len = le_get16(p);
 	if ((size_t)(end - p - 2) < *len)
 		return NULL;
 	*str = (const char *)p + 2;
@@ -244,13 +211,13 @@ static int next_id(MDB_txn *txn, const struct store *s, const char *counter,
 	uint32_t last = 0;
 	int rc = mdb_get(txn, s->meta, &k, &v);
 	if (rc == 0 && v.mv_size == 4)
-		last = get32(v.mv_data);
+		last = le_get32(v.mv_data);
 	else if (rc != MDB_NOTFOUND && rc != 0)
 		return rc;
 	if (last == UINT32_MAX)
 		return MDB_MAP_FULL;
 	unsigned char b[4];
-	put32(b, ++last);
+	le_put32(b, ++last);
 	v.mv_size = 4;
 	v.mv_data = b;
 	if ((rc = mdb_put(txn, s->meta, &k, &v, 0)))
@@ -313,8 +280,8 @@ static int staff_decode(const MDB_val *key, const MDB_val *val,
 	if (val->mv_size < 13 || p[0] != 1)
 		return EINVAL;
 	memset(st, 0, sizeof *st);
-	st->id = get32(p + 1);
-	st->created_us = get64(p + 5);
+	st->id = le_get32(p + 1);
+	st->created_us = le_get64(p + 5);
 	st->handle = key->mv_data;
 	st->handle_len = key->mv_size;
 	p += 13;
@@ -364,8 +331,8 @@ int store_staff_add(MDB_txn *txn, const struct store *s, struct staff *st)
 	unsigned char buf[13 + 6 + 3 * 0xffff];
 	unsigned char *p = buf;
 	p[0] = 1;
-	put32(p + 1, st->id);
-	put64(p + 5, st->created_us);
+	le_put32(p + 1, st->id);
+	le_put64(p + 5, st->created_us);
 	p = put_str(p + 13, st->name, st->name_len);
 	p = put_str(p, st->team, st->team_len);
 	p = put_str(p, st->email, st->email_len);
@@ -385,9 +352,9 @@ static int campaign_decode(const MDB_val *key, const MDB_val *val,
 	if (val->mv_size < 14 || p[0] != 1)
 		return EINVAL;
 	memset(c, 0, sizeof *c);
-	c->id = get32(p + 1);
+	c->id = le_get32(p + 1);
 	c->flags = p[5];
-	c->created_us = get64(p + 6);
+	c->created_us = le_get64(p + 6);
 	c->name = key->mv_data;
 	c->name_len = key->mv_size;
 	p += 14;
@@ -426,9 +393,9 @@ int store_campaign_put(MDB_txn *txn, const struct store *s,
 	unsigned char buf[14 + 4 + 2 * 0xffff];
 	unsigned char *p = buf;
 	p[0] = 1;
-	put32(p + 1, c->id);
+	le_put32(p + 1, c->id);
 	p[5] = c->flags;
-	put64(p + 6, c->created_us);
+	le_put64(p + 6, c->created_us);
 	p = put_str(p + 14, c->url, c->url_len);
 	p = put_str(p, c->team, c->team_len);
 	MDB_val k = { c->name_len, (void *)c->name }, v = { (size_t)(p - buf), buf };
