@@ -19,12 +19,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attrib.h"
 #include "clicklog.h"
 #include "clickrec.h"
 #include "config.h"
+#include "geo.h"
 #include "net.h"
+#include "salt.h"
 #include "server.h"
 #include "store.h"
+#include "uaclass.h"
 #include "version.h"
 #include "visitor.h"
 
@@ -43,7 +47,7 @@ static struct {
 	struct config cfg;
 	const char *conf_path;
 	struct store store;
-	struct visitor_key vkey;
+	struct attrib_slot attrib;
 	struct server_params params;
 	struct worker *workers;
 	unsigned n_workers;
@@ -69,13 +73,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	"usage: redirectd [-n] [-c FILE] [--listen HOST:PORT[,...]] [--db DIR]\n"
-	"                 [--log-dir DIR] [--threads N] [--node NAME]\n"
+	"                 [--log-dir DIR] [--state-dir DIR] [--threads N]\n"
+	"                 [--node NAME]\n"
 	"\n"
 	"  -c, --config FILE   configuration file (see redirectd.conf)\n"
 	"  -n, --check         check the configuration and exit\n"
 	"      --listen ADDRS  addresses to listen on (directive listen)\n"
 	"      --db DIR        the LMDB store written by linkctl (db)\n"
 	"      --log-dir DIR   where click-log segments go (log_dir)\n"
+	"      --state-dir DIR where the daily visitor salt is kept (state_dir)\n"
 	"      --threads N     worker threads, 0: one per CPU (threads)\n"
 	"      --node NAME     this node's name in the log (node)\n"
 	"  -h, --help          this text\n"
@@ -142,6 +148,158 @@ static void default_node(char *node, size_t len)
 	if (n == 0)
 		memcpy(node, "node", n = 4);
 	node[n] = '\0';
+}
+
+/* --- attribution state ------------------------------------------------- */
+
+/* Read a whole small file into a malloc'd buffer.  NULL and errno on
+ * failure. */
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || cap >= (1u << 24))
+			break;
+		char *bigger = realloc(buf, cap *= 2);
+		if (!bigger) {
+			free(buf);
+			buf = NULL;
+		}
+		buf = bigger;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+/* The built-in User-Agent rules plus the operator's file, if any.  Errors
+ * go to stderr as file:line: message; NULL then. */
+static struct ua_rules *load_ua_rules(const char *path)
+{
+	struct ua_diag diag = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	if (*path && !(text = read_file(path, &len))) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	struct ua_rules *r = ua_rules_new(text, len, &diag);
+	for (unsigned i = 0; i < diag.n && i < sizeof diag.e / sizeof *diag.e; i++)
+		fprintf(stderr, "%s:%u: %s\n", path, diag.e[i].line, diag.e[i].msg);
+	if (!r && !diag.n)
+		fprintf(stderr, "%s: out of memory for the User-Agent rules\n",
+		        *path ? path : "ua_rules");
+	free(text);
+	return r;
+}
+
+/* The country database, or NULL with a warning: a missing database means
+ * unknown countries, never a refusal to serve. */
+static struct geo *load_geo(const char *path)
+{
+	struct geo *g = NULL;
+	char err[256], desc[256];
+	if (!*path)
+		return NULL;
+	if (geo_open(path, &g, err, sizeof err) < 0) {
+		logmsg("warning: country database %s: %s; countries will be "
+		       "unknown", path, err);
+		return NULL;
+	}
+	geo_describe(g, desc, sizeof desc);
+	logmsg("country database: %s", desc);
+	return g;
+}
+
+static int64_t utc_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* A new state from parts; the key is the day's (from state_dir). */
+static struct attrib *attrib_make(int64_t day, struct geo *geo,
+                                  struct ua_rules *ua)
+{
+	unsigned char salt[VISITOR_SALT_LEN];
+	int rc = salt_load(g.cfg.state_dir, day, salt);
+	if (rc < 0) {
+		logmsg("cannot keep the visitor salt in %s: %s", g.cfg.state_dir,
+		       strerror(-rc));
+		return NULL;
+	}
+	struct attrib *a = calloc(1, sizeof *a);
+	if (a) {
+		a->day = day;
+		a->geo = geo;
+		a->ua = ua;
+		visitor_key_init(&a->vkey, salt);
+	}
+	explicit_bzero(salt, sizeof salt);
+	return a;
+}
+
+/* Publish a and wake the workers so they take it up now. */
+static void attrib_switch(struct attrib *a)
+{
+	if (attrib_publish(&g.attrib, a) < 0) {
+		logmsg("workers are slow to take up new state; keeping the old");
+		attrib_free(&g.attrib, a);
+		return;
+	}
+	for (unsigned i = 0; i < g.n_workers; i++)
+		worker_wake(&g.workers[i]);
+}
+
+/* SIGHUP: reload the country database and the User-Agent rules; keep the
+ * old ones when a new one does not load. */
+static void attrib_reload(void)
+{
+	struct attrib *cur = attrib_current(&g.attrib);
+	struct geo *geo = cur->geo;
+	struct ua_rules *ua = load_ua_rules(g.cfg.ua_rules);
+	if (!ua) {
+		logmsg("keeping the previous User-Agent rules");
+		ua = cur->ua;
+	}
+	if (*g.cfg.geoip_db) {
+		struct geo *fresh = load_geo(g.cfg.geoip_db);
+		if (fresh)
+			geo = fresh;
+		else if (geo)
+			logmsg("keeping the previous country database");
+	}
+	struct attrib *a = attrib_make(salt_day(utc_now()), geo, ua);
+	if (!a) {
+		if (geo != cur->geo)
+			geo_close(geo);
+		if (ua != cur->ua)
+			ua_rules_free(ua);
+		return;
+	}
+	attrib_switch(a);
+}
+
+static uint64_t min_seen_gen(void)
+{
+	uint64_t min = UINT64_MAX;
+	for (unsigned i = 0; i < g.n_workers; i++) {
+		uint64_t s = atomic_load_explicit(&g.workers[i].seen_gen,
+		                                  memory_order_acquire);
+		if (s < min)
+			min = s;
+	}
+	return min;
 }
 
 /* --- segments ------------------------------------------------------------ */
@@ -244,6 +402,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(g.base);
 		return;
 	}
+	/* SIGHUP also reloads the country database and the UA rules. */
+	if (sig == SIGHUP)
+		attrib_reload();
 	/* SIGHUP / SIGUSR1: new segments, for log rotation. */
 	unsigned ok = 0;
 	for (unsigned i = 0; i < g.n_workers; i++)
@@ -258,6 +419,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	sync_segments();
+	/* A new UTC day: a new visitor key, and yesterday's salt is gone. */
+	struct attrib *cur = attrib_current(&g.attrib);
+	int64_t day = salt_day(utc_now());
+	if (day != cur->day) {
+		struct attrib *a = attrib_make(day, cur->geo, cur->ua);
+		if (a)
+			attrib_switch(a);
+	}
+	attrib_reclaim(&g.attrib, min_seen_gen());
 	uint64_t now = mono_ms();
 	if (now - g.last_reader_check_ms >= READER_CHECK_MS) {
 		/* Reader slots of killed processes (a reach or mdb_stat
@@ -305,6 +475,7 @@ int main(int argc, char **argv)
 		{ "log-dir", required_argument, NULL, 'O' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "node", required_argument, NULL, 'N' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -324,6 +495,7 @@ int main(int argc, char **argv)
 		case 'O': name = "log_dir"; break;
 		case 'T': name = "threads"; break;
 		case 'N': name = "node"; break;
+		case 'S': name = "state_dir"; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("redirectd %s\n", REDIRECTD_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -353,7 +525,16 @@ int main(int argc, char **argv)
 	}
 	if (!bad && check_config(&g.cfg) < 0)
 		bad = 1;
+	struct ua_rules *ua = bad ? NULL : load_ua_rules(g.cfg.ua_rules);
+	if (!bad && !ua)
+		bad = 1;
 	if (check_only) {
+		if (!bad && *g.cfg.geoip_db) {
+			struct geo *geo = load_geo(g.cfg.geoip_db);
+			if (geo)
+				geo_close(geo);
+		}
+		ua_rules_free(ua);
 		if (!bad)
 			printf("%s: configuration OK\n",
 			       g.conf_path ? g.conf_path : "redirectd");
@@ -410,17 +591,15 @@ int main(int argc, char **argv)
 		logmsg("out of memory");
 		return 1;
 	}
-	unsigned char salt[VISITOR_SALT_LEN];
-	if ((rc = visitor_salt_new(salt)) < 0) {
-		logmsg("getrandom: %s", strerror(-rc));
+	struct attrib *at = attrib_make(salt_day(utc_now()),
+	                                load_geo(g.cfg.geoip_db), ua);
+	if (!at)
 		return 1;
-	}
-	visitor_key_init(&g.vkey, salt);
-	memset(salt, 0, sizeof salt);
+	attrib_publish(&g.attrib, at);
 	g.params = (struct server_params){
 		.cfg = &g.cfg,
 		.store = &g.store,
-		.vkey = &g.vkey,
+		.attrib = &g.attrib,
 		.node_hash = clickrec_node_hash(g.cfg.node, strlen(g.cfg.node)),
 		.max_conns = (g.cfg.max_connections + n - 1) / n,
 	};
@@ -516,6 +695,7 @@ int main(int argc, char **argv)
 		worker_deinit(&g.workers[i]);
 	event_free(tick);
 	event_base_free(g.base);
+	attrib_slot_free(&g.attrib);
 	store_close(&g.store);
 	free(g.workers);
 	free(g.segs);

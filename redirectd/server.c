@@ -24,6 +24,8 @@
 #include "clickrec.h"
 #include "codes.h"
 #include "http.h"
+#include "netaddr.h"
+#include "platform.h"
 #include "target.h"
 
 /* One size for input and output buffers.  Input must hold a whole head of
@@ -58,8 +60,7 @@ struct conn {
 	unsigned wev_added : 1;
 	unsigned zombie : 1;          /* closed while pending; freed in flush */
 	unsigned eof : 1;             /* the peer shut down its side */
-	uint8_t ip_len;               /* 4 or 16 */
-	uint8_t ip[16];
+	struct netaddr peer;
 };
 
 #define STAT_ADD(w, name, n) \
@@ -166,18 +167,18 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
 	c->fd = fd;
 	if (sa->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)sa;
-		memcpy(c->ip, &in->sin_addr, 4);
-		c->ip_len = 4;
+		memcpy(c->peer.b, &in->sin_addr, 4);
+		c->peer.len = 4;
 	} else {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
 		/* v4-mapped addresses are IPv4 clients: hash and locate them
 		 * as such. */
 		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			memcpy(c->ip, &in6->sin6_addr.s6_addr[12], 4);
-			c->ip_len = 4;
+			memcpy(c->peer.b, &in6->sin6_addr.s6_addr[12], 4);
+			c->peer.len = 4;
 		} else {
-			memcpy(c->ip, &in6->sin6_addr, 16);
-			c->ip_len = 16;
+			memcpy(c->peer.b, &in6->sin6_addr, 16);
+			c->peer.len = 16;
 		}
 	}
 	event_assign(&c->rev, w->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
@@ -289,6 +290,75 @@ static void conn_error(struct conn *c, int status, int head_only, int conn)
 		conn_set_closing(c);
 }
 
+/*
+ * Fill the attribution fields of a click: client IP (behind trusted
+ * proxies only), class, platform, referrer host, country, visitor, the
+ * internal flag and, if configured, the (truncated) IP.  Everything here
+ * reads immutable state: no locks, no allocation.
+ */
+static void conn_attribute(struct conn *c, const struct http_request *req,
+                           int head, struct click *ck)
+{
+	struct worker *w = c->w;
+	const struct config *cfg = w->p->cfg;
+	const struct attrib *at = w->at;
+	struct netaddr client = c->peer;
+	if (cfg->n_trusted) {
+		const struct cidr_list trusted = { (struct cidr *)cfg->trusted,
+		                                   cfg->n_trusted };
+		enum clientip_source src = clientip_pick(
+			&trusted, &c->peer, req->x_real_ip.p, req->x_real_ip.len,
+			req->x_forwarded_for.p, req->x_forwarded_for.len, &client);
+		if (src == CLIENTIP_REAL_IP || src == CLIENTIP_FORWARDED)
+			STAT_INC(w, forwarded);
+		else if (src == CLIENTIP_MALFORMED)
+			STAT_INC(w, forwarded_bad);
+	}
+
+	const char *ua = req->user_agent.p ? req->user_agent.p : "";
+	struct ua_verdict v = ua_classify(at->ua, ua, req->user_agent.len);
+	/* HEAD is a probe whatever it claims to be (X sends HEADs with
+	 * browser user agents for every shared link). */
+	ck->class = head ? CLASS_PROBE : v.class;
+
+	const char *host;
+	size_t host_len;
+	ck->platform = platform_from_referer(req->referer.p, req->referer.len,
+	                                     &host, &host_len);
+	/* In-app browsers often send no referrer; their UA names the app. */
+	if (ck->platform == PLATFORM_NONE && v.platform != PLATFORM_UNKNOWN)
+		ck->platform = v.platform;
+	if (host_len > CLICKREC_REFHOST_MAX)
+		host_len = CLICKREC_REFHOST_MAX;
+	for (size_t i = 0; i < host_len; i++) {
+		char ch = host[i];
+		ck->refhost[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+	}
+	ck->refhost_len = (uint8_t)host_len;
+
+	if (at->geo && !geo_country(at->geo, client.b, client.len, ck->country))
+		memset(ck->country, 0, 2);
+	ck->visitor = visitor_hash(&at->vkey, client.b, client.len, ua,
+	                           req->user_agent.len);
+	if (cfg->n_internal) {
+		const struct cidr_list internal = { (struct cidr *)cfg->internal,
+		                                    cfg->n_internal };
+		if (cidr_list_contains(&internal, &client))
+			ck->flags |= CLICK_F_INTERNAL;
+	}
+	if (cfg->ip_log != IP_LOG_NONE) {
+		struct netaddr kept = client;
+		unsigned bits = kept.len * 8;
+		if (cfg->ip_log == IP_LOG_TRUNCATED)
+			bits = netaddr_truncate(&kept);
+		ck->ip_family = kept.len == 4 ? 4 : 6;
+		ck->ip_prefix = (uint8_t)bits;
+		memcpy(ck->ip, kept.b, kept.len);
+	}
+	if (ck->class == CLASS_HUMAN)
+		STAT_INC(w, humans);
+}
+
 static void conn_handle(struct conn *c, const struct http_request *req,
                         uint64_t now_us)
 {
@@ -362,7 +432,6 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 			conn_set_closing(c);
 		STAT_INC(w, redirects);
 
-		const char *ua = req->user_agent.p ? req->user_agent.p : "";
 		struct click ck;
 		memset(&ck, 0, sizeof ck);
 		ck.time_us = now_us;
@@ -371,12 +440,8 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 		ck.campaign_id = l.campaign_id;
 		ck.node_hash = p->node_hash;
 		ck.status = (uint16_t)status;
-		ck.class = head ? CLASS_PROBE
-		                : req->user_agent.len ? CLASS_HUMAN : CLASS_TOOL;
 		ck.flags = head ? CLICK_F_HEAD : 0;
-		ck.platform = PLATFORM_UNKNOWN;
-		ck.visitor = visitor_hash(p->vkey, c->ip, c->ip_len, ua,
-		                          req->user_agent.len);
+		conn_attribute(c, req, head, &ck);
 		clicklog_append(&w->log, &ck);
 		STAT_INC(w, clicks);
 	}
@@ -646,6 +711,14 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	worker_clock(w, NULL);
 	while (!w->done) {
+		/* Pick up a new attribution state (a new day's key, a
+		 * reloaded database) between passes, never inside one. */
+		struct attrib *at = attrib_current(w->p->attrib);
+		if (at != w->at) {
+			w->at = at;
+			atomic_store_explicit(&w->seen_gen, at->gen,
+			                      memory_order_release);
+		}
 		if (event_base_loop(w->base, EVLOOP_ONCE) < 0)
 			break;
 		worker_flush(w);

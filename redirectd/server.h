@@ -26,16 +26,16 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "attrib.h"
 #include "clicklog.h"
 #include "config.h"
 #include "store.h"
-#include "visitor.h"
 
 /* Everything workers read and nobody changes while they run. */
 struct server_params {
 	const struct config *cfg;
 	const struct store *store;
-	const struct visitor_key *vkey;
+	struct attrib_slot *attrib;   /* replaced by main; see attrib.h */
 	uint32_t node_hash;
 	unsigned max_conns;           /* per worker */
 };
@@ -46,6 +46,9 @@ struct server_params {
 	X(requests)          /* complete request heads parsed */ \
 	X(redirects)         /* 3xx answered */ \
 	X(clicks)            /* records appended (GET and HEAD of live links) */ \
+	X(humans)            /* of which class human */ \
+	X(forwarded)         /* client IP taken from X-Real-IP/X-Forwarded-For */ \
+	X(forwarded_bad)     /* forwarding headers from a trusted proxy unusable */ \
 	X(not_found)         /* 404 for unknown or malformed codes */ \
 	X(disabled)          /* disabled links */ \
 	X(bad_requests)      /* 400, 414, 431, 505: connection closed */ \
@@ -80,6 +83,8 @@ struct worker {
 	int wake_fd;
 	MDB_txn *txn;
 	struct clicklog log;
+	struct attrib *at;            /* this pass's attribution state */
+	_Atomic uint64_t seen_gen;    /* its generation, for main */
 
 	struct conn *conns;           /* every open connection */
 	struct conn *free_conns;

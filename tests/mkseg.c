@@ -33,15 +33,21 @@ static void mkseg_usage(void)
 	      "             [--torn N] [--corrupt-at K] < records\n", stderr);
 }
 
-/* Unsigned number, decimal or 0x hex, the whole string. */
+/* Unsigned number, decimal or 0x hex, the whole string.  Not strtoull's
+ * base 0: a leading zero is not octal here ("0100" is a hundred). */
 static int mkseg_num(const char *s, unsigned long long max,
                      unsigned long long *out)
 {
 	char *end;
-	if (!*s || *s == '-' || *s == '+')
+	int base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+	}
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
 		return -1;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v = strtoull(s, &end, base);
 	if (errno || *end || v > max)
 		return -1;
 	*out = v;

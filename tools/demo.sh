@@ -43,4 +43,4 @@ Stop with Ctrl-C.
 
 TXT
 exec "$build/redirectd/redirectd" --listen "$listen" --db "$demo/db" \
-	--log-dir "$demo/log" --node demo --threads 2
+	--log-dir "$demo/log" --state-dir "$demo/state" --node demo --threads 2

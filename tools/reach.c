@@ -6,12 +6,19 @@
  * The byte layout and the validation of records belong to clickrec.c; reach
  * only walks what clickrec_reader_next hands it.
  *
- *   reach [--db DIR] [--by staff|campaign] [--format table|csv|json]
+ *   reach [--db DIR] [--by staff|campaign|country|platform]
+ *         [--format table|csv|json] [--include-internal]
  *         [--since TIME] [--until TIME] PATH...
  *
- * Metrics per group (a colleague, or a campaign): clicks are human records;
- * visitors are distinct non-zero visitor hashes among them; bots are every
- * other record (previews, crawlers, tools, probes and unknown classes).
+ * Metrics per group (a colleague, a campaign, or the country or platform a
+ * record carries): clicks are counted human records; visitors are distinct
+ * non-zero visitor hashes among them; bots are every other record
+ * (previews, crawlers, tools, probes and unknown classes); internal are
+ * human records from internal networks (CLICK_F_INTERNAL).  Internal clicks
+ * are colleagues clicking their own links: they are not counted as clicks or
+ * visitors unless --include-internal says so.  Colleagues and campaigns also
+ * get the spread of their counted clicks: distinct countries, the top
+ * country and the top platform.
  *
  * Exit status: 0 (also with a torn tail, which is warned about), 1 for an
  * error (unreadable, bad or corrupt segment, store problem: no report is
@@ -23,6 +30,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,13 +50,58 @@
 #define REDIRECTD_VERSION "0.1.0"
 #endif
 
-enum reach_by { REACH_BY_STAFF, REACH_BY_CAMPAIGN };
+enum reach_by { REACH_BY_STAFF, REACH_BY_CAMPAIGN, REACH_BY_COUNTRY,
+                REACH_BY_PLATFORM };
 enum reach_format { REACH_TABLE, REACH_CSV, REACH_JSON };
 
-/* Counters of one group: with the visitor set, all the hot loop writes. */
+/* Is a grouping one of people's (staff, campaign), which get the country
+ * and platform columns, rather than one by a field of the record? */
+#define REACH_BY_PEOPLE(by) ((by) <= REACH_BY_CAMPAIGN)
+
+/*
+ * Counters of one group: with the visitor set, all the hot loop writes.
+ * plat and ctry count counted human clicks, for staff and campaign groups
+ * only; ctry is indexed by the compact country index (struct
+ * reach_countries) and has the capacity all groups share (ctry_cap), so the
+ * loop never checks a per-group length.
+ *
+ * Layout, for speed only: groups are 64-byte aligned (reach_cnt_alloc), and
+ * the first cache line holds everything the loop touches when it reads a
+ * record: a set of 10,000 colleagues is megabytes, so each line a record
+ * needs at once is a likely miss.  plat and ctry are prefetched then and
+ * written REACH_AHEAD records later; visitors only after the scan.
+ */
 struct reach_cnt {
-	uint64_t cls[CLASS_COUNT];  /* records by class (bad values: unknown) */
+	uint64_t cls[CLASS_COUNT];  /* records by class (bad values: unknown);
+	                               human: counted clicks only */
+	uint64_t internal;          /* human records with CLICK_F_INTERNAL */
+	uint64_t *ctry;             /* NULL, or [ctry_cap]; [0] is unknown */
+	/* -- 64 bytes -- */
+	uint64_t plat[PLATFORM_COUNT];  /* bad values: unknown */
 	uint64_t visitors;
+	uint64_t pad;               /* to whole lines: 192 bytes */
+};
+
+_Static_assert(offsetof(struct reach_cnt, ctry) < 64 &&
+               sizeof(struct reach_cnt) % 64 == 0,
+               "struct reach_cnt: first line, whole lines");
+
+/*
+ * Countries seen, in a compact numbering.  A record's two code bytes, read
+ * as a 16-bit number, index idx (index + 1; 0: not seen yet); code maps an
+ * index back.  Index 0 is always "\0\0", unknown.  Indices are handed out
+ * in order of first sight, so a log with the usual two hundred-odd
+ * countries keeps the per-group histograms short.  The tables themselves
+ * are fixed (no allocation for a lookup); only the histograms grow, all to
+ * ctry_cap at once, when a new country passes it.
+ */
+#define REACH_CODES 65536
+
+struct reach_countries {
+	uint32_t *idx;              /* [REACH_CODES] */
+	uint16_t *code;             /* [REACH_CODES], [0, n) used */
+	uint32_t n;
+	uint32_t ctry_cap;          /* length of every group's ctry, >= n */
 };
 
 /*
@@ -57,7 +110,7 @@ struct reach_cnt {
  * still carry any u32 (a future store, a hand-made file): ids from
  * REACH_DENSE_MAX up go to a small side map instead of a giant array.
  */
-#define REACH_DENSE_MAX (1u << 20)
+#define REACH_DENSE_MAX (1u << 18)
 
 struct reach_groups {
 	struct reach_cnt *dense;    /* [0, ndense) indexed by id */
@@ -102,11 +155,14 @@ struct reach_name {
 /* One line of the report. */
 struct reach_row {
 	uint32_t id;
-	int resolved;           /* key came from the store (or is "(none)") */
-	const char *key;        /* NULL when not resolved: see reach_key */
+	const char *key;        /* store name, "(none)", platform; NULL: keybuf */
+	int numeric;            /* keybuf is "#<id>": sorts as a number */
 	const char *name, *team;
-	char idbuf[16];         /* "#<id>" */
+	char keybuf[16];        /* "#<id>", or a country */
 	uint64_t clicks, visitors, bots, previews, crawlers, tools, probes;
+	uint64_t internal, countries;
+	char top_country[8];    /* "" when none */
+	const char *top_platform;   /* "" when no counted human click */
 	unsigned long rank;
 };
 
@@ -122,12 +178,13 @@ struct reach_file {
 struct reach {
 	enum reach_by by;
 	enum reach_format format;
+	int include_internal;
 	uint64_t since, until;      /* [since, until) in microseconds */
 	struct reach_groups groups;
+	struct reach_countries countries;
 	struct reach_vset vset;
 	struct reach_name *names;
 	size_t nnames;
-	int have_store;
 	struct reach_file *files;
 	size_t nfiles, capfiles;
 	uint64_t records;           /* records inside the time window */
@@ -261,6 +318,22 @@ reach_vset_home(const struct reach_vset *s, uint32_t id, uint64_t visitor)
 	return &s->slot[reach_vhash(id, visitor) & s->mask];
 }
 
+/* Grow an array of groups from n to cap, the new ones zeroed, 64-byte
+ * aligned (see struct reach_cnt; realloc keeps 16).  Returns the new array
+ * (the old one is freed), or NULL with the old one untouched. */
+static struct reach_cnt *reach_cnt_grow(struct reach_cnt *old, size_t n,
+                                        size_t cap)
+{
+	struct reach_cnt *p = aligned_alloc(64, cap * sizeof *p);
+	if (!p)
+		return NULL;
+	if (n)
+		memcpy(p, old, n * sizeof *p);
+	memset(p + n, 0, (cap - n) * sizeof *p);
+	free(old);
+	return p;
+}
+
 static struct reach_cnt *reach_sparse_get(struct reach_groups *g, uint32_t id)
 {
 	if (g->sp_mask) {
@@ -293,7 +366,7 @@ static struct reach_cnt *reach_sparse_get(struct reach_groups *g, uint32_t id)
 		if (!ids)
 			return NULL;
 		g->sp_id = ids;
-		struct reach_cnt *cnt = realloc(g->sp_cnt, cap * sizeof *cnt);
+		struct reach_cnt *cnt = reach_cnt_grow(g->sp_cnt, g->sp_n, cap);
 		if (!cnt)
 			return NULL;
 		g->sp_cnt = cnt;
@@ -317,10 +390,9 @@ static struct reach_cnt *reach_group_slow(struct reach_groups *g, uint32_t id)
 	uint32_t n = g->ndense ? g->ndense : 64;
 	while (n <= id)
 		n *= 2;
-	struct reach_cnt *d = realloc(g->dense, (size_t)n * sizeof *d);
+	struct reach_cnt *d = reach_cnt_grow(g->dense, g->ndense, n);
 	if (!d)
 		return NULL;
-	memset(d + g->ndense, 0, (size_t)(n - g->ndense) * sizeof *d);
 	g->dense = d;
 	g->ndense = n;
 	return &d[id];
@@ -333,26 +405,134 @@ static inline struct reach_cnt *reach_group(struct reach_groups *g, uint32_t id)
 
 static void reach_groups_free(struct reach_groups *g)
 {
+	for (uint32_t i = 0; i < g->ndense; i++)
+		free(g->dense[i].ctry);
+	for (size_t k = 0; k < g->sp_n; k++)
+		free(g->sp_cnt[k].ctry);
 	free(g->dense);
 	free(g->sp_slot);
 	free(g->sp_id);
 	free(g->sp_cnt);
 }
 
+static int reach_countries_init(struct reach_countries *t)
+{
+	t->idx = calloc(REACH_CODES, sizeof *t->idx);
+	t->code = calloc(REACH_CODES, sizeof *t->code);
+	if (!t->idx || !t->code)
+		return -1;
+	t->idx[0] = 1;      /* "\0\0" is index 0 */
+	t->code[0] = 0;
+	t->n = 1;
+	t->ctry_cap = 16;
+	return 0;
+}
+
+static void reach_countries_free(struct reach_countries *t)
+{
+	free(t->idx);
+	free(t->code);
+}
+
+/* Resize every group's country histogram to cap (a new country outgrew
+ * the shared capacity: a handful of times per run at most).  Returns 0, or
+ * -1 out of memory. */
+static int reach_ctry_resize(struct reach_groups *g, uint32_t old, uint32_t cap)
+{
+	for (size_t i = 0; i < (size_t)g->ndense + g->sp_n; i++) {
+		struct reach_cnt *c = i < g->ndense ? &g->dense[i]
+		                                    : &g->sp_cnt[i - g->ndense];
+		if (!c->ctry)
+			continue;
+		uint64_t *p = realloc(c->ctry, cap * sizeof *p);
+		if (!p)
+			return -1;
+		memset(p + old, 0, (cap - old) * sizeof *p);
+		c->ctry = p;
+	}
+	return 0;
+}
+
+/* The slow path of reach_country: number a new code. */
+static int32_t reach_country_add(struct reach_countries *t,
+                                 struct reach_groups *g, unsigned code)
+{
+	if (t->n == t->ctry_cap) {
+		if (reach_ctry_resize(g, t->ctry_cap, t->ctry_cap * 2) < 0)
+			return -1;
+		t->ctry_cap *= 2;
+	}
+	t->code[t->n] = (uint16_t)code;
+	t->idx[code] = t->n + 1;
+	return (int32_t)t->n++;
+}
+
+/* The compact index of a record's country, numbering it on first sight.
+ * Returns the index (< t->ctry_cap), or -1 out of memory. */
+static inline int32_t reach_country(struct reach_countries *t,
+                                    struct reach_groups *g, const char cc[2])
+{
+	unsigned code = (unsigned)(unsigned char)cc[0] << 8 | (unsigned char)cc[1];
+	uint32_t i = t->idx[code];
+	if (__builtin_expect(i == 0, 0))
+		return reach_country_add(t, g, code);
+	return (int32_t)(i - 1);
+}
+
+/*
+ * The text of a country code: its two letters, "unknown" for "\0\0", and
+ * "#hhhh" (the bytes in hex) for bytes that are not printable ASCII.  The
+ * daemon writes ISO codes only; a hand-made or future file may not, and two
+ * such codes must not print alike.
+ */
+static void reach_country_text(uint16_t code, char out[8])
+{
+	unsigned a = code >> 8, b = code & 0xffu;
+	if (code == 0)
+		memcpy(out, "unknown", 8);
+	else if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f) {
+		out[0] = (char)a;
+		out[1] = (char)b;
+		out[2] = '\0';
+	} else {
+		snprintf(out, 8, "#%04x", code);
+	}
+}
+
 /* ------------------------------------------------------------- segments */
 
 /*
- * Visitor inserts run REACH_AHEAD human records behind the count: the slot of
- * each is prefetched when the record is read and probed only later, so the
- * cache misses of a set much larger than the cache overlap instead of
- * stalling the loop one after another.
+ * The work of a counted human click is done in two halves.  When the record
+ * is read: its class counters, and prefetches of the visitor's slot in the
+ * set and of the group's platform and country counters.  REACH_AHEAD human
+ * records later (reach_settle): the visitor insert and those two counters.
+ * The cache misses of a set much larger than the cache, and of groups that
+ * do not fit either, then overlap instead of stalling the loop one after
+ * another.
  */
 #define REACH_AHEAD 16
 
 struct reach_pending {
-	uint64_t visitor;
+	uint64_t visitor;   /* 0: nothing for the set */
 	uint32_t id;
+	uint16_t ci;        /* country index (staff and campaign only) */
+	uint8_t plat;
 };
+
+/* The second half of a counted human click.  The group is looked up again
+ * by id, not kept as a pointer: the arrays may have moved since, but it
+ * exists, so the lookup does not allocate.  Returns 0, or -1 out of memory
+ * (the visitor set could not grow). */
+static inline int reach_settle(struct reach_groups *g, struct reach_vset *vs,
+                               const struct reach_pending *p, int people)
+{
+	if (people) {
+		struct reach_cnt *grp = reach_group(g, p->id);
+		grp->plat[p->plat]++;
+		grp->ctry[p->ci]++;
+	}
+	return p->visitor ? reach_vset_add(vs, p->id, p->visitor) : 0;
+}
 
 /* Count one mapped segment.  Returns 0, or -1 after reporting an error. */
 static int reach_count(struct reach *R, const char *path,
@@ -369,40 +549,76 @@ static int reach_count(struct reach *R, const char *path,
 	}
 	/* Locals, so the compiler keeps them in registers over the loop. */
 	const uint64_t since = R->since, until = R->until;
-	const int by_campaign = R->by == REACH_BY_CAMPAIGN;
+	const enum reach_by by = R->by;
+	const int people = REACH_BY_PEOPLE(by);
+	const int include_internal = R->include_internal;
 	struct reach_groups *g = &R->groups;
 	struct reach_vset *vs = &R->vset;
+	struct reach_countries *ct = &R->countries;
 	uint64_t records = 0;
 	while ((rc = clickrec_reader_next(&r, &c)) == CLICKREC_RECORD) {
 		if (c.time_us < since || c.time_us >= until)
 			continue;
-		uint32_t id = by_campaign ? c.campaign_id : c.staff_id;
+		/* Out-of-range platforms count as unknown, as clickrec names
+		 * them: one "unknown", not one per stray value. */
+		unsigned plat = c.platform < PLATFORM_COUNT ? c.platform
+		                                            : PLATFORM_UNKNOWN;
+		uint32_t id;
+		int32_t ci = 0;
+		switch (by) {
+		case REACH_BY_STAFF:    id = c.staff_id; break;
+		case REACH_BY_CAMPAIGN: id = c.campaign_id; break;
+		case REACH_BY_COUNTRY:
+			if ((ci = reach_country(ct, g, c.country)) < 0)
+				goto oom;
+			id = (uint32_t)ci;
+			break;
+		default:                id = plat; break;
+		}
 		struct reach_cnt *grp = reach_group(g, id);
 		if (!grp)
 			goto oom;
 		unsigned cls = c.class < CLASS_COUNT ? c.class : CLASS_UNKNOWN;
-		grp->cls[cls]++;
 		records++;
-		if (cls == CLASS_HUMAN && c.visitor) {
-			struct reach_pending *p = &pend[npend % REACH_AHEAD];
-			if (npend >= REACH_AHEAD &&
-			    reach_vset_add(vs, p->id, p->visitor) < 0)
-				goto oom;
-			/* Written out here, not in a helper: GCC 12 finds a
-			 * function holding only a prefetch "pure" and drops
-			 * the call to it. */
-			__builtin_prefetch(reach_vset_home(vs, id, c.visitor), 1);
-			p->visitor = c.visitor;
-			p->id = id;
-			npend++;
+		if (cls != CLASS_HUMAN) {
+			grp->cls[cls]++;
+			continue;
 		}
+		if (c.flags & CLICK_F_INTERNAL) {
+			grp->internal++;
+			if (!include_internal)
+				continue;
+		}
+		grp->cls[CLASS_HUMAN]++;
+		/* Prefetches written out here, not in a helper: GCC 12 finds a
+		 * function holding only a prefetch "pure" and drops the call
+		 * to it. */
+		if (people) {
+			if ((ci = reach_country(ct, g, c.country)) < 0)
+				goto oom;
+			if (!grp->ctry &&
+			    !(grp->ctry = calloc(ct->ctry_cap, sizeof *grp->ctry)))
+				goto oom;
+			__builtin_prefetch(&grp->plat[plat], 1);
+			__builtin_prefetch(&grp->ctry[ci], 1);
+		} else if (!c.visitor) {
+			continue;
+		}
+		if (c.visitor)
+			__builtin_prefetch(reach_vset_home(vs, id, c.visitor), 1);
+		struct reach_pending *p = &pend[npend % REACH_AHEAD];
+		if (npend >= REACH_AHEAD && reach_settle(g, vs, p, people) < 0)
+			goto oom;
+		p->visitor = c.visitor;
+		p->id = id;
+		p->ci = (uint16_t)ci;
+		p->plat = (uint8_t)plat;
+		npend++;
 	}
 	for (size_t i = npend > REACH_AHEAD ? npend - REACH_AHEAD : 0; i < npend;
-	     i++) {
-		const struct reach_pending *p = &pend[i % REACH_AHEAD];
-		if (reach_vset_add(vs, p->id, p->visitor) < 0)
+	     i++)
+		if (reach_settle(g, vs, &pend[i % REACH_AHEAD], people) < 0)
 			goto oom;
-	}
 	R->records += records;
 	if (rc == CLICKREC_CORRUPT) {
 		out_err("%s: corrupt record at offset %zu", path, r.off);
@@ -680,17 +896,25 @@ static int reach_load_store(struct reach *R, const char *dir, int explicit)
 			continue;
 		uint32_t id = reach_be32(k.mv_data);
 		struct reach_name nm = { .id = id };
+		struct staff st;
+		struct campaign cp;
+		rc = R->by == REACH_BY_STAFF ? store_staff_get_id(txn, &s, id, &st)
+		                             : store_campaign_get_id(txn, &s, id, &cp);
+		if (rc == MDB_NOTFOUND || rc == EINVAL) {
+			/* A dangling or unreadable entry costs one name, not
+			 * the whole report: the id shows as "#<id>". */
+			out_err("warning: %s: %s id %" PRIu32 ": %s", dir,
+			        R->by == REACH_BY_STAFF ? "staff" : "campaign", id,
+			        mdb_strerror(rc));
+			continue;
+		}
+		if (rc)
+			goto fail;
 		if (R->by == REACH_BY_STAFF) {
-			struct staff st;
-			if ((rc = store_staff_get_id(txn, &s, id, &st)))
-				goto fail;
 			nm.key = reach_strndup(st.handle, st.handle_len);
 			nm.name = reach_strndup(st.name, st.name_len);
 			nm.team = reach_strndup(st.team, st.team_len);
 		} else {
-			struct campaign cp;
-			if ((rc = store_campaign_get_id(txn, &s, id, &cp)))
-				goto fail;
 			nm.key = reach_strndup(cp.name, cp.name_len);
 			nm.name = reach_strndup("", 0);
 			nm.team = reach_strndup("", 0);
@@ -714,7 +938,6 @@ static int reach_load_store(struct reach *R, const char *dir, int explicit)
 	}
 	if (rc != MDB_NOTFOUND)
 		goto fail;
-	R->have_store = 1;
 	ret = 0;
 	goto cleanup;
 fail:
@@ -746,28 +969,63 @@ static const struct reach_name *reach_find_name(const struct reach *R,
 
 /* ---------------------------------------------------------------- report */
 
+/*
+ * The spread of a colleague's or campaign's counted human clicks.  Ties:
+ * the top country is the alphabetically first (by its text) of those with
+ * most clicks, and unknown is never one (countries does not count it
+ * either); the top platform is the lowest enum value, which makes "unknown"
+ * and "none" win their ties: they are counted like any platform, so a link
+ * shared where no platform shows is reported as such.
+ */
+static void reach_row_spread(const struct reach *R, struct reach_row *row,
+                             const struct reach_cnt *c)
+{
+	uint64_t best = 0;
+	for (uint32_t i = 1; c->ctry && i < R->countries.n; i++) {
+		if (!c->ctry[i])
+			continue;
+		char text[8];
+		row->countries++;
+		reach_country_text(R->countries.code[i], text);
+		if (c->ctry[i] > best ||
+		    (c->ctry[i] == best && strcmp(text, row->top_country) < 0)) {
+			best = c->ctry[i];
+			memcpy(row->top_country, text, sizeof text);
+		}
+	}
+	best = 0;
+	for (unsigned p = 0; p < PLATFORM_COUNT; p++)
+		if (c->plat[p] > best) {
+			best = c->plat[p];
+			row->top_platform = clickrec_platform_name(p);
+		}
+}
+
 static void reach_row_fill(const struct reach *R, struct reach_row *row,
                            uint32_t id, const struct reach_cnt *c)
 {
 	memset(row, 0, sizeof *row);
 	row->id = id;
-	const struct reach_name *nm = reach_find_name(R, id);
-	if (nm) {
-		row->resolved = 1;
-		row->key = nm->key;
-		row->name = nm->name;
-		row->team = nm->team;
-	} else if (id == 0) {
-		/* Campaign 0 is "no campaign"; staff 0 a hit on a code the
-		 * store did not know. */
-		row->resolved = 1;
-		row->key = "(none)";
-		row->name = row->team = "";
+	row->name = row->team = row->top_platform = "";
+	/* Not row->key = row->keybuf: qsort moves rows. */
+	if (R->by == REACH_BY_COUNTRY) {
+		reach_country_text(R->countries.code[id], row->keybuf);
+	} else if (R->by == REACH_BY_PLATFORM) {
+		row->key = clickrec_platform_name(id);
 	} else {
-		/* Not row->key = row->idbuf: qsort moves rows. */
-		snprintf(row->idbuf, sizeof row->idbuf, "#%" PRIu32, id);
-		row->key = NULL;
-		row->name = row->team = "";
+		const struct reach_name *nm = reach_find_name(R, id);
+		if (nm) {
+			row->key = nm->key;
+			row->name = nm->name;
+			row->team = nm->team;
+		} else if (id == 0) {
+			/* Campaign 0 is "no campaign"; staff 0 a hit on a
+			 * code the store did not know. */
+			row->key = "(none)";
+		} else {
+			snprintf(row->keybuf, sizeof row->keybuf, "#%" PRIu32, id);
+			row->numeric = 1;
+		}
 	}
 	if (c) {
 		row->clicks = c->cls[CLASS_HUMAN];
@@ -778,12 +1036,15 @@ static void reach_row_fill(const struct reach *R, struct reach_row *row,
 		row->probes = c->cls[CLASS_PROBE];
 		row->bots = row->previews + row->crawlers + row->tools +
 		            row->probes + c->cls[CLASS_UNKNOWN];
+		row->internal = c->internal;
+		if (REACH_BY_PEOPLE(R->by))
+			reach_row_spread(R, row, c);
 	}
 }
 
 static const char *reach_key(const struct reach_row *r)
 {
-	return r->key ? r->key : r->idbuf;
+	return r->key ? r->key : r->keybuf;
 }
 
 static int reach_cnt_any(const struct reach_cnt *c)
@@ -791,7 +1052,7 @@ static int reach_cnt_any(const struct reach_cnt *c)
 	for (int i = 0; i < CLASS_COUNT; i++)
 		if (c->cls[i])
 			return 1;
-	return 0;
+	return c->internal != 0;    /* internal clicks only: still a row */
 }
 
 static int reach_cmp_rows(const void *a, const void *b)
@@ -802,7 +1063,7 @@ static int reach_cmp_rows(const void *a, const void *b)
 	if (x->clicks != y->clicks)
 		return x->clicks > y->clicks ? -1 : 1;
 	/* "#10" after "#9": ids without a name sort as numbers. */
-	if (!x->resolved && !y->resolved)
+	if (x->numeric && y->numeric)
 		return x->id < y->id ? -1 : x->id > y->id;
 	int c = strcmp(reach_key(x), reach_key(y));
 	if (c)
@@ -810,8 +1071,8 @@ static int reach_cmp_rows(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Rows: every name of the store, then every id seen only in the logs.
- * Returns the count, or (size_t)-1 when out of memory. */
+/* Rows: every name of the store, then every id seen only in the logs (for
+ * countries and platforms: every one seen).  Returns the count, or (size_t)-1 when out of memory. */
 static size_t reach_rows(const struct reach *R, struct reach_row **out)
 {
 	const struct reach_groups *g = &R->groups;
@@ -885,14 +1146,25 @@ static int reach_digits(uint64_t v)
 	return n;
 }
 
+/* Names of the groupings: --by values, CSV and JSON key names. */
+static const char *const reach_by_names[] = {
+	[REACH_BY_STAFF] = "staff", [REACH_BY_CAMPAIGN] = "campaign",
+	[REACH_BY_COUNTRY] = "country", [REACH_BY_PLATFORM] = "platform",
+};
+
 static void reach_table(const struct reach *R, FILE *f,
                         const struct reach_row *rows, size_t n)
 {
-	int staff = R->by == REACH_BY_STAFF;
-	const char *keyhdr = staff ? "STAFF" : "CAMPAIGN";
+	static const char *const keyhdrs[] = {
+		[REACH_BY_STAFF] = "STAFF", [REACH_BY_CAMPAIGN] = "CAMPAIGN",
+		[REACH_BY_COUNTRY] = "COUNTRY", [REACH_BY_PLATFORM] = "PLATFORM",
+	};
+	int staff = R->by == REACH_BY_STAFF, people = REACH_BY_PEOPLE(R->by);
+	const char *keyhdr = keyhdrs[R->by];
 	size_t wkey = strlen(keyhdr), wname = strlen("NAME");
-	int wrank = 4, wvis = 8, wclk = 6, wbot = 4;
-	uint64_t tv = 0, tc = 0, tb = 0;
+	size_t wctry = strlen("COUNTRY");
+	int wrank = 4, wvis = 8, wclk = 6, wbot = 4, wint = 8;
+	uint64_t tv = 0, tc = 0, tb = 0, ti = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct reach_row *r = &rows[i];
 		size_t w = reach_width(reach_key(r));
@@ -900,6 +1172,8 @@ static void reach_table(const struct reach *R, FILE *f,
 			wkey = w;
 		if ((w = reach_width(r->name)) > wname)
 			wname = w;
+		if ((w = reach_width(r->top_country)) > wctry)
+			wctry = w;
 		int d;
 		if ((d = reach_digits(r->rank)) > wrank)
 			wrank = d;
@@ -909,9 +1183,12 @@ static void reach_table(const struct reach *R, FILE *f,
 			wclk = d;
 		if ((d = reach_digits(r->bots)) > wbot)
 			wbot = d;
+		if ((d = reach_digits(r->internal)) > wint)
+			wint = d;
 		tv += r->visitors;
 		tc += r->clicks;
 		tb += r->bots;
+		ti += r->internal;
 	}
 	fprintf(f, "%*s  ", wrank, "RANK");
 	reach_cell(f, keyhdr, wkey);
@@ -920,8 +1197,14 @@ static void reach_table(const struct reach *R, FILE *f,
 		reach_cell(f, "NAME", wname);
 		fputs("  ", f);
 	}
-	fprintf(f, "%*s  %*s  %*s\n", wvis, "VISITORS", wclk, "CLICKS", wbot,
-	        "BOTS");
+	fprintf(f, "%*s  %*s  %*s  %*s", wvis, "VISITORS", wclk, "CLICKS", wbot,
+	        "BOTS", wint, "INTERNAL");
+	if (people) {
+		fputs("  ", f);
+		reach_cell(f, "COUNTRY", wctry);
+		fputs("  PLATFORM", f);
+	}
+	putc('\n', f);
 	for (size_t i = 0; i < n; i++) {
 		const struct reach_row *r = &rows[i];
 		fprintf(f, "%*lu  ", wrank, r->rank);
@@ -931,22 +1214,36 @@ static void reach_table(const struct reach *R, FILE *f,
 			reach_cell(f, r->name, wname);
 			fputs("  ", f);
 		}
-		fprintf(f, "%*" PRIu64 "  %*" PRIu64 "  %*" PRIu64 "\n", wvis,
-		        r->visitors, wclk, r->clicks, wbot, r->bots);
+		fprintf(f, "%*" PRIu64 "  %*" PRIu64 "  %*" PRIu64 "  %*" PRIu64,
+		        wvis, r->visitors, wclk, r->clicks, wbot, r->bots, wint,
+		        r->internal);
+		/* Without a counted human click both spread cells are empty:
+		 * the line ends here, with no trailing blanks. */
+		if (people && r->top_platform[0]) {
+			fputs("  ", f);
+			reach_cell(f, r->top_country, wctry);
+			fputs("  ", f);
+			reach_cell(f, r->top_platform, 0);
+		}
+		putc('\n', f);
 	}
 	fprintf(f,
 	        "total: %" PRIu64 " visitors (unique per %s, summed), %" PRIu64
-	        " clicks, %" PRIu64 " bots, %" PRIu64 " records from %zu segments\n",
-	        tv, staff ? "colleague" : "campaign", tc, tb, R->records,
+	        " clicks, %" PRIu64 " bots, %" PRIu64 " internal (%s), %" PRIu64
+	        " records from %zu segments\n",
+	        tv, staff ? "colleague" : reach_by_names[R->by], tc, tb, ti,
+	        R->include_internal ? "included" : "excluded", R->records,
 	        R->segments);
 }
 
 static void reach_csv(const struct reach *R, FILE *f,
                       const struct reach_row *rows, size_t n)
 {
-	int staff = R->by == REACH_BY_STAFF;
-	fputs(staff ? "rank,staff,name,team," : "rank,campaign,", f);
-	fputs("clicks,visitors,bots,previews,crawlers,tools,probes\n", f);
+	int staff = R->by == REACH_BY_STAFF, people = REACH_BY_PEOPLE(R->by);
+	fprintf(f, "rank,%s,%s", reach_by_names[R->by],
+	        staff ? "name,team," : "");
+	fputs("clicks,visitors,bots,previews,crawlers,tools,probes,internal", f);
+	fputs(people ? ",countries,top_country,top_platform\n" : "\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct reach_row *r = &rows[i];
 		fprintf(f, "%lu,", r->rank);
@@ -958,21 +1255,28 @@ static void reach_csv(const struct reach *R, FILE *f,
 			out_csv_field(f, r->team, strlen(r->team));
 		}
 		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		           ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+		           ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 		        r->clicks, r->visitors, r->bots, r->previews, r->crawlers,
-		        r->tools, r->probes);
+		        r->tools, r->probes, r->internal);
+		if (people) {
+			fprintf(f, ",%" PRIu64 ",", r->countries);
+			out_csv_field(f, r->top_country, strlen(r->top_country));
+			putc(',', f);
+			out_csv_field(f, r->top_platform, strlen(r->top_platform));
+		}
+		putc('\n', f);
 	}
 }
 
 static void reach_json(const struct reach *R, FILE *f,
                        const struct reach_row *rows, size_t n)
 {
-	int staff = R->by == REACH_BY_STAFF;
+	int staff = R->by == REACH_BY_STAFF, people = REACH_BY_PEOPLE(R->by);
 	fputs(n ? "[\n" : "[]\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct reach_row *r = &rows[i];
 		fprintf(f, "  {\"rank\": %lu, \"%s\": ", r->rank,
-		        staff ? "staff" : "campaign");
+		        reach_by_names[R->by]);
 		out_json_str(f, reach_key(r), strlen(reach_key(r)));
 		if (staff) {
 			fputs(", \"name\": ", f);
@@ -983,9 +1287,17 @@ static void reach_json(const struct reach *R, FILE *f,
 		fprintf(f, ", \"clicks\": %" PRIu64 ", \"visitors\": %" PRIu64
 		           ", \"bots\": %" PRIu64 ", \"previews\": %" PRIu64
 		           ", \"crawlers\": %" PRIu64 ", \"tools\": %" PRIu64
-		           ", \"probes\": %" PRIu64 "}%s\n",
+		           ", \"probes\": %" PRIu64 ", \"internal\": %" PRIu64,
 		        r->clicks, r->visitors, r->bots, r->previews, r->crawlers,
-		        r->tools, r->probes, i + 1 < n ? "," : "");
+		        r->tools, r->probes, r->internal);
+		if (people) {
+			fprintf(f, ", \"countries\": %" PRIu64 ", \"top_country\": ",
+			        r->countries);
+			out_json_str(f, r->top_country, strlen(r->top_country));
+			fputs(", \"top_platform\": ", f);
+			out_json_str(f, r->top_platform, strlen(r->top_platform));
+		}
+		fprintf(f, "}%s\n", i + 1 < n ? "," : "");
 	}
 	if (n)
 		fputs("]\n", f);
@@ -995,8 +1307,8 @@ static void reach_json(const struct reach *R, FILE *f,
 
 static void reach_usage(FILE *f)
 {
-	fputs("usage: reach [--db DIR] [--by staff|campaign] "
-	      "[--format table|csv|json]\n"
+	fputs("usage: reach [--db DIR] [--by staff|campaign|country|platform]\n"
+	      "             [--format table|csv|json] [--include-internal]\n"
 	      "             [--since TIME] [--until TIME] PATH...\n", f);
 }
 
@@ -1006,26 +1318,43 @@ static void reach_help(void)
 	fputs("\n"
 	      "Count click-log segments (files, or directories searched for *"
 	      CLICKREC_SUFFIX ")\n"
-	      "into a leaderboard of visitors reached per colleague or campaign.\n"
+	      "into a leaderboard of visitors reached per colleague, campaign,\n"
+	      "country or platform.\n"
 	      "\n"
 	      "  --db DIR        LMDB store to resolve ids to names (default "
 	      "$REDIRECTD_DB;\n"
-	      "                  an empty DIR means none)\n"
-	      "  --by KEY        staff (default) or campaign\n"
+	      "                  an empty DIR means none; not read for country "
+	      "or platform)\n"
+	      "  --by KEY        staff (default), campaign, country or platform\n"
 	      "  --format F      table (default), csv or json\n"
+	      "  --include-internal\n"
+	      "                  count clicks from internal networks as clicks "
+	      "and visitors\n"
 	      "  --since TIME    count clicks at or after TIME (UTC)\n"
 	      "  --until TIME    count clicks before TIME (UTC)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or @SECONDS.\n"
-	      "visitors: distinct visitors among human clicks; bots: previews,\n"
-	      "crawlers, tools, probes and unclassified requests.\n", stdout);
+	      "clicks: human clicks, without internal ones unless "
+	      "--include-internal;\n"
+	      "visitors: distinct visitors among them; bots: previews, crawlers,\n"
+	      "tools, probes and unclassified requests; internal: human clicks "
+	      "from\n"
+	      "internal networks (always shown).  For staff and campaigns, from "
+	      "the\n"
+	      "counted clicks: countries (distinct known), top_country (most "
+	      "clicks,\n"
+	      "ties alphabetical, never unknown) and top_platform (most clicks, "
+	      "ties\n"
+	      "to the lower platform number, so unknown then none win).\n",
+	      stdout);
 }
 
 static void reach_free(struct reach *R)
 {
 	reach_groups_free(&R->groups);
 	reach_vset_free(&R->vset);
+	reach_countries_free(&R->countries);
 	for (size_t i = 0; i < R->nnames; i++) {
 		free(R->names[i].key);
 		free(R->names[i].name);
@@ -1039,12 +1368,13 @@ static void reach_free(struct reach *R)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_SINCE, OPT_UNTIL,
-	       OPT_HELP, OPT_VERSION };
+	enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
+	       OPT_SINCE, OPT_UNTIL, OPT_HELP, OPT_VERSION };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "include-internal", no_argument, NULL, OPT_INCLUDE_INTERNAL },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -1065,16 +1395,21 @@ int main(int argc, char **argv)
 		case OPT_DB:
 			db = optarg;
 			break;
-		case OPT_BY:
-			if (strcmp(optarg, "staff") == 0)
-				R.by = REACH_BY_STAFF;
-			else if (strcmp(optarg, "campaign") == 0)
-				R.by = REACH_BY_CAMPAIGN;
-			else {
-				out_err("--by: expected staff or campaign, not "
-				        "'%s'", optarg);
+		case OPT_BY: {
+			int by = -1;
+			for (int i = 0; i <= REACH_BY_PLATFORM; i++)
+				if (strcmp(optarg, reach_by_names[i]) == 0)
+					by = i;
+			if (by < 0) {
+				out_err("--by: expected staff, campaign, country "
+				        "or platform, not '%s'", optarg);
 				goto usage;
 			}
+			R.by = (enum reach_by)by;
+			break;
+		}
+		case OPT_INCLUDE_INTERNAL:
+			R.include_internal = 1;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "table") == 0)
@@ -1122,11 +1457,14 @@ int main(int argc, char **argv)
 	int explicit = db != NULL;
 	if (!db)
 		db = getenv("REDIRECTD_DB");
-	/* Names first: a store problem should fail before minutes of reading. */
-	if (db && *db && reach_load_store(&R, db, explicit) < 0)
+	/* Names first: a store problem should fail before minutes of reading.
+	 * Countries and platforms have no names in the store. */
+	if (REACH_BY_PEOPLE(R.by) && db && *db &&
+	    reach_load_store(&R, db, explicit) < 0)
 		goto cleanup;
 
-	if (reach_vset_init(&R.vset, 1 << 12) < 0) {
+	if (reach_vset_init(&R.vset, 1 << 12) < 0 ||
+	    reach_countries_init(&R.countries) < 0) {
 		out_err("out of memory");
 		goto cleanup;
 	}

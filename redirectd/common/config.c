@@ -12,29 +12,40 @@ static int set_path(char *dst, const char *v, char *err, size_t n);
 
 /* One row per directive: the name and how to set it.  Keep in step with
  * conf/redirectd.conf. */
-enum kind { K_LISTEN, K_PATH_DB, K_PATH_LOG, K_NODE, K_UINT, K_DURATION,
-            K_SYNC, K_DISABLED };
+enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
+            K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG };
 static const struct directive {
 	const char *name;
 	enum kind kind;
-	size_t off;           /* K_UINT / K_DURATION: offset of the unsigned */
+	size_t off;           /* offset of the field in struct config */
 	unsigned min, max;    /* K_UINT bounds; K_DURATION bounds in ms */
+	size_t count_off;     /* K_CIDRS: offset of the entry count */
 } directives[] = {
-	{ "listen", K_LISTEN, 0, 0, 0 },
-	{ "db", K_PATH_DB, 0, 0, 0 },
-	{ "log_dir", K_PATH_LOG, 0, 0, 0 },
-	{ "node", K_NODE, 0, 0, 0 },
-	{ "threads", K_UINT, offsetof(struct config, threads), 0, 256 },
-	{ "max_connections", K_UINT, offsetof(struct config, max_connections),
-	  1, 1000000 },
-	{ "header_timeout", K_DURATION,
-	  offsetof(struct config, header_timeout_ms), 100, 3600000 },
-	{ "keepalive_timeout", K_DURATION,
-	  offsetof(struct config, keepalive_timeout_ms), 0, 3600000 },
-	{ "drain_timeout", K_DURATION, offsetof(struct config, drain_timeout_ms),
-	  0, 3600000 },
-	{ "log_sync", K_SYNC, 0, 0, 0 },
-	{ "disabled_status", K_DISABLED, 0, 0, 0 },
+#define F(field) .off = offsetof(struct config, field)
+	{ .name = "listen", .kind = K_LISTEN },
+	{ .name = "db", .kind = K_PATH, F(db) },
+	{ .name = "log_dir", .kind = K_PATH, F(log_dir) },
+	{ .name = "state_dir", .kind = K_PATH, F(state_dir) },
+	{ .name = "ua_rules", .kind = K_OPT_PATH, F(ua_rules) },
+	{ .name = "geoip_db", .kind = K_OPT_PATH, F(geoip_db) },
+	{ .name = "trusted_proxies", .kind = K_CIDRS, F(trusted),
+	  .count_off = offsetof(struct config, n_trusted) },
+	{ .name = "internal_networks", .kind = K_CIDRS, F(internal),
+	  .count_off = offsetof(struct config, n_internal) },
+	{ .name = "ip_log", .kind = K_IP_LOG },
+	{ .name = "node", .kind = K_NODE },
+	{ .name = "threads", .kind = K_UINT, F(threads), .min = 0, .max = 256 },
+	{ .name = "max_connections", .kind = K_UINT, F(max_connections), .min = 1,
+	  .max = 1000000 },
+	{ .name = "header_timeout", .kind = K_DURATION, F(header_timeout_ms), .min = 100,
+	  .max = 3600000 },
+	{ .name = "keepalive_timeout", .kind = K_DURATION, F(keepalive_timeout_ms), .min = 0,
+	  .max = 3600000 },
+	{ .name = "drain_timeout", .kind = K_DURATION, F(drain_timeout_ms), .min = 0,
+	  .max = 3600000 },
+	{ .name = "log_sync", .kind = K_SYNC },
+	{ .name = "disabled_status", .kind = K_DISABLED },
+#undef F
 };
 
 void config_init(struct config *c)
@@ -44,6 +55,7 @@ void config_init(struct config *c)
 	c->n_listen = 1;
 	strcpy(c->db, "/var/lib/redirectd/db");
 	strcpy(c->log_dir, "/var/lib/redirectd/log");
+	strcpy(c->state_dir, "/var/lib/redirectd/state");
 	c->threads = 0;
 	c->max_connections = 16384;
 	c->header_timeout_ms = 10000;
@@ -196,10 +208,39 @@ int config_set(struct config *c, const char *name, const char *value,
 	switch (d->kind) {
 	case K_LISTEN:
 		return set_listen(c, value, err, errlen);
-	case K_PATH_DB:
-		return set_path(c->db, value, err, errlen);
-	case K_PATH_LOG:
-		return set_path(c->log_dir, value, err, errlen);
+	case K_PATH:
+		return set_path((char *)c + d->off, value, err, errlen);
+	case K_OPT_PATH:
+		/* Empty switches the feature off. */
+		if (!*value) {
+			*((char *)c + d->off) = '\0';
+			return 0;
+		}
+		return set_path((char *)c + d->off, value, err, errlen);
+	case K_CIDRS: {
+		unsigned *count = (unsigned *)((char *)c + d->count_off);
+		char msg[160];
+		if (cidr_list_parse(value, (struct cidr *)((char *)c + d->off),
+		                    CONFIG_CIDR_MAX, count, msg, sizeof msg) < 0) {
+			*count = 0;
+			snprintf(err, errlen, "%s: %s", name, msg);
+			return -1;
+		}
+		return 0;
+	}
+	case K_IP_LOG:
+		if (!strcmp(value, "none"))
+			c->ip_log = IP_LOG_NONE;
+		else if (!strcmp(value, "truncated"))
+			c->ip_log = IP_LOG_TRUNCATED;
+		else if (!strcmp(value, "full"))
+			c->ip_log = IP_LOG_FULL;
+		else {
+			snprintf(err, errlen, "ip_log: none, truncated or full, "
+			         "got '%s'", value);
+			return -1;
+		}
+		return 0;
 	case K_NODE:
 		/* The node name goes into segment file names: keep it to
 		 * characters that are safe there. */

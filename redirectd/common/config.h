@@ -14,15 +14,28 @@
 
 #include <stddef.h>
 
+#include "netaddr.h"
+
 #define CONFIG_LIST_MAX 16
 #define CONFIG_STR_MAX 512
 #define CONFIG_DIAG_MAX 32
+#define CONFIG_CIDR_MAX 64
+
+enum ip_log { IP_LOG_NONE = 0, IP_LOG_TRUNCATED = 1, IP_LOG_FULL = 2 };
 
 struct config {
 	char listen[CONFIG_LIST_MAX][CONFIG_STR_MAX];
 	unsigned n_listen;
 	char db[CONFIG_STR_MAX];
 	char log_dir[CONFIG_STR_MAX];
+	char state_dir[CONFIG_STR_MAX]; /* the daily visitor salt */
+	char ua_rules[CONFIG_STR_MAX];  /* operator's User-Agent rules; "" none */
+	char geoip_db[CONFIG_STR_MAX];  /* country database; "" none */
+	struct cidr trusted[CONFIG_CIDR_MAX];   /* trusted_proxies */
+	unsigned n_trusted;
+	struct cidr internal[CONFIG_CIDR_MAX];  /* internal_networks */
+	unsigned n_internal;
+	enum ip_log ip_log;
 	char node[64];                  /* empty: the host name */
 	unsigned threads;               /* 0: one per CPU */
 	unsigned max_connections;       /* whole daemon */

@@ -37,7 +37,10 @@ class Daemon:
         args = [REDIRECTD]
         if conf:
             args += ["-c", conf]
+        self.state_dir = os.path.join(os.path.dirname(log_dir.rstrip("/")),
+                                      "state")
         args += ["--listen", listen, "--db", db, "--log-dir", log_dir,
+                 "--state-dir", self.state_dir,
                  "--threads", str(threads), "--node", "test"] + list(extra)
         self.stderr_path = os.path.join(os.path.dirname(log_dir.rstrip("/")),
                                         "redirectd-%d.err" % self.port)

@@ -22,7 +22,12 @@ The data set (times are 2026-03-01, UTC):
   staff 4 dan     in the store, no clicks                 -> a zero row
 
   ranks: alice 1; bob and chloe tie on (3 visitors, 3 clicks): 2 and 2;
-  #9 is 4; dan 5.
+  #9 is 4; dan 5.  Only alice's first click has a country (FR) and a
+  platform (linkedin); every other human click has platform 0, unknown, so
+  top_platform is "unknown" (counted honestly) where there are human clicks.
+
+The attribution data set (logs-attrib/, see there) covers internal
+clicks, countries, platforms and --by country / platform.
 """
 import json
 import os
@@ -112,10 +117,12 @@ C = mkseg(os.path.join(LOGS, "node2", "c.clk"), [
 with open(os.path.join(LOGS, "node2", "notes.txt"), "w") as f:
     f.write("not a segment\n")
 
-CSV_HDR = "rank,staff,name,team,clicks,visitors,bots,previews,crawlers,tools,probes\n"
-CSV_CAMP_HDR = "rank,campaign,clicks,visitors,bots,previews,crawlers,tools,probes\n"
+CSV_HDR = ("rank,staff,name,team,clicks,visitors,bots,previews,crawlers,"
+           "tools,probes,internal,countries,top_country,top_platform\n")
+CSV_CAMP_HDR = ("rank,campaign,clicks,visitors,bots,previews,crawlers,tools,"
+                "probes,internal,countries,top_country,top_platform\n")
 TOTAL = ("total: 10 visitors (unique per colleague, summed), 13 clicks, "
-         "10 bots, 23 records from 3 segments\n")
+         "10 bots, 0 internal (excluded), 23 records from 3 segments\n")
 
 # ------------------------------------------------------- without a store
 
@@ -123,10 +130,10 @@ r = reach("--format", "csv", LOGS)
 eq(r.returncode, 0, "directory tree: exit 0")
 eq(r.stderr, "", "directory tree: nothing on stderr")
 eq(r.stdout, CSV_HDR +
-   "1,#1,,,6,3,3,2,1,0,0\n"
-   "2,#2,,,3,3,4,0,0,1,3\n"
-   "2,#3,,,3,3,1,0,1,0,0\n"
-   "4,#9,,,1,1,2,0,0,0,0\n",
+   "1,#1,,,6,3,3,2,1,0,0,0,1,FR,unknown\n"
+   "2,#2,,,3,3,4,0,0,1,3,0,0,,unknown\n"
+   "2,#3,,,3,3,1,0,1,0,0,0,0,,unknown\n"
+   "4,#9,,,1,1,2,0,0,0,0,0,0,,unknown\n",
    "csv without a store: ids, exact numbers, ties share rank 2, then 4")
 
 r2 = reach("--format", "csv", A, B, C)
@@ -144,17 +151,19 @@ ok(r2.returncode == 0 and r2.stdout.endswith(
 
 r2 = reach("--format", "csv", A)
 eq(r2.stdout, CSV_HDR +
-   "1,#1,,,4,2,3,2,1,0,0\n"
-   "2,#2,,,2,2,0,0,0,0,0\n"
-   "3,#9,,,1,1,2,0,0,0,0\n",
+   "1,#1,,,4,2,3,2,1,0,0,0,1,FR,unknown\n"
+   "2,#2,,,2,2,0,0,0,0,0,0,0,,unknown\n"
+   "3,#9,,,1,1,2,0,0,0,0,0,0,,unknown\n",
    "one segment alone")
 
 # Any file name is taken when named explicitly.
 other = os.path.join(TMP, "plain-name.seg")
 shutil.copy(C, other)
 r2 = reach("--format", "csv", other)
-eq(r2.stdout, CSV_HDR + "1,#3,,,3,3,1,0,1,0,0\n2,#2,,,0,0,1,0,0,0,1\n",
-   "a segment with any name, named explicitly")
+eq(r2.stdout, CSV_HDR + "1,#3,,,3,3,1,0,1,0,0,0,0,,unknown\n"
+   "2,#2,,,0,0,1,0,0,0,1,0,0,,\n",
+   "a segment with any name, named explicitly; no human click: no top "
+   "platform")
 
 r = reach("--format", "json", LOGS)
 eq(r.returncode, 0, "json: exit 0")
@@ -168,14 +177,17 @@ else:
 
 
 def row(rank, staff, name, team, clicks, visitors, bots, previews=0,
-        crawlers=0, tools=0, probes=0):
+        crawlers=0, tools=0, probes=0, internal=0, countries=0,
+        top_country="", top_platform="unknown"):
     return {"rank": rank, "staff": staff, "name": name, "team": team,
             "clicks": clicks, "visitors": visitors, "bots": bots,
             "previews": previews, "crawlers": crawlers, "tools": tools,
-            "probes": probes}
+            "probes": probes, "internal": internal, "countries": countries,
+            "top_country": top_country, "top_platform": top_platform}
 
 
-eq(rows, [row(1, "#1", "", "", 6, 3, 3, previews=2, crawlers=1),
+eq(rows, [row(1, "#1", "", "", 6, 3, 3, previews=2, crawlers=1,
+              countries=1, top_country="FR"),
           row(2, "#2", "", "", 3, 3, 4, tools=1, probes=3),
           row(2, "#3", "", "", 3, 3, 1, crawlers=1),
           row(4, "#9", "", "", 1, 1, 2)],
@@ -185,32 +197,34 @@ ok(all(isinstance(x["clicks"], int) for x in rows or []),
 
 r = reach(LOGS)
 eq(r.stdout,
-   "RANK  STAFF  NAME  VISITORS  CLICKS  BOTS\n"
-   "   1  #1                  3       6     3\n"
-   "   2  #2                  3       3     4\n"
-   "   2  #3                  3       3     1\n"
-   "   4  #9                  1       1     2\n" + TOTAL,
+   "RANK  STAFF  NAME  VISITORS  CLICKS  BOTS  INTERNAL  COUNTRY  PLATFORM\n"
+   "   1  #1                  3       6     3         0  FR       unknown\n"
+   "   2  #2                  3       3     4         0           unknown\n"
+   "   2  #3                  3       3     1         0           unknown\n"
+   "   4  #9                  1       1     2         0           unknown\n"
+   + TOTAL,
    "table without a store (default format)")
 
 r = reach("--by", "campaign", "--format", "csv", LOGS)
 eq(r.stdout, CSV_CAMP_HDR +
-   "1,#1,8,5,4,2,2,0,0\n"
-   "2,#2,3,3,4,0,0,1,3\n"
-   "3,(none),2,2,2,0,0,0,0\n",
+   "1,#1,8,5,4,2,2,0,0,0,1,FR,unknown\n"
+   "2,#2,3,3,4,0,0,1,3,0,0,,unknown\n"
+   "3,(none),2,2,2,0,0,0,0,0,0,,unknown\n",
    "--by campaign: campaign 0 is (none)")
 r = reach("--by", "campaign", LOGS)
 eq(r.stdout,
-   "RANK  CAMPAIGN  VISITORS  CLICKS  BOTS\n"
-   "   1  #1               5       8     4\n"
-   "   2  #2               3       3     4\n"
-   "   3  (none)           2       2     2\n"
+   "RANK  CAMPAIGN  VISITORS  CLICKS  BOTS  INTERNAL  COUNTRY  PLATFORM\n"
+   "   1  #1               5       8     4         0  FR       unknown\n"
+   "   2  #2               3       3     4         0           unknown\n"
+   "   3  (none)           2       2     2         0           unknown\n"
    "total: 10 visitors (unique per campaign, summed), 13 clicks, 10 bots, "
-   "23 records from 3 segments\n",
+   "0 internal (excluded), 23 records from 3 segments\n",
    "--by campaign table")
 r = reach("--by", "campaign", "--format", "json", LOGS)
 ok(r.returncode == 0 and json.loads(r.stdout)[2] == {
     "rank": 3, "campaign": "(none)", "clicks": 2, "visitors": 2, "bots": 2,
-    "previews": 0, "crawlers": 0, "tools": 0, "probes": 0},
+    "previews": 0, "crawlers": 0, "tools": 0, "probes": 0, "internal": 0,
+    "countries": 0, "top_country": "", "top_platform": "unknown"},
    "--by campaign json keys", r.stdout)
 
 # ------------------------------------------------------------ time window
@@ -250,11 +264,246 @@ eq(clicks_bots("--since", "2026-03-02", T), (0, 0),
 eq(clicks_bots("--until", "2026-03-01", T), (0, 0),
    "a window before every record: no rows")
 r = reach("--since", DAY + "10:00", "--until", DAY + "11:00", T)
-ok(r.stdout.endswith("3 clicks, 0 bots, 3 records from 1 segments\n"),
+ok(r.stdout.endswith("3 clicks, 0 bots, 0 internal (excluded), 3 records "
+                    "from 1 segments\n"),
    "records in the total line are those in the window", r.stdout)
 r = reach("--since", DAY + "10:30", T)
-ok(r.returncode == 0 and "   1  #1                  3       3     1\n" in r.stdout,
+ok(r.returncode == 0 and "   1  #1                  3       3     1         0"
+   "           unknown\n" in r.stdout,
    "visitors counted in the window only", r.stdout)
+
+# ------------------------------------ attribution: internal, country, platform
+
+# The attribution data set, logs-attrib/ (no store: ids show as #N).
+# I = CLICK_F_INTERNAL (flags=1).  "--" is an unknown country.
+#
+#   #1 ana (campaign 1)          #2 ben (campaign 2)
+#   a1 human 11 FR linkedin      b1 human 21 -- unknown
+#   a2 human 12 FR linkedin      b2 human 22 -- unknown
+#   a3 human 13 DE x             b3 human 23 GB none
+#   a4 human 13 DE x             b4 probe    GB unknown
+#   a5 human 14 -- none          b5 human 21 GB linkedin  I
+#   a6 human 15 FR linkedin  I   b6 crawler  -- platform 99 (-> unknown)
+#   a7 human 16 US email     I
+#   a8 preview  DE x             #3 cat (campaign 1)
+#   a9 crawler  US other         c1 human 31 FR linkedin  I
+#                                c2 human 32 DE none      I
+#   #4 dan (no campaign)         c3 tool     -- unknown
+#   d1 human 41 FR x         I   c4 preview  FR x  flags=1 (a bot: not internal)
+#
+# Without --include-internal, ana's counted clicks are a1-a5: FR 2 and DE 2
+# tie (top_country DE, alphabetically first, though FR came first); x 2 and
+# linkedin 2 tie (top_platform x, the lower enum value).  ben's countries:
+# GB only (unknown is never a country), his top platform "unknown" (2 of 3).
+# cat and dan have internal clicks only: rows with internal, nothing else.
+ATT = os.path.join(TMP, "logs-attrib")
+mkseg(os.path.join(ATT, "n1.clk"), [
+    rec(0, 1, "human", 11, 1, country="FR", platform="linkedin"),
+    rec(1, 1, "human", 12, 1, country="FR", platform="linkedin"),
+    rec(2, 1, "human", 13, 1, country="DE", platform="x"),
+    rec(3, 1, "human", 13, 1, country="DE", platform="x"),
+    rec(4, 1, "human", 14, 1, platform="none"),
+    rec(5, 1, "human", 15, 1, country="FR", platform="linkedin", flags=1),
+    rec(6, 1, "human", 16, 1, country="US", platform="email", flags=1),
+    rec(7, 1, "preview", 0, 1, country="DE", platform="x"),
+    rec(8, 1, "crawler", 0, 1, country="US", platform="other"),
+    rec(10, 2, "human", 21, 2),
+    rec(11, 2, "human", 22, 2),
+    rec(12, 2, "human", 23, 2, country="GB", platform="none"),
+    rec(13, 2, "probe", 0, 2, country="GB", flags=2),
+    rec(14, 2, "human", 21, 2, country="GB", platform="linkedin", flags=1),
+    rec(15, 2, "crawler", 0, 2, platform="99"),
+], "--node", "web-1")
+mkseg(os.path.join(ATT, "n2.clk"), [
+    rec(20, 3, "human", 31, 1, country="FR", platform="linkedin", flags=1),
+    rec(21, 3, "human", 32, 1, country="DE", platform="none", flags=1),
+    rec(22, 3, "tool", 0, 1),
+    rec(23, 3, "preview", 0, 1, country="FR", platform="x", flags=1),
+    rec(24, 4, "human", 41, 0, country="FR", platform="x", flags=1),
+], "--node", "web-2")
+COUNTRY_HDR = ("rank,country,clicks,visitors,bots,previews,crawlers,tools,"
+               "probes,internal\n")
+PLATFORM_HDR = COUNTRY_HDR.replace("country", "platform")
+INCL = "--include-internal"
+
+
+def csv_of(*args):
+    r = reach("--format", "csv", *args)
+    return r.stdout if r.returncode == 0 and r.stderr == "" else (
+        r.returncode, r.stdout, r.stderr)
+
+
+def json_rows(*args, at=slice(None)):
+    """Rows [at] of reach's json output; the output itself when that fails
+    (so a broken build fails the assertion, not the script)."""
+    r = reach("--format", "json", *args)
+    try:
+        return json.loads(r.stdout)[at]
+    except (ValueError, IndexError):
+        return (r.returncode, r.stdout, r.stderr)
+
+
+eq(csv_of(ATT), CSV_HDR +
+   "1,#1,,,5,4,2,1,1,0,0,2,2,DE,x\n"
+   "2,#2,,,3,3,2,0,1,0,1,1,1,GB,unknown\n"
+   "3,#3,,,0,0,2,1,0,1,0,2,0,,\n"
+   "3,#4,,,0,0,0,0,0,0,0,1,0,,\n",
+   "internal excluded: not in clicks, visitors, countries or top_*; "
+   "always in internal; ties in top_country / top_platform; internal-only rows")
+eq(csv_of(INCL, ATT), CSV_HDR +
+   "1,#1,,,7,6,2,1,1,0,0,2,3,FR,linkedin\n"
+   "2,#2,,,4,3,2,0,1,0,1,1,1,GB,unknown\n"
+   "3,#3,,,2,2,2,1,0,1,0,2,2,DE,none\n"
+   "4,#4,,,1,1,0,0,0,0,0,1,1,FR,x\n",
+   "--include-internal: internal clicks counted too (ben's visitor 21 once); "
+   "cat's ties: DE over FR, none over linkedin")
+eq(json_rows(ATT, at=slice(0, 2)),
+   [row(1, "#1", "", "", 5, 4, 2, previews=1, crawlers=1, internal=2,
+        countries=2, top_country="DE", top_platform="x"),
+    row(2, "#2", "", "", 3, 3, 2, crawlers=1, probes=1, internal=1,
+        countries=1, top_country="GB", top_platform="unknown")],
+   "json: internal, countries (a number), top_country, top_platform")
+eq(json_rows(ATT, at=3),
+   row(3, "#4", "", "", 0, 0, 0, internal=1, top_platform=""),
+   "json: no counted human click gives empty top_country and top_platform")
+
+eq(csv_of("--by", "campaign", ATT), CSV_CAMP_HDR +
+   "1,#1,5,4,4,2,1,1,0,4,2,DE,x\n"
+   "2,#2,3,3,2,0,1,0,1,1,1,GB,unknown\n"
+   "3,(none),0,0,0,0,0,0,0,1,0,,\n",
+   "--by campaign: internal, countries, top_* per campaign")
+eq(json_rows("--by", "campaign", INCL, ATT, at=0), {
+    "rank": 1, "campaign": "#1", "clicks": 9, "visitors": 8, "bots": 4,
+    "previews": 2, "crawlers": 1, "tools": 1, "probes": 0, "internal": 4,
+    "countries": 3, "top_country": "FR", "top_platform": "linkedin"},
+   "--by campaign --include-internal json")
+
+eq(csv_of("--by", "country", ATT), COUNTRY_HDR +
+   "1,unknown,3,3,2,0,1,1,0,0\n"
+   "2,FR,2,2,1,1,0,0,0,3\n"
+   "3,DE,2,1,1,1,0,0,0,1\n"
+   "4,GB,1,1,1,0,0,0,1,1\n"
+   "5,US,0,0,1,0,1,0,0,1\n",
+   "--by country: groups from the records, unknown for \\0\\0, bots under "
+   "their own country, internal excluded")
+eq(csv_of("--by", "country", INCL, ATT), COUNTRY_HDR +
+   "1,FR,5,5,1,1,0,0,0,3\n"
+   "2,unknown,3,3,2,0,1,1,0,0\n"
+   "3,DE,3,2,1,1,0,0,0,1\n"
+   "4,GB,2,2,1,0,0,0,1,1\n"
+   "5,US,1,1,1,0,1,0,0,1\n",
+   "--by country --include-internal")
+eq(csv_of("--by", "platform", ATT), PLATFORM_HDR +
+   "1,linkedin,2,2,0,0,0,0,0,3\n"
+   "1,none,2,2,0,0,0,0,0,1\n"
+   "1,unknown,2,2,3,0,1,1,1,0\n"
+   "4,x,2,1,2,2,0,0,0,1\n"
+   "5,email,0,0,0,0,0,0,0,1\n"
+   "5,other,0,0,1,0,1,0,0,0\n",
+   "--by platform: ties share a rank, by name; platform 99 is unknown; "
+   "bots under their own platform")
+eq(csv_of("--by", "platform", INCL, ATT), PLATFORM_HDR +
+   "1,linkedin,5,5,0,0,0,0,0,3\n"
+   "2,none,3,3,0,0,0,0,0,1\n"
+   "3,x,3,2,2,2,0,0,0,1\n"
+   "4,unknown,2,2,3,0,1,1,1,0\n"
+   "5,email,1,1,0,0,0,0,0,1\n"
+   "6,other,0,0,1,0,1,0,0,0\n",
+   "--by platform --include-internal")
+eq(json_rows("--by", "country", ATT, at=slice(0, 2)),
+   [{"rank": 1, "country": "unknown", "clicks": 3, "visitors": 3, "bots": 2,
+     "previews": 0, "crawlers": 1, "tools": 1, "probes": 0, "internal": 0},
+    {"rank": 2, "country": "FR", "clicks": 2, "visitors": 2, "bots": 1,
+     "previews": 1, "crawlers": 0, "tools": 0, "probes": 0, "internal": 3}],
+   "--by country json: the csv keys, no spread columns")
+eq(json_rows("--by", "platform", ATT, at=3), {
+    "rank": 4, "platform": "x", "clicks": 2, "visitors": 1, "bots": 2,
+    "previews": 2, "crawlers": 0, "tools": 0, "probes": 0, "internal": 1},
+   "--by platform json")
+
+ATT_TOTAL = "6 bots, 6 internal (%s), 20 records from 2 segments\n"
+r = reach(ATT)
+eq(r.stdout,
+   "RANK  STAFF  NAME  VISITORS  CLICKS  BOTS  INTERNAL  COUNTRY  PLATFORM\n"
+   "   1  #1                  4       5     2         2  DE       x\n"
+   "   2  #2                  3       3     2         1  GB       unknown\n"
+   "   3  #3                  0       0     2         2\n"
+   "   3  #4                  0       0     0         1\n"
+   "total: 7 visitors (unique per colleague, summed), 8 clicks, " +
+   ATT_TOTAL % "excluded",
+   "table: INTERNAL, COUNTRY, PLATFORM; internal-only rows end after INTERNAL")
+r = reach("--by", "country", ATT)
+eq(r.stdout,
+   "RANK  COUNTRY  VISITORS  CLICKS  BOTS  INTERNAL\n"
+   "   1  unknown         3       3     2         0\n"
+   "   2  FR              2       2     1         3\n"
+   "   3  DE              1       2     1         1\n"
+   "   4  GB              1       1     1         1\n"
+   "   5  US              0       0     1         1\n"
+   "total: 7 visitors (unique per country, summed), 8 clicks, " +
+   ATT_TOTAL % "excluded", "--by country table")
+r = reach("--by", "platform", INCL, ATT)
+eq(r.stdout,
+   "RANK  PLATFORM  VISITORS  CLICKS  BOTS  INTERNAL\n"
+   "   1  linkedin         5       5     0         3\n"
+   "   2  none             3       3     0         1\n"
+   "   3  x                2       3     2         1\n"
+   "   4  unknown          2       2     3         0\n"
+   "   5  email            1       1     0         1\n"
+   "   6  other            0       0     1         0\n"
+   "total: 13 visitors (unique per platform, summed), 14 clicks, " +
+   ATT_TOTAL % "included", "--by platform --include-internal table")
+
+# Ties between countries, and codes that are not printable ASCII (what a
+# hand-made file can hold; "é" is the bytes c3 a9): ranked by their text,
+# "#c3a9" < "AR" < "US" < "unknown".  #1's three clicks: US first, then AR,
+# then unknown; top_country AR (alphabetical, unknown never), top_platform
+# x (x 3 < linkedin 5 < bluesky 7, one click each).
+TIE = mkseg(os.path.join(TMP, "tie", "t.clk"), [
+    rec(0, 1, "human", 1, country="US", platform="x"),
+    rec(1, 1, "human", 2, country="AR", platform="linkedin"),
+    rec(2, 1, "human", 3, platform="bluesky"),
+    rec(3, 2, "human", 4, country="é", platform="none"),
+])
+eq(csv_of("--by", "country", TIE), COUNTRY_HDR +
+   "1,#c3a9,1,1,0,0,0,0,0,0\n"
+   "1,AR,1,1,0,0,0,0,0,0\n"
+   "1,US,1,1,0,0,0,0,0,0\n"
+   "1,unknown,1,1,0,0,0,0,0,0\n",
+   "--by country: a four-way tie, by text; a non-ASCII code in hex")
+eq(csv_of(TIE), CSV_HDR +
+   "1,#1,,,3,3,0,0,0,0,0,0,2,AR,x\n"
+   "2,#2,,,1,1,0,0,0,0,0,0,1,#c3a9,none\n",
+   "top_country: a tie goes to the alphabetically first, not the first "
+   "seen; top_platform: to the lowest enum value")
+eq(csv_of("--since", DAY + "10:01", "--by", "country", TIE), COUNTRY_HDR +
+   "1,#c3a9,1,1,0,0,0,0,0,0\n"
+   "1,AR,1,1,0,0,0,0,0,0\n"
+   "1,unknown,1,1,0,0,0,0,0,0\n",
+   "--by country honours the time window")
+
+# Forty countries: the histograms, shared capacity 16 at first, grow twice
+# (16 -> 32 -> 64) while #2's already holds a count.  #1 clicks once from
+# each of AA..AZ, BA..BN, then again from BN: 40 countries, top BN.  #2's
+# AA click comes before the growth, its BN click after: AA must survive
+# the growth to win the tie.
+CODES = ["A" + chr(c) for c in range(65, 91)] + ["B" + chr(c)
+                                                 for c in range(65, 79)]
+MANY = mkseg(os.path.join(TMP, "many", "m.clk"),
+             [rec(0, 2, "human", 1000, country="AA")] +
+             [rec(1, 1, "human", 1 + i, country=cc)
+              for i, cc in enumerate(CODES)] +
+             [rec(2, 1, "human", 99, country="BN"),
+              rec(3, 2, "human", 1001, country="BN")])
+eq(csv_of(MANY), CSV_HDR +
+   "1,#1,,,41,41,0,0,0,0,0,0,40,BN,unknown\n"
+   "2,#2,,,2,2,0,0,0,0,0,0,2,AA,unknown\n",
+   "forty countries: counts survive the histograms growing")
+
+r = reach("--by", "country", "--db", os.path.join(TMP, "no-db"), "--format",
+          "csv", ATT)
+eq((r.returncode, r.stdout), (0, csv_of("--by", "country", ATT)),
+   "--by country does not read the store (a missing --db is no error)")
 
 # ---------------------------------------------------- empty and edge cases
 
@@ -265,9 +514,10 @@ ok(r.returncode == 0 and r.stdout == "[]\n" and json.loads(r.stdout) == [],
 r = reach("--format", "csv", H)
 eq((r.returncode, r.stdout), (0, CSV_HDR), "csv with no rows: the header")
 r = reach(H)
-eq(r.stdout, "RANK  STAFF  NAME  VISITORS  CLICKS  BOTS\n"
+eq(r.stdout, "RANK  STAFF  NAME  VISITORS  CLICKS  BOTS  INTERNAL  COUNTRY  "
+   "PLATFORM\n"
    "total: 0 visitors (unique per colleague, summed), 0 clicks, 0 bots, "
-   "0 records from 1 segments\n", "table with no rows")
+   "0 internal (excluded), 0 records from 1 segments\n", "table with no rows")
 os.makedirs(os.path.join(TMP, "nothing"))
 r = reach("--format", "csv", os.path.join(TMP, "nothing"))
 eq((r.returncode, r.stdout), (0, CSV_HDR),
@@ -284,14 +534,15 @@ eq(r.returncode, 0, "torn tail: exit 0")
 eq(r.stderr, "reach: warning: %s: torn record at offset 512 (interrupted "
    "write); counted the 3 whole records before it\n" % torn,
    "torn tail: the warning, exact")
-eq(r.stdout, CSV_HDR + "1,#1,,,2,2,0,0,0,0,0\n2,#2,,,0,0,1,0,1,0,0\n",
+eq(r.stdout, CSV_HDR + "1,#1,,,2,2,0,0,0,0,0,0,0,,unknown\n"
+   "2,#2,,,0,0,1,0,1,0,0,0,0,,\n",
    "torn tail: the whole records counted")
 for n in (1, 127):
     t2 = mkseg(os.path.join(BAD, "torn%d.clk" % n),
                ["staff=1 class=human visitor=1"], "--torn", n)
     r = reach("--format", "csv", t2)
     ok(r.returncode == 0 and "offset 256" in r.stderr and
-       r.stdout == CSV_HDR + "1,#1,,,1,1,0,0,0,0,0\n",
+       r.stdout == CSV_HDR + "1,#1,,,1,1,0,0,0,0,0,0,0,,unknown\n",
        "torn tail of %d bytes" % n, r.stderr + r.stdout)
 
 lastbad = mkseg(os.path.join(BAD, "lastbad.clk"), [
@@ -431,49 +682,58 @@ for who, camp in (("alice", "spring"), ("bob", "launch"), ("chloe", "idle")):
 r = reach("--db", DB, "--format", "csv", LOGS)
 eq(r.returncode, 0, "store: exit 0")
 eq(r.stdout, CSV_HDR +
-   "1,alice,Alice Martin,growth,6,3,3,2,1,0,0\n"
-   '2,bob,"Bob ""B"" Ng, Jr.",sales,3,3,4,0,0,1,3\n'
-   "2,chloe,Chloé Dürr-Ørsted,growth,3,3,1,0,1,0,0\n"
-   "4,#9,,,1,1,2,0,0,0,0\n"
-   "5,dan,Dan,,0,0,0,0,0,0,0\n",
+   "1,alice,Alice Martin,growth,6,3,3,2,1,0,0,0,1,FR,unknown\n"
+   '2,bob,"Bob ""B"" Ng, Jr.",sales,3,3,4,0,0,1,3,0,0,,unknown\n'
+   "2,chloe,Chloé Dürr-Ørsted,growth,3,3,1,0,1,0,0,0,0,,unknown\n"
+   "4,#9,,,1,1,2,0,0,0,0,0,0,,unknown\n"
+   "5,dan,Dan,,0,0,0,0,0,0,0,0,0,,\n",
    "store csv: names, teams, RFC 4180 quoting, a zero row for dan, #9")
 
 r = reach("--db", DB, "--format", "json", LOGS)
 eq(json.loads(r.stdout) if r.returncode == 0 else r.stderr,
    [row(1, "alice", "Alice Martin", "growth", 6, 3, 3, previews=2,
-        crawlers=1),
+        crawlers=1, countries=1, top_country="FR"),
     row(2, "bob", 'Bob "B" Ng, Jr.', "sales", 3, 3, 4, tools=1, probes=3),
     row(2, "chloe", "Chloé Dürr-Ørsted", "growth", 3, 3, 1, crawlers=1),
     row(4, "#9", "", "", 1, 1, 2),
-    row(5, "dan", "Dan", "", 0, 0, 0)],
+    row(5, "dan", "Dan", "", 0, 0, 0, top_platform="")],
    "store json: parsed, exact")
 
 r = reach("--db", DB, LOGS)
 NAMES = ["Alice Martin", 'Bob "B" Ng, Jr.', "Chloé Dürr-Ørsted", "", "Dan"]
 w = max(len(n) for n in NAMES)     # code points: Chloé's, 17 (20 bytes)
+SPREAD = "  %-7s  %s"     # COUNTRY, PLATFORM: empty for dan, who has no clicks
 table = [
-    "RANK  STAFF  %s  VISITORS  CLICKS  BOTS" % "NAME".ljust(w),
-    "   1  alice  %s         3       6     3" % "Alice Martin".ljust(w),
-    "   2  bob    %s         3       3     4" % 'Bob "B" Ng, Jr.'.ljust(w),
-    "   2  chloe  %s         3       3     1" % "Chloé Dürr-Ørsted".ljust(w),
-    "   4  #9     %s         1       1     2" % "".ljust(w),
-    "   5  dan    %s         0       0     0" % "Dan".ljust(w),
+    "RANK  STAFF  %s  VISITORS  CLICKS  BOTS  INTERNAL  COUNTRY  PLATFORM"
+    % "NAME".ljust(w),
+    "   1  alice  %s         3       6     3         0" % "Alice Martin".ljust(w)
+    + SPREAD % ("FR", "unknown"),
+    "   2  bob    %s         3       3     4         0" % 'Bob "B" Ng, Jr.'.ljust(w)
+    + SPREAD % ("", "unknown"),
+    "   2  chloe  %s         3       3     1         0" % "Chloé Dürr-Ørsted".ljust(w)
+    + SPREAD % ("", "unknown"),
+    "   4  #9     %s         1       1     2         0" % "".ljust(w)
+    + SPREAD % ("", "unknown"),
+    "   5  dan    %s         0       0     0         0" % "Dan".ljust(w),
 ]
 eq(r.stdout, "\n".join(table) + "\n" + TOTAL, "store table, exact")
 
 # Alignment, checked on its own: in code points (what a terminal shows),
-# every line of the table is as long as the header, and each column starts
-# (left-aligned) or ends (right-aligned) where its header does.
+# each column starts (left-aligned) or ends (right-aligned) where its header
+# does, and no line has trailing blanks (the last column is not padded; a
+# row without human clicks ends after INTERNAL).
 lines = r.stdout.splitlines()[:-1]
 hdr = lines[0]
-aligned = len(lines) == 6 and all(len(line) == len(hdr) for line in lines)
+aligned = len(lines) == 6 and all(line == line.rstrip() for line in lines)
 for col, values in (("STAFF", ["alice", "bob", "chloe", "#9", "dan"]),
-                    ("NAME", NAMES)):
+                    ("NAME", NAMES),
+                    ("COUNTRY", ["FR", "", "", "", None]),
+                    ("PLATFORM", ["unknown"] * 4 + [None])):
     at = hdr.index(col)
     aligned &= all(line[at - 2:at] == "  " and
-                   line[at:at + len(v) + 1] == v + " "
-                   for line, v in zip(lines[1:], values))
-for col in ("RANK", "VISITORS", "CLICKS", "BOTS"):
+                   (line + " ")[at:at + len(v) + 1] == v + " "
+                   for line, v in zip(lines[1:], values) if v is not None)
+for col in ("RANK", "VISITORS", "CLICKS", "BOTS", "INTERNAL"):
     end = hdr.index(col) + len(col)
     aligned &= all(line[end - 1:end].isdigit() and
                    line[end:end + 1] in ("", " ")
@@ -483,25 +743,25 @@ ok(len(lines[3].encode()) > len(lines[3]), "the check covers a non-ASCII name")
 
 r = reach("--db", DB, "--by", "campaign", "--format", "csv", LOGS)
 eq(r.stdout, CSV_CAMP_HDR +
-   "1,spring,8,5,4,2,2,0,0\n"
-   "2,launch,3,3,4,0,0,1,3\n"
-   "3,(none),2,2,2,0,0,0,0\n"
-   "4,idle,0,0,0,0,0,0,0\n",
+   "1,spring,8,5,4,2,2,0,0,0,1,FR,unknown\n"
+   "2,launch,3,3,4,0,0,1,3,0,0,,unknown\n"
+   "3,(none),2,2,2,0,0,0,0,0,0,,unknown\n"
+   "4,idle,0,0,0,0,0,0,0,0,0,,\n",
    "store --by campaign: names, every campaign, (none) when used")
 r = reach("--db", DB, "--by", "campaign", "--format", "csv", C)
 eq(r.stdout, CSV_CAMP_HDR +
-   "1,spring,3,3,1,0,1,0,0\n"
-   "2,idle,0,0,0,0,0,0,0\n"
-   "2,launch,0,0,1,0,0,0,1\n",
+   "1,spring,3,3,1,0,1,0,0,0,0,,unknown\n"
+   "2,idle,0,0,0,0,0,0,0,0,0,,\n"
+   "2,launch,0,0,1,0,0,0,1,0,0,,\n",
    "store --by campaign: no (none) row without such records; bots do "
    "not break a tie")
 
 r = reach("--db", DB, "--format", "csv", H)
 eq(r.stdout, CSV_HDR +
-   "1,alice,Alice Martin,growth,0,0,0,0,0,0,0\n"
-   '1,bob,"Bob ""B"" Ng, Jr.",sales,0,0,0,0,0,0,0\n'
-   "1,chloe,Chloé Dürr-Ørsted,growth,0,0,0,0,0,0,0\n"
-   "1,dan,Dan,,0,0,0,0,0,0,0\n",
+   "1,alice,Alice Martin,growth,0,0,0,0,0,0,0,0,0,,\n"
+   '1,bob,"Bob ""B"" Ng, Jr.",sales,0,0,0,0,0,0,0,0,0,,\n'
+   "1,chloe,Chloé Dürr-Ørsted,growth,0,0,0,0,0,0,0,0,0,,\n"
+   "1,dan,Dan,,0,0,0,0,0,0,0,0,0,,\n",
    "store, no clicks yet: everyone listed, all tied at rank 1")
 
 r = reach("--format", "csv", LOGS, extra_env={"REDIRECTD_DB": DB})

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# A/B: redirect throughput and server CPU per request of this build against
+# another revision's, on the same machine in the same run.
+#
+#   bench/ab.sh [REV] [ROUNDS]      (REV default: HEAD~1, ROUNDS default 3)
+#
+# Builds REV in a temporary worktree, mints LINKS links (default 10000) in
+# one store, then alternates the two daemons (one worker, pinned to CPU 0;
+# wrk pinned to CPU 1, 64 keep-alive connections, a browser User-Agent and
+# a Referer on every request, requests spread over all codes) and prints
+# requests/s and server CPU microseconds per request (utime+stime from
+# /proc), with the ratio B/A.  Extra daemon options: AB_OPTS (e.g. a
+# config file with -c FILE).  Machines here are shared: read the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rev=${1:-HEAD~1}
+rounds=${2:-3}
+links=${LINKS:-10000}
+dur=${DURATION:-5}
+command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+work=$(mktemp -d /tmp/rd-ab.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; git worktree remove --force "$work/src" 2>/dev/null; rm -rf "$work"' EXIT
+
+meson setup build-bench --buildtype=release >/dev/null 2>&1 || true
+meson compile -C build-bench >/dev/null
+git worktree add --detach "$work/src" "$rev" >/dev/null 2>&1
+(cd "$work/src" && meson setup b --buildtype=release >/dev/null && meson compile -C b >/dev/null)
+A="$work/src/b/redirectd/redirectd"
+B="build-bench/redirectd/redirectd"
+linkctl=build-bench/tools/linkctl
+
+$linkctl --db "$work/db" staff add bench --name Bench >/dev/null
+awk -v n="$links" 'BEGIN { srand(1); for (i = 0; i < n; i++) {
+	c = ""; for (k = 0; k < 8; k++) c = c substr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", int(rand()*62)+1, 1);
+	printf "%s\tbench\tspring\thttps://www.example.org/campaigns/2026/spring-appeal/landing-page?ref=%d&lang=en\n", c, i } }' \
+	> "$work/links.tsv"
+$linkctl --db "$work/db" import "$work/links.tsv" 2>/dev/null
+cut -f1 "$work/links.tsv" > "$work/codes"
+cat > "$work/req.lua" <<LUA
+local codes = {}
+for line in io.lines("$work/codes") do codes[#codes + 1] = line end
+local i = 0
+request = function()
+  i = i % #codes + 1
+  return wrk.format("GET", "/" .. codes[i], {
+    ["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    ["Referer"] = "https://t.co/AbCdEf1234",
+    ["Accept"] = "text/html,application/xhtml+xml",
+    ["Accept-Language"] = "en-GB,en;q=0.9" })
+end
+LUA
+
+run_one() {   # $1 label, $2 binary
+	local port=$((20000 + RANDOM % 20000))
+	rm -rf "$work/log"
+	local extra=()
+	# Builds since attribution keep the visitor salt in a state directory.
+	if "$2" --help | grep -q -- --state-dir; then extra=(--state-dir "$work/state"); fi
+	taskset -c 0 "$2" --listen 127.0.0.1:$port --db "$work/db" --log-dir "$work/log" \
+		--threads 1 --node bench "${extra[@]}" ${AB_OPTS:-} 2>"$work/err.$1" &
+	local pid=$!
+	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+	local t0 t1
+	t0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+	taskset -c 1 wrk -t1 -c64 -d"${dur}s" -s "$work/req.lua" "http://127.0.0.1:$port/" > "$work/wrk.$1"
+	t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+	kill $pid; wait $pid 2>/dev/null || true
+	local n rps
+	n=$(awk '/requests in/ {print $1}' "$work/wrk.$1")
+	rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.$1")
+	local hz; hz=$(getconf CLK_TCK)
+	awk -v l="$1" -v n="$n" -v r="$rps" -v t=$((t1 - t0)) -v hz="$hz" \
+		'BEGIN { printf "%-4s %10.0f req/s %8.2f us CPU/req\n", l, r, t * 1e6 / hz / n }'
+}
+
+echo "A = $rev ($(git rev-parse --short "$rev")), B = working tree; $links links, $rounds rounds of ${dur}s"
+for r in $(seq "$rounds"); do
+	run_one A "$A"
+	run_one B "$B"
+done | tee "$work/results"
+awk '{ rps[$1] += $2; cpu[$1] += $4; n[$1]++ }
+	END { printf "mean: A %.0f req/s %.2f us/req; B %.0f req/s %.2f us/req; B/A throughput %.2f, CPU/req %.2f\n",
+		rps["A"]/n["A"], cpu["A"]/n["A"], rps["B"]/n["B"], cpu["B"]/n["B"],
+		(rps["B"]/n["B"]) / (rps["A"]/n["A"]), (cpu["B"]/n["B"]) / (cpu["A"]/n["A"]) }' "$work/results"

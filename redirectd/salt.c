@@ -1,0 +1,113 @@
+/* salt: daily salt files.  See salt.h. */
+#include "salt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PREFIX "visitor-salt."
+
+int64_t salt_day(int64_t t)
+{
+	return t >= 0 ? t / 86400 : (t - 86399) / 86400;
+}
+
+static void day_name(int64_t day, char *out, size_t cap)
+{
+	time_t t = (time_t)(day * 86400);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char ymd[16];
+	strftime(ymd, sizeof ymd, "%Y-%m-%d", &tm);
+	snprintf(out, cap, PREFIX "%s", ymd);
+}
+
+static int read_exact(int fd, unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* Create the file with a fresh salt: written to a temporary name, synced,
+ * then renamed, so a crash never leaves a short salt file behind. */
+static int salt_create(int dfd, const char *name,
+                       unsigned char salt[VISITOR_SALT_LEN])
+{
+	char tmp[128];
+	snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+	int rc = visitor_salt_new(salt);
+	if (rc < 0)
+		return rc;
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, salt, VISITOR_SALT_LEN) != VISITOR_SALT_LEN ||
+	    fsync(fd) < 0) {
+		rc = errno ? -errno : -EIO;
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		return rc;
+	}
+	close(fd);
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		rc = -errno;
+		unlinkat(dfd, tmp, 0);
+		return rc;
+	}
+	fsync(dfd);
+	return 0;
+}
+
+int salt_load(const char *state_dir, int64_t day,
+              unsigned char salt[VISITOR_SALT_LEN])
+{
+	char name[64];
+	day_name(day, name, sizeof name);
+	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int rc = 0;
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		struct stat st;
+		/* A salt anyone else can read is no secret: replace it. */
+		if (fstat(fd, &st) < 0 || st.st_size != VISITOR_SALT_LEN ||
+		    (st.st_mode & 077) || read_exact(fd, salt, VISITOR_SALT_LEN) < 0)
+			rc = 1;
+		close(fd);
+	} else if (errno == ENOENT) {
+		rc = 1;
+	} else {
+		rc = -errno;
+	}
+	if (rc == 1)
+		rc = salt_create(dfd, name, salt);
+	if (rc == 0) {
+		/* Forget every other day. */
+		DIR *d = fdopendir(dup(dfd));
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (!strncmp(e->d_name, PREFIX, sizeof PREFIX - 1) &&
+			    strcmp(e->d_name, name) != 0)
+				unlinkat(dfd, e->d_name, 0);
+		if (d)
+			closedir(d);
+	}
+	close(dfd);
+	return rc;
+}
