@@ -9,8 +9,10 @@
 # wrk pinned to CPU 1, 64 keep-alive connections, a browser User-Agent and
 # a Referer on every request, requests spread over all codes) and prints
 # requests/s and server CPU microseconds per request (utime+stime from
-# /proc), with the ratio B/A.  Extra daemon options: AB_OPTS (e.g. a
-# config file with -c FILE).  Machines here are shared: read the ratio.
+# /proc), with the ratio B/A.  Every request carries X-Real-IP (random
+# public IPv4).  Extra options for B only: B_OPTS (e.g. -c FILE with
+# trusted_proxies and geoip_db, to have every attribution step on).
+# Machines here are shared: read the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=${1:-HEAD~1}
@@ -39,10 +41,19 @@ cut -f1 "$work/links.tsv" > "$work/codes"
 cat > "$work/req.lua" <<LUA
 local codes = {}
 for line in io.lines("$work/codes") do codes[#codes + 1] = line end
+-- Client addresses as a trusted proxy reports them: public IPv4 spread
+-- over the whole space, so country look-ups walk the real tree.
+math.randomseed(7)
+local ips = {}
+for k = 1, 4096 do
+  ips[k] = string.format("%d.%d.%d.%d", math.random(1, 223), math.random(0, 255),
+                         math.random(0, 255), math.random(1, 254))
+end
 local i = 0
 request = function()
   i = i % #codes + 1
   return wrk.format("GET", "/" .. codes[i], {
+    ["X-Real-IP"] = ips[i % #ips + 1],
     ["User-Agent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
     ["Referer"] = "https://t.co/AbCdEf1234",
     ["Accept"] = "text/html,application/xhtml+xml",
@@ -53,11 +64,12 @@ LUA
 run_one() {   # $1 label, $2 binary
 	local port=$((20000 + RANDOM % 20000))
 	rm -rf "$work/log"
-	local extra=()
+	local extra=() opts=
+	[ "$1" = B ] && opts=${B_OPTS:-}
 	# Builds since attribution keep the visitor salt in a state directory.
 	if "$2" --help | grep -q -- --state-dir; then extra=(--state-dir "$work/state"); fi
 	taskset -c 0 "$2" --listen 127.0.0.1:$port --db "$work/db" --log-dir "$work/log" \
-		--threads 1 --node bench "${extra[@]}" ${AB_OPTS:-} 2>"$work/err.$1" &
+		--threads 1 --node bench "${extra[@]}" $opts 2>"$work/err.$1" &
 	local pid=$!
 	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 	local t0 t1
