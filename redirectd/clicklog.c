@@ -15,24 +15,157 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Counters have one writer each: a relaxed load and store, no lock. */
+static inline void counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	                      memory_order_relaxed);
+}
+
 void clicklog_init(struct clicklog *cl)
 {
 	memset(cl, 0, offsetof(struct clicklog, batch));
 	cl->fd = -1;
 	cl->n = 0;
-	cl->written = cl->dropped = cl->write_errors = 0;
-	cl->last_errno = 0;
+	cl->ticket = cl->pass_ticket = 0;
+	atomic_init(&cl->written, 0);
+	atomic_init(&cl->dropped, 0);
+	atomic_init(&cl->write_errors, 0);
+	atomic_init(&cl->last_errno, 0);
+	atomic_init(&cl->syncs, 0);
+	atomic_init(&cl->sync_errors, 0);
+	atomic_init(&cl->sync_failed, 0);
 	atomic_init(&cl->pending, 0);
 	pthread_mutex_init(&cl->lock, NULL);
 	cl->next_fd = -1;
 	cl->next_size = 0;
 	cl->n_retired = 0;
+	cl->batch_mode = 0;
+	cl->sync_fd = -1;
+	cl->sync_want = 0;
+	cl->n_sync_old = 0;
+	cl->sync_stop = 0;
+	cl->wake_fd = -1;
+	cl->delay_ms = 0;
+	atomic_init(&cl->synced, 0);
 }
 
 void clicklog_deinit(struct clicklog *cl)
 {
+	clicklog_sync_stop(cl);
 	pthread_mutex_destroy(&cl->lock);
 }
+
+/* --- log_sync = batch: the sync thread --------------------------------- */
+
+/* Hand fds to main's retired list; returns how many fit. */
+static unsigned retire(struct clicklog *cl, const int *fds, unsigned n)
+{
+	pthread_mutex_lock(&cl->lock);
+	unsigned room = CLICKLOG_RETIRED_MAX - cl->n_retired;
+	if (n > room)
+		n = room;
+	memcpy(cl->retired + cl->n_retired, fds, n * sizeof *fds);
+	cl->n_retired += n;
+	pthread_mutex_unlock(&cl->lock);
+	return n;
+}
+
+/*
+ * One round: take the latest ticket and the swapped-out segments, make them
+ * durable, publish the ticket, wake the worker.  Requests that arrive
+ * during a round wait for the next one, which covers them all.
+ */
+static void *sync_main(void *arg)
+{
+	struct clicklog *cl = arg;
+	uint64_t done = 0;
+	pthread_mutex_lock(&cl->sync_lock);
+	for (;;) {
+		while (!cl->sync_stop && cl->sync_want == done && !cl->n_sync_old)
+			pthread_cond_wait(&cl->sync_cond, &cl->sync_lock);
+		/* Stopping, and every ticket is durable (main closes the
+		 * segments still in sync_old itself). */
+		if (cl->sync_want == done && (!cl->n_sync_old || cl->sync_stop))
+			break;
+		uint64_t want = cl->sync_want;
+		int fd = cl->sync_fd;
+		int old[CLICKLOG_RETIRED_MAX];
+		unsigned n_old = cl->n_sync_old;
+		memcpy(old, cl->sync_old, n_old * sizeof *old);
+		cl->n_sync_old = 0;
+		pthread_mutex_unlock(&cl->sync_lock);
+
+		if (cl->delay_ms) {
+			struct timespec ts = { cl->delay_ms / 1000,
+			                       (long)(cl->delay_ms % 1000) * 1000000 };
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+		}
+		int failed = 0;
+		/* The old segments first: a ticket's records may be in one
+		 * swapped out after the ticket was asked for. */
+		for (unsigned k = 0; k < n_old; k++)
+			if (fdatasync(old[k]) < 0)
+				failed = 1;
+		if (want != done && fd >= 0 && fdatasync(fd) < 0)
+			failed = 1;
+		counter_add(&cl->syncs, 1);
+		if (failed) {
+			/* Not retried (the pages may be gone): counted, and
+			 * main moves the worker to a new segment. */
+			counter_add(&cl->sync_errors, 1);
+			atomic_store(&cl->sync_failed, 1);
+		}
+		unsigned n_ret = retire(cl, old, n_old);
+		done = want;
+		atomic_store_explicit(&cl->synced, done, memory_order_release);
+		uint64_t one = 1;
+		if (write(cl->wake_fd, &one, sizeof one) < 0) {
+			/* EAGAIN: the worker has a wake pending already. */
+		}
+		pthread_mutex_lock(&cl->sync_lock);
+		if (n_ret < n_old) {
+			/* Main is behind: keep the rest for the next round. */
+			for (unsigned k = n_ret; k < n_old; k++)
+				cl->sync_old[cl->n_sync_old++] = old[k];
+		}
+	}
+	pthread_mutex_unlock(&cl->sync_lock);
+	return NULL;
+}
+
+int clicklog_sync_start(struct clicklog *cl, int wake_fd, unsigned delay_ms)
+{
+	pthread_mutex_init(&cl->sync_lock, NULL);
+	pthread_cond_init(&cl->sync_cond, NULL);
+	cl->wake_fd = wake_fd;
+	cl->delay_ms = delay_ms;
+	int rc = pthread_create(&cl->sync_thread, NULL, sync_main, cl);
+	if (rc) {
+		pthread_cond_destroy(&cl->sync_cond);
+		pthread_mutex_destroy(&cl->sync_lock);
+		return rc;
+	}
+	cl->batch_mode = 1;
+	return 0;
+}
+
+void clicklog_sync_stop(struct clicklog *cl)
+{
+	if (!cl->batch_mode)
+		return;
+	pthread_mutex_lock(&cl->sync_lock);
+	cl->sync_stop = 1;
+	pthread_cond_signal(&cl->sync_cond);
+	pthread_mutex_unlock(&cl->sync_lock);
+	pthread_join(cl->sync_thread, NULL);
+	pthread_cond_destroy(&cl->sync_cond);
+	pthread_mutex_destroy(&cl->sync_lock);
+	cl->batch_mode = 0;
+}
+
+/* --- the worker's side ------------------------------------------------- */
 
 /* Swap to the segment waiting in the mailbox, if any. */
 static void clicklog_swap(struct clicklog *cl)
@@ -41,10 +174,29 @@ static void clicklog_swap(struct clicklog *cl)
 		return;
 	pthread_mutex_lock(&cl->lock);
 	if (cl->next_fd >= 0) {
-		if (cl->fd >= 0 && cl->n_retired < CLICKLOG_RETIRED_MAX)
-			cl->retired[cl->n_retired++] = cl->fd;
-		else if (cl->fd >= 0)
-			close(cl->fd);   /* main is far behind; data is written */
+		int ok = 1;
+		if (cl->fd >= 0 && cl->batch_mode) {
+			/* Through the sync thread: it makes the old segment
+			 * durable before main may close it (and the fd number
+			 * be reused under a pending fdatasync). */
+			pthread_mutex_lock(&cl->sync_lock);
+			ok = cl->n_sync_old < CLICKLOG_RETIRED_MAX;
+			if (ok) {
+				cl->sync_old[cl->n_sync_old++] = cl->fd;
+				pthread_cond_signal(&cl->sync_cond);
+			}
+			pthread_mutex_unlock(&cl->sync_lock);
+		} else if (cl->fd >= 0) {
+			ok = cl->n_retired < CLICKLOG_RETIRED_MAX;
+			if (ok)
+				cl->retired[cl->n_retired++] = cl->fd;
+		}
+		if (!ok) {
+			/* Main is far behind: keep writing here and swap at a
+			 * later flush (never close an fd main still knows). */
+			pthread_mutex_unlock(&cl->lock);
+			return;
+		}
 		cl->fd = cl->next_fd;
 		cl->size = cl->next_size;
 		cl->next_fd = -1;
@@ -53,13 +205,15 @@ static void clicklog_swap(struct clicklog *cl)
 	pthread_mutex_unlock(&cl->lock);
 }
 
-void clicklog_flush(struct clicklog *cl)
+/* Write the batch; in batch mode ask the sync thread for a ticket. */
+static void clicklog_write(struct clicklog *cl)
 {
 	size_t len = cl->n * CLICKREC_SIZE, done = 0;
+	if (!len)
+		return;
 	if (cl->fd < 0) {
-		cl->dropped += cl->n;
+		counter_add(&cl->dropped, cl->n);
 		cl->n = 0;
-		clicklog_swap(cl);
 		return;
 	}
 	while (done < len) {
@@ -71,31 +225,58 @@ void clicklog_flush(struct clicklog *cl)
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
-		cl->last_errno = w < 0 ? errno : ENOSPC;
-		cl->write_errors++;
+		/* ENOSPC, EFBIG (a file-size limit: SIGXFSZ is ignored), EIO,
+		 * or a write of 0 bytes. */
+		atomic_store_explicit(&cl->last_errno, w < 0 ? errno : ENOSPC,
+		                      memory_order_relaxed);
+		counter_add(&cl->write_errors, 1);
 		break;
 	}
 	if (done < len) {
 		/* Keep the file whole records only: cut back a partial one so
-		 * the next append (when space returns) continues a valid file. */
+		 * the next append (when space returns) continues a valid file.
+		 * If even the cut fails, the next write at cl->size covers the
+		 * partial record, and a restart's repair cuts it. */
 		size_t whole = done - done % CLICKREC_SIZE;
 		if (whole != done && ftruncate(cl->fd, (off_t)(cl->size + whole)) < 0)
-			cl->write_errors++;
-		cl->dropped += (len - whole) / CLICKREC_SIZE;
+			counter_add(&cl->write_errors, 1);
+		counter_add(&cl->dropped, (len - whole) / CLICKREC_SIZE);
 		done = whole;
-	} else if (len) {
-		cl->last_errno = 0;
+	} else {
+		atomic_store_explicit(&cl->last_errno, 0, memory_order_relaxed);
 	}
 	cl->size += done;
-	cl->written += done / CLICKREC_SIZE;
+	counter_add(&cl->written, done / CLICKREC_SIZE);
 	cl->n = 0;
+	if (done && cl->batch_mode) {
+		/* One mutex hand-off per flush; the sync thread holds the
+		 * lock only to copy its inbox, never across fdatasync. */
+		pthread_mutex_lock(&cl->sync_lock);
+		cl->sync_fd = cl->fd;
+		cl->sync_want = ++cl->ticket;
+		pthread_cond_signal(&cl->sync_cond);
+		pthread_mutex_unlock(&cl->sync_lock);
+		cl->pass_ticket = cl->ticket;
+	}
+}
+
+uint64_t clicklog_flush(struct clicklog *cl)
+{
+	clicklog_write(cl);
 	clicklog_swap(cl);
+	uint64_t t = cl->pass_ticket;
+	cl->pass_ticket = 0;
+	return t;
 }
 
 void clicklog_append(struct clicklog *cl, const struct click *c)
 {
-	if (cl->n == CLICKLOG_BATCH)
-		clicklog_flush(cl);
+	if (cl->n == CLICKLOG_BATCH) {
+		/* Mid-pass: the ticket stays in pass_ticket for the flush
+		 * that ends the pass. */
+		clicklog_write(cl);
+		clicklog_swap(cl);
+	}
 	clickrec_encode(c, cl->batch + cl->n * CLICKREC_SIZE);
 	cl->n++;
 }
@@ -132,20 +313,8 @@ int clicklog_segment_create(const char *log_dir, const char *node,
 	gettimeofday(&tv, NULL);
 	struct tm tm;
 	gmtime_r(&tv.tv_sec, &tm);
-	char stamp[32];
+	char stamp[32], tmp[4096 + 8];
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-	int fd = -1;
-	/* The name sorts by time within a node; O_EXCL plus a bumped
-	 * microsecond field keeps two rotations in one microsecond apart. */
-	for (int tries = 0; tries < 1000 && fd < 0; tries++) {
-		snprintf(path, pathlen, "%s/%s.%s.%06ldZ.w%u%s", log_dir, node,
-		         stamp, (long)tv.tv_usec + tries, worker, CLICKREC_SUFFIX);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-		if (fd < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (fd < 0)
-		return -EEXIST;
 	struct clickrec_header h = {
 		.version = CLICKREC_VERSION,
 		.record_size = CLICKREC_SIZE,
@@ -157,13 +326,46 @@ int clicklog_segment_create(const char *log_dir, const char *node,
 	memcpy(h.node, node, h.node_len);
 	unsigned char hdr[CLICKREC_HEADER_SIZE];
 	clickrec_header_encode(&h, hdr);
-	if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
-		int e = errno ? errno : ENOSPC;
+	/* The name sorts by time within a node; a bumped microsecond field
+	 * keeps two rotations in one microsecond apart.  The header goes
+	 * into "<name>.tmp" (not a segment name: readers skip it) and link()
+	 * puts the file in place whole, failing with EEXIST rather than
+	 * replacing anything. */
+	for (int tries = 0; tries < 1000; tries++) {
+		int n = snprintf(path, pathlen, "%s/%s.%s.%06ldZ.w%u%s", log_dir,
+		                 node, stamp, (long)tv.tv_usec + tries, worker,
+		                 CLICKREC_SUFFIX);
+		if (n < 0 || (size_t)n >= pathlen || (size_t)n + 5 > sizeof tmp)
+			return -ENAMETOOLONG;
+		snprintf(tmp, sizeof tmp, "%s.tmp", path);
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0)
+			return -errno;
+		if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
+			int e = errno ? errno : ENOSPC;
+			close(fd);
+			unlink(tmp);
+			return -e;
+		}
+		int rc = link(tmp, path), e = errno;
+		unlink(tmp);
+		if (rc == 0) {
+			/* The new name must survive a power cut with the
+			 * records synced into the file. */
+			int dfd = open(log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0) {
+				fsync(dfd);
+				close(dfd);
+			}
+			return fd;
+		}
 		close(fd);
-		unlink(path);
-		return -e;
+		if (e != EEXIST)
+			return -e;
 	}
-	return fd;
+	return -EEXIST;
 }
 
 /* Repair one file: returns bytes cut (0: whole), or -1. */
@@ -221,8 +423,15 @@ int clicklog_repair(const char *log_dir, const char *node, uint64_t *bytes)
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 		if (len <= nl + sl || strncmp(e->d_name, node, nl) != 0 ||
-		    e->d_name[nl] != '.' ||
-		    strcmp(e->d_name + len - sl, CLICKREC_SUFFIX) != 0)
+		    e->d_name[nl] != '.')
+			continue;
+		if (len > nl + sl + 4 &&
+		    strcmp(e->d_name + len - sl - 4, CLICKREC_SUFFIX ".tmp") == 0) {
+			/* A crash inside segment_create: no records in it. */
+			unlinkat(dirfd(d), e->d_name, 0);
+			continue;
+		}
+		if (strcmp(e->d_name + len - sl, CLICKREC_SUFFIX) != 0)
 			continue;
 		long long cut = repair_file(dirfd(d), e->d_name);
 		if (cut > 0) {

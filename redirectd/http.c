@@ -25,7 +25,8 @@ enum {
 	C_VCHAR = 0x02,  /* 0x21..0x7e: the request target */
 	C_VALUE = 0x04,  /* field-value byte: HTAB, SP, VCHAR, obs-text */
 	C_OWS = 0x08,    /* SP, HTAB */
-	C_PATHEND = 0x10 /* '?' or '#' */
+	C_PATHEND = 0x10, /* '?' or '#' */
+	C_HOST = 0x20    /* uri-host and port: unreserved, sub-delims, % : [ ] */
 };
 
 #define T C_TCHAR
@@ -33,24 +34,30 @@ enum {
 #define F C_VALUE
 #define W C_OWS
 #define Q C_PATHEND
+#define N C_HOST
 
 static const unsigned char cls[256] = {
 	/* 00 */ 0, 0, 0, 0, 0, 0, 0, 0,
 	/* 08 */ 0, F|W, 0, 0, 0, 0, 0, 0,
 	/* 10 */ 0, 0, 0, 0, 0, 0, 0, 0,
 	/* 18 */ 0, 0, 0, 0, 0, 0, 0, 0,
-	/* 20 */ F|W, T|V|F, V|F, T|V|F|Q, T|V|F, T|V|F, T|V|F, T|V|F,
-	/* 28 */ V|F, V|F, T|V|F, T|V|F, V|F, T|V|F, T|V|F, V|F,
-	/* 30 */ T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F,
-	/* 38 */ T|V|F, T|V|F, V|F, V|F, V|F, V|F, V|F, V|F|Q,
-	/* 40 */ V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F,
-	/* 48 */ T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F,
-	/* 50 */ T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F,
-	/* 58 */ T|V|F, T|V|F, T|V|F, V|F, V|F, V|F, T|V|F, T|V|F,
-	/* 60 */ T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F,
-	/* 68 */ T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F,
-	/* 70 */ T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F, T|V|F,
-	/* 78 */ T|V|F, T|V|F, T|V|F, V|F, T|V|F, V|F, T|V|F, 0,
+	/*        SP    !         "    #          $          %          &          ' */
+	/* 20 */ F|W, T|V|F|N, V|F, T|V|F|Q, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/*        (        )        *          +          ,        -          .          / */
+	/* 28 */ V|F|N, V|F|N, T|V|F|N, T|V|F|N, V|F|N, T|V|F|N, T|V|F|N, V|F,
+	/* 30 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/*        8          9          :        ;        <    =        >    ? */
+	/* 38 */ T|V|F|N, T|V|F|N, V|F|N, V|F|N, V|F, V|F|N, V|F, V|F|Q,
+	/* 40 */ V|F, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/* 48 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/* 50 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/*        X          Y          Z          [        \    ]        ^        _ */
+	/* 58 */ T|V|F|N, T|V|F|N, T|V|F|N, V|F|N, V|F, V|F|N, T|V|F, T|V|F|N,
+	/* 60 */ T|V|F, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/* 68 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/* 70 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/*        x          y          z          {    |        }    ~          DEL */
+	/* 78 */ T|V|F|N, T|V|F|N, T|V|F|N, V|F, T|V|F, V|F, T|V|F|N, 0,
 	/* 80 */ F, F, F, F, F, F, F, F,
 	/* 88 */ F, F, F, F, F, F, F, F,
 	/* 90 */ F, F, F, F, F, F, F, F,
@@ -73,6 +80,7 @@ static const unsigned char cls[256] = {
 #undef F
 #undef W
 #undef Q
+#undef N
 
 /* Header fields the parser looks at; every other field is only counted. */
 enum field {
@@ -168,6 +176,24 @@ static int content_length_ok(const unsigned char *p, size_t n)
 		if (!(cls[p[k]] & C_OWS))
 			return 0;
 	return 1;
+}
+
+/*
+ * Whether the Host bytes seen so far (leading OWS skipped) can still become
+ * a valid uri-host [":" port] followed by OWS.  RFC 9112 makes a Host with
+ * an invalid value a 400; only the byte classes are checked (reg-name, IP
+ * literal, port), which is enough to refuse what a proxy or a log reader
+ * would split differently: spaces, '/', '@', '?', '#', quotes.  Checked on
+ * every prefix, like content_length_ok().
+ */
+static int host_ok(const unsigned char *p, size_t n)
+{
+	size_t k = 0;
+	while (k < n && (cls[p[k]] & C_HOST))
+		k++;
+	while (k < n && (cls[p[k]] & C_OWS))
+		k++;
+	return k == n;
 }
 
 /*
@@ -353,6 +379,8 @@ int http_parse(const char *buf, size_t len, struct http_request *req)
 		 * does not depend on where the buffer happened to end. */
 		if (f == F_CONTENT_LENGTH && !content_length_ok(p + v0, i - v0))
 			return HTTP_ERR_BODY;
+		if (f == F_HOST && !host_ok(p + v0, i - v0))
+			return HTTP_ERR_BAD;
 		if (i == hl)
 			goto head_short;
 		if (p[i] != '\r')
@@ -464,6 +492,9 @@ static const char allow_field[] = "Allow: GET, HEAD\r\n";
 static const char error_fields[] = "Cache-Control: no-store\r\n"
                                    "Content-Type: text/plain; charset=utf-8\r\n"
                                    "Content-Length: ";
+static const char text_fields[] = "Cache-Control: public, max-age=86400\r\n"
+                                  "Content-Type: text/plain; charset=utf-8\r\n"
+                                  "Content-Length: ";
 static const char close_field[] = "Connection: close\r\n";
 static const char keep_field[] = "Connection: keep-alive\r\n";
 
@@ -545,6 +576,58 @@ size_t http_write_redirect(char *out, size_t cap, int status,
 	o = put(o, S(redirect_tail));
 	o = put_conn(o, conn);
 	o = put(o, S("\r\n"));
+	return (size_t)(o - out);
+}
+
+/* n in decimal; returns the end.  n < 100000. */
+static char *put_uint(char *o, size_t n)
+{
+	char d[5];
+	int k = 0;
+	do {
+		d[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n && k < 5);
+	while (k)
+		*o++ = d[--k];
+	return o;
+}
+
+static size_t uint_len(size_t n)
+{
+	return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
+}
+
+size_t http_write_text(char *out, size_t cap, int status, const char *body,
+                       size_t body_len, const char *date, int conn,
+                       int head_only)
+{
+	size_t rlen;
+	const char *reason = reason_of(status, &rlen);
+
+	if (status < 100 || status > 999 || body_len > HTTP_TEXT_MAX)
+		return 0;
+	size_t n = LEN(status_prefix) + 3 + 1 + rlen + LEN(date_field) +
+	           DATE_LEN + 2 + LEN(text_fields) + uint_len(body_len) + 2 +
+	           conn_len(conn) + 2 + (head_only ? 0 : body_len);
+	if (n > cap)
+		return 0;
+
+	char *o = out;
+	o = put(o, S(status_prefix));
+	o = put_status(o, status);
+	*o++ = ' ';
+	o = put(o, reason, rlen);
+	o = put(o, S(date_field));
+	o = put(o, date, DATE_LEN);
+	o = put(o, S("\r\n"));
+	o = put(o, S(text_fields));
+	o = put_uint(o, body_len);
+	o = put(o, S("\r\n"));
+	o = put_conn(o, conn);
+	o = put(o, S("\r\n"));
+	if (!head_only && body_len)
+		o = put(o, body, body_len);
 	return (size_t)(o - out);
 }
 

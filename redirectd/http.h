@@ -15,7 +15,8 @@
  *     bytes (HTAB allowed inside header values only)
  *   - obsolete line folding, empty or invalid header names, whitespace
  *     before the colon
- *   - HTTP/1.1 without exactly one Host; a second Host in HTTP/1.0
+ *   - HTTP/1.1 without exactly one Host; a second Host in HTTP/1.0; a Host
+ *     value with bytes a uri-host and port cannot hold (space, '/', '@'...)
  *   - any Transfer-Encoding; a Content-Length that is not exactly "0", or
  *     more than one Content-Length (a redirector never takes a body)
  *   - a request line over HTTP_LINE_MAX bytes (414), a head over
@@ -103,6 +104,18 @@ size_t http_write_error(char *out, size_t cap, int status, const char *date,
                         int conn, int head_only);
 /* Largest response http_write_redirect can produce for a location of n bytes. */
 #define HTTP_REDIRECT_MAX(n) ((n) + 256)
+
+/*
+ * A response with a short text/plain body (robots.txt), cacheable for a
+ * day: "Cache-Control: public, max-age=86400".  body_len at most
+ * HTTP_TEXT_MAX; the head takes at most HTTP_TEXT_HEAD_MAX bytes.  Returns
+ * the length, or 0 when cap is too small or the body too long.
+ */
+#define HTTP_TEXT_MAX 4096
+#define HTTP_TEXT_HEAD_MAX 256
+size_t http_write_text(char *out, size_t cap, int status, const char *body,
+                       size_t body_len, const char *date, int conn,
+                       int head_only);
 
 /* Format t (seconds since the epoch) as an IMF-fixdate into out[30]
  * (29 characters and a NUL). */

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "geo.h"
 #include "net.h"
+#include "privs.h"
 #include "salt.h"
 #include "server.h"
 #include "store.h"
@@ -33,7 +34,10 @@
 #include "visitor.h"
 
 #define MAX_WORKERS 256
-#define SEG_OPEN_MAX 8          /* segments per worker main keeps open */
+/* Segments per worker main keeps open: the current one, a pending one and
+ * old ones not yet let go of (with log_sync = batch the sync thread makes
+ * them durable first).  Past this a rotation is refused, and said so. */
+#define SEG_OPEN_MAX CLICKLOG_RETIRED_MAX
 #define READER_CHECK_MS 10000
 
 /* Segment fds the main thread created for one worker and has not closed:
@@ -52,8 +56,9 @@ static struct {
 	struct worker *workers;
 	unsigned n_workers;
 	struct segs *segs;
+	struct dropwatch { uint64_t seen; int dropping; } *drops;
 	struct event_base *base;
-	uint64_t sync_errors;
+	uint64_t syncs, sync_errors;
 	uint64_t last_reader_check_ms;
 	int stopping;
 } g;
@@ -87,7 +92,8 @@ static void usage(FILE *f)
 	"  -h, --help          this text\n"
 	"  -V, --version       the version\n"
 	"Command-line options override the configuration file.\n"
-	"Signals: TERM/INT drain and exit; HUP/USR1 start new log segments.\n");
+	"Signals: TERM/INT drain and exit; HUP/USR1 start new log segments;\n"
+	"USR2 prints the counters.\n");
 }
 
 /* --- configuration ------------------------------------------------------ */
@@ -326,13 +332,17 @@ static void segs_close(struct segs *s, int fd)
 	close(fd);
 }
 
-/* Create a new segment for worker i and offer it.  Returns 0 or -1. */
+/* Create a new segment for worker i and offer it.  Returns 1 (offered),
+ * 0 (a new segment is already pending: that one will do) or -1 (said why). */
 static int rotate_worker(unsigned i)
 {
 	char path[4096];
 	struct segs *s = &g.segs[i];
-	if (s->n >= SEG_OPEN_MAX - 1)
-		return -1;   /* the worker has not taken the last one yet */
+	if (s->n >= SEG_OPEN_MAX - 1) {
+		logmsg("worker %u has not let go of %u old segments; not "
+		       "rotating it", i, s->n - 1);
+		return -1;
+	}
 	int fd = clicklog_segment_create(g.cfg.log_dir, g.cfg.node, i, path,
 	                                 sizeof path);
 	if (fd < 0) {
@@ -343,15 +353,15 @@ static int rotate_worker(unsigned i)
 	if (clicklog_offer(&g.workers[i].log, fd, CLICKREC_HEADER_SIZE) < 0) {
 		close(fd);
 		unlink(path);
-		return 0;    /* a rotation is already pending: that one will do */
+		return 0;
 	}
 	segs_add(s, fd);
 	worker_wake(&g.workers[i]);
-	return 0;
+	return 1;
 }
 
-/* Close what workers retired, then make everything written durable. */
-static void sync_segments(void)
+/* Close (after a last fdatasync) the segments workers swapped out. */
+static void close_retired(void)
 {
 	for (unsigned i = 0; i < g.n_workers; i++) {
 		int fds[CLICKLOG_RETIRED_MAX];
@@ -359,19 +369,71 @@ static void sync_segments(void)
 		                                   CLICKLOG_RETIRED_MAX);
 		for (unsigned k = 0; k < n; k++)
 			segs_close(&g.segs[i], fds[k]);
-		int failed = 0;
+	}
+}
+
+/* Close what workers retired, then make everything written durable (with
+ * log_sync = batch the sync threads do that). */
+static void sync_segments(void)
+{
+	close_retired();
+	if (g.cfg.log_sync_ms < 0)
+		return;
+	for (unsigned i = 0; i < g.n_workers; i++) {
+		int failed = 0, err = 0;
 		for (unsigned k = 0; k < g.segs[i].n; k++) {
-			if (g.cfg.log_sync_ms >= 0 && fdatasync(g.segs[i].fd[k]) < 0) {
+			g.syncs++;
+			if (fdatasync(g.segs[i].fd[k]) < 0) {
 				/* A failed fdatasync cannot be retried and
 				 * trusted: the pages may be gone.  Move on to a
 				 * new segment. */
 				g.sync_errors++;
 				failed = 1;
+				err = errno;
 			}
 		}
 		if (failed) {
 			logmsg("fdatasync failed on worker %u's segment: %s; "
-			       "starting a new one", i, strerror(errno));
+			       "starting a new one", i, strerror(err));
+			rotate_worker(i);
+		}
+	}
+}
+
+/*
+ * Records the workers could not write (a full disk, a file-size limit, an
+ * I/O error) are dropped and counted, never waited for: the redirects go
+ * on.  Operators hear of it here, once when it starts and once when appends
+ * resume, with counts; SIGUSR2 and the exit summary print the counters.
+ * With log_sync = batch, a failed fdatasync moves the worker to a new
+ * segment.
+ */
+static void watch_log(void)
+{
+	for (unsigned i = 0; i < g.n_workers; i++) {
+		struct clicklog *cl = &g.workers[i].log;
+		struct dropwatch *dw = &g.drops[i];
+		uint64_t dropped = atomic_load_explicit(&cl->dropped,
+		                                        memory_order_relaxed);
+		int err = atomic_load_explicit(&cl->last_errno,
+		                               memory_order_relaxed);
+		if (dropped > dw->seen && !dw->dropping) {
+			logmsg("worker %u: cannot write the click log (%s): "
+			       "dropping records, still redirecting; %llu "
+			       "dropped so far", i, strerror(err ? err : EIO),
+			       (unsigned long long)dropped);
+			dw->dropping = 1;
+		}
+		if (dw->dropping && err == 0) {
+			logmsg("worker %u: click log appends resumed; %llu "
+			       "records dropped in all", i,
+			       (unsigned long long)dropped);
+			dw->dropping = 0;
+		}
+		dw->seen = dropped;
+		if (atomic_exchange(&cl->sync_failed, 0)) {
+			logmsg("fdatasync failed on worker %u's segment; "
+			       "starting a new one", i);
 			rotate_worker(i);
 		}
 	}
@@ -385,6 +447,8 @@ static uint64_t mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+static void print_stats(const char *label);
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -402,15 +466,28 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(g.base);
 		return;
 	}
+	if (sig == SIGUSR2) {
+		print_stats("counters");
+		return;
+	}
 	/* SIGHUP also reloads the country database and the UA rules. */
 	if (sig == SIGHUP)
 		attrib_reload();
-	/* SIGHUP / SIGUSR1: new segments, for log rotation. */
-	unsigned ok = 0;
-	for (unsigned i = 0; i < g.n_workers; i++)
-		ok += rotate_worker(i) == 0;
-	logmsg("%s: new log segments for %u of %u workers",
-	       sig == SIGHUP ? "SIGHUP" : "SIGUSR1", ok, g.n_workers);
+	/* SIGHUP / SIGUSR1: new segments, for log rotation.  What workers
+	 * swapped out is closed first: rotations faster than the timer must
+	 * not find every segment slot taken. */
+	close_retired();
+	unsigned fresh = 0, pending = 0;
+	for (unsigned i = 0; i < g.n_workers; i++) {
+		int rc = rotate_worker(i);
+		fresh += rc == 1;
+		pending += rc == 0;
+	}
+	char more[64] = "";
+	if (pending)
+		snprintf(more, sizeof more, " (%u still pending)", pending);
+	logmsg("%s: new log segments for %u of %u workers%s",
+	       sig == SIGHUP ? "SIGHUP" : "SIGUSR1", fresh, g.n_workers, more);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -419,6 +496,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	sync_segments();
+	watch_log();
 	/* A new UTC day: a new visitor key, and yesterday's salt is gone. */
 	struct attrib *cur = attrib_current(&g.attrib);
 	int64_t day = salt_day(utc_now());
@@ -440,8 +518,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* One line of every counter, summed over the workers, at exit. */
-static void print_stats(void)
+/* One line of every counter, summed over the workers: "totals" at exit,
+ * "counters" on SIGUSR2 (while workers run: relaxed reads, each counter
+ * exact, the line not one instant). */
+static void print_stats(const char *label)
 {
 	char line[2048];
 	size_t o = 0;
@@ -455,14 +535,23 @@ static void print_stats(void)
 	}
 	WORKER_STATS(X)
 #undef X
-	uint64_t written = 0, dropped = 0;
+	uint64_t written = 0, dropped = 0, werr = 0;
+	uint64_t syncs = g.syncs, serr = g.sync_errors;
 	for (unsigned i = 0; i < g.n_workers; i++) {
-		written += g.workers[i].log.written;
-		dropped += g.workers[i].log.dropped;
+		const struct clicklog *cl = &g.workers[i].log;
+#define LOAD(x) atomic_load_explicit(&cl->x, memory_order_relaxed)
+		written += LOAD(written);
+		dropped += LOAD(dropped);
+		werr += LOAD(write_errors);
+		syncs += LOAD(syncs);
+		serr += LOAD(sync_errors);
+#undef LOAD
 	}
-	logmsg("totals:%s records_written=%llu records_dropped=%llu "
-	       "sync_errors=%llu", line, (unsigned long long)written,
-	       (unsigned long long)dropped, (unsigned long long)g.sync_errors);
+	logmsg("%s:%s records_written=%llu records_dropped=%llu "
+	       "write_errors=%llu log_syncs=%llu sync_errors=%llu", label, line,
+	       (unsigned long long)written, (unsigned long long)dropped,
+	       (unsigned long long)werr, (unsigned long long)syncs,
+	       (unsigned long long)serr);
 }
 
 int main(int argc, char **argv)
@@ -525,7 +614,10 @@ int main(int argc, char **argv)
 	}
 	if (!bad && check_config(&g.cfg) < 0)
 		bad = 1;
-	struct ua_rules *ua = bad ? NULL : load_ua_rules(g.cfg.ua_rules);
+	/* Static: startup errors below return without a cleanup ladder, and
+	 * what they leave must stay reachable for LeakSanitizer. */
+	static struct ua_rules *ua;
+	ua = bad ? NULL : load_ua_rules(g.cfg.ua_rules);
 	if (!bad && !ua)
 		bad = 1;
 	if (check_only) {
@@ -547,10 +639,14 @@ int main(int argc, char **argv)
 
 	/* 2. Process set-up: no SIGPIPE (a client gone mid-write is an error
 	 * return, not a death); no core dumps (the salt and client addresses
-	 * live in this memory). */
+	 * live in this memory), umask 027, the user to become (privs.c). */
 	signal(SIGPIPE, SIG_IGN);
-	struct rlimit nocore = { 0, 0 };
-	setrlimit(RLIMIT_CORE, &nocore);
+	/* A file-size limit (RLIMIT_FSIZE) must be a failed write, counted
+	 * like a full disk, not the death of the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
+	struct privs privs;
+	if (privs_init(&privs, g.cfg.user) < 0)
+		return 1;
 
 	/* 3. The store, read-only. */
 	int rc = store_open(&g.store, g.cfg.db, STORE_RDONLY);
@@ -587,7 +683,8 @@ int main(int argc, char **argv)
 	g.n_workers = n;
 	g.workers = calloc(n, sizeof *g.workers);
 	g.segs = calloc(n, sizeof *g.segs);
-	if (!g.workers || !g.segs) {
+	g.drops = calloc(n, sizeof *g.drops);
+	if (!g.workers || !g.segs || !g.drops) {
 		logmsg("out of memory");
 		return 1;
 	}
@@ -633,6 +730,10 @@ int main(int argc, char **argv)
 		segs_add(&g.segs[i], fd);
 	}
 
+	/* 5b. Sockets, store, log and state are open: become `user`. */
+	if (privs_drop(&privs, &g.cfg) < 0)
+		return 1;
+
 	/* 6. Signals go to the main thread only: block them while the
 	 * workers are created (they inherit the mask), then let libevent
 	 * catch them here. */
@@ -642,7 +743,19 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
+	/* log_sync = batch: a sync thread per worker (clicklog.h).  The
+	 * environment variable is a test hook that slows every sync. */
+	const char *delay = getenv("REDIRECTD_TEST_SYNC_DELAY_MS");
+	for (unsigned i = 0; i < n && g.cfg.log_sync_ms == LOG_SYNC_BATCH; i++) {
+		if ((rc = clicklog_sync_start(&g.workers[i].log,
+		                              g.workers[i].wake_fd,
+		                              delay ? (unsigned)atoi(delay) : 0))) {
+			logmsg("cannot start a sync thread: %s", strerror(rc));
+			return 1;
+		}
+	}
 	for (unsigned i = 0; i < n; i++) {
 		if ((rc = worker_start(&g.workers[i]))) {
 			logmsg("pthread_create: %s", strerror(rc));
@@ -654,9 +767,11 @@ int main(int argc, char **argv)
 		logmsg("event_base_new failed");
 		return 1;
 	}
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
+	struct event *sigev[sizeof sigs / sizeof *sigs];
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
-		struct event *ev = evsignal_new(g.base, sigs[i], on_signal, NULL);
+		struct event *ev = sigev[i] = evsignal_new(g.base, sigs[i],
+		                                           on_signal, NULL);
 		if (!ev || event_add(ev, NULL) < 0) {
 			logmsg("cannot catch signal %d", sigs[i]);
 			return 1;
@@ -683,22 +798,27 @@ int main(int argc, char **argv)
 
 	/* 7. Run until SIGTERM/SIGINT, then drain. */
 	event_base_dispatch(g.base);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		worker_join(&g.workers[i]);
+		clicklog_sync_stop(&g.workers[i].log);
+	}
 	sync_segments();
 	for (unsigned i = 0; i < n; i++) {
 		while (g.segs[i].n)
 			segs_close(&g.segs[i], g.segs[i].fd[0]);
 	}
-	print_stats();
+	print_stats("totals");
 	for (unsigned i = 0; i < n; i++)
 		worker_deinit(&g.workers[i]);
 	event_free(tick);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		event_free(sigev[i]);
 	event_base_free(g.base);
 	attrib_slot_free(&g.attrib);
 	store_close(&g.store);
 	free(g.workers);
 	free(g.segs);
+	free(g.drops);
 	logmsg("stopped");
 	return 0;
 }

@@ -51,7 +51,12 @@ static int salt_create(int dfd, const char *name,
 	int rc = visitor_salt_new(salt);
 	if (rc < 0)
 		return rc;
-	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* A fresh file, never one found under that name: state_dir may be the
+	 * daemon user's (privs.c), and whoever ran as it could have left a
+	 * link there for root to write through at the next start. */
+	unlinkat(dfd, tmp, 0);
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	                          O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, salt, VISITOR_SALT_LEN) != VISITOR_SALT_LEN ||

@@ -39,6 +39,31 @@
 
 _Static_assert(BUF_SIZE >= OUT_RESERVE, "output buffer holds a redirect");
 
+/*
+ * /robots.txt: crawlers have no business on short links (each visit is a
+ * bot click to file, and the target is what should be indexed), but link
+ * previews are the point of sharing one, and the unfurlers that honour
+ * robots.txt (X, LinkedIn, Slack, Pinterest...) would show no card under a
+ * blanket "Disallow: /".  So: previews allowed, everyone else kept off.
+ */
+static const char robots_txt[] =
+	"# Short links: link previews may fetch them, crawlers need not.\n"
+	"User-agent: Twitterbot\n"
+	"User-agent: facebookexternalhit\n"
+	"User-agent: LinkedInBot\n"
+	"User-agent: Slackbot\n"
+	"User-agent: Discordbot\n"
+	"User-agent: TelegramBot\n"
+	"User-agent: WhatsApp\n"
+	"User-agent: Pinterestbot\n"
+	"User-agent: redditbot\n"
+	"Allow: /\n"
+	"\n"
+	"User-agent: *\n"
+	"Disallow: /\n";
+_Static_assert(sizeof robots_txt - 1 + HTTP_TEXT_HEAD_MAX <= OUT_RESERVE,
+               "robots.txt fits the output reserve");
+
 struct buf {
 	struct buf *next;
 	char data[BUF_SIZE];
@@ -60,6 +85,8 @@ struct conn {
 	unsigned wev_added : 1;
 	unsigned zombie : 1;          /* closed while pending; freed in flush */
 	unsigned eof : 1;             /* the peer shut down its side */
+	unsigned idle : 1;            /* between requests: keep-alive timeout */
+	uint64_t ticket;              /* log_sync = batch: see worker_hold */
 	struct netaddr peer;
 };
 
@@ -69,6 +96,14 @@ struct conn {
 		memory_order_relaxed)
 #define STAT_INC(w, name) STAT_ADD(w, name, 1)
 
+/*
+ * Open connections of all workers together, against max_connections.
+ * Kernel SO_REUSEPORT hashing spreads connections unevenly, so a per-worker
+ * share of the cap would refuse connections while the daemon as a whole
+ * is under it.  One atomic add per accept and per close: off the request
+ * path.
+ */
+static atomic_uint live_conns;
 static void conn_process(struct conn *c);
 static void conn_send(struct conn *c);
 
@@ -126,6 +161,7 @@ static void conn_free(struct conn *c)
 	c->next = w->free_conns;
 	w->free_conns = c;
 	w->n_conns--;
+	atomic_fetch_sub_explicit(&live_conns, 1, memory_order_relaxed);
 }
 
 /* The one way out for a connection. */
@@ -159,6 +195,7 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
 		w->free_conns = c->next;
 	} else if (!(c = malloc(sizeof *c))) {
 		close(fd);
+		atomic_fetch_sub_explicit(&live_conns, 1, memory_order_relaxed);
 		STAT_INC(w, conns_rejected);
 		return;
 	}
@@ -187,6 +224,7 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
 		close(fd);
 		c->next = w->free_conns;
 		w->free_conns = c;
+		atomic_fetch_sub_explicit(&live_conns, 1, memory_order_relaxed);
 		STAT_INC(w, conns_rejected);
 		return;
 	}
@@ -195,6 +233,8 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
 		w->conns->prev = c;
 	w->conns = c;
 	w->n_conns++;
+	/* The header deadline runs from the connection's start: a client
+	 * cannot wait, send one byte and get a second full deadline. */
 	c->deadline_ms = w->now_ms + w->p->cfg->header_timeout_ms;
 	STAT_INC(w, conns_accepted);
 }
@@ -233,8 +273,14 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 			}
 			return;
 		}
-		if (w->n_conns >= w->p->max_conns || w->draining) {
+		unsigned live = atomic_fetch_add_explicit(&live_conns, 1,
+		                                          memory_order_relaxed);
+		if (live >= w->p->cfg->max_connections || w->draining) {
+			/* Over the cap: closed at once, before anything is
+			 * read; the connections already open keep working. */
 			close(fd);
+			atomic_fetch_sub_explicit(&live_conns, 1,
+			                          memory_order_relaxed);
 			STAT_INC(w, conns_rejected);
 			continue;
 		}
@@ -379,10 +425,30 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 	}
 	const char *code = req->path.p + 1;
 	size_t code_len = req->path.len - 1;
-	if (req->path.len < 2 || !code_valid(code, code_len)) {
-		STAT_INC(w, not_found);
-		conn_error(c, 404, head, conn);
-		return;
+	if (!code_valid(code, code_len)) {
+		/* Not a code: rare paths, so their checks cost the hot path
+		 * nothing.  One trailing slash (link editors and chat apps
+		 * add it) is the code itself; robots.txt is answered; the
+		 * rest is 404 (percent-encoding is not decoded: no code
+		 * ever needs it). */
+		if (code_len > 1 && code[code_len - 1] == '/' &&
+		    code_valid(code, code_len - 1)) {
+			code_len--;
+		} else if (req->path.len == sizeof "/robots.txt" - 1 &&
+		           memcmp(req->path.p, "/robots.txt", req->path.len) == 0) {
+			c->out_len += http_write_text(c->out->data + c->out_len,
+			                              BUF_SIZE - c->out_len, 200,
+			                              robots_txt,
+			                              sizeof robots_txt - 1,
+			                              w->date, conn, head);
+			if (close)
+				conn_set_closing(c);
+			return;
+		} else {
+			STAT_INC(w, not_found);
+			conn_error(c, 404, head, conn);
+			return;
+		}
 	}
 
 	int rc = mdb_txn_renew(w->txn);
@@ -402,6 +468,11 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 	if (rc == MDB_NOTFOUND) {
 		STAT_INC(w, not_found);
 		conn_error(c, 404, head, conn);
+	} else if (rc == EINVAL) {
+		/* A record that does not decode: broken, not unavailable
+		 * (503 would invite a retry that fails the same way). */
+		STAT_INC(w, bad_targets);
+		conn_error(c, 500, head, conn);
 	} else if (rc) {
 		STAT_INC(w, store_errors);
 		conn_error(c, 503, head, conn);
@@ -474,15 +545,18 @@ static void conn_process(struct conn *c)
 			}
 			break;
 		}
+		/* A refused HEAD gets no body either: its client would
+		 * read the body as the start of the next response. */
+		int head = req.method == HTTP_HEAD;
 		if (rc == HTTP_INCOMPLETE) {
 			/* A full buffer and still no end of head. */
 			STAT_INC(w, bad_requests);
-			conn_error(c, 431, 0, HTTP_CONN_CLOSE);
+			conn_error(c, 431, head, HTTP_CONN_CLOSE);
 			break;
 		}
 		if (rc < 0) {
 			STAT_INC(w, bad_requests);
-			conn_error(c, http_error_status(rc), 0, HTTP_CONN_CLOSE);
+			conn_error(c, http_error_status(rc), head, HTTP_CONN_CLOSE);
 			break;
 		}
 		off += (size_t)rc;
@@ -495,6 +569,7 @@ static void conn_process(struct conn *c)
 		c->in_len -= off;
 		/* Between requests: the idle timeout; inside the next
 		 * request's head: a fresh header deadline. */
+		c->idle = c->in_len == 0;
 		c->deadline_ms = w->now_ms + (c->in_len
 			? w->p->cfg->header_timeout_ms
 			: w->p->cfg->keepalive_timeout_ms);
@@ -551,7 +626,11 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	c->in_len += (size_t)n;
-	if (before == 0) {
+	if (before == 0 && c->idle) {
+		/* The first byte of a request after a keep-alive pause: its
+		 * header deadline starts now.  (A new connection's runs from
+		 * the accept: see conn_open.) */
+		c->idle = 0;
 		worker_clock(w, NULL);
 		c->deadline_ms = w->now_ms + w->p->cfg->header_timeout_ms;
 	}
@@ -619,16 +698,65 @@ static void conn_write_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * log_sync = batch: the pass's responses wait on w->held, in ticket order,
+ * until the sync thread has made their records durable (it wakes the loop).
+ * A held connection stays pending (no writes, no timeouts) and stops
+ * reading, so no response of a later batch joins its output; sending it
+ * resumes reading (conn_send, as after a full output buffer).
+ */
+static void worker_hold(struct worker *w, struct conn *list, uint64_t ticket)
+{
+	while (list) {
+		struct conn *c = list;
+		list = c->pend_next;
+		c->ticket = ticket;
+		c->pend_next = NULL;
+		if (!c->closing && !c->read_paused && !c->zombie) {
+			c->read_paused = 1;
+			event_del(&c->rev);
+		}
+		if (w->held_tail)
+			w->held_tail->pend_next = c;
+		else
+			w->held = c;
+		w->held_tail = c;
+	}
+}
+
+/* Move the held connections whose ticket is durable onto list. */
+static struct conn *worker_release(struct worker *w, struct conn *list)
+{
+	if (!w->held)
+		return list;
+	uint64_t synced = clicklog_synced(&w->log);
+	while (w->held && w->held->ticket <= synced) {
+		struct conn *c = w->held;
+		w->held = c->pend_next;
+		c->pend_next = list;
+		list = c;
+	}
+	if (!w->held)
+		w->held_tail = NULL;
+	return list;
+}
+
+/*
  * After every loop pass: write the pass's click records, then send the
- * responses.  Sending can resume paused connections, whose new responses
- * need another log write first, hence the loop.
+ * responses (with log_sync = batch, once the records are durable).
+ * Sending can resume paused connections, whose new responses need another
+ * log write first, hence the loop.
  */
 static void worker_flush(struct worker *w)
 {
 	do {
-		clicklog_flush(&w->log);
+		uint64_t ticket = clicklog_flush(&w->log);
 		struct conn *list = w->pending;
 		w->pending = NULL;
+		if (ticket) {
+			worker_hold(w, list, ticket);
+			list = NULL;
+		}
+		list = worker_release(w, list);
 		while (list) {
 			struct conn *c = list;
 			list = c->pend_next;
@@ -674,8 +802,14 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	 * request path. */
 	for (struct conn *c = w->conns, *next; c; c = next) {
 		next = c->next;
-		if (c->fd >= 0 && !c->pending && w->now_ms >= c->deadline_ms) {
-			if (!c->lingering)
+		/* Draining: a connection whose last response went out after
+		 * the drain began (a slow reader, a batch held for its sync)
+		 * is idle now, as those closed at its start were. */
+		int drained = w->draining && !c->lingering && !c->in_len &&
+		              !(c->out && c->out_len > c->out_off);
+		if (c->fd >= 0 && !c->pending &&
+		    (drained || w->now_ms >= c->deadline_ms)) {
+			if (!c->lingering && !drained)
 				STAT_INC(w, conns_timed_out);
 			conn_close(c);
 		}
@@ -730,6 +864,14 @@ static void *worker_main(void *arg)
 		conn_close(c);
 	}
 	worker_flush(w);
+	while (w->held) {
+		/* Closed above (drain_timeout ran out): nothing to send. */
+		struct conn *c = w->held;
+		w->held = c->pend_next;
+		c->pending = c->zombie = 0;
+		conn_free(c);
+	}
+	w->held_tail = NULL;
 	return NULL;
 }
 

@@ -37,7 +37,8 @@ struct server_params {
 	const struct store *store;
 	struct attrib_slot *attrib;   /* replaced by main; see attrib.h */
 	uint32_t node_hash;
-	unsigned max_conns;           /* per worker */
+	unsigned max_conns;           /* unused: max_connections is counted
+	                                 daemon-wide (server.c live_conns) */
 };
 
 /* Counters, declared once.  Each is written by its worker only; main
@@ -89,6 +90,7 @@ struct worker {
 	struct conn *conns;           /* every open connection */
 	struct conn *free_conns;
 	struct conn *pending;         /* output not yet sent: see worker_flush */
+	struct conn *held, *held_tail; /* log_sync = batch: awaiting fdatasync */
 	struct buf *free_bufs;
 	unsigned n_conns, n_free_bufs;
 

@@ -1,21 +1,60 @@
 #!/usr/bin/env bash
-# The whole test suite from a fresh clone: installs what is missing, builds
-# with -Werror, runs every meson test (unit, fuzz-corpus replay,
-# integration) and ends with the line "N passed, N failed" (TAP assertions).
+# The whole test suite from a fresh clone (the README's test command; .ci/run
+# runs it in CI).  Installs what is missing, then:
+#
+#   1. plain:   builds with -Werror and runs every meson test (unit,
+#               fuzz-corpus replay, integration);
+#   2. asan:    builds everything with AddressSanitizer + UBSan (no recovery)
+#               in build-asan and runs the same whole suite under it: the
+#               integration tests start the sanitized daemon and tools.
+#               Every sanitizer report (of any program, in any test) is
+#               written to a file, printed here and counted as a failure;
+#   3. fuzz:    each libFuzzer target for FUZZ_SECONDS (20) under ASan+UBSan
+#               (tests/fuzz/run.sh), from a copy of its seed corpus.
+#
+# The last line is "N passed, N failed" over all three (TAP assertions,
+# sanitizer reports, fuzz targets); the exit status is 1 on any failure.
+#
+#   tests/run.sh [--quick] [MESON-TEST-ARGS...]
+#     --quick     a developer's run: the plain suite only (ignored when CI is
+#                 set: CI always runs everything)
+#     MESON-TEST-ARGS go to every `meson test`, e.g. --suite unit
+#   BUILD_DIR (build), ASAN_BUILD_DIR (build-asan), FUZZ_BUILD (build-fuzz),
+#   FUZZ_SECONDS (20) choose the build directories and the fuzzing time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash tools/deps.sh || exit 1
-build=${BUILD_DIR:-build}
-if [ ! -f "$build/build.ninja" ]; then
-	meson setup "$build" -Dwerror=true || exit 1
+
+quick=0
+if [ "${1:-}" = "--quick" ]; then
+	quick=1
+	shift
 fi
-meson compile -C "$build" || { echo "0 passed, 1 failed"; exit 1; }
-meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
-status=$?
-python3 - "$build/meson-logs/testlog.json" <<'PY'
+[ -n "${CI:-}" ] && [ "${CI:-}" != "false" ] && quick=0
+
+extra=()
+((quick)) || extra=(clang libclang-rt-14-dev)
+bash tools/deps.sh "${extra[@]}" || exit 1
+
+total_pass=0 total_fail=0
+t0=$(date +%s)
+stage() {   # stage NAME PASSED FAILED
+	echo "# $1: $2 passed, $3 failed ($(($(date +%s) - t0))s so far)"
+	total_pass=$((total_pass + $2))
+	total_fail=$((total_fail + $3))
+}
+
+# Sums the TAP assertions of one `meson test` run from its testlog.json: a
+# test that crashed, timed out or failed without a "not ok" counts as one
+# failure.  Prints "PASSED FAILED".
+count_tap() {
+	python3 - "$1" <<'PY'
 import json, re, sys
 passed = failed = 0
-for line in open(sys.argv[1]):
+try:
+    lines = open(sys.argv[1]).readlines()
+except OSError:
+    lines = []
+for line in lines:
     t = json.loads(line)
     out = t.get("stdout") or ""
     oks = len(re.findall(r"^ok \d+", out, re.M))
@@ -24,8 +63,73 @@ for line in open(sys.argv[1]):
         bad = 1     # crashed, timed out or failed without saying which
     passed += oks
     failed += bad
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+print(passed, failed if lines else failed + 1)
 PY
-summary=$?
-[ $status -eq 0 ] && [ $summary -eq 0 ]
+}
+
+# build_and_test NAME DIR SETUP-OPTIONS...: set up (or bring DIR's options
+# in line), compile, run the suite; adds to the totals.
+build_and_test() {
+	local name=$1 dir=$2
+	shift 2
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" || { stage "$name (meson setup)" 0 1; return; }
+	else
+		meson configure "$dir" "$@" >/dev/null || { stage "$name (meson configure)" 0 1; return; }
+	fi
+	meson compile -C "$dir" || { stage "$name (compile)" 0 1; return; }
+	rm -f "$dir/meson-logs/testlog.json"
+	meson test -C "$dir" --print-errorlogs --num-processes 2 \
+		${timeout_mult:+--timeout-multiplier "$timeout_mult"} "${meson_args[@]}"
+	local counts
+	counts=$(count_tap "$dir/meson-logs/testlog.json")
+	stage "$name" ${counts% *} ${counts#* }
+}
+
+meson_args=("$@")
+
+# 1. The plain build.
+timeout_mult=
+build_and_test plain "${BUILD_DIR:-build}" -Dwerror=true
+
+if ((!quick)); then
+	# 2. The whole suite under ASan + UBSan.  Reports go to files in a
+	# world-writable directory (the daemon may run as another user, see
+	# test_privs.py), so none is lost in a stderr a test does not read.
+	sanlog=$(mktemp -d "${TMPDIR:-/tmp}/redirectd-san.XXXXXX")
+	chmod 1777 "$sanlog"
+	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:verify_asan_link_order=0:log_path=$sanlog/asan:log_exe_name=1"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$sanlog/ubsan:log_exe_name=1"
+	export LSAN_OPTIONS="exitcode=23"
+	# Tests that measure time or memory can relax their bounds under ASan.
+	export REDIRECTD_SANITIZE=address,undefined
+	timeout_mult=3
+	build_and_test "asan+ubsan" "${ASAN_BUILD_DIR:-build-asan}" \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
+		-Dc_args=-fno-sanitize-recover=all
+	unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS REDIRECTD_SANITIZE
+	reports=0
+	for f in "$sanlog"/*; do
+		[ -f "$f" ] || continue
+		reports=$((reports + 1))
+		echo "not ok - sanitizer report $(basename "$f"):"
+		head -n 80 "$f" | sed 's/^/#   /'
+	done
+	rm -rf "$sanlog"
+	stage "sanitizer reports" 0 $reports
+
+	# 3. Fuzzing, briefly: every target, ASan+UBSan, a copy of each corpus.
+	fuzz_out=$(mktemp "${TMPDIR:-/tmp}/redirectd-fuzzlog.XXXXXX")
+	bash tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" | tee "$fuzz_out"
+	last=$(tail -n 1 "$fuzz_out")
+	rm -f "$fuzz_out"
+	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		stage fuzz "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+	else
+		stage "fuzz (no summary)" 0 1
+	fi
+fi
+
+echo "# total time $(($(date +%s) - t0))s$( ((quick)) && echo " (--quick: no sanitizer or fuzz runs)")"
+echo "$total_pass passed, $total_fail failed"
+[ $total_fail -eq 0 ]

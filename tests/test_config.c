@@ -86,6 +86,15 @@ int main(void)
 	is_int(d.e[9].line, 11, "empty db on line 11");
 	is_int(c.threads, 2, "the valid threads line still applied");
 
+	config_init(&c);
+	is_int(parse(&c, "log_sync = batch\n", &d), 0, "log_sync = batch");
+	is_int(c.log_sync_ms, LOG_SYNC_BATCH, "log_sync batch");
+	config_init(&c);
+	is_int(parse(&c, "log_sync = 250\n", &d), 0, "log_sync = 250");
+	is_int(c.log_sync_ms, 250, "log_sync 250 ms");
+	is_int(parse(&c, "log_sync = Batch\n", &d), 1, "log_sync is case-sensitive");
+	ok(strstr(d.e[0].msg, "'batch'") != NULL, "the message lists batch");
+
 	is_int(parse(&c, "listen = [::1:80\n", &d), 1, "unbracketed IPv6 refused");
 	is_int(parse(&c, "listen = ,\n", &d), 1, "empty list refused");
 	is_int(parse(&c, "threads = 4294967296\n", &d), 1, "overflow refused");

@@ -230,6 +230,21 @@ static const struct valid_case valid[] = {
 	  REQ("GET / HTTP/1.1\r\nHost:\r\n\r\n"),
 	  .method = HTTP_GET, .method_name = "GET", .target = "/", .path = "/",
 	  .minor = 1, .keep_alive = 1, .n_headers = 1, .host = "" },
+	{ .name = "Host with a port",
+	  REQ("GET / HTTP/1.1\r\nHost: go.example.org:8443\r\n\r\n"),
+	  .method = HTTP_GET, .method_name = "GET", .target = "/", .path = "/",
+	  .minor = 1, .keep_alive = 1, .n_headers = 1,
+	  .host = "go.example.org:8443" },
+	{ .name = "Host as an IPv6 literal with a port",
+	  REQ("GET / HTTP/1.1\r\nHost: [2001:db8::1]:80 \t\r\n\r\n"),
+	  .method = HTTP_GET, .method_name = "GET", .target = "/", .path = "/",
+	  .minor = 1, .keep_alive = 1, .n_headers = 1,
+	  .host = "[2001:db8::1]:80" },
+	{ .name = "Host with every reg-name byte class",
+	  REQ("GET / HTTP/1.1\r\nHost: aZ0-._~!$&'()*+,;=%41\r\n\r\n"),
+	  .method = HTTP_GET, .method_name = "GET", .target = "/", .path = "/",
+	  .minor = 1, .keep_alive = 1, .n_headers = 1,
+	  .host = "aZ0-._~!$&'()*+,;=%41" },
 	{ .name = "every VCHAR in the target",
 	  REQ("GET /!\"$%&'()*+,-./09:;<=>@AZ[\\]^_`az{|}~?q=?#f?x HTTP/1.1\r\n"
 	      "Host: a\r\n\r\n"),
@@ -441,6 +456,24 @@ static const struct bad_case bad[] = {
 	    HTTP_ERR_BAD),
 	BAD("1.0 two Hosts", "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
 	    HTTP_ERR_BAD),
+	BAD("Host with a space inside", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+	    HTTP_ERR_BAD),
+	BAD("Host with a tab inside", "GET / HTTP/1.1\r\nHost: a\tb\r\n\r\n",
+	    HTTP_ERR_BAD),
+	BAD("Host with a slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",
+	    HTTP_ERR_BAD),
+	BAD("Host with a user name", "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n",
+	    HTTP_ERR_BAD),
+	BAD("Host with a query", "GET / HTTP/1.1\r\nHost: a?b\r\n\r\n",
+	    HTTP_ERR_BAD),
+	BAD("Host with a quote", "GET / HTTP/1.1\r\nHost: \"a\"\r\n\r\n",
+	    HTTP_ERR_BAD),
+	BAD("Host with a backslash", "GET / HTTP/1.1\r\nHost: a\\b\r\n\r\n",
+	    HTTP_ERR_BAD),
+	BAD("Host with obs-text", "GET / HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n",
+	    HTTP_ERR_BAD),
+	BAD("Host in 1.0 with a space", "GET / HTTP/1.0\r\nHost: a b\r\n\r\n",
+	    HTTP_ERR_BAD),
 	/* field syntax */
 	BAD("space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n",
 	    HTTP_ERR_BAD),
@@ -539,6 +572,9 @@ static void test_early_detection(void)
 		      HTTP_ERR_BAD),
 		EARLY("obs-fold at its first byte", H11 " ", HTTP_ERR_BAD),
 		EARLY("bare CR at the next byte", H11 "X: a\rb", HTTP_ERR_BAD),
+		EARLY("a Host byte after OWS", "GET / HTTP/1.1\r\nHost: a b",
+		      HTTP_ERR_BAD),
+		EARLY("a '/' in Host", "GET / HTTP/1.1\r\nHost: a/", HTTP_ERR_BAD),
 #undef EARLY
 	};
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -569,6 +605,8 @@ static void test_early_detection(void)
 	       "Transfer-Encoding before its colon: incomplete");
 	is_int(PARSE_LIT("GET / HTTP/1.1\r\n", &r), HTTP_INCOMPLETE,
 	       "1.1 request line alone: incomplete (Host may follow)");
+	is_int(PARSE_LIT("GET / HTTP/1.1\r\nHost: a \t ", &r), HTTP_INCOMPLETE,
+	       "Host and OWS before CRLF: incomplete");
 	is_int(PARSE_LIT("GET / HTTP/2.0", &r), HTTP_INCOMPLETE,
 	       "HTTP/2.0 before its CR: incomplete (form not settled)");
 }
@@ -956,6 +994,63 @@ static void test_writers(void)
 	       "error into cap 0: 0");
 }
 
+/* The short text responses (robots.txt). */
+static void test_text(void)
+{
+	static char out[HTTP_TEXT_HEAD_MAX + HTTP_TEXT_MAX + 1];
+	static const char body[] = "User-agent: *\nDisallow: /\n";
+	static const char want[] =
+		"HTTP/1.1 200 OK\r\n"
+		"Date: " DATE "\r\n"
+		"Cache-Control: public, max-age=86400\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n"
+		"Content-Length: 26\r\n"
+		"\r\n"
+		"User-agent: *\nDisallow: /\n";
+	size_t n = http_write_text(out, sizeof out, 200, body, sizeof body - 1,
+	                           DATE, 0, 0);
+	check_bytes(out, n, want, "text 200");
+	char *exact = malloc(sizeof want - 1);
+	is_int(http_write_text(exact, sizeof want - 1, 200, body,
+	                       sizeof body - 1, DATE, 0, 0), sizeof want - 1,
+	       "text into an exact buffer");
+	is_int(http_write_text(exact, sizeof want - 2, 200, body,
+	                       sizeof body - 1, DATE, 0, 0), 0,
+	       "text into a buffer one byte short: 0");
+	free(exact);
+	n = http_write_text(out, sizeof out, 200, body, sizeof body - 1, DATE,
+	                    HTTP_CONN_CLOSE, 1);
+	check_bytes(out, n,
+	            "HTTP/1.1 200 OK\r\n"
+	            "Date: " DATE "\r\n"
+	            "Cache-Control: public, max-age=86400\r\n"
+	            "Content-Type: text/plain; charset=utf-8\r\n"
+	            "Content-Length: 26\r\n"
+	            "Connection: close\r\n"
+	            "\r\n", "text for HEAD with close: length stated, no body");
+	n = http_write_text(out, sizeof out, 200, "", 0, DATE,
+	                    HTTP_CONN_KEEP_ALIVE, 0);
+	check_bytes(out, n,
+	            "HTTP/1.1 200 OK\r\n"
+	            "Date: " DATE "\r\n"
+	            "Cache-Control: public, max-age=86400\r\n"
+	            "Content-Type: text/plain; charset=utf-8\r\n"
+	            "Content-Length: 0\r\n"
+	            "Connection: keep-alive\r\n"
+	            "\r\n", "empty text with keep-alive");
+	static char big[HTTP_TEXT_MAX + 1];
+	memset(big, 'b', sizeof big);
+	n = http_write_text(out, sizeof out, 200, big, HTTP_TEXT_MAX, DATE,
+	                    HTTP_CONN_KEEP_ALIVE, 0);
+	ok(n > HTTP_TEXT_MAX && n <= HTTP_TEXT_HEAD_MAX + HTTP_TEXT_MAX &&
+	   memmem(out, n, "Content-Length: 4096\r\n", 22) != NULL,
+	   "the largest text: within HTTP_TEXT_HEAD_MAX plus the body");
+	is_int(http_write_text(out, sizeof out, 200, big, HTTP_TEXT_MAX + 1,
+	                       DATE, 0, 0), 0, "text over HTTP_TEXT_MAX: 0");
+	is_int(http_write_text(out, sizeof out, 1000, body, sizeof body - 1,
+	                       DATE, 0, 0), 0, "text with status 1000: 0");
+}
+
 static void test_date(void)
 {
 	char d[30];
@@ -1006,6 +1101,7 @@ int main(void)
 	test_limits();
 	test_status();
 	test_writers();
+	test_text();
 	test_date();
 	free(held);
 	return tap_done();

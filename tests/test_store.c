@@ -436,6 +436,36 @@ static void test_grow(void)
 	store_close(&s);
 }
 
+/* store_grow stops at map_max, and never goes past STORE_MAPSIZE_RO (what
+ * readers map), so a reader never sees MDB_MAP_RESIZED. */
+static void test_grow_cap(void)
+{
+	struct store s;
+	MDB_envinfo info;
+	is_int(store_open(&s, dir, 0), 0, "open for the cap");
+	ok(s.map_max == STORE_MAPSIZE_RO, "map_max defaults to the readers' map");
+	is_int(mdb_env_set_mapsize(s.env, STORE_MAPSIZE_RO / 2 + 4096), 0,
+	       "a map just over half the readers'");
+	is_int(store_grow(&s), 0, "grows once more");
+	mdb_env_info(s.env, &info);
+	is_int(info.me_mapsize, STORE_MAPSIZE_RO, "to the readers' map, not twice");
+	is_int(store_grow(&s), MDB_MAP_FULL, "then refuses: MDB_MAP_FULL");
+	mdb_env_info(s.env, &info);
+	is_int(info.me_mapsize, STORE_MAPSIZE_RO, "the map is unchanged");
+	s.map_max = (size_t)1 << 40 << 4;
+	is_int(store_grow(&s), MDB_MAP_FULL, "a larger map_max does not lift it");
+	is_int(mdb_env_set_mapsize(s.env, 1), 0, "shrink the map");
+	mdb_env_info(s.env, &info);
+	s.map_max = info.me_mapsize * 3;
+	is_int(store_grow(&s), 0, "a small cap: one doubling");
+	is_int(store_grow(&s), 0, "then up to the cap");
+	size_t cap = s.map_max;
+	mdb_env_info(s.env, &info);
+	ok(info.me_mapsize == cap, "at the cap (%zu)", info.me_mapsize);
+	is_int(store_grow(&s), MDB_MAP_FULL, "then MDB_MAP_FULL");
+	store_close(&s);
+}
+
 int main(void)
 {
 	test_codec();
@@ -449,6 +479,7 @@ int main(void)
 	test_readonly();
 	test_schema();
 	test_grow();
+	test_grow_cap();
 	rm_store(dir);
 	rmdir(tmp);
 	return tap_done();

@@ -3,7 +3,8 @@
 # whichever of them are missing.  Used by tools/demo.sh and tests/run.sh.
 set -euo pipefail
 need=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev libxxhash-dev
-      libmaxminddb-dev lmdb-utils libmaxmind-db-writer-perl python3 curl "$@")
+      libmaxminddb-dev lmdb-utils libmaxmind-db-writer-perl python3 curl
+      strace "$@")   # strace: test_faults kills the daemon at chosen syscalls
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -13,6 +13,7 @@
  * "linkctl: ..." line on stderr), 2 usage error.
  */
 #include "codes.h"
+#include "config.h"
 #include "out.h"
 #include "store.h"
 #include "target.h"
@@ -56,12 +57,19 @@
 
 static const char *db_dir;
 
+/* The target policy's own hosts: short_hosts from -c FILE, read by the
+ * commands that check targets, and every --short-host. */
+#define SHORT_HOST_ARGS_MAX 64
+static const char *config_path;
+static char short_host_args[SHORT_HOST_ARGS_MAX][CONFIG_HOST_MAX];
+static unsigned n_short_host_args;
+
 /* ---------------------------------------------------------------- usage */
 
 static void linkctl_usage(FILE *f)
 {
 	fputs(
-	"usage: linkctl [--db DIR] COMMAND [ARGS]\n"
+	"usage: linkctl [--db DIR] [-c FILE] [--short-host HOST]... COMMAND [ARGS]\n"
 	"\n"
 	"Writes the link store that redirectd serves.  DIR defaults to\n"
 	"$REDIRECTD_DB, else /var/lib/redirectd/db.\n"
@@ -80,6 +88,11 @@ static void linkctl_usage(FILE *f)
 	"\n"
 	"options:\n"
 	"  --db DIR      the store's directory\n"
+	"  -c, --config FILE\n"
+	"                redirectd.conf: mint and import refuse targets on its\n"
+	"                short_hosts (our own short domains: a loop)\n"
+	"  --short-host HOST\n"
+	"                refuse targets on HOST too (repeatable)\n"
 	"  -h, --help    this text\n"
 	"  --version     print the version\n"
 	"\n"
@@ -104,6 +117,7 @@ static int usage_error(const char *fmt, ...)
 enum {
 	OPT_DB = 0x100, OPT_HELP, OPT_VERSION, OPT_NAME, OPT_TEAM, OPT_EMAIL,
 	OPT_STAFF, OPT_URL, OPT_CAMPAIGN, OPT_CODE, OPT_STATUS, OPT_FORMAT,
+	OPT_CONFIG, OPT_SHORT_HOST,
 };
 
 #define MAXPOS 4
@@ -118,6 +132,8 @@ struct args {
 
 #define COMMON_OPTS \
 	{ "db", required_argument, NULL, OPT_DB }, \
+	{ "config", required_argument, NULL, OPT_CONFIG }, \
+	{ "short-host", required_argument, NULL, OPT_SHORT_HOST }, \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 static const struct option opts_plain[] = {
@@ -147,6 +163,24 @@ static const struct option opts_list[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ 0, 0, 0, 0 } };
 
+/* --short-host HOST (or a comma list): checked and folded like the
+ * short_hosts directive.  Returns 0 or EXIT_USAGE. */
+static int short_host_arg(const char *v)
+{
+	static struct config scratch;
+	char err[200];
+	if (config_set(&scratch, "short_hosts", v, err, sizeof err) < 0)
+		return usage_error("--short-host: %s", err);
+	for (unsigned i = 0; i < scratch.n_short_hosts; i++) {
+		if (n_short_host_args == SHORT_HOST_ARGS_MAX)
+			return usage_error("more than %d --short-host hosts",
+			                   SHORT_HOST_ARGS_MAX);
+		strcpy(short_host_args[n_short_host_args++],
+		       scratch.short_hosts[i]);
+	}
+	return 0;
+}
+
 /*
  * Parse a command's options and positional arguments, in any order.  The
  * leading '-' in the option string makes getopt hand back positionals in
@@ -160,8 +194,14 @@ static int linkctl_args(int argc, char **argv, const char *cmd,
 	optind = 0;   /* glibc: full re-initialisation for a new argv */
 	opterr = 0;   /* our own messages, with the command's name */
 	int c;
-	while ((c = getopt_long(argc, argv, "-:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:hc:", lo, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+		case OPT_CONFIG: config_path = optarg; break;
+		case OPT_SHORT_HOST:
+			if (short_host_arg(optarg))
+				return EXIT_USAGE;
+			break;
 		case 1:
 			if (a->npos < MAXPOS)
 				a->pos[a->npos] = optarg;
@@ -383,6 +423,15 @@ static int linkctl_open(struct store *s, int write)
 			return EXIT_REFUSED;
 		}
 	}
+	/* Test hook: a ceiling under STORE_MAPSIZE_RO, so tests reach a full
+	 * store quickly. */
+	t = getenv("LINKCTL_TEST_MAXMAP");
+	if (write && t && *t) {
+		MDB_envinfo info;
+		s->map_max = (size_t)strtoull(t, NULL, 10);
+		if (mdb_env_info(s->env, &info) == 0 && info.me_mapsize > s->map_max)
+			mdb_env_set_mapsize(s->env, s->map_max);
+	}
 	return 0;
 }
 
@@ -452,7 +501,12 @@ static int linkctl_write(struct store *s, linkctl_txn_fn fn, void *arg)
 			return EXIT_REFUSED;
 		}
 		/* No transaction is open now, as mdb_env_set_mapsize needs. */
-		if ((rc = store_grow(s))) {
+		if ((rc = store_grow(s)) == MDB_MAP_FULL) {
+			out_err("the store is full: it may not grow past %zu "
+			        "bytes; nothing was written", s->map_max);
+			return EXIT_REFUSED;
+		}
+		if (rc) {
 			out_err("store_grow: %s", mdb_strerror(rc));
 			return EXIT_REFUSED;
 		}
@@ -1107,6 +1161,40 @@ static int linkctl_add_random(MDB_txn *txn, struct store *s, struct link *l,
 	return FAILED;
 }
 
+/*
+ * The target policy for mint and import: our own short hosts from the
+ * configuration file (-c) and --short-host.  Returns 0, or EXIT_REFUSED
+ * after printing the file's errors as FILE:LINE: message.
+ */
+static int linkctl_policy(struct target_policy *p)
+{
+	static struct config cfg;   /* large: not on the stack */
+	static const char *own[CONFIG_LIST_MAX + SHORT_HOST_ARGS_MAX];
+	size_t n = 0;
+	config_init(&cfg);
+	if (config_path) {
+		char *buf;
+		size_t len;
+		const char *label;
+		int rc = linkctl_read_all(config_path, &buf, &len, &label);
+		if (rc)
+			return rc;
+		struct config_diag diag;
+		unsigned bad = config_parse(&cfg, buf, len, &diag);
+		free(buf);
+		for (unsigned i = 0; i < bad && i < CONFIG_DIAG_MAX; i++)
+			out_err("%s:%u: %s", label, diag.e[i].line, diag.e[i].msg);
+		if (bad)
+			return EXIT_REFUSED;
+		for (unsigned i = 0; i < cfg.n_short_hosts; i++)
+			own[n++] = cfg.short_hosts[i];
+	}
+	for (unsigned i = 0; i < n_short_host_args; i++)
+		own[n++] = short_host_args[i];
+	*p = (struct target_policy){ .own_hosts = own, .n_own_hosts = n };
+	return 0;
+}
+
 static int txn_mint(MDB_txn *txn, struct store *s, void *arg)
 {
 	struct mint *m = arg;
@@ -1164,8 +1252,12 @@ static int cmd_mint(int argc, char **argv)
 	}
 
 	/* Everything that needs no store first: a refusal costs nothing. */
+	struct target_policy policy;
+	if ((rc = linkctl_policy(&policy)))
+		return rc;
 	char url[TARGET_MAX + 1];
-	int terr = target_normalize(a.url, strlen(a.url), NULL, url, &m.url_len);
+	int terr = target_normalize(a.url, strlen(a.url), &policy, url,
+	                            &m.url_len);
 	if (terr != TARGET_OK) {
 		out_err("invalid URL: %s", target_strerror(terr));
 		return EXIT_REFUSED;
@@ -1200,6 +1292,7 @@ struct import {
 	const char *file;
 	const char *buf;
 	size_t len;
+	struct target_policy policy;
 	/* Outputs, reset by every attempt. */
 	size_t n;                  /* links added */
 	uint32_t first_id;         /* id of the first link added */
@@ -1221,7 +1314,7 @@ static int import_line(MDB_txn *txn, struct store *s, struct import *im,
 	}
 	char url[TARGET_MAX + 1];
 	struct link l = { .status = 302, .url = url };
-	int terr = target_normalize(f[3], fl[3], NULL, url, &l.url_len);
+	int terr = target_normalize(f[3], fl[3], &im->policy, url, &l.url_len);
 	if (terr != TARGET_OK) {
 		line_err(file, line, "invalid URL: %s", target_strerror(terr));
 		return FAILED;
@@ -1360,6 +1453,8 @@ static int cmd_import(int argc, char **argv)
 	char *buf;
 	size_t len;
 	struct import im = { 0 };
+	if ((rc = linkctl_policy(&im.policy)))
+		return rc;
 	if ((rc = linkctl_read_all(a.npos ? a.pos[0] : NULL, &buf, &len,
 	                           &im.file)))
 		return rc;
@@ -1626,6 +1721,8 @@ int main(int argc, char **argv)
 {
 	static const struct option global[] = {
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "short-host", required_argument, NULL, OPT_SHORT_HOST },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ 0, 0, 0, 0 },
@@ -1638,9 +1735,15 @@ int main(int argc, char **argv)
 	/* '+': stop at the command; its own options are parsed by it. */
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+:h", global, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hc:", global, NULL)) != -1) {
 		switch (c) {
 		case OPT_DB: db_dir = optarg; break;
+		case 'c':
+		case OPT_CONFIG: config_path = optarg; break;
+		case OPT_SHORT_HOST:
+			if (short_host_arg(optarg))
+				return EXIT_USAGE;
+			break;
 		case 'h':
 		case OPT_HELP: linkctl_usage(stdout); return 0;
 		case OPT_VERSION:

@@ -9,11 +9,12 @@
 
 static int set_listen(struct config *c, const char *v, char *err, size_t n);
 static int set_path(char *dst, const char *v, char *err, size_t n);
+static int set_hosts(struct config *c, const char *v, char *err, size_t n);
 
 /* One row per directive: the name and how to set it.  Keep in step with
  * conf/redirectd.conf. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
-            K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG };
+            K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -45,6 +46,8 @@ static const struct directive {
 	  .max = 3600000 },
 	{ .name = "log_sync", .kind = K_SYNC },
 	{ .name = "disabled_status", .kind = K_DISABLED },
+	{ .name = "short_hosts", .kind = K_HOSTS },
+	{ .name = "user", .kind = K_USER },
 #undef F
 };
 
@@ -192,6 +195,70 @@ static int set_listen(struct config *c, const char *v, char *err, size_t n)
 	return 0;
 }
 
+/*
+ * A comma list of DNS names: [A-Za-z0-9-] labels of 1..63 characters that
+ * neither start nor end with '-', dot-separated, at most 253 characters; one
+ * trailing dot (the root) is dropped.  Stored in lower case, so linkctl
+ * compares one spelling.  Empty: none.
+ */
+static int set_hosts(struct config *c, const char *v, char *err, size_t n)
+{
+	char items[CONFIG_LIST_MAX][CONFIG_HOST_MAX] = { { 0 } };
+	unsigned count = 0;
+	const char *p = v;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		if (!e)
+			e = p + strlen(p);
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *q = e;
+		while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
+			q--;
+		size_t len = (size_t)(q - p);
+		if (len && p[len - 1] == '.')
+			len--;
+		if (q > p) {
+			int ok = len > 0 && len < CONFIG_HOST_MAX;
+			size_t label = 0;
+			for (size_t i = 0; ok && i < len; i++) {
+				char ch = p[i];
+				if (ch == '.') {
+					ok = label > 0 && p[i - 1] != '-';
+					label = 0;
+				} else if ((ch >= 'a' && ch <= 'z') ||
+				           (ch >= 'A' && ch <= 'Z') ||
+				           (ch >= '0' && ch <= '9') ||
+				           (ch == '-' && label > 0)) {
+					ok = ++label <= 63;
+				} else {
+					ok = 0;
+				}
+			}
+			if (!ok || label == 0 || p[len - 1] == '-') {
+				snprintf(err, n, "short_hosts: not a host name: "
+				         "'%.*s'", (int)(q - p), p);
+				return -1;
+			}
+			if (count == CONFIG_LIST_MAX) {
+				snprintf(err, n, "short_hosts: more than %d hosts",
+				         CONFIG_LIST_MAX);
+				return -1;
+			}
+			for (size_t i = 0; i < len; i++) {
+				char ch = p[i];
+				items[count][i] = (ch >= 'A' && ch <= 'Z')
+				                  ? (char)(ch + 32) : ch;
+			}
+			items[count++][len] = '\0';
+		}
+		p = *e ? e + 1 : e;
+	}
+	memcpy(c->short_hosts, items, sizeof items);
+	c->n_short_hosts = count;
+	return 0;
+}
+
 int config_set(struct config *c, const char *name, const char *value,
                char *err, size_t errlen)
 {
@@ -273,12 +340,16 @@ int config_set(struct config *c, const char *name, const char *value,
 		return 0;
 	case K_SYNC:
 		if (!strcmp(value, "never")) {
-			c->log_sync_ms = -1;
+			c->log_sync_ms = LOG_SYNC_NEVER;
+			return 0;
+		}
+		if (!strcmp(value, "batch")) {
+			c->log_sync_ms = LOG_SYNC_BATCH;
 			return 0;
 		}
 		if (parse_uint(value, &u) < 0 || u < 1 || u > 3600000) {
 			snprintf(err, errlen, "log_sync: want milliseconds (1 to "
-			         "3600000) or 'never', got '%s'", value);
+			         "3600000), 'batch' or 'never', got '%s'", value);
 			return -1;
 		}
 		c->log_sync_ms = (int)u;
@@ -290,6 +361,20 @@ int config_set(struct config *c, const char *name, const char *value,
 			return -1;
 		}
 		c->disabled_status = (unsigned)atoi(value);
+		return 0;
+	case K_HOSTS:
+		return set_hosts(c, value, err, errlen);
+	case K_USER:
+		/* A user name (looked up at start, see privs.c); empty: stay
+		 * who we are started as. */
+		if (strlen(value) >= sizeof c->user || value[0] == '-' ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                  "0123456789._-") != strlen(value)) {
+			snprintf(err, errlen, "user: a user name of up to 32 "
+			         "characters of [A-Za-z0-9._-], got '%s'", value);
+			return -1;
+		}
+		strcpy(c->user, value);
 		return 0;
 	}
 	return -1;

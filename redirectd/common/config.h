@@ -20,8 +20,13 @@
 #define CONFIG_STR_MAX 512
 #define CONFIG_DIAG_MAX 32
 #define CONFIG_CIDR_MAX 64
+#define CONFIG_HOST_MAX 254     /* a DNS name (253) and its NUL */
 
 enum ip_log { IP_LOG_NONE = 0, IP_LOG_TRUNCATED = 1, IP_LOG_FULL = 2 };
+
+/* log_sync values other than an interval in milliseconds. */
+#define LOG_SYNC_NEVER (-1)     /* the kernel's writeback only */
+#define LOG_SYNC_BATCH (-2)     /* every batch durable before its responses */
 
 struct config {
 	char listen[CONFIG_LIST_MAX][CONFIG_STR_MAX];
@@ -42,8 +47,13 @@ struct config {
 	unsigned header_timeout_ms;     /* deadline for a whole request head */
 	unsigned keepalive_timeout_ms;  /* idle time between requests */
 	unsigned drain_timeout_ms;      /* SIGTERM: time for in-flight requests */
-	int log_sync_ms;                /* fdatasync interval; -1: never */
+	int log_sync_ms;                /* fdatasync interval, or LOG_SYNC_* */
 	unsigned disabled_status;       /* 404 or 410 */
+	char user[33];                  /* run as after start-up; "" stay */
+	/* short_hosts: our own short domains, lower case, without a
+	 * trailing dot.  linkctl refuses targets on them (a loop). */
+	char short_hosts[CONFIG_LIST_MAX][CONFIG_HOST_MAX];
+	unsigned n_short_hosts;
 };
 
 struct config_diag {

@@ -45,6 +45,7 @@ int store_open(struct store *s, const char *dir, unsigned flags)
 	MDB_txn *txn = NULL;
 	memset(s, 0, sizeof *s);
 	s->readonly = !!(flags & STORE_RDONLY);
+	s->map_max = STORE_MAPSIZE_RO;
 	if ((flags & STORE_CREATE) && mkdir(dir, 0750) < 0 && errno != EEXIST)
 		return errno;
 	if ((rc = mdb_env_create(&s->env)))
@@ -118,7 +119,14 @@ int store_grow(struct store *s)
 	int rc = mdb_env_info(s->env, &info);
 	if (rc)
 		return rc;
-	return mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
+	/* Never past what readers map: a daemon whose map the data outgrew
+	 * would answer 503 (MDB_MAP_RESIZED) until restarted. */
+	size_t max = s->map_max && s->map_max < STORE_MAPSIZE_RO
+	             ? s->map_max : STORE_MAPSIZE_RO;
+	if (info.me_mapsize >= max)
+		return MDB_MAP_FULL;
+	size_t next = info.me_mapsize <= max / 2 ? info.me_mapsize * 2 : max;
+	return mdb_env_set_mapsize(s->env, next);
 }
 
 /* Link record v1: u8 version, u8 flags, u16 status, u32 id, u32 staff,

@@ -26,6 +26,13 @@
 #include <stdint.h>
 
 #define STORE_SCHEMA 1
+/*
+ * Map sizes.  Readers (the daemon, reach, linkctl list) map STORE_MAPSIZE_RO
+ * of address space, so they never see MDB_MAP_RESIZED: LMDB reports that to
+ * a reader only when the data outgrows *its* map, and writers never grow the
+ * store past STORE_MAPSIZE_RO (store_grow refuses: MDB_MAP_FULL, reported
+ * as a full store).  Writers start at STORE_MAPSIZE_RW and double.
+ */
 #define STORE_MAPSIZE_RO   ((size_t)1 << 40)  /* 1 TiB of address space */
 #define STORE_MAPSIZE_RW   ((size_t)1 << 30)  /* writers start here, grow x2 */
 #define STORE_MAXREADERS   510
@@ -42,6 +49,8 @@ struct store {
 	MDB_dbi meta, links, link_by_id, staff, staff_by_id, campaigns,
 		campaign_by_id;
 	int readonly;
+	size_t map_max;     /* store_grow's limit: STORE_MAPSIZE_RO, or less
+	                     * (a test sets it to reach MDB_MAP_FULL quickly) */
 };
 
 struct link {
@@ -80,8 +89,11 @@ struct campaign {
 int store_open(struct store *s, const char *dir, unsigned flags);
 void store_close(struct store *s);
 
-/* Begin a write transaction; on MDB_MAP_FULL at commit the caller aborts,
- * calls store_grow() and redoes the transaction. */
+/* On MDB_MAP_FULL in a write transaction the caller aborts, calls
+ * store_grow() (no transaction may be open) and redoes the transaction.
+ * store_grow doubles the map up to s->map_max and returns 0, or
+ * MDB_MAP_FULL when the map is already that large: the store is full (past
+ * STORE_MAPSIZE_RO the daemon could not map it). */
 int store_grow(struct store *s);
 
 /* Pure codecs for link records.  encode returns the bytes written, or 0 when

@@ -66,10 +66,16 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return need;
 }
 
-/* host equals name, or is a subdomain of it; case-insensitive. */
+/* host equals name, or is a subdomain of it; case-insensitive.  A trailing
+ * dot on either (the DNS root: "bit.ly." is bit.ly) is ignored, or it
+ * would slip a loop or a shortener past these lists. */
 static int host_matches(const char *host, size_t hlen, const char *name)
 {
 	size_t n = strlen(name);
+	if (hlen > 1 && host[hlen - 1] == '.')
+		hlen--;
+	if (n > 1 && name[n - 1] == '.')
+		n--;
 	if (hlen == n)
 		return strncasecmp(host, name, n) == 0;
 	return hlen > n && host[hlen - n - 1] == '.' &&
@@ -299,15 +305,34 @@ const char *target_strerror(int err)
 
 int target_servable(const char *url, size_t len)
 {
-	if (len == 0 || len > TARGET_MAX)
+	size_t i;
+	if (len > TARGET_MAX)
 		return 0;
-	if (!((len > 7 && memcmp(url, "http://", 7) == 0) ||
-	      (len > 8 && memcmp(url, "https://", 8) == 0)))
+	if (len > 8 && memcmp(url, "https://", 8) == 0)
+		i = 8;
+	else if (len > 7 && memcmp(url, "http://", 7) == 0)
+		i = 7;
+	else
 		return 0;
-	for (size_t i = 0; i < len; i++) {
+	/* One pass, on every redirect: printable ASCII without backslashes;
+	 * an authority (up to the first '/', '?' or '#') that is not empty
+	 * ("https:///evil" is https://evil to a browser) and has no '@'
+	 * (a user name shows one host and goes to another). */
+	size_t a0 = i;
+	int in_auth = 1;
+	for (; i < len; i++) {
 		unsigned char c = (unsigned char)url[i];
-		if (c < 0x21 || c > 0x7e)
+		if (c < 0x21 || c > 0x7e || c == '\\')
 			return 0;
+		if (in_auth) {
+			if (c == '/' || c == '?' || c == '#') {
+				if (i == a0)
+					return 0;
+				in_auth = 0;
+			} else if (c == '@') {
+				return 0;
+			}
+		}
 	}
 	return 1;
 }

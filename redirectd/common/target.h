@@ -18,7 +18,8 @@
  *     does not allow there (" < > ^ ` { | }); a '%' must start a valid %XX
  *   - at most TARGET_MAX bytes after encoding: nginx turns longer Location
  *     headers into 502s
- *   - not a link to one of our own short hosts (a loop), nor to a known
+ *   - not a link to one of our own short hosts or their subdomains (a
+ *     loop; "go.example.org." with the root's dot counts too), nor to a known
  *     public URL shortener (laundering a destination through another
  *     shortener hides it from review), unless the policy allows it
  *   - optionally, the host must be one of an allow-list (or a subdomain)
@@ -71,8 +72,9 @@ int target_normalize(const char *in, size_t len, const struct target_policy *p,
 const char *target_strerror(int err);
 
 /* The daemon's last line of defence: 1 when url could go into a Location
- * header (http(s)://, 1..TARGET_MAX bytes, only 0x21..0x7e).  A record
- * that fails this is answered 500, never sent, and counted. */
+ * header (http(s)://, a non-empty authority without '@', at most TARGET_MAX
+ * bytes, only 0x21..0x7e and no backslash).  A record that fails this is
+ * answered 500, never sent, and counted.  One pass; pure. */
 int target_servable(const char *url, size_t len);
 
 /* Host part of an absolute http(s) URL as a view (no port, no brackets

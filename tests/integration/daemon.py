@@ -27,7 +27,7 @@ class Daemon:
     """A redirectd process; use as a context manager."""
 
     def __init__(self, db, log_dir, threads=2, extra=(), host="127.0.0.1",
-                 conf=None):
+                 conf=None, preexec_fn=None):
         self.host = host
         self.port = free_port(host)
         self.db = db
@@ -46,7 +46,7 @@ class Daemon:
                                         "redirectd-%d.err" % self.port)
         self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                                     stderr=self.stderr)
+                                     stderr=self.stderr, preexec_fn=preexec_fn)
         self.wait_ready()
 
     def wait_ready(self, timeout=10):
@@ -177,3 +177,48 @@ class Reader:
             if self.buf:
                 return False
         return self.closed and not self.buf
+
+
+# --- what the hostile-client tests (test_hostile.py) add -----------------------
+
+def connect_from(d, source, timeout=5):
+    """A connection to d from a chosen local address (e.g. 127.0.0.2)."""
+    s = socket.socket(socket.AF_INET6 if ":" in d.host else socket.AF_INET)
+    s.bind((source, 0))
+    s.settimeout(timeout)
+    s.connect((d.host, d.port))
+    return s
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time a process has used, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[0] is stat's field 3 (state); utime and stime are 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def memory_kb(pid):
+    """(VmRSS, Private_Dirty) of a process, in kB."""
+    rss = dirty = 0
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Private_Dirty:"):
+                    dirty = int(line.split()[1])
+    except OSError:
+        dirty = rss
+    return rss, dirty
+
+
+def limit_open_files(n):
+    """A preexec_fn for Daemon: RLIMIT_NOFILE of n (soft and hard)."""
+    import resource
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+    return apply
