@@ -189,8 +189,8 @@ int privs_drop(const struct privs *p, const struct config *cfg)
 	}
 	/* It must stick: real, effective and saved ids all the user's, and
 	 * no way back to root. */
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
+	uid_t ru = (uid_t)-1, eu = ru, su = ru;
+	gid_t rg = (gid_t)-1, eg = rg, sg = rg;
 	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
 	    ru != p->uid || eu != p->uid || su != p->uid || rg != p->gid ||
 	    eg != p->gid || sg != p->gid || setuid(0) == 0 || seteuid(0) == 0 ||

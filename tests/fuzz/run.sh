@@ -16,8 +16,9 @@
 #     nice -n 19 bash tests/fuzz/run.sh 900 http target clickrec config
 #
 #   --merge        afterwards, add to tests/fuzz/corpus/TARGET the inputs
-#                  that reach code the seeds do not (libFuzzer -merge=1);
-#                  only for targets without findings
+#                  that reach code the seeds do not (libFuzzer -merge=1 over
+#                  edges alone, -use_counters=0, which keeps the seeds to
+#                  tens of files); only for targets without findings
 #   FUZZ_BUILD     the build directory (default build-fuzz; set up here with
 #                  CC=clang -Dfuzz=true if it does not exist)
 #   FUZZ_OUT       where corpora, logs, findings and summary.tsv go (default:
@@ -108,7 +109,8 @@ for t in "${targets[@]}"; do
 		passed=$((passed + 1))
 		if ((merge)); then
 			had=$(count "tests/fuzz/corpus/$t")
-			"$build/tests/fuzz_$t" -merge=1 "tests/fuzz/corpus/$t" "$dir/corpus" \
+			"$build/tests/fuzz_$t" -merge=1 -use_counters=0 \
+				"tests/fuzz/corpus/$t" "$dir/corpus" \
 				>"$dir/merge.log" 2>&1
 			merged=$(($(count "tests/fuzz/corpus/$t") - had))
 		fi

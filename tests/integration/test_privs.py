@@ -83,6 +83,9 @@ def wait_for(cond, timeout=10):
 
 with Daemon(db, logs, conf=conf, threads=2) as d:
     pid = d.proc.pid
+    # The socket accepts (it is bound as root) before privileges are
+    # dropped: wait for the daemon to say it has dropped them.
+    wait_for(lambda: "running as user nobody" in d.errors())
     st = status_fields(pid)
     eq(st["Uid"], [str(UID)] * 4, "Uid: real, effective, saved, fs are nobody's")
     eq(st["Gid"], [str(GID)] * 4, "Gid: real, effective, saved, fs are nobody's")
