@@ -38,6 +38,9 @@ first=$($linkctl list --format tsv | sed -n 2p | cut -f1)
 cat <<TXT
 
 Try:   curl -i http://$listen/$first
+       (curl counts as a tool, not a human: reach lists it under BOTS;
+       a browser, or curl -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0',
+       counts as a human click)
 Then:  $build/tools/reach --db $demo/db $demo/log
 Stop with Ctrl-C.
 
