@@ -4,9 +4,9 @@
 #
 #   1. plain:   builds with -Werror and runs every meson test (unit,
 #               fuzz-corpus replay, integration);
-#   2. asan:    builds everything with AddressSanitizer + UBSan (no recovery)
-#               in build-asan and runs the same whole suite under it: the
-#               integration tests start the sanitized daemon and tools.
+#   2. asan:    builds everything with clang, AddressSanitizer and UBSan (no
+#               recovery) in build-asan and runs the same whole suite under
+#               it: the integration tests start the sanitized daemon and tools.
 #               Every sanitizer report (of any program, in any test) is
 #               written to a file, printed here and counted as a failure;
 #   3. fuzz:    each libFuzzer target for FUZZ_SECONDS (20) under ASan+UBSan
@@ -67,13 +67,20 @@ print(passed, failed if lines else failed + 1)
 PY
 }
 
-# build_and_test NAME DIR SETUP-OPTIONS...: set up (or bring DIR's options
-# in line), compile, run the suite; adds to the totals.
+# build_and_test NAME DIR CC SETUP-OPTIONS...: set up (or bring DIR's
+# options in line), compile, run the suite; adds to the totals.  CC empty:
+# the default compiler; else DIR is set up anew if made with another.
 build_and_test() {
-	local name=$1 dir=$2
-	shift 2
+	local name=$1 dir=$2 cc=$3
+	shift 3
+	if [ -n "$cc" ] && [ -f "$dir/build.ninja" ] &&
+	   ! grep -q "C compiler for the host machine: $cc " "$dir/meson-logs/meson-log.txt"; then
+		echo "# $dir was set up with another compiler: setting it up with $cc"
+		rm -rf "$dir"
+	fi
 	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" "$@" || { stage "$name (meson setup)" 0 1; return; }
+		CC=${cc:-${CC:-cc}} meson setup "$dir" "$@" ||
+			{ stage "$name (meson setup)" 0 1; return; }
 	else
 		meson configure "$dir" "$@" >/dev/null || { stage "$name (meson configure)" 0 1; return; }
 	fi
@@ -90,10 +97,13 @@ meson_args=("$@")
 
 # 1. The plain build.
 timeout_mult=
-build_and_test plain "${BUILD_DIR:-build}" -Dwerror=true
+build_and_test plain "${BUILD_DIR:-build}" "" -Dwerror=true
 
 if ((!quick)); then
-	# 2. The whole suite under ASan + UBSan.  Reports go to files in a
+	# 2. The whole suite under ASan + UBSan, built with clang: its one
+	# runtime writes UBSan's reports where ASan's go (GCC 12's separate
+	# libubsan ignores log_path), and its -Werror adds a second compiler's
+	# warnings to the plain build's.  Reports go to files in a
 	# world-writable directory (the daemon may run as another user, see
 	# test_privs.py), so none is lost in a stderr a test does not read.
 	sanlog=$(mktemp -d "${TMPDIR:-/tmp}/redirectd-san.XXXXXX")
@@ -104,7 +114,7 @@ if ((!quick)); then
 	# Tests that measure time or memory can relax their bounds under ASan.
 	export REDIRECTD_SANITIZE=address,undefined
 	timeout_mult=3
-	build_and_test "asan+ubsan" "${ASAN_BUILD_DIR:-build-asan}" \
+	build_and_test "asan+ubsan" "${ASAN_BUILD_DIR:-build-asan}" clang \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
 		-Dc_args=-fno-sanitize-recover=all
 	unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS REDIRECTD_SANITIZE
