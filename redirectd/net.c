@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +64,24 @@ int net_listen(const struct sockaddr_storage *ss, socklen_t len, int backlog,
 	if (ss->ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) {
 		snprintf(err, errlen, "setsockopt IPV6_V6ONLY: %s", strerror(errno));
+		goto fail;
+	}
+	/* Accepted sockets inherit TCP_NODELAY from the listener (Linux):
+	 * one setsockopt here instead of one per connection.  A response
+	 * always leaves in one send, so Nagle could only delay it. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) {
+		snprintf(err, errlen, "setsockopt TCP_NODELAY: %s", strerror(errno));
+		goto fail;
+	}
+	/* Deferred accept: the kernel hands us a connection once its first
+	 * bytes are in, so the worker reads it at once (conn_open) without
+	 * registering it and waiting for epoll first; for a connection that
+	 * sends one request and closes that is two system calls of six.  A
+	 * client that says nothing is accepted anyway after about a second
+	 * (then header_timeout applies), and costs nothing until then. */
+	int defer = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) < 0) {
+		snprintf(err, errlen, "setsockopt TCP_DEFER_ACCEPT: %s", strerror(errno));
 		goto fail;
 	}
 	if (bind(fd, (const struct sockaddr *)ss, len) < 0) {

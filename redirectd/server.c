@@ -81,6 +81,8 @@ struct conn {
 	unsigned pending : 1;         /* on w->pending: output not yet sent */
 	unsigned closing : 1;         /* close once the output is sent */
 	unsigned lingering : 1;       /* output sent; discarding input */
+	unsigned quick_close : 1;     /* the client asked to close and sent
+	                                 nothing more: no lingering */
 	unsigned read_paused : 1;     /* output full: stop parsing */
 	unsigned wev_added : 1;
 	unsigned zombie : 1;          /* closed while pending; freed in flush */
@@ -220,14 +222,6 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
 	}
 	event_assign(&c->rev, w->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
 	event_assign(&c->wev, w->base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
-	if (event_add(&c->rev, NULL) < 0) {
-		close(fd);
-		c->next = w->free_conns;
-		w->free_conns = c;
-		atomic_fetch_sub_explicit(&live_conns, 1, memory_order_relaxed);
-		STAT_INC(w, conns_rejected);
-		return;
-	}
 	c->next = w->conns;
 	if (w->conns)
 		w->conns->prev = c;
@@ -237,6 +231,15 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
 	 * cannot wait, send one byte and get a second full deadline. */
 	c->deadline_ms = w->now_ms + w->p->cfg->header_timeout_ms;
 	STAT_INC(w, conns_accepted);
+	/* The listener defers accepts until data has arrived (net.c): read
+	 * now.  A connection that asked to close is then answered and closed
+	 * without ever being registered with epoll; the others are
+	 * registered once, below. */
+	conn_read_cb(fd, EV_READ, c);
+	if (c->fd < 0 || c->closing || c->read_paused || c->eof)
+		return;   /* closed, or its read event is not wanted now */
+	if (event_add(&c->rev, NULL) < 0)
+		conn_close(c);
 }
 
 static void listen_enable(struct worker *w, int on)
@@ -284,9 +287,7 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 			STAT_INC(w, conns_rejected);
 			continue;
 		}
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		conn_open(w, fd, &sa);
+		conn_open(w, fd, &sa);   /* TCP_NODELAY: from the listener */
 	}
 }
 
@@ -362,7 +363,8 @@ static void conn_attribute(struct conn *c, const struct http_request *req,
 	}
 
 	const char *ua = req->user_agent.p ? req->user_agent.p : "";
-	struct ua_verdict v = ua_classify(at->ua, ua, req->user_agent.len);
+	struct ua_verdict v = ua_classify_memo(at->ua, &w->ua_memo, ua,
+	                                       req->user_agent.len);
 	/* HEAD is a probe whatever it claims to be (X sends HEADs with
 	 * browser user agents for every shared link). */
 	ck->class = head ? CLASS_PROBE : v.class;
@@ -418,6 +420,11 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 	int head = req->method == HTTP_HEAD;
 
 	STAT_INC(w, requests);
+	/* The client asked to close: once its answer is out, close at once,
+	 * as nginx does (conn_process keeps the lingering close when it sent
+	 * anything more). */
+	if (!req->keep_alive)
+		c->quick_close = 1;
 	if (req->method == HTTP_OTHER) {
 		STAT_INC(w, method_not_allowed);
 		conn_error(c, 405, 0, conn);
@@ -563,6 +570,8 @@ static void conn_process(struct conn *c)
 		conn_handle(c, &req, now_us);
 	}
 	if (c->closing) {
+		if (off != c->in_len)
+			c->quick_close = 0;   /* it sent more: linger */
 		c->in_len = 0;   /* whatever follows an error is not ours */
 	} else if (off) {
 		memmove(c->in->data, c->in->data + off, c->in_len - off);
@@ -670,7 +679,8 @@ static void conn_send(struct conn *c)
 		/* Half-close and read until the client closes: closing with
 		 * unread input sends a RST that can destroy the response
 		 * before the client reads it. */
-		if (c->eof || c->lingering || shutdown(c->fd, SHUT_WR) < 0) {
+		if (c->quick_close || c->eof || c->lingering ||
+		    shutdown(c->fd, SHUT_WR) < 0) {
 			conn_close(c);
 			return;
 		}
@@ -850,6 +860,9 @@ static void *worker_main(void *arg)
 		struct attrib *at = attrib_current(w->p->attrib);
 		if (at != w->at) {
 			w->at = at;
+			/* The memo's verdicts are the old rules': an address
+			 * can be reused by later rules, so forget them now. */
+			w->ua_memo.rules = NULL;
 			atomic_store_explicit(&w->seen_gen, at->gen,
 			                      memory_order_release);
 		}

@@ -86,6 +86,7 @@ struct worker {
 	struct clicklog log;
 	struct attrib *at;            /* this pass's attribution state */
 	_Atomic uint64_t seen_gen;    /* its generation, for main */
+	struct ua_memo ua_memo;       /* recent User-Agent verdicts */
 
 	struct conn *conns;           /* every open connection */
 	struct conn *free_conns;

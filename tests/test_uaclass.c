@@ -9,6 +9,8 @@
 #include "uaclass.h"
 #include "tap.h"
 
+#include <xxhash.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +38,23 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* Classify with both implementations; fail loudly if they disagree. */
+/* One memo for every classification of the whole run: the rules sets
+ * change under it, hundreds of User-Agents share its 256 slots. */
+static struct ua_memo memo;
+static unsigned memo_bad;
+
+/* Classify with both implementations, and through the memo (twice: the
+ * second is a hit); fail loudly if any disagree. */
 static struct ua_verdict both(const struct ua_rules *r, const char *ua,
                               size_t len)
 {
 	struct ua_verdict a = ua_classify(r, ua, len);
 	struct ua_verdict b = ua_classify_slow(r, ua, len);
+	for (int k = 0; k < 2; k++) {
+		struct ua_verdict m = ua_classify_memo(r, &memo, ua, len);
+		if (m.class != a.class || m.platform != a.platform)
+			memo_bad++;
+	}
 	if (a.class != b.class || a.platform != b.platform)
 		ok(0, "automaton and reference disagree (%s/%s vs %s/%s): %.*s",
 		   clickrec_class_name(a.class), clickrec_platform_name(a.platform),
@@ -542,6 +555,61 @@ static void test_size(void)
 	   states, bytes / 1024);
 }
 
+/* ----------------------------------------------------------- the memo */
+
+static void test_memo(void)
+{
+	ok(memo_bad == 0, "the memo gave ua_classify's verdict every time "
+	   "(%u disagreements)", memo_bad);
+	ok(memo.hits > 0 && memo.misses > 0, "the memo both hit (%llu) and "
+	   "missed (%llu)", (unsigned long long)memo.hits,
+	   (unsigned long long)memo.misses);
+
+	/* Rules that turn a browser into a crawler: the memo must not
+	 * answer from the built-in rules' entry. */
+	const char *ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+	                 "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+	struct ua_verdict v = ua_classify_memo(builtin, &memo, ua, strlen(ua));
+	is_int(v.class, CLASS_HUMAN, "memo: a browser is human");
+	const char rules[] = "crawler x11; linux\n";
+	struct ua_diag d;
+	struct ua_rules *op = ua_rules_new(rules, sizeof rules - 1, &d);
+	if (ok(op != NULL, "memo: operator rules compile")) {
+		v = ua_classify_memo(op, &memo, ua, strlen(ua));
+		is_int(v.class, CLASS_CRAWLER,
+		       "memo: new rules, the same User-Agent: the new verdict");
+		v = ua_classify_memo(builtin, &memo, ua, strlen(ua));
+		is_int(v.class, CLASS_HUMAN, "memo: back to the built-in rules");
+		ua_rules_free(op);
+	}
+
+	/* Same slot, same length, bytes apart: compared, not trusted. */
+	char a[UA_MEMO_LEN + 1], b[UA_MEMO_LEN + 1];
+	memset(a, 'x', sizeof a);
+	memcpy(a, "Mozilla/5.0 (", 13);
+	memcpy(b, a, sizeof b);
+	memcpy(b + 100, "googlebot", 9);
+	struct ua_memo m = { 0 };
+	for (size_t n = 120; n <= UA_MEMO_LEN + 1; n += UA_MEMO_LEN + 1 - 120) {
+		/* Vary two bytes of b until both land in one slot. */
+		for (unsigned k = 0; k < 65536; k++) {
+			b[110] = (char)('a' + k % 26);
+			b[111] = (char)('a' + k / 26 % 26);
+			b[112] = (char)('a' + k / 676 % 26);
+			if ((XXH3_64bits(a, n) & (UA_MEMO_SLOTS - 1)) ==
+			    (XXH3_64bits(b, n) & (UA_MEMO_SLOTS - 1)))
+				break;
+		}
+		struct ua_verdict va = ua_classify_memo(builtin, &m, a, n);
+		struct ua_verdict vb = ua_classify_memo(builtin, &m, b, n);
+		struct ua_verdict va2 = ua_classify_memo(builtin, &m, a, n);
+		ok(va.class == ua_classify(builtin, a, n).class &&
+		   vb.class == CLASS_CRAWLER && va2.class == va.class,
+		   "memo: %zu-byte User-Agents in one slot keep their own "
+		   "verdicts%s", n, n > UA_MEMO_LEN ? " (too long: not memoised)" : "");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct ua_diag d;
@@ -560,6 +628,7 @@ int main(int argc, char **argv)
 	test_case_and_bytes();
 	test_parser();
 	test_size();
+	test_memo();
 	ua_rules_free(builtin);
 	return tap_done();
 }

@@ -18,6 +18,7 @@
  * is a plain byte).
  */
 #include "uaclass.h"
+#include <xxhash.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -717,6 +718,28 @@ struct ua_verdict ua_classify(const struct ua_rules *r, const char *ua,
 		}
 	}
 	return verdict(r, best, ua, len);
+}
+
+struct ua_verdict ua_classify_memo(const struct ua_rules *r, struct ua_memo *m,
+                                   const char *ua, size_t len)
+{
+	if (len == 0 || len > UA_MEMO_LEN)
+		return ua_classify(r, ua, len);
+	if (m->rules != r) {
+		memset(m->slot, 0, sizeof m->slot);
+		m->rules = r;
+	}
+	struct ua_memo_slot *e =
+		&m->slot[XXH3_64bits(ua, len) & (UA_MEMO_SLOTS - 1)];
+	if (e->len == len && memcmp(e->ua, ua, len) == 0) {
+		m->hits++;
+		return e->v;
+	}
+	m->misses++;
+	e->v = ua_classify(r, ua, len);
+	e->len = (uint8_t)len;
+	memcpy(e->ua, ua, len);
+	return e->v;
 }
 
 /* Does the lower-cased pattern occur at ua[at...]? */

@@ -89,6 +89,32 @@ struct ua_verdict {
 struct ua_verdict ua_classify(const struct ua_rules *r, const char *ua,
                               size_t len);
 
+/*
+ * A memo of recent verdicts, one per worker (not thread-safe).  Browsers
+ * send few distinct User-Agents (Chrome's reduced UA is the same string
+ * for millions of people), so most requests repeat one seen moments ago:
+ * a hash, a compare of the stored bytes and the verdict, instead of the
+ * automaton's pass over the whole string.  Exact: an entry holds the
+ * whole User-Agent, and one longer than UA_MEMO_LEN is not memoised.
+ * Entries belong to the rules they were made with: a memo given other
+ * rules empties itself.  Zero-initialise before first use.
+ */
+#define UA_MEMO_SLOTS 256     /* power of two */
+#define UA_MEMO_LEN 246       /* bytes of a memoised User-Agent */
+struct ua_memo {
+	const struct ua_rules *rules;
+	struct ua_memo_slot {
+		uint8_t len;      /* 0: empty */
+		struct ua_verdict v;
+		char ua[UA_MEMO_LEN];
+	} slot[UA_MEMO_SLOTS];
+	uint64_t hits, misses;
+};
+
+/* ua_classify through the memo; the same verdict as ua_classify. */
+struct ua_verdict ua_classify_memo(const struct ua_rules *r, struct ua_memo *m,
+                                   const char *ua, size_t len);
+
 /* The same verdict by brute force (every rule tried at every offset), as
  * the reference the tests and the fuzzer hold ua_classify to.  Slow: not
  * for the request path. */
