@@ -493,11 +493,27 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 		int status = l.status;
 		if (status != 301 && status != 307 && status != 308)
 			status = 302;
+		/* query_passthrough: /CODE?x=y goes to the target with x=y
+		 * among its parameters (a campaign page reads its own). */
+		const char *loc = l.url;
+		size_t loc_len = l.url_len;
+		char merged[TARGET_MAX];
+		if (req->query.len && p->cfg->query_passthrough) {
+			size_t m = target_merge_query(l.url, l.url_len, req->query.p,
+			                              req->query.len, merged,
+			                              sizeof merged);
+			/* The query's bytes passed the request parser; held to
+			 * the stored targets' rule all the same. */
+			if (m && target_servable(merged, m)) {
+				loc = merged;
+				loc_len = m;
+			}
+		}
 		/* The target is copied into the output buffer here, before
 		 * the transaction is reset and its pages may be reused. */
 		size_t n = http_write_redirect(c->out->data + c->out_len,
 		                               BUF_SIZE - c->out_len, status,
-		                               l.url, l.url_len, w->date, conn);
+		                               loc, loc_len, w->date, conn);
 		if (n == 0) {
 			/* The writer refuses what could split the response. */
 			STAT_INC(w, bad_targets);

@@ -95,6 +95,15 @@ int main(void)
 	is_int(parse(&c, "log_sync = Batch\n", &d), 1, "log_sync is case-sensitive");
 	ok(strstr(d.e[0].msg, "'batch'") != NULL, "the message lists batch");
 
+	config_init(&c);
+	is_int(c.query_passthrough, 1, "default query_passthrough on");
+	is_int(parse(&c, "query_passthrough = off\n", &d), 0, "query_passthrough = off");
+	is_int(c.query_passthrough, 0, "query_passthrough off");
+	is_int(parse(&c, "query_passthrough = yes\n", &d), 0, "query_passthrough = yes");
+	is_int(c.query_passthrough, 1, "query_passthrough yes is on");
+	is_int(parse(&c, "query_passthrough = 1\n", &d), 1, "query_passthrough = 1 refused");
+	ok(strstr(d.e[0].msg, "on or off") != NULL, "the message says on or off");
+
 	is_int(parse(&c, "listen = [::1:80\n", &d), 1, "unbracketed IPv6 refused");
 	is_int(parse(&c, "listen = ,\n", &d), 1, "empty list refused");
 	is_int(parse(&c, "threads = 4294967296\n", &d), 1, "overflow refused");

@@ -39,7 +39,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* One memo for every classification of the whole run: the rules sets
- * change under it, hundreds of User-Agents share its 256 slots. */
+ * change under it, hundreds of User-Agents share its slots. */
 static struct ua_memo memo;
 static unsigned memo_bad;
 

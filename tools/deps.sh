@@ -4,7 +4,10 @@
 set -euo pipefail
 need=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev libxxhash-dev
       libmaxminddb-dev lmdb-utils libmaxmind-db-writer-perl python3 curl
-      strace "$@")   # strace: test_faults kills the daemon at chosen syscalls
+      strace nginx openssl mandoc man-db groff-base "$@")
+# strace: test_faults kills the daemon at chosen syscalls; nginx, openssl:
+# test_nginx runs conf/nginx.conf over TLS; mandoc, man-db, groff-base:
+# test_install lints the man pages.
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

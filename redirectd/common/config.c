@@ -1,5 +1,6 @@
 /* config: the directive table and the parser.  See config.h. */
 #include "config.h"
+#include "target.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -14,7 +15,8 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n);
 /* One row per directive: the name and how to set it.  Keep in step with
  * conf/redirectd.conf. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
-            K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER };
+            K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
+            K_BOOL, K_URL };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -48,6 +50,8 @@ static const struct directive {
 	{ .name = "disabled_status", .kind = K_DISABLED },
 	{ .name = "short_hosts", .kind = K_HOSTS },
 	{ .name = "user", .kind = K_USER },
+	{ .name = "query_passthrough", .kind = K_BOOL, F(query_passthrough) },
+	{ .name = "base_url", .kind = K_URL },
 #undef F
 };
 
@@ -66,6 +70,7 @@ void config_init(struct config *c)
 	c->drain_timeout_ms = 10000;
 	c->log_sync_ms = 1000;
 	c->disabled_status = 410;
+	c->query_passthrough = 1;
 }
 
 static char *trim(char *s)
@@ -364,6 +369,53 @@ int config_set(struct config *c, const char *name, const char *value,
 		return 0;
 	case K_HOSTS:
 		return set_hosts(c, value, err, errlen);
+	case K_BOOL: {
+		int *b = (int *)((char *)c + d->off);
+		if (!strcmp(value, "on") || !strcmp(value, "yes") ||
+		    !strcmp(value, "true"))
+			*b = 1;
+		else if (!strcmp(value, "off") || !strcmp(value, "no") ||
+		         !strcmp(value, "false"))
+			*b = 0;
+		else {
+			snprintf(err, errlen, "%s: on or off, got '%s'", d->name,
+			         value);
+			return -1;
+		}
+		return 0;
+	}
+	case K_URL: {
+		/* base_url: a URL that codes are appended to, so no query or
+		 * fragment; the target rules (bar the shortener list: a
+		 * shortener's own domain is its base) check the rest. */
+		char url[TARGET_MAX + 1];
+		size_t len;
+		struct target_policy any = { .allow_shorteners = 1 };
+		int terr;
+		if (!*value) {
+			c->base_url[0] = '\0';
+			return 0;
+		}
+		if ((terr = target_normalize(value, strlen(value), &any, url,
+		                             &len)) != TARGET_OK) {
+			snprintf(err, errlen, "base_url: %s", target_strerror(terr));
+			return -1;
+		}
+		if (memchr(url, '?', len) || memchr(url, '#', len)) {
+			snprintf(err, errlen, "base_url: no query or fragment, "
+			         "codes follow it: '%s'", value);
+			return -1;
+		}
+		while (len && url[len - 1] == '/')
+			url[--len] = '\0';
+		if (len >= sizeof c->base_url) {
+			snprintf(err, errlen, "base_url: longer than %zu bytes",
+			         sizeof c->base_url - 1);
+			return -1;
+		}
+		memcpy(c->base_url, url, len + 1);
+		return 0;
+	}
 	case K_USER:
 		/* A user name (looked up at start, see privs.c); empty: stay
 		 * who we are started as. */

@@ -50,10 +50,16 @@ struct config {
 	int log_sync_ms;                /* fdatasync interval, or LOG_SYNC_* */
 	unsigned disabled_status;       /* 404 or 410 */
 	char user[33];                  /* run as after start-up; "" stay */
+	int query_passthrough;          /* 1: a request's query joins the
+	                                   target's (target_merge_query) */
 	/* short_hosts: our own short domains, lower case, without a
 	 * trailing dot.  linkctl refuses targets on them (a loop). */
 	char short_hosts[CONFIG_LIST_MAX][CONFIG_HOST_MAX];
 	unsigned n_short_hosts;
+	/* base_url: where short links live ("https://go.example.org"), for
+	 * linkctl's campaign output; http(s), no query or fragment, stored
+	 * without a trailing '/'.  "" none.  The daemon does not use it. */
+	char base_url[CONFIG_STR_MAX];
 };
 
 struct config_diag {

@@ -336,3 +336,73 @@ int target_servable(const char *url, size_t len)
 	}
 	return 1;
 }
+
+/* Is a parameter named name[0..n) in the query qs[0..qn)? */
+static int query_has(const char *qs, size_t qn, const char *name, size_t n)
+{
+	size_t i = 0;
+	while (i < qn) {
+		size_t j = i;
+		while (j < qn && qs[j] != '&')
+			j++;
+		size_t k = i;
+		while (k < j && qs[k] != '=')
+			k++;
+		if (k - i == n && memcmp(qs + i, name, n) == 0)
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+size_t target_merge_query(const char *url, size_t url_len, const char *q,
+                          size_t q_len, char *out, size_t cap)
+{
+	if (cap > TARGET_MAX)
+		cap = TARGET_MAX;
+	if (q_len == 0 || url_len > cap)
+		return 0;
+	/* The target: base [? tq] [# fragment]. */
+	const char *hash = memchr(url, '#', url_len);
+	size_t end = hash ? (size_t)(hash - url) : url_len;
+	const char *qm = memchr(url, '?', end);
+	const char *tq = qm ? qm + 1 : url + end;
+	size_t tq_len = (size_t)(url + end - tq);
+
+	memcpy(out, url, end);
+	size_t o = end;
+	int sep = qm == NULL ? '?'
+	        : (tq_len && tq[tq_len - 1] != '&') ? '&' : 0;
+	size_t added = 0;
+	size_t i = 0;
+	while (i < q_len) {
+		size_t j = i;
+		while (j < q_len && q[j] != '&')
+			j++;
+		size_t k = i;
+		while (k < j && q[k] != '=')
+			k++;
+		if (j > i && !query_has(tq, tq_len, q + i, k - i)) {
+			size_t n = j - i;
+			if (o + (sep != 0) + n > cap)
+				return 0;
+			if (sep)
+				out[o++] = (char)sep;
+			memcpy(out + o, q + i, n);
+			o += n;
+			sep = '&';
+			added++;
+		}
+		i = j + 1;
+	}
+	if (!added)
+		return 0;
+	if (hash) {
+		size_t n = url_len - end;
+		if (o + n > cap)
+			return 0;
+		memcpy(out + o, hash, n);
+		o += n;
+	}
+	return o;
+}

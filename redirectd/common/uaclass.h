@@ -99,7 +99,7 @@ struct ua_verdict ua_classify(const struct ua_rules *r, const char *ua,
  * Entries belong to the rules they were made with: a memo given other
  * rules empties itself.  Zero-initialise before first use.
  */
-#define UA_MEMO_SLOTS 256     /* power of two */
+#define UA_MEMO_SLOTS 1024    /* power of two; 256 KiB a worker */
 #define UA_MEMO_LEN 246       /* bytes of a memoised User-Agent */
 struct ua_memo {
 	const struct ua_rules *rules;

@@ -123,10 +123,20 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
         eq(resp.status, 404, "404 for %s" % why)
     resp = d.get("/gone")
     eq(resp.status, 410, "a disabled link is 410 Gone")
-    resp = d.get("/%s?utm=1" % a302, {"User-Agent": UA})
-    eq((resp.status, resp.header("location")), (302, TARGET),
-       "a query after the code still redirects")
-    expect["alice"]["clicks"] += 1
+    # query_passthrough (on by default): the request's parameters join
+    # the target's, whose own (src=go) win.
+    for q, want in (("utm=1", TARGET + "&utm=1"),
+                    ("src=evil&fbclid=Ab-9_c", TARGET + "&fbclid=Ab-9_c"),
+                    ("src=evil", TARGET),
+                    ("", TARGET)):
+        resp = d.get("/%s?%s" % (a302, q), {"User-Agent": UA})
+        eq((resp.status, resp.header("location")), (302, want),
+           "query passed through: /CODE?%s" % q)
+        expect["alice"]["clicks"] += 1
+    resp = d.get("/%s/?x=1" % b308, {"User-Agent": UA})
+    eq((resp.status, resp.header("location")), (308, "https://example.org/308?x=1"),
+       "query passed through after a trailing slash")
+    expect["bob"]["clicks"] += 1
 
     resp = d.get("/" + a302, method="POST")
     eq((resp.status, resp.header("allow")), (405, "GET, HEAD"),
@@ -285,6 +295,15 @@ eq(rows.get("carol", {}).get("visitors"), 1, "reach: carol's one visitor")
 r = run([REACH, "--db", db, "--by", "campaign", "--format", "csv", logs])
 ok(r.returncode == 0 and r.stdout.startswith("rank,campaign,"), "reach --by campaign",
    r.stdout + r.stderr)
+
+# --- query_passthrough = off: the target exactly as minted ----------------------
+conf_off = os.path.join(tmp, "off.conf")
+with open(conf_off, "w") as f:
+    f.write("query_passthrough = off\n")
+with Daemon(db, os.path.join(tmp, "log-off"), conf=conf_off, threads=1) as d:
+    resp = d.get("/%s?utm=1&x=2" % a302, {"User-Agent": UA})
+    eq((resp.status, resp.header("location")), (302, TARGET),
+       "query_passthrough = off: the query is not passed on")
 
 # --- the daemon's log after a kill -9: nothing answered is lost ---------------
 logs2 = os.path.join(tmp, "log2")
