@@ -4,10 +4,13 @@
 set -euo pipefail
 need=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev libxxhash-dev
       libmaxminddb-dev lmdb-utils libmaxmind-db-writer-perl python3 curl
-      strace nginx openssl mandoc man-db groff-base "$@")
+      strace nginx openssl mandoc man-db groff-base chromium
+      prometheus "$@")
 # strace: test_faults kills the daemon at chosen syscalls; nginx, openssl:
 # test_nginx runs conf/nginx.conf over TLS; mandoc, man-db, groff-base:
-# test_install lints the man pages.
+# test_install lints the man pages; chromium: test_browser clicks a short
+# link in a real (headless) browser; prometheus: test_admin checks /metrics
+# with its promtool.
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -17,6 +20,6 @@ if ((${#missing[@]})); then
 	echo "installing: ${missing[*]}" >&2
 	sudo=
 	[ "$(id -u)" = 0 ] || sudo=sudo
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+	$sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >/dev/null
 fi

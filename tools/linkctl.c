@@ -12,8 +12,10 @@
  * messages stay as they are.  Exit status: 0 done, 1 refused or failed (a
  * "linkctl: ..." line on stderr), 2 usage error.
  */
+#include "campaign.h"
 #include "codes.h"
 #include "config.h"
+#include "linkctl.h"
 #include "out.h"
 #include "store.h"
 #include "target.h"
@@ -38,13 +40,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define EXIT_REFUSED 1
-#define EXIT_USAGE 2
-
-/* A transaction function's "I already said what went wrong". LMDB's own
- * codes are -30799..-30780 and errno values are positive: no clash. */
-#define FAILED (-1)
-
 /* Map growths per command before giving up: 2^24 times the start size is
  * more address space than any machine has, so hitting this means a bug. */
 #define MAX_GROWS 24
@@ -63,10 +58,12 @@ static const char *db_dir;
 static const char *config_path;
 static char short_host_args[SHORT_HOST_ARGS_MAX][CONFIG_HOST_MAX];
 static unsigned n_short_host_args;
+/* --base-url, and base_url from -c FILE (read by linkctl_policy). */
+static char base_url_arg[CONFIG_STR_MAX], base_url_conf[CONFIG_STR_MAX];
 
 /* ---------------------------------------------------------------- usage */
 
-static void linkctl_usage(FILE *f)
+void linkctl_usage(FILE *f)
 {
 	fputs(
 	"usage: linkctl [--db DIR] [-c FILE] [--short-host HOST]... COMMAND [ARGS]\n"
@@ -85,6 +82,21 @@ static void linkctl_usage(FILE *f)
 	"  list [--staff HANDLE] [--campaign NAME] [--format tsv|json]\n"
 	"  disable CODE\n"
 	"  enable CODE\n"
+	"  campaign create NAME [--url URL] [--team TEAM] [--utm] [--base-url URL]\n"
+	"                            a link for every colleague (of TEAM) who has\n"
+	"                            none in NAME yet; prints CSV\n"
+	"                            staff,name,code,short_url for all of them\n"
+	"  campaign posts NAME --template FILE [--base-url URL]\n"
+	"       (--out DIR | --mbox FILE|- --from 'NAME <ADDR>')\n"
+	"                            the template ({name} {first_name} {link}\n"
+	"                            {campaign} {team}; {{ and }}: braces) for\n"
+	"                            every colleague: DIR/HANDLE.txt, or an mbox\n"
+	"                            (a first line 'Subject: ...' is the subject)\n"
+	"  campaign list [--format tsv|json]\n"
+	"  campaign disable NAME     all its links (410, or disabled_status)\n"
+	"  campaign enable NAME      the links campaign disable disabled\n"
+	"  campaign retarget NAME --url URL [--utm | --no-utm]\n"
+	"                            all its links to URL (--utm: tagged)\n"
 	"\n"
 	"options:\n"
 	"  --db DIR      the store's directory\n"
@@ -93,15 +105,18 @@ static void linkctl_usage(FILE *f)
 	"                short_hosts (our own short domains: a loop)\n"
 	"  --short-host HOST\n"
 	"                refuse targets on HOST too (repeatable)\n"
+	"  --base-url URL\n"
+	"                campaign: where short links live (e.g.\n"
+	"                https://go.example.org); default: base_url from -c FILE\n"
+	"  --utm         campaign: tag targets with utm_source=advocacy,\n"
+	"                utm_medium=social, utm_campaign=NAME, utm_content=HANDLE\n"
 	"  -h, --help    this text\n"
 	"  --version     print the version\n"
 	"\n"
 	"Exit status: 0 done, 1 refused or failed, 2 usage error.\n", f);
 }
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
+int usage_error(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -114,27 +129,7 @@ static int usage_error(const char *fmt, ...)
 
 /* ------------------------------------------------------------ arguments */
 
-enum {
-	OPT_DB = 0x100, OPT_HELP, OPT_VERSION, OPT_NAME, OPT_TEAM, OPT_EMAIL,
-	OPT_STAFF, OPT_URL, OPT_CAMPAIGN, OPT_CODE, OPT_STATUS, OPT_FORMAT,
-	OPT_CONFIG, OPT_SHORT_HOST,
-};
-
-#define MAXPOS 4
-
-struct args {
-	const char *name, *team, *email, *staff, *url, *campaign, *code,
-		*status, *format;
-	int help;
-	int npos;
-	const char *pos[MAXPOS];
-};
-
-#define COMMON_OPTS \
-	{ "db", required_argument, NULL, OPT_DB }, \
-	{ "config", required_argument, NULL, OPT_CONFIG }, \
-	{ "short-host", required_argument, NULL, OPT_SHORT_HOST }, \
-	{ "help", no_argument, NULL, OPT_HELP }
+/* The OPT_* codes, struct args and COMMON_OPTS are in linkctl.h. */
 
 static const struct option opts_plain[] = {
 	COMMON_OPTS, { 0, 0, 0, 0 } };
@@ -187,8 +182,8 @@ static int short_host_arg(const char *v)
  * place (as option 1), which also works under POSIXLY_CORRECT, where plain
  * permuting would stop at the first positional.  Returns 0 or EXIT_USAGE.
  */
-static int linkctl_args(int argc, char **argv, const char *cmd,
-                        const struct option *lo, struct args *a)
+int linkctl_args(int argc, char **argv, const char *cmd,
+                 const struct option *lo, struct args *a)
 {
 	memset(a, 0, sizeof *a);
 	optind = 0;   /* glibc: full re-initialisation for a new argv */
@@ -219,6 +214,13 @@ static int linkctl_args(int argc, char **argv, const char *cmd,
 		case OPT_CODE: a->code = optarg; break;
 		case OPT_STATUS: a->status = optarg; break;
 		case OPT_FORMAT: a->format = optarg; break;
+		case OPT_BASE_URL: a->base_url = optarg; break;
+		case OPT_UTM: a->utm = 1; break;
+		case OPT_NO_UTM: a->no_utm = 1; break;
+		case OPT_TEMPLATE: a->template = optarg; break;
+		case OPT_OUT: a->out = optarg; break;
+		case OPT_MBOX: a->mbox = optarg; break;
+		case OPT_FROM: a->from = optarg; break;
 		case ':':
 			return usage_error("%s: option %s needs a value", cmd,
 			                   argv[optind - 1]);
@@ -237,7 +239,7 @@ static int linkctl_args(int argc, char **argv, const char *cmd,
 }
 
 /* 0 for tsv (the default), 1 for json, -1 for anything else. */
-static int linkctl_format(const char *f)
+int linkctl_format(const char *f)
 {
 	if (!f || strcmp(f, "tsv") == 0)
 		return 0;
@@ -253,7 +255,7 @@ static int linkctl_format(const char *f)
  * escape sequence must not drive the terminal) and long values are cut.
  * Four rotating buffers, so one message can show several values.
  */
-static const char *show(const char *s, size_t n)
+const char *show(const char *s, size_t n)
 {
 	static char bufs[4][100];
 	static int next;
@@ -269,14 +271,14 @@ static const char *show(const char *s, size_t n)
 	return b;
 }
 
-static const char *shows(const char *s)
+const char *shows(const char *s)
 {
 	return show(s, strlen(s));
 }
 
 /* 1 when s[0..n) is valid UTF-8 without control characters: what the
  * name-like fields may hold (they end up in JSON and in terminals). */
-static int text_ok(const char *s, size_t n)
+int text_ok(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
@@ -360,9 +362,7 @@ static const char *check_email(const char *s, size_t n)
 	return NULL;
 }
 
-#define CAMPAIGN_RULE "1-100 bytes, no control characters, no '/'"
-
-static int campaign_ok(const char *s, size_t n)
+int campaign_ok(const char *s, size_t n)
 {
 	return n >= 1 && n <= CAMPAIGN_MAX && text_ok(s, n) && !memchr(s, '/', n);
 }
@@ -373,7 +373,7 @@ static int campaign_ok(const char *s, size_t n)
 
 /* Report rc from operation op, unless it is MDB_MAP_FULL, which the write
  * loop handles by growing the map and redoing the transaction. */
-static int op_fail(int rc, const char *op)
+int op_fail(int rc, const char *op)
 {
 	if (rc == 0 || rc == MDB_MAP_FULL)
 		return rc;
@@ -386,7 +386,7 @@ static int op_fail(int rc, const char *op)
  * an empty store behind), so they first look for data.mdb; writers create
  * the directory and the schema.  Returns 0 or EXIT_REFUSED (reported).
  */
-static int linkctl_open(struct store *s, int write)
+int linkctl_open(struct store *s, int write)
 {
 	if (!write) {
 		char path[4096];
@@ -437,7 +437,7 @@ static int linkctl_open(struct store *s, int write)
 
 /* Begin a transaction, adopting a map another process grew meanwhile and
  * clearing reader slots of dead processes when the table is full. */
-static int linkctl_begin(struct store *s, unsigned flags, MDB_txn **txn)
+int linkctl_begin(struct store *s, unsigned flags, MDB_txn **txn)
 {
 	int rc = 0;
 	for (int tries = 0; tries < 3; tries++) {
@@ -462,8 +462,6 @@ static int linkctl_begin(struct store *s, unsigned flags, MDB_txn **txn)
 	return rc;
 }
 
-typedef int (*linkctl_txn_fn)(MDB_txn *txn, struct store *s, void *arg);
-
 /*
  * Run fn in one write transaction and commit it.  fn returns 0, FAILED
  * (it reported why), or MDB_MAP_FULL; on MDB_MAP_FULL (from fn or from the
@@ -472,7 +470,7 @@ typedef int (*linkctl_txn_fn)(MDB_txn *txn, struct store *s, void *arg);
  * reset its outputs.  Any failure aborts, so the store is left unchanged.
  * Returns 0 or EXIT_REFUSED.
  */
-static int linkctl_write(struct store *s, linkctl_txn_fn fn, void *arg)
+int linkctl_write(struct store *s, linkctl_txn_fn fn, void *arg)
 {
 	for (int grows = 0;; grows++) {
 		MDB_txn *txn;
@@ -521,8 +519,8 @@ static int linkctl_write(struct store *s, linkctl_txn_fn fn, void *arg)
  * an import can be redone after the map grew.  *label is the name used in
  * messages.  Returns 0 or EXIT_REFUSED (reported).
  */
-static int linkctl_read_all(const char *path, char **buf, size_t *len,
-                            const char **label)
+int linkctl_read_all(const char *path, char **buf, size_t *len,
+                     const char **label)
 {
 	int fd = 0;
 	*label = "stdin";
@@ -680,7 +678,7 @@ static void ht_free(struct ht *h)
 /* ---------------------------------------------------------- output */
 
 /* A TSV value: tabs and line breaks inside it would shift the columns. */
-static void put_tsv(const char *s, size_t n)
+void put_tsv(const char *s, size_t n)
 {
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -695,7 +693,7 @@ static void put_tsv(const char *s, size_t n)
 
 /* Flush stdout and report a failed write (a full disk must not look like
  * a complete listing). */
-static int linkctl_flush(void)
+int linkctl_flush(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		out_err("write to stdout: %s", strerror(errno));
@@ -1138,9 +1136,9 @@ static int linkctl_staff_id(MDB_txn *txn, struct store *s, const char *in,
  * billions; 16 in a row means something else is wrong.  Writes the code to
  * out.  Returns 0, MDB_MAP_FULL or FAILED (reported as by line_err).
  */
-static int linkctl_add_random(MDB_txn *txn, struct store *s, struct link *l,
-                              char out[CODE_RANDOM_LEN + 1], const char *file,
-                              unsigned line)
+int linkctl_add_random(MDB_txn *txn, struct store *s, struct link *l,
+                       char out[CODE_RANDOM_LEN + 1], const char *file,
+                       unsigned line)
 {
 	for (int t = 0; t < RANDOM_TRIES; t++) {
 		int rc = code_random(out);
@@ -1166,10 +1164,49 @@ static int linkctl_add_random(MDB_txn *txn, struct store *s, struct link *l,
  * configuration file (-c) and --short-host.  Returns 0, or EXIT_REFUSED
  * after printing the file's errors as FILE:LINE: message.
  */
-static int linkctl_policy(struct target_policy *p)
+/* Copy the host of a checked base URL into out[CONFIG_HOST_MAX], lower
+ * case: our own short host.  0 when it has none that fits. */
+static int base_url_host(const char *url, char *out)
+{
+	const char *h;
+	size_t n;
+	target_host(url, strlen(url), &h, &n);
+	if (!h || !n || n >= CONFIG_HOST_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (h[i] >= 'A' && h[i] <= 'Z') ? (char)(h[i] + 32) : h[i];
+	out[n] = '\0';
+	return 1;
+}
+
+int linkctl_base_url_arg(const char *v)
+{
+	static struct config scratch;
+	char err[200];
+	if (config_set(&scratch, "base_url", v, err, sizeof err) < 0)
+		/* The message starts "base_url: ". */
+		return usage_error("--base-url: %s", strchr(err, ' ') + 1);
+	if (!scratch.base_url[0])
+		return usage_error("--base-url: an http(s) URL, e.g. "
+		                   "https://go.example.org");
+	strcpy(base_url_arg, scratch.base_url);
+	if (n_short_host_args < SHORT_HOST_ARGS_MAX &&
+	    base_url_host(base_url_arg, short_host_args[n_short_host_args]))
+		n_short_host_args++;
+	return 0;
+}
+
+const char *linkctl_base_url(void)
+{
+	return base_url_arg[0] ? base_url_arg
+	       : base_url_conf[0] ? base_url_conf : NULL;
+}
+
+int linkctl_policy(struct target_policy *p)
 {
 	static struct config cfg;   /* large: not on the stack */
-	static const char *own[CONFIG_LIST_MAX + SHORT_HOST_ARGS_MAX];
+	static const char *own[CONFIG_LIST_MAX + 1 + SHORT_HOST_ARGS_MAX];
+	static char conf_host[CONFIG_HOST_MAX];
 	size_t n = 0;
 	config_init(&cfg);
 	if (config_path) {
@@ -1188,6 +1225,10 @@ static int linkctl_policy(struct target_policy *p)
 			return EXIT_REFUSED;
 		for (unsigned i = 0; i < cfg.n_short_hosts; i++)
 			own[n++] = cfg.short_hosts[i];
+		/* base_url's host is ours too: a target there is a loop. */
+		strcpy(base_url_conf, cfg.base_url);
+		if (cfg.base_url[0] && base_url_host(cfg.base_url, conf_host))
+			own[n++] = conf_host;
 	}
 	for (unsigned i = 0; i < n_short_host_args; i++)
 		own[n++] = short_host_args[i];
@@ -1677,8 +1718,11 @@ static int txn_toggle(MDB_txn *txn, struct store *s, void *arg)
 	}
 	if (rc)
 		return op_fail(rc, "store_link_get");
-	uint8_t flags = t->disable ? (uint8_t)(l.flags | LINK_DISABLED)
-	                           : (uint8_t)(l.flags & ~LINK_DISABLED);
+	/* An explicit choice for this link: `campaign enable` leaves it be
+	 * from now on (LINK_CAMPAIGN_DISABLED goes). */
+	uint8_t flags = t->disable
+	        ? (uint8_t)((l.flags | LINK_DISABLED) & ~LINK_CAMPAIGN_DISABLED)
+	        : (uint8_t)(l.flags & ~(LINK_DISABLED | LINK_CAMPAIGN_DISABLED));
 	if (flags == l.flags)
 		return 0;   /* already so: nothing to write */
 	l.flags = flags;
@@ -1772,6 +1816,8 @@ int main(int argc, char **argv)
 		return cmd_toggle(n, av, 1);
 	if (strcmp(cmd, "enable") == 0)
 		return cmd_toggle(n, av, 0);
+	if (strcmp(cmd, "campaign") == 0)
+		return campaign_main(n, av);
 	if (strcmp(cmd, "help") == 0) {
 		linkctl_usage(stdout);
 		return 0;

@@ -299,6 +299,12 @@ static int staff_decode(const MDB_val *key, const MDB_val *val,
 	return p == end ? 0 : EINVAL;
 }
 
+int store_staff_decode(const MDB_val *key, const MDB_val *val,
+                       struct staff *out)
+{
+	return staff_decode(key, val, out);
+}
+
 int store_staff_get(MDB_txn *txn, const struct store *s, const char *handle,
                     struct staff *out)
 {
@@ -369,6 +375,12 @@ static int campaign_decode(const MDB_val *key, const MDB_val *val,
 	p = get_str(p, end, &c->url, &c->url_len);
 	p = get_str(p, end, &c->team, &c->team_len);
 	return p == end ? 0 : EINVAL;
+}
+
+int store_campaign_decode(const MDB_val *key, const MDB_val *val,
+                          struct campaign *out)
+{
+	return campaign_decode(key, val, out);
 }
 
 int store_campaign_get(MDB_txn *txn, const struct store *s, const char *name,

@@ -43,6 +43,10 @@
 
 /* Link flags (on disk). */
 #define LINK_DISABLED 0x01
+/* Disabled with its campaign (always with LINK_DISABLED): `campaign
+ * enable` re-enables these and no others, so a link disabled on its own
+ * stays disabled.  The daemon reads LINK_DISABLED only. */
+#define LINK_CAMPAIGN_DISABLED 0x02
 
 struct store {
 	MDB_env *env;
@@ -73,7 +77,8 @@ struct staff {
 	const char *email;  size_t email_len;
 };
 
-#define CAMPAIGN_DISABLED 0x01
+#define CAMPAIGN_DISABLED 0x01  /* `campaign disable`: its links are too */
+#define CAMPAIGN_UTM 0x02       /* its links' targets carry utm_* tags */
 
 struct campaign {
 	uint32_t id;
@@ -112,6 +117,12 @@ int store_staff_get_id(MDB_txn *txn, const struct store *s, uint32_t id,
 int store_campaign_get(MDB_txn *txn, const struct store *s, const char *name,
                        struct campaign *out);
 int store_campaign_get_id(MDB_txn *txn, const struct store *s, uint32_t id,
+                          struct campaign *out);
+/* Decode a staff or campaign record found with a cursor (key and value as
+ * the cursor gave them); views into them.  0 or EINVAL. */
+int store_staff_decode(const MDB_val *key, const MDB_val *val,
+                       struct staff *out);
+int store_campaign_decode(const MDB_val *key, const MDB_val *val,
                           struct campaign *out);
 /* Code of a link id, as a view. */
 int store_link_code(MDB_txn *txn, const struct store *s, uint32_t id,

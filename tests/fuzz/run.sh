@@ -41,7 +41,7 @@ done
 [ $# -ge 1 ] && [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ] || usage
 secs=$1
 shift
-all=(http target clickrec config netaddr platform uaclass)
+all=(http target clickrec config netaddr platform uaclass posts utm)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do
