@@ -35,6 +35,9 @@ void clicklog_init(struct clicklog *cl)
 	atomic_init(&cl->syncs, 0);
 	atomic_init(&cl->sync_errors, 0);
 	atomic_init(&cl->sync_failed, 0);
+	atomic_init(&cl->batches, 0);
+	atomic_init(&cl->synced_batches, 0);
+	atomic_init(&cl->synced_at_ns, 0);
 	atomic_init(&cl->pending, 0);
 	pthread_mutex_init(&cl->lock, NULL);
 	cl->next_fd = -1;
@@ -96,6 +99,8 @@ static void *sync_main(void *arg)
 		cl->n_sync_old = 0;
 		pthread_mutex_unlock(&cl->sync_lock);
 
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (cl->delay_ms) {
 			struct timespec ts = { cl->delay_ms / 1000,
 			                       (long)(cl->delay_ms % 1000) * 1000000 };
@@ -116,6 +121,15 @@ static void *sync_main(void *arg)
 			 * main moves the worker to a new segment. */
 			counter_add(&cl->sync_errors, 1);
 			atomic_store(&cl->sync_failed, 1);
+		} else {
+			/* Every batch up to want is durable (one ticket per
+			 * batch), as of when this round began. */
+			atomic_store_explicit(&cl->synced_batches, want,
+			                      memory_order_relaxed);
+			atomic_store_explicit(&cl->synced_at_ns,
+			                      (uint64_t)t0.tv_sec * 1000000000u +
+			                      (uint64_t)t0.tv_nsec,
+			                      memory_order_relaxed);
 		}
 		unsigned n_ret = retire(cl, old, n_old);
 		done = want;
@@ -247,6 +261,10 @@ static void clicklog_write(struct clicklog *cl)
 	}
 	cl->size += done;
 	counter_add(&cl->written, done / CLICKREC_SIZE);
+	if (done)
+		atomic_store_explicit(&cl->batches,
+			atomic_load_explicit(&cl->batches, memory_order_relaxed) + 1,
+			memory_order_release);
 	cl->n = 0;
 	if (done && cl->batch_mode) {
 		/* One mutex hand-off per flush; the sync thread holds the

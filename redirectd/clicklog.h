@@ -62,6 +62,12 @@ struct clicklog {
 	_Atomic uint64_t sync_errors;   /* batch mode: failed fdatasync */
 	atomic_int sync_failed;         /* batch mode: set on a failure, main
 	                                 * takes it and starts a new segment */
+	_Atomic uint64_t batches;       /* pwrites that wrote records */
+	_Atomic uint64_t synced_batches;   /* of which known durable: set by
+	                                 * whoever syncs (main, or the sync
+	                                 * thread) after a good fdatasync */
+	_Atomic uint64_t synced_at_ns;  /* CLOCK_MONOTONIC when that good
+	                                 * sync began (0: never) */
 
 	/* Mailbox, under lock. */
 	atomic_int pending;         /* a new fd waits in next_fd */

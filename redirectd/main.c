@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "attrib.h"
 #include "clicklog.h"
 #include "clickrec.h"
@@ -29,6 +30,7 @@
 #include "salt.h"
 #include "server.h"
 #include "store.h"
+#include "storeslot.h"
 #include "uaclass.h"
 #include "version.h"
 #include "visitor.h"
@@ -39,6 +41,12 @@
  * them durable first).  Past this a rotation is refused, and said so. */
 #define SEG_OPEN_MAX CLICKLOG_RETIRED_MAX
 #define READER_CHECK_MS 10000
+/* How often the store path is checked for a swap (README "More than one
+ * node"), and a taken admin_listen address tried again. */
+#define WATCH_MS 1000
+#define ADMIN_RETRY_MS 5000
+/* A new store that failed to open is tried again this often. */
+#define STORE_RETRY_MS 10000
 
 /* Segment fds the main thread created for one worker and has not closed:
  * the current one, a pending one, retired ones awaiting a last sync. */
@@ -50,7 +58,7 @@ struct segs {
 static struct {
 	struct config cfg;
 	const char *conf_path;
-	struct store store;
+	struct store_slot stores;
 	struct attrib_slot attrib;
 	struct server_params params;
 	struct worker *workers;
@@ -61,6 +69,23 @@ static struct {
 	uint64_t syncs, sync_errors;
 	uint64_t last_reader_check_ms;
 	int stopping;
+	struct privs privs;
+	/* /metrics and /healthz (admin.h), and what they read of main. */
+	struct admin admin;
+	struct admin_src asrc;
+	uint64_t admin_retry_ms;
+	int admin_warned;
+	uint64_t segments_created;
+	unsigned segments_open;
+	char log_error[1024];       /* why the last segment create failed */
+	/* Store swaps: what failed last (so it is not retried every second
+	 * nor logged every time). */
+	uint64_t store_swaps, store_swap_failures;
+	char store_error[1024];
+	dev_t bad_dev;
+	ino_t bad_ino;
+	int store_unwatchable;      /* the user cannot stat db/data.mdb */
+	uint64_t bad_at_ms;
 } g;
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -74,12 +99,24 @@ static void logmsg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t mono_ms(void)
+{
+	return mono_ns() / 1000000;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 	"usage: redirectd [-n] [-c FILE] [--listen HOST:PORT[,...]] [--db DIR]\n"
 	"                 [--log-dir DIR] [--state-dir DIR] [--threads N]\n"
-	"                 [--node NAME]\n"
+	"                 [--node NAME] [--admin-listen ADDR]\n"
 	"\n"
 	"  -c, --config FILE   configuration file (see redirectd.conf)\n"
 	"  -n, --check         check the configuration and exit\n"
@@ -89,6 +126,8 @@ static void usage(FILE *f)
 	"      --state-dir DIR where the daily visitor salt is kept (state_dir)\n"
 	"      --threads N     worker threads, 0: one per CPU (threads)\n"
 	"      --node NAME     this node's name in the log (node)\n"
+	"      --admin-listen ADDR  /metrics and /healthz: HOST:PORT,\n"
+	"                      unix:/path or off (admin_listen)\n"
 	"  -h, --help          this text\n"
 	"  -V, --version       the version\n"
 	"Command-line options override the configuration file.\n"
@@ -308,6 +347,143 @@ static uint64_t min_seen_gen(void)
 	return min;
 }
 
+static uint64_t min_seen_store(void)
+{
+	uint64_t min = UINT64_MAX;
+	for (unsigned i = 0; i < g.n_workers; i++) {
+		uint64_t s = atomic_load_explicit(&g.workers[i].seen_store,
+		                                  memory_order_acquire);
+		if (s < min)
+			min = s;
+	}
+	return min;
+}
+
+/* --- the store, and following a swap -------------------------------------- */
+
+static void store_failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void store_failed(const char *fmt, ...)
+{
+	char msg[sizeof g.store_error];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, g.store_error)) {
+		logmsg("%s", msg);
+		snprintf(g.store_error, sizeof g.store_error, "%s", msg);
+	}
+}
+
+/*
+ * A node's store is replaced by switching the symbolic link db to a new
+ * directory (README "More than one node"): data.mdb behind db is then
+ * another file.  Checked every WATCH_MS and on SIGHUP: one stat.  The new
+ * environment is opened read-only and published; workers move to it
+ * between loop passes; the old one is closed once they all have (the
+ * tick's storeslot_reclaim).  Until a new store opens, the old one serves.
+ */
+static void store_watch(int force)
+{
+	struct store_gen *cur = storeslot_current(&g.stores);
+	char path[CONFIG_STR_MAX + 16];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/data.mdb", g.cfg.db);
+	uint64_t now = mono_ms();
+	if (stat(path, &st) < 0) {
+		if (errno == EACCES || errno == EPERM) {
+			/* Started as root with a store only root can reach
+			 * (README "Privileges"): it serves, but a swap cannot
+			 * be seen.  Said once; not a degradation. */
+			if (!g.store_unwatchable)
+				logmsg("note: store swaps of %s will not be followed: "
+				       "%s cannot look into it (give the store to the "
+				       "user: README \"More than one node\")",
+				       g.cfg.db, *g.cfg.user ? g.cfg.user : "this user");
+			g.store_unwatchable = 1;
+			return;
+		}
+		store_failed("store %s: %s: %s; still serving %s", g.cfg.db, path,
+		             strerror(errno), cur->dir);
+		return;
+	}
+	if (st.st_dev == cur->data_dev && st.st_ino == cur->data_ino) {
+		g.store_error[0] = '\0';   /* back to the store in use */
+		return;
+	}
+	if (!force && st.st_dev == g.bad_dev && st.st_ino == g.bad_ino &&
+	    now - g.bad_at_ms < STORE_RETRY_MS)
+		return;
+	struct store_gen *gen;
+	int rc = storeslot_open(g.cfg.db, cur, &gen);
+	if (rc) {
+		if (!(st.st_dev == g.bad_dev && st.st_ino == g.bad_ino))
+			g.store_swap_failures++;
+		g.bad_dev = st.st_dev;
+		g.bad_ino = st.st_ino;
+		g.bad_at_ms = now;
+		if (rc == EBUSY)
+			store_failed("store %s: data.mdb was replaced inside the "
+			             "directory in use; not followed (swap the "
+			             "directory: README \"More than one node\"); "
+			             "still serving %s", g.cfg.db, cur->dir);
+		else
+			store_failed("store %s: the new store cannot be opened: "
+			             "%s; still serving %s", g.cfg.db,
+			             mdb_strerror(rc), cur->dir);
+		return;
+	}
+	if (storeslot_publish(&g.stores, gen) < 0) {
+		storeslot_close(gen);
+		store_failed("store %s: workers still hold %u old stores; the "
+		             "swap waits", g.cfg.db, STORESLOT_RETIRED_MAX);
+		return;
+	}
+	g.store_swaps++;
+	g.store_error[0] = '\0';
+	g.bad_dev = 0;
+	g.bad_ino = 0;
+	logmsg("store %s swapped: now %s (generation %llu)", g.cfg.db, gen->dir,
+	       (unsigned long long)gen->gen);
+	for (unsigned i = 0; i < g.n_workers; i++)
+		worker_wake(&g.workers[i]);
+}
+
+/* Close the stores every worker has left. */
+static void store_reclaim(void)
+{
+	unsigned n = storeslot_reclaim(&g.stores, min_seen_store());
+	if (n)
+		logmsg("closed %u old store%s", n, n == 1 ? "" : "s");
+}
+
+/* --- the admin listener ---------------------------------------------------- */
+
+/* Bind admin_listen, or say why not.  A taken address is not fatal: the
+ * redirects matter more than their metrics, and during an upgrade the old
+ * daemon (still draining) holds the address: this one takes it over once
+ * it is free (tried every ADMIN_RETRY_MS). */
+static void admin_try(void)
+{
+	char err[256];
+	if (!admin_unbound(&g.admin))
+		return;
+	g.admin_retry_ms = mono_ms();
+	if (admin_listen(&g.admin, err, sizeof err) < 0) {
+		if (!g.admin_warned)
+			logmsg("warning: admin_listen %s: %s; no /metrics or "
+			       "/healthz until it is free (tried every %d s)",
+			       g.cfg.admin_listen, err, ADMIN_RETRY_MS / 1000);
+		g.admin_warned = 1;
+		return;
+	}
+	/* A unix socket made as root: the user it runs as owns it. */
+	if (g.admin.unix_path[0] && g.privs.drop &&
+	    chown(g.admin.unix_path, g.privs.uid, g.privs.gid) < 0)
+		logmsg("warning: chown %s: %s", g.admin.unix_path, strerror(errno));
+	logmsg("admin: /metrics and /healthz on %s", g.cfg.admin_listen);
+}
+
 /* --- segments ------------------------------------------------------------ */
 
 static int segs_add(struct segs *s, int fd)
@@ -315,6 +491,8 @@ static int segs_add(struct segs *s, int fd)
 	if (s->n == SEG_OPEN_MAX)
 		return -1;
 	s->fd[s->n++] = fd;
+	g.segments_open++;
+	g.segments_created++;
 	return 0;
 }
 
@@ -327,6 +505,7 @@ static void segs_close(struct segs *s, int fd)
 			g.sync_errors++;
 		close(fd);
 		s->fd[i] = s->fd[--s->n];
+		g.segments_open--;
 		return;
 	}
 	close(fd);
@@ -348,8 +527,11 @@ static int rotate_worker(unsigned i)
 	if (fd < 0) {
 		logmsg("cannot create a segment in %s: %s", g.cfg.log_dir,
 		       strerror(-fd));
+		snprintf(g.log_error, sizeof g.log_error, "cannot create a click-log "
+		         "segment in %s: %s", g.cfg.log_dir, strerror(-fd));
 		return -1;
 	}
+	g.log_error[0] = '\0';
 	if (clicklog_offer(&g.workers[i].log, fd, CLICKREC_HEADER_SIZE) < 0) {
 		close(fd);
 		unlink(path);
@@ -381,6 +563,12 @@ static void sync_segments(void)
 		return;
 	for (unsigned i = 0; i < g.n_workers; i++) {
 		int failed = 0, err = 0;
+		/* What was written before the round began is durable if the
+		 * round succeeds (/metrics: the sync lag). */
+		struct clicklog *cl = &g.workers[i].log;
+		uint64_t batches = atomic_load_explicit(&cl->batches,
+		                                        memory_order_acquire);
+		uint64_t began = mono_ns();
 		for (unsigned k = 0; k < g.segs[i].n; k++) {
 			g.syncs++;
 			if (fdatasync(g.segs[i].fd[k]) < 0) {
@@ -396,6 +584,11 @@ static void sync_segments(void)
 			logmsg("fdatasync failed on worker %u's segment: %s; "
 			       "starting a new one", i, strerror(err));
 			rotate_worker(i);
+		} else {
+			atomic_store_explicit(&cl->synced_batches, batches,
+			                      memory_order_relaxed);
+			atomic_store_explicit(&cl->synced_at_ns, began,
+			                      memory_order_relaxed);
 		}
 	}
 }
@@ -441,13 +634,6 @@ static void watch_log(void)
 
 /* --- the main loop ------------------------------------------------------- */
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void print_stats(const char *label);
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -470,9 +656,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		print_stats("counters");
 		return;
 	}
-	/* SIGHUP also reloads the country database and the UA rules. */
-	if (sig == SIGHUP)
+	/* SIGHUP also reloads the country database and the UA rules, and
+	 * looks for a swapped store at once. */
+	if (sig == SIGHUP) {
 		attrib_reload();
+		store_watch(1);
+	}
 	/* SIGHUP / SIGUSR1: new segments, for log rotation.  What workers
 	 * swapped out is closed first: rotations faster than the timer must
 	 * not find every segment slot taken. */
@@ -511,11 +700,25 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		/* Reader slots of killed processes (a reach or mdb_stat
 		 * killed mid-read) stay taken until someone clears them. */
 		int dead = 0;
-		mdb_reader_check(g.store.env, &dead);
+		mdb_reader_check(storeslot_current(&g.stores)->store.env, &dead);
 		if (dead)
 			logmsg("cleared %d stale LMDB reader slots", dead);
 		g.last_reader_check_ms = now;
 	}
+}
+
+/* Every WATCH_MS, whatever log_sync's interval: a swapped store, old
+ * stores to close, /healthz's windows, a taken admin address. */
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	store_watch(0);
+	store_reclaim();
+	admin_tick(&g.admin);
+	if (admin_unbound(&g.admin) && mono_ms() - g.admin_retry_ms >= ADMIN_RETRY_MS)
+		admin_try();
 }
 
 /* One line of every counter, summed over the workers: "totals" at exit,
@@ -525,7 +728,7 @@ static void print_stats(const char *label)
 {
 	char line[2048];
 	size_t o = 0;
-#define X(name) \
+#define X(name, help) \
 	{ \
 		uint64_t sum = 0; \
 		for (unsigned i = 0; i < g.n_workers; i++) \
@@ -535,6 +738,11 @@ static void print_stats(const char *label)
 	}
 	WORKER_STATS(X)
 #undef X
+	uint64_t humans = 0;
+	for (unsigned i = 0; i < g.n_workers; i++)
+		humans += WORKER_STAT(&g.workers[i], class[CLASS_HUMAN]);
+	o += (size_t)snprintf(line + o, sizeof line - o, " humans=%llu",
+	                      (unsigned long long)humans);
 	uint64_t written = 0, dropped = 0, werr = 0;
 	uint64_t syncs = g.syncs, serr = g.sync_errors;
 	for (unsigned i = 0; i < g.n_workers; i++) {
@@ -565,6 +773,7 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 'T' },
 		{ "node", required_argument, NULL, 'N' },
 		{ "state-dir", required_argument, NULL, 'S' },
+		{ "admin-listen", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -585,6 +794,7 @@ int main(int argc, char **argv)
 		case 'T': name = "threads"; break;
 		case 'N': name = "node"; break;
 		case 'S': name = "state_dir"; break;
+		case 'A': name = "admin_listen"; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("redirectd %s\n", REDIRECTD_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -644,18 +854,20 @@ int main(int argc, char **argv)
 	/* A file-size limit (RLIMIT_FSIZE) must be a failed write, counted
 	 * like a full disk, not the death of the daemon. */
 	signal(SIGXFSZ, SIG_IGN);
-	struct privs privs;
-	if (privs_init(&privs, g.cfg.user) < 0)
+	if (privs_init(&g.privs, g.cfg.user) < 0)
 		return 1;
 
-	/* 3. The store, read-only. */
-	int rc = store_open(&g.store, g.cfg.db, STORE_RDONLY);
+	/* 3. The store, read-only (db may be a symbolic link to the
+	 * directory: see store_watch). */
+	struct store_gen *gen;
+	int rc = storeslot_open(g.cfg.db, NULL, &gen);
 	if (rc) {
 		logmsg("cannot open the store %s: %s%s", g.cfg.db, mdb_strerror(rc),
 		       rc == ENOENT ? " (create it with: linkctl --db DIR staff add ...)"
 		                    : "");
 		return 1;
 	}
+	storeslot_publish(&g.stores, gen);
 
 	/* 4. The log directory, and the torn tails of a previous crash. */
 	if (mkdir(g.cfg.log_dir, 0750) < 0 && errno != EEXIST) {
@@ -688,6 +900,37 @@ int main(int argc, char **argv)
 		logmsg("out of memory");
 		return 1;
 	}
+	/* The admin listener, served from main's own loop once it runs (a
+	 * port under 1024 or a root-only directory need root: bound before
+	 * the drop; and before the public sockets, so that a daemon that
+	 * answers redirects answers /healthz too). */
+	g.base = event_base_new();
+	if (!g.base) {
+		logmsg("event_base_new failed");
+		return 1;
+	}
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	g.asrc = (struct admin_src){
+		.cfg = &g.cfg,
+		.workers = g.workers,
+		.n_workers = n,
+		.stores = &g.stores,
+		.attrib = &g.attrib,
+		.syncs = &g.syncs,
+		.sync_errors = &g.sync_errors,
+		.segments_created = &g.segments_created,
+		.segments_open = &g.segments_open,
+		.store_swaps = &g.store_swaps,
+		.store_swap_failures = &g.store_swap_failures,
+		.store_error = g.store_error,
+		.log_error = g.log_error,
+		.start_time = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9,
+		.start_mono_ns = mono_ns(),
+	};
+	admin_init(&g.admin, g.base, g.cfg.admin_listen, &g.asrc);
+	admin_try();
+
 	struct attrib *at = attrib_make(salt_day(utc_now()),
 	                                load_geo(g.cfg.geoip_db), ua);
 	if (!at)
@@ -695,7 +938,7 @@ int main(int argc, char **argv)
 	attrib_publish(&g.attrib, at);
 	g.params = (struct server_params){
 		.cfg = &g.cfg,
-		.store = &g.store,
+		.stores = &g.stores,
 		.attrib = &g.attrib,
 		.node_hash = clickrec_node_hash(g.cfg.node, strlen(g.cfg.node)),
 		.max_conns = (g.cfg.max_connections + n - 1) / n,
@@ -731,7 +974,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 5b. Sockets, store, log and state are open: become `user`. */
-	if (privs_drop(&privs, &g.cfg) < 0)
+	if (privs_drop(&g.privs, &g.cfg) < 0)
 		return 1;
 
 	/* 6. Signals go to the main thread only: block them while the
@@ -762,11 +1005,6 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	g.base = event_base_new();
-	if (!g.base) {
-		logmsg("event_base_new failed");
-		return 1;
-	}
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 	struct event *sigev[sizeof sigs / sizeof *sigs];
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
@@ -783,6 +1021,12 @@ int main(int argc, char **argv)
 	struct event *tick = event_new(g.base, -1, EV_PERSIST, on_tick, NULL);
 	if (!tick || event_add(tick, &tv) < 0) {
 		logmsg("cannot add the sync timer");
+		return 1;
+	}
+	struct timeval watch_tv = { WATCH_MS / 1000, (WATCH_MS % 1000) * 1000 };
+	struct event *watch = event_new(g.base, -1, EV_PERSIST, on_watch, NULL);
+	if (!watch || event_add(watch, &watch_tv) < 0) {
+		logmsg("cannot add the watch timer");
 		return 1;
 	}
 	g.last_reader_check_ms = mono_ms();
@@ -811,11 +1055,13 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < n; i++)
 		worker_deinit(&g.workers[i]);
 	event_free(tick);
+	event_free(watch);
+	admin_deinit(&g.admin);
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		event_free(sigev[i]);
 	event_base_free(g.base);
 	attrib_slot_free(&g.attrib);
-	store_close(&g.store);
+	storeslot_free(&g.stores);
 	free(g.workers);
 	free(g.segs);
 	free(g.drops);

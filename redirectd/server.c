@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clickrec.h"
@@ -88,6 +89,7 @@ struct conn {
 	unsigned zombie : 1;          /* closed while pending; freed in flush */
 	unsigned eof : 1;             /* the peer shut down its side */
 	unsigned idle : 1;            /* between requests: keep-alive timeout */
+	uint64_t req_ns;              /* pass that read the request's first byte */
 	uint64_t ticket;              /* log_sync = batch: see worker_hold */
 	struct netaddr peer;
 };
@@ -107,6 +109,34 @@ struct conn {
  */
 static atomic_uint live_conns;
 static void conn_process(struct conn *c);
+
+unsigned server_open_connections(void)
+{
+	return atomic_load_explicit(&live_conns, memory_order_relaxed);
+}
+
+const int server_status_code[SERVER_STATUS_N] = {
+#define X(code) [SERVER_STATUS_##code] = code,
+	SERVER_STATUSES(X)
+#undef X
+};
+
+/* 50 us to 2.5 s: a redirect is tens of microseconds when all is well;
+ * the upper buckets catch a stalled disk or loop. */
+const uint64_t server_lat_bound_ns[SERVER_LAT_BUCKETS - 1] = {
+	50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+	25000000, 50000000, 100000000, 250000000, 1000000000, 2500000000u,
+};
+
+static unsigned status_index(int status)
+{
+	switch (status) {
+#define X(code) case code: return SERVER_STATUS_##code;
+	SERVER_STATUSES(X)
+#undef X
+	default: return SERVER_STATUS_OTHER;
+	}
+}
 static void conn_send(struct conn *c);
 
 /* --- buffers and connection structs: per-worker free lists ------------- */
@@ -147,6 +177,73 @@ static void worker_clock(struct worker *w, uint64_t *us)
 	}
 	if (us)
 		*us = t;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The monotonic time of this loop pass: one clock read per pass that
+ * reads requests, none per request.  (libevent's cached time may come from
+ * CLOCK_MONOTONIC_COARSE, a few milliseconds coarse: too coarse here.) */
+static uint64_t worker_pass_ns(struct worker *w)
+{
+	if (!w->pass_ns)
+		w->pass_ns = mono_ns();
+	return w->pass_ns;
+}
+
+static void lat_observe(struct worker *w, uint64_t ns, uint64_t n)
+{
+	unsigned b = 0;
+	while (b < SERVER_LAT_BUCKETS - 1 && ns > server_lat_bound_ns[b])
+		b++;
+	STAT_ADD(w, lat[b], n);
+}
+
+/*
+ * The latency histogram.  A request's time runs from the loop pass that
+ * read its first byte (w->pass_ns then, kept in c->req_ns) to the moment
+ * the pass's responses are released for sending, after the click records
+ * of the pass are written (worker_observe, called from worker_flush: one
+ * clock read per pass).  Pipelined requests read together share the read's
+ * time.  Not included: time in the kernel's queues before the read and
+ * after the send, and with log_sync = batch the wait for fdatasync.
+ */
+static void worker_observe(struct worker *w)
+{
+	if (!w->lat_same && !w->n_lat_early)
+		return;
+	uint64_t now = mono_ns(), sum = 0;
+	if (w->lat_same) {
+		uint64_t d = now > w->pass_ns ? now - w->pass_ns : 0;
+		lat_observe(w, d, w->lat_same);
+		sum += d * w->lat_same;
+	}
+	for (unsigned i = 0; i < w->n_lat_early; i++) {
+		uint64_t d = now > w->lat_early[i] ? now - w->lat_early[i] : 0;
+		lat_observe(w, d, 1);
+		sum += d;
+	}
+	STAT_ADD(w, lat_sum_ns, sum);
+	w->lat_same = w->n_lat_early = 0;
+}
+
+/* Every answer: its status counted, its latency noted for the flush. */
+static void conn_answered(struct conn *c, int status)
+{
+	struct worker *w = c->w;
+	unsigned i = status_index(status);
+	STAT_INC(w, status[i]);
+	if (c->req_ns == w->pass_ns)
+		w->lat_same++;
+	else if (w->n_lat_early < sizeof w->lat_early / sizeof *w->lat_early)
+		w->lat_early[w->n_lat_early++] = c->req_ns;
+	else
+		worker_observe(w);   /* rare: one more clock read */
 }
 
 /* --- connection lifetime ------------------------------------------------ */
@@ -333,6 +430,7 @@ static void conn_error(struct conn *c, int status, int head_only, int conn)
 	                            BUF_SIZE - c->out_len, status, w->date, conn,
 	                            head_only);
 	c->out_len += n;
+	conn_answered(c, status);
 	if (conn == HTTP_CONN_CLOSE)
 		conn_set_closing(c);
 }
@@ -403,8 +501,8 @@ static void conn_attribute(struct conn *c, const struct http_request *req,
 		ck->ip_prefix = (uint8_t)bits;
 		memcpy(ck->ip, kept.b, kept.len);
 	}
-	if (ck->class == CLASS_HUMAN)
-		STAT_INC(w, humans);
+	unsigned k = ck->class < CLASS_COUNT ? ck->class : CLASS_UNKNOWN;
+	STAT_INC(w, class[k]);
 }
 
 static void conn_handle(struct conn *c, const struct http_request *req,
@@ -448,6 +546,7 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 			                              robots_txt,
 			                              sizeof robots_txt - 1,
 			                              w->date, conn, head);
+			conn_answered(c, 200);
 			if (close)
 				conn_set_closing(c);
 			return;
@@ -458,11 +557,12 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 		}
 	}
 
+	const struct store *st = &w->st->store;
 	int rc = mdb_txn_renew(w->txn);
 	if (rc == MDB_READERS_FULL) {
 		/* Slots of dead readers: clear them and try once more. */
 		int dead;
-		mdb_reader_check(p->store->env, &dead);
+		mdb_reader_check(st->env, &dead);
 		rc = mdb_txn_renew(w->txn);
 	}
 	if (rc) {
@@ -471,7 +571,7 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 		return;
 	}
 	struct link l;
-	rc = store_link_get(w->txn, p->store, code, code_len, &l);
+	rc = store_link_get(w->txn, st, code, code_len, &l);
 	if (rc == MDB_NOTFOUND) {
 		STAT_INC(w, not_found);
 		conn_error(c, 404, head, conn);
@@ -522,6 +622,7 @@ static void conn_handle(struct conn *c, const struct http_request *req,
 			return;
 		}
 		c->out_len += n;
+		conn_answered(c, status);
 		if (close)
 			conn_set_closing(c);
 		STAT_INC(w, redirects);
@@ -592,6 +693,9 @@ static void conn_process(struct conn *c)
 	} else if (off) {
 		memmove(c->in->data, c->in->data + off, c->in_len - off);
 		c->in_len -= off;
+		/* What is left is the start of a request read in this pass
+		 * (or earlier: then it is counted from this pass). */
+		c->req_ns = worker_pass_ns(w);
 		/* Between requests: the idle timeout; inside the next
 		 * request's head: a fresh header deadline. */
 		c->idle = c->in_len == 0;
@@ -633,6 +737,8 @@ static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	size_t before = c->in_len;
 	ssize_t n = read(fd, c->in->data + c->in_len, BUF_SIZE - c->in_len);
+	if (n > 0 && before == 0)
+		c->req_ns = worker_pass_ns(w);   /* a request's first byte */
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
@@ -776,6 +882,7 @@ static void worker_flush(struct worker *w)
 {
 	do {
 		uint64_t ticket = clicklog_flush(&w->log);
+		worker_observe(w);
 		struct conn *list = w->pending;
 		w->pending = NULL;
 		if (ticket) {
@@ -866,6 +973,27 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 
 /* --- thread --------------------------------------------------------------- */
 
+/*
+ * Move to a new store (a swap, storeslot.h): a reader slot in the new
+ * environment first, then the old transaction aborted (its slot freed),
+ * then main hears of it and may close the old environment.  Between loop
+ * passes, so no request is half-way through a look-up.  If the new
+ * environment gives no reader slot, stay on the old one and try again
+ * next pass (main keeps it open until then).
+ */
+static void worker_store_switch(struct worker *w, struct store_gen *st)
+{
+	MDB_txn *txn;
+	if (mdb_txn_begin(st->store.env, NULL, MDB_RDONLY, &txn))
+		return;
+	mdb_txn_reset(txn);
+	if (w->txn)
+		mdb_txn_abort(w->txn);
+	w->txn = txn;
+	w->st = st;
+	atomic_store_explicit(&w->seen_store, st->gen, memory_order_release);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -882,6 +1010,10 @@ static void *worker_main(void *arg)
 			atomic_store_explicit(&w->seen_gen, at->gen,
 			                      memory_order_release);
 		}
+		struct store_gen *st = storeslot_current(w->p->stores);
+		if (st != w->st)
+			worker_store_switch(w, st);
+		w->pass_ns = 0;
 		if (event_base_loop(w->base, EVLOOP_ONCE) < 0)
 			break;
 		worker_flush(w);
@@ -937,13 +1069,15 @@ int worker_init(struct worker *w, unsigned id, const struct server_params *p,
 	 * the worker's reader slot whatever thread creates it.  It is held
 	 * reset between requests: renewing is cheap, and a reset transaction
 	 * pins no pages. */
-	int rc = mdb_txn_begin(p->store->env, NULL, MDB_RDONLY, &w->txn);
+	w->st = storeslot_current(p->stores);
+	int rc = mdb_txn_begin(w->st->store.env, NULL, MDB_RDONLY, &w->txn);
 	if (rc) {
 		snprintf(err, errlen, "worker %u: mdb_txn_begin: %s", id,
 		         mdb_strerror(rc));
 		return -1;
 	}
 	mdb_txn_reset(w->txn);
+	atomic_store(&w->seen_store, w->st->gen);
 	w->resume_ev = evtimer_new(w->base, resume_cb, w);
 	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->wake_fd < 0) {

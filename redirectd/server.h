@@ -28,43 +28,68 @@
 
 #include "attrib.h"
 #include "clicklog.h"
+#include "clickrec.h"
 #include "config.h"
-#include "store.h"
+#include "storeslot.h"
 
 /* Everything workers read and nobody changes while they run. */
 struct server_params {
 	const struct config *cfg;
-	const struct store *store;
+	struct store_slot *stores;    /* replaced by main; see storeslot.h */
 	struct attrib_slot *attrib;   /* replaced by main; see attrib.h */
 	uint32_t node_hash;
 	unsigned max_conns;           /* unused: max_connections is counted
 	                                 daemon-wide (server.c live_conns) */
 };
 
-/* Counters, declared once.  Each is written by its worker only; main
- * reads them with relaxed loads. */
+/* Counters, declared once: the SIGUSR2 line prints each as name=N and
+ * /metrics as redirectd_<name>_total with the help text.  Each is written
+ * by its worker only; main reads them with relaxed loads. */
 #define WORKER_STATS(X) \
-	X(requests)          /* complete request heads parsed */ \
-	X(redirects)         /* 3xx answered */ \
-	X(clicks)            /* records appended (GET and HEAD of live links) */ \
-	X(humans)            /* of which class human */ \
-	X(forwarded)         /* client IP taken from X-Real-IP/X-Forwarded-For */ \
-	X(forwarded_bad)     /* forwarding headers from a trusted proxy unusable */ \
-	X(not_found)         /* 404 for unknown or malformed codes */ \
-	X(disabled)          /* disabled links */ \
-	X(bad_requests)      /* 400, 414, 431, 505: connection closed */ \
-	X(method_not_allowed) \
-	X(store_errors)      /* 503: the store could not be read */ \
-	X(bad_targets)       /* 500: a stored target unfit for Location */ \
-	X(conns_accepted) \
-	X(conns_rejected)    /* over max_connections */ \
-	X(conns_timed_out)   /* header deadline or keep-alive timeout */ \
-	X(accept_errors)     /* EMFILE and friends: accepting paused */
+	X(requests, "Complete request heads parsed.") \
+	X(redirects, "Redirects (3xx) answered.") \
+	X(clicks, "Click records appended (GET and HEAD of live links).") \
+	X(forwarded, "Client addresses taken from X-Real-IP or X-Forwarded-For of a trusted proxy.") \
+	X(forwarded_bad, "Forwarding headers from a trusted proxy that were unusable (the peer address was used).") \
+	X(not_found, "404 answers for unknown or malformed codes and other paths.") \
+	X(disabled, "Answers for disabled links (disabled_status).") \
+	X(bad_requests, "Requests refused as malformed (400, 414, 431, 505); the connection is closed.") \
+	X(method_not_allowed, "405 answers (methods other than GET and HEAD).") \
+	X(store_errors, "503 answers: the store could not be read.") \
+	X(bad_targets, "500 answers: a stored record or target unfit for Location.") \
+	X(conns_accepted, "Connections accepted.") \
+	X(conns_rejected, "Connections closed at accept: over max_connections, draining or out of memory.") \
+	X(conns_timed_out, "Connections closed by header_timeout or keepalive_timeout.") \
+	X(accept_errors, "accept(2) failures (EMFILE and friends) that paused accepting for 100 ms.")
+
+/* The statuses the daemon answers with, for the per-status counters
+ * (server_status_index maps a status to its slot). */
+#define SERVER_STATUSES(X) \
+	X(200) X(301) X(302) X(307) X(308) X(400) X(404) X(405) X(410) \
+	X(414) X(431) X(500) X(503) X(505)
+enum {
+#define X(code) SERVER_STATUS_##code,
+	SERVER_STATUSES(X)
+#undef X
+	SERVER_STATUS_OTHER,
+	SERVER_STATUS_N
+};
+extern const int server_status_code[SERVER_STATUS_N];   /* 0: other */
+
+/* The request latency histogram (see conn_answered in server.c for what
+ * it measures): upper bounds of its buckets in nanoseconds; the last
+ * bucket is +Inf. */
+#define SERVER_LAT_BUCKETS 15
+extern const uint64_t server_lat_bound_ns[SERVER_LAT_BUCKETS - 1];
 
 struct worker_stats {
-#define X(name) _Atomic uint64_t name;
+#define X(name, help) _Atomic uint64_t name;
 	WORKER_STATS(X)
 #undef X
+	_Atomic uint64_t status[SERVER_STATUS_N];   /* every answer, by status */
+	_Atomic uint64_t class[CLASS_COUNT];        /* clicks, by class */
+	_Atomic uint64_t lat[SERVER_LAT_BUCKETS];   /* not cumulative */
+	_Atomic uint64_t lat_sum_ns;
 };
 
 struct conn;
@@ -82,7 +107,9 @@ struct worker {
 	struct event *wake_ev;
 	struct event *tick_ev;
 	int wake_fd;
-	MDB_txn *txn;
+	MDB_txn *txn;                 /* a read txn on st's environment */
+	struct store_gen *st;         /* the store this worker reads */
+	_Atomic uint64_t seen_store;  /* its generation, for main */
 	struct clicklog log;
 	struct attrib *at;            /* this pass's attribution state */
 	_Atomic uint64_t seen_gen;    /* its generation, for main */
@@ -99,6 +126,12 @@ struct worker {
 	int draining, done;
 	uint64_t drain_deadline_ms;
 	uint64_t now_ms;
+	/* Latency: the monotonic time of this loop pass (read once, when
+	 * first needed; 0: not yet), the answers of the pass whose request
+	 * began in it, and those that began in earlier passes. */
+	uint64_t pass_ns;
+	unsigned lat_same, n_lat_early;
+	uint64_t lat_early[32];
 	int64_t date_sec;
 	char date[30];
 	struct worker_stats stats;
@@ -117,6 +150,9 @@ void worker_stop(struct worker *w);
 void worker_wake(struct worker *w);
 void worker_join(struct worker *w);
 void worker_deinit(struct worker *w);
+
+/* Open connections, all workers together (any thread). */
+unsigned server_open_connections(void);
 
 /* Relaxed read of one counter, for the main thread. */
 #define WORKER_STAT(w, name) \

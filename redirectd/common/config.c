@@ -16,7 +16,7 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n);
  * conf/redirectd.conf. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
             K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
-            K_BOOL, K_URL };
+            K_BOOL, K_URL, K_ADMIN };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -52,6 +52,7 @@ static const struct directive {
 	{ .name = "user", .kind = K_USER },
 	{ .name = "query_passthrough", .kind = K_BOOL, F(query_passthrough) },
 	{ .name = "base_url", .kind = K_URL },
+	{ .name = "admin_listen", .kind = K_ADMIN },
 #undef F
 };
 
@@ -71,6 +72,7 @@ void config_init(struct config *c)
 	c->log_sync_ms = 1000;
 	c->disabled_status = 410;
 	c->query_passthrough = 1;
+	strcpy(c->admin_listen, "127.0.0.1:9180");
 }
 
 static char *trim(char *s)
@@ -416,6 +418,28 @@ int config_set(struct config *c, const char *name, const char *value,
 		memcpy(c->base_url, url, len + 1);
 		return 0;
 	}
+	case K_ADMIN:
+		/* off, unix:/absolute/path (it must fit sun_path), or one
+		 * HOST:PORT as listen takes it. */
+		if (!strcmp(value, "off")) {
+			c->admin_listen[0] = '\0';
+			return 0;
+		}
+		if (!strncmp(value, "unix:", 5)) {
+			if (value[5] != '/' || strlen(value + 5) >= 108) {
+				snprintf(err, errlen, "admin_listen: unix: takes an "
+				         "absolute path of up to 107 bytes, got '%s'",
+				         value);
+				return -1;
+			}
+		} else if (strchr(value, ',') || strlen(value) >= CONFIG_STR_MAX ||
+		           check_listen(value, err, errlen) < 0) {
+			snprintf(err, errlen, "admin_listen: HOST:PORT, "
+			         "unix:/path or off, got '%s'", value);
+			return -1;
+		}
+		strcpy(c->admin_listen, value);
+		return 0;
 	case K_USER:
 		/* A user name (looked up at start, see privs.c); empty: stay
 		 * who we are started as. */

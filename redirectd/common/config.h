@@ -60,6 +60,10 @@ struct config {
 	 * linkctl's campaign output; http(s), no query or fragment, stored
 	 * without a trailing '/'.  "" none.  The daemon does not use it. */
 	char base_url[CONFIG_STR_MAX];
+	/* admin_listen: where /metrics and /healthz are served (the main
+	 * thread, never a worker): "HOST:PORT", "[V6]:PORT", or
+	 * "unix:/absolute/path"; "" when off. */
+	char admin_listen[CONFIG_STR_MAX];
 };
 
 struct config_diag {
