@@ -241,9 +241,10 @@ run() {
 	[ "$mode" = close ] && close=1
 	start_server "$srv" "$port"
 	local url="http://127.0.0.1:$port/"
-	# Warm up (connections, caches, the first segment), then measure.
+	# Warm up (connections, caches, the first segment; warmup seconds,
+	# default 1), then measure.
 	RD_CODES=$data/codes RD_CLOSE=$close RD_RATE=$rate RD_CONNS=$c taskset -c "$cli_cpu" \
-		wrk -t"${wrk_threads:-1}" -c"$c" -d1s -s "$work/req.lua" "$url" >/dev/null
+		wrk -t"${wrk_threads:-1}" -c"$c" -d"${warmup:-1}s" -s "$work/req.lua" "$url" >/dev/null
 	local t0 t1 u0 u1 perf=()
 	if [ "${SYSCALLS:-0}" = 1 ]; then
 		# Count the servers' system calls by kind over the run (perf

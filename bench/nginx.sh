@@ -72,22 +72,5 @@ for r in $(seq "$rounds"); do
 	fi
 done
 
-echo "# means over $rounds rounds; ratios redirectd / nginx-log and redirectd / nginx"
-awk '{ k = $1 " " $2; rps[k] += $3; p50[k] += $6; p99[k] += $9; cpu[k] += $11; n[k]++; mode[$1] = 1 }
-	END {
-		for (m in mode) {
-			for (s = 1; s <= 3; s++) {
-				srv = s == 1 ? "nginx-log" : s == 2 ? "nginx" : "redirectd"
-				k = m " " srv
-				if (!n[k]) continue
-				printf "%-9s %-10s %9.0f req/s  p50 %6.0f us  p99 %6.0f us  %6.2f us CPU/req\n",
-					m, srv, rps[k]/n[k], p50[k]/n[k], p99[k]/n[k], cpu[k]/n[k]
-			}
-			r = m " redirectd"; a = m " nginx-log"; b = m " nginx"
-			if (n[r] && n[a] && n[b])
-				printf "%-9s ratios     req/s %.2f / %.2f   p99 %.2f / %.2f   CPU/req %.2f / %.2f\n", m,
-					(rps[r]/n[r]) / (rps[a]/n[a]), (rps[r]/n[r]) / (rps[b]/n[b]),
-					(p99[r]/n[r]) / (p99[a]/n[a]), (p99[r]/n[r]) / (p99[b]/n[b]),
-					(cpu[r]/n[r]) / (cpu[a]/n[a]), (cpu[r]/n[r]) / (cpu[b]/n[b])
-		}
-	}' "$work/results"
+echo "# medians over $rounds rounds, and redirectd's ratios to nginx with and without its log"
+python3 bench/summary.py "$work/results" redirectd/nginx-log redirectd/nginx

@@ -854,6 +854,21 @@ int main(int argc, char **argv)
 	/* A file-size limit (RLIMIT_FSIZE) must be a failed write, counted
 	 * like a full disk, not the death of the daemon. */
 	signal(SIGXFSZ, SIG_IGN);
+	/* Every connection is a descriptor: a shell's soft limit of 1024
+	 * would refuse connections (EMFILE: accepting pauses) long before
+	 * max_connections.  Raise the soft limit as far as the hard one
+	 * allows, as nginx's worker_rlimit_nofile does. */
+	struct rlimit nofile;
+	rlim_t want = (rlim_t)g.cfg.max_connections + 256;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < want) {
+		nofile.rlim_cur = nofile.rlim_max != RLIM_INFINITY &&
+		                  nofile.rlim_max < want ? nofile.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < want)
+			logmsg("warning: the descriptor limit (RLIMIT_NOFILE) is "
+			       "%llu: fewer than max_connections = %u connections "
+			       "can be open", (unsigned long long)nofile.rlim_cur,
+			       g.cfg.max_connections);
+	}
 	if (privs_init(&g.privs, g.cfg.user) < 0)
 		return 1;
 
