@@ -5,12 +5,13 @@ set -euo pipefail
 need=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev libxxhash-dev
       libmaxminddb-dev lmdb-utils libmaxmind-db-writer-perl python3 curl
       strace nginx openssl mandoc man-db groff-base chromium
-      prometheus "$@")
+      prometheus clickhouse-server "$@")
 # strace: test_faults kills the daemon at chosen syscalls; nginx, openssl:
 # test_nginx runs conf/nginx.conf over TLS; mandoc, man-db, groff-base:
 # test_install lints the man pages; chromium: test_browser clicks a short
 # link in a real (headless) browser; prometheus: test_admin checks /metrics
-# with its promtool.
+# with its promtool; clickhouse-server: test_ship ships the click log into
+# it and checks conf/clickhouse.sql against reach.
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -2,29 +2,41 @@
  * reach: turns click-log segments into a leaderboard of who reached how many
  * people.  It owns the whole read side of the logs for people: finding
  * segment files, the counting loop over them, the visitor counts in bounded
- * memory, resolving ids to names through the store (read-only), ranking,
- * and the table / CSV / JSON output.  The byte layout belongs to clickrec
- * (reach reads the few fields it counts at clickrec.h's offsets), and so do
- * the checksum (clickrec_verify) and the verdict on a bad record, torn tail
- * or corruption (clickrec_reader_next); the sketch past exact counts is
- * hll.c's.
+ * memory, ranking, and the table / CSV / JSON output.  The byte layout
+ * belongs to clickrec (reach reads the few fields it counts at clickrec.h's
+ * offsets), and so do the checksum (clickrec_verify) and the verdict on a
+ * bad record, torn tail or corruption (clickrec_reader_next); the sketch
+ * past exact counts is hll.c's; names, teams and filters from the store
+ * (read-only) are reachnames.c's; times, zones and --last reachtime.c's;
+ * the HTML report is report.c's (with advice.c's recommendations), `reach
+ * export` export.c's and the progress line progress.c's.
  *
- *   reach [--db DIR] [--by staff|campaign|country|platform]
- *         [--format table|csv|json] [--include-internal]
- *         [--since TIME] [--until TIME] [--exact-limit N]
- *         [--visitor-memory MIB] PATH...
+ *   reach [--db DIR] [--by GROUPING] [--rank visitors|clicks]
+ *         [--format table|csv|json|html] [--output FILE]
+ *         [--include-internal] [--unshared-days N]
+ *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
+ *         [--staff H,...] [--team T,...] [--campaign C,...]
+ *         [--exact-limit N] [--visitor-memory MIB] PATH...
+ *   reach export [--db DIR] [--format ndjson|csv] PATH...
  *
- * Metrics per group (a colleague, a campaign, or the country or platform a
- * record carries): clicks are counted human records; visitors are distinct
- * non-zero visitor hashes among them; bots are every other record
- * (previews, crawlers, tools, probes and unknown classes); internal are
- * human records from internal networks (CLICK_F_INTERNAL).  Internal clicks
- * are colleagues clicking their own links: they are not counted as clicks or
- * visitors unless --include-internal says so.  Colleagues and campaigns also
- * get the spread of their counted clicks: distinct countries, the top
- * country and the top platform.  Visitors are exact while they fit (see
- * "Visitors in bounded memory" below), HyperLogLog estimates beyond, and
- * the output says which.
+ * GROUPING: staff, team, campaign, staff,campaign, country, platform, day,
+ * hour.  Group ids: store ids for staff and campaign; a team number
+ * (R->nm.team_of) for team; a pair number (struct reach_pairs) for
+ * staff,campaign; the compact country index; the platform; the local day
+ * since 1970 or the hour.
+ *
+ * Metrics per group (a colleague, a team, a campaign, a pair, or the
+ * country, platform, day or hour of a record): clicks are counted human
+ * records; visitors are distinct non-zero visitor hashes among them; bots
+ * are every other record (previews, crawlers, tools, probes and unknown
+ * classes); internal are human records from internal networks
+ * (CLICK_F_INTERNAL).  Internal clicks are colleagues clicking their own
+ * links: they are not counted as clicks or visitors unless
+ * --include-internal says so.  Groupings of people (staff, team, campaign,
+ * staff,campaign) also get the spread of their counted clicks: distinct
+ * countries, the top country and the top platform.  Visitors are exact
+ * while they fit (see "Visitors in bounded memory" below), HyperLogLog
+ * estimates beyond, and the output says which.
  *
  * Exit status: 0 (also with a torn tail, which is warned about), 1 for an
  * error (unreadable, bad or corrupt segment, store problem: no report is
@@ -44,12 +56,18 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clickrec.h"
+#include "export.h"
 #include "hll.h"
 #include "le.h"
 #include "out.h"
+#include "progress.h"
+#include "reachnames.h"
+#include "reachtime.h"
+#include "report.h"
 #include "store.h"
 
 #if __has_include("version.h")
@@ -59,13 +77,18 @@
 #define REDIRECTD_VERSION "0.1.0"
 #endif
 
-enum reach_by { REACH_BY_STAFF, REACH_BY_CAMPAIGN, REACH_BY_COUNTRY,
-                REACH_BY_PLATFORM };
-enum reach_format { REACH_TABLE, REACH_CSV, REACH_JSON };
+enum reach_by { REACH_BY_STAFF, REACH_BY_CAMPAIGN, REACH_BY_TEAM,
+                REACH_BY_STAFF_CAMPAIGN, REACH_BY_COUNTRY, REACH_BY_PLATFORM,
+                REACH_BY_DAY, REACH_BY_HOUR, REACH_BY_N };
+enum reach_format { REACH_TABLE, REACH_CSV, REACH_JSON, REACH_HTML };
 
-/* Is a grouping one of people's (staff, campaign), which get the country
- * and platform columns, rather than one by a field of the record? */
-#define REACH_BY_PEOPLE(by) ((by) <= REACH_BY_CAMPAIGN)
+/* Is a grouping one of people's (staff, campaign, team, staff and
+ * campaign), which get the country and platform columns, rather than one
+ * by a field of the record? */
+#define REACH_BY_PEOPLE(by) ((by) <= REACH_BY_STAFF_CAMPAIGN)
+/* Does the report name colleagues (handle, name, team columns)? */
+#define REACH_BY_NAMES_STAFF(by) ((by) == REACH_BY_STAFF || \
+                                  (by) == REACH_BY_STAFF_CAMPAIGN)
 
 /*
  * The fields the loop reads from a record that verified, at the offsets of
@@ -156,17 +179,23 @@ struct reach_groups {
 	struct reach_arena *arena;  /* of the country histograms */
 };
 
-/* Names from the store, sorted by id (the order of the *_by_id cursor). */
-struct reach_name {
-	uint32_t id;
-	char *key;      /* handle or campaign name */
-	char *name;     /* staff only */
-	char *team;     /* staff only */
+/*
+ * The (colleague, campaign) pairs of --by staff,campaign, numbered in
+ * order of first sight: the group id of a pair is its number.  Open
+ * addressing over the pair's 64 bits; slot holds number + 1, 0 empty.
+ */
+struct reach_pairs {
+	uint64_t *key;          /* [n]: staff << 32 | campaign */
+	uint32_t *slot;
+	size_t mask, n, cap;
 };
 
 /* One line of the report. */
 struct reach_row {
 	uint32_t id;
+	uint32_t staff_id, campaign_id;     /* --by staff,campaign */
+	const char *ckey;       /* the campaign of a pair; NULL: ckeybuf */
+	char ckeybuf[16];
 	const char *key;        /* store name, "(none)", platform; NULL: keybuf */
 	int numeric;            /* keybuf is "#<id>": sorts as a number */
 	int estimated;          /* visitors is a HyperLogLog estimate */
@@ -184,6 +213,7 @@ struct reach_file {
 	char *path;
 	dev_t dev;
 	ino_t ino;
+	uint64_t size;      /* at the walk, for the progress line */
 	size_t order;
 	int dup;
 };
@@ -227,7 +257,11 @@ struct reach {
 	enum reach_by by;
 	enum reach_format format;
 	int include_internal;
+	int rank_clicks;            /* --rank clicks */
 	uint64_t since, until;      /* [since, until) in microseconds */
+	struct reachtime_zone zone; /* --tz: days and hours in it */
+	struct reach_names nm;      /* names, teams and filters (--db) */
+	struct reach_pairs pairs;
 	uint64_t exact_limit;       /* visitors a group counts exactly */
 	size_t vis_budget;          /* bytes for all sets and sketches */
 	size_t vis_bytes;           /* taken now */
@@ -238,10 +272,11 @@ struct reach {
 	size_t npend;
 	struct reach_arena arena;   /* visitors and country histograms */
 	unsigned char *buf;         /* [REACH_BUF] */
-	struct reach_name *names;
-	size_t nnames;
 	struct reach_file *files;
 	size_t nfiles, capfiles;
+	struct progress prog;       /* the line on a terminal's stderr */
+	uint64_t prog_done;         /* bytes of the files before this one */
+	size_t prog_file;           /* the file being read, from 1 */
 	uint64_t records;           /* records inside the time window */
 	size_t segments;
 	int errors;
@@ -727,6 +762,55 @@ static void reach_country_text(uint16_t code, char out[8])
 	}
 }
 
+/* The number of a (colleague, campaign) pair, numbering it on first
+ * sight.  Returns it, or -1 out of memory. */
+static int64_t reach_pair(struct reach_pairs *t, uint32_t staff,
+                          uint32_t campaign)
+{
+	uint64_t key = (uint64_t)staff << 32 | campaign;
+	if (t->mask) {
+		size_t j = reach_mix(key) & t->mask;
+		while (t->slot[j]) {
+			uint32_t k = t->slot[j] - 1;
+			if (t->key[k] == key)
+				return k;
+			j = (j + 1) & t->mask;
+		}
+	}
+	if (t->n >= UINT32_MAX - 1)
+		return -1;
+	if ((t->n + 1) * 2 > (t->mask ? t->mask + 1 : 0)) {
+		size_t cap = t->mask ? (t->mask + 1) * 2 : 64;
+		uint32_t *slot = calloc(cap, sizeof *slot);
+		if (!slot)
+			return -1;
+		for (size_t k = 0; k < t->n; k++) {
+			size_t j = reach_mix(t->key[k]) & (cap - 1);
+			while (slot[j])
+				j = (j + 1) & (cap - 1);
+			slot[j] = (uint32_t)k + 1;
+		}
+		free(t->slot);
+		t->slot = slot;
+		t->mask = cap - 1;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		uint64_t *k = realloc(t->key, cap * sizeof *k);
+		if (!k)
+			return -1;
+		t->key = k;
+		t->cap = cap;
+	}
+	size_t k = t->n++;
+	t->key[k] = key;
+	size_t j = reach_mix(key) & t->mask;
+	while (t->slot[j])
+		j = (j + 1) & t->mask;
+	t->slot[j] = (uint32_t)k + 1;
+	return (int64_t)k;
+}
+
 /* ------------------------------------------------------------- segments */
 
 /* The second half of a counted human click.  The group is looked up again
@@ -768,6 +852,9 @@ static size_t reach_count(struct reach *R, const unsigned char *buf, size_t n)
 	const enum reach_by by = R->by;
 	const int people = REACH_BY_PEOPLE(by);
 	const int include_internal = R->include_internal;
+	const uint8_t *fstaff = R->nm.fstaff, *fcamp = R->nm.fcamp;
+	const size_t nfstaff = R->nm.nfstaff, nfcamp = R->nm.nfcamp;
+	const int filtered = fstaff || fcamp;
 	struct reach_groups *g = &R->groups;
 	struct reach_countries *ct = &R->countries;
 	size_t npend = R->npend, k;
@@ -779,6 +866,13 @@ static size_t reach_count(struct reach *R, const unsigned char *buf, size_t n)
 		uint64_t t = le_get64(p + REACH_REC_TIME);
 		if (t < since || t >= until)
 			continue;
+		if (filtered) {
+			uint32_t s = le_get32(p + REACH_REC_STAFF);
+			uint32_t c = le_get32(p + REACH_REC_CAMPAIGN);
+			if ((fstaff && (s >= nfstaff || !fstaff[s])) ||
+			    (fcamp && (c >= nfcamp || !fcamp[c])))
+				continue;
+		}
 		/* Out-of-range platforms count as unknown, as clickrec names
 		 * them: one "unknown", not one per stray value. */
 		unsigned plat = p[REACH_REC_PLATFORM];
@@ -799,9 +893,33 @@ static size_t reach_count(struct reach *R, const unsigned char *buf, size_t n)
 				goto oom;
 			id = (uint32_t)ci;
 			break;
-		default:
+		case REACH_BY_PLATFORM:
 			id = plat;
 			break;
+		case REACH_BY_TEAM: {
+			uint32_t s = le_get32(p + REACH_REC_STAFF);
+			id = s < R->nm.nteam_of ? R->nm.team_of[s] : 0;
+			break;
+		}
+		case REACH_BY_STAFF_CAMPAIGN: {
+			int64_t k = reach_pair(&R->pairs,
+			                       le_get32(p + REACH_REC_STAFF),
+			                       le_get32(p + REACH_REC_CAMPAIGN));
+			if (k < 0)
+				goto oom;
+			id = (uint32_t)k;
+			break;
+		}
+		default: {
+			/* Day or hour of the local time: a day number since
+			 * 1970-01-01 (dense until the year 2687), or 0-23. */
+			int64_t lt = (int64_t)t + reachtime_offset(&R->zone, t);
+			if (lt < 0)
+				lt = 0;
+			id = by == REACH_BY_DAY ? (uint32_t)(lt / 86400000000)
+			                        : (uint32_t)(lt / 3600000000 % 24);
+			break;
+		}
 		}
 		struct reach_cnt *grp = reach_group(g, id);
 		if (!grp)
@@ -908,6 +1026,12 @@ static int reach_bad_record(const char *path, int fd, size_t len, size_t off,
 	return 0;
 }
 
+/* An error or warning while the progress line may be up: clear it first. */
+#define REACH_ERR(R, ...) do { \
+	progress_end(&(R)->prog); \
+	out_err(__VA_ARGS__); \
+} while (0)
+
 /*
  * Read and count one file.  Returns 0, or -1 after reporting an error.
  *
@@ -925,28 +1049,28 @@ static int reach_scan_file(struct reach *R, const char *path)
 	/* O_NONBLOCK: a FIFO swapped in after the walk must not hang us. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
-		out_err("%s: %s", path, strerror(errno));
+		REACH_ERR(R, "%s: %s", path, strerror(errno));
 		goto cleanup;
 	}
 	if (fstat(fd, &st) < 0) {
-		out_err("%s: %s", path, strerror(errno));
+		REACH_ERR(R, "%s: %s", path, strerror(errno));
 		goto cleanup;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		out_err("%s: not a regular file", path);
+		REACH_ERR(R, "%s: not a regular file", path);
 		goto cleanup;
 	}
 	if (st.st_size == 0) {
-		out_err("%s: not a click-log segment (empty file)", path);
+		REACH_ERR(R, "%s: not a click-log segment (empty file)", path);
 		goto cleanup;
 	}
 	if (st.st_size < CLICKREC_HEADER_SIZE) {
-		out_err("%s: not a click-log segment (shorter than the header)",
+		REACH_ERR(R, "%s: not a click-log segment (shorter than the header)",
 		        path);
 		goto cleanup;
 	}
 	if ((uintmax_t)st.st_size > SIZE_MAX) {
-		out_err("%s: too large to map", path);
+		REACH_ERR(R, "%s: too large to map", path);
 		goto cleanup;
 	}
 	/* The size is taken once: a segment the daemon is appending to ends
@@ -955,18 +1079,18 @@ static int reach_scan_file(struct reach *R, const char *path)
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	ssize_t got = reach_read(fd, R->buf, CLICKREC_HEADER_SIZE);
 	if (got < 0) {
-		out_err("%s: %s", path, strerror(errno));
+		REACH_ERR(R, "%s: %s", path, strerror(errno));
 		goto cleanup;
 	}
 	if (clickrec_header_decode(R->buf, (size_t)got, &hdr) < 0) {
-		out_err("%s: not a click-log segment (bad header)", path);
+		REACH_ERR(R, "%s: not a click-log segment (bad header)", path);
 		goto cleanup;
 	}
 	int rc = CLICKREC_END;
 	while (off < len && rc == CLICKREC_END) {
 		size_t want = len - off < REACH_BUF ? len - off : REACH_BUF;
 		if ((got = reach_read(fd, R->buf, want)) < 0) {
-			out_err("%s: %s", path, strerror(errno));
+			REACH_ERR(R, "%s: %s", path, strerror(errno));
 			goto cleanup;
 		}
 		if ((size_t)got < want)
@@ -976,6 +1100,7 @@ static int reach_scan_file(struct reach *R, const char *path)
 		if (k == (size_t)-1)
 			goto oom;
 		off += k * CLICKREC_SIZE;
+		progress_update(&R->prog, R->prog_done + off, R->prog_file);
 		if (k < n && reach_bad_record(path, fd, len, off, &rc) < 0)
 			goto cleanup;
 		else if (k == n && (size_t)got % CLICKREC_SIZE)
@@ -984,12 +1109,12 @@ static int reach_scan_file(struct reach *R, const char *path)
 	if (reach_settle_all(R) < 0)
 		goto oom;
 	if (rc == CLICKREC_CORRUPT) {
-		out_err("%s: corrupt record at offset %zu", path, off);
+		REACH_ERR(R, "%s: corrupt record at offset %zu", path, off);
 		goto cleanup;
 	}
 	if (rc == CLICKREC_TORN) {
 		size_t whole = (off - CLICKREC_HEADER_SIZE) / CLICKREC_SIZE;
-		out_err("warning: %s: torn record at offset %zu (interrupted "
+		REACH_ERR(R, "warning: %s: torn record at offset %zu (interrupted "
 		        "write); counted the %zu whole records before it",
 		        path, off, whole);
 	}
@@ -997,7 +1122,7 @@ static int reach_scan_file(struct reach *R, const char *path)
 	ret = 0;
 	goto cleanup;
 oom:
-	out_err("%s: out of memory", path);
+	REACH_ERR(R, "%s: out of memory", path);
 cleanup:
 	if (fd >= 0)
 		close(fd);
@@ -1024,6 +1149,7 @@ static int reach_add_file(struct reach *R, const char *path,
 	f->path = copy;
 	f->dev = st ? st->st_dev : 0;
 	f->ino = st ? st->st_ino : 0;
+	f->size = st ? (uint64_t)st->st_size : 0;
 	f->order = R->nfiles;
 	f->dup = 0;
 	R->nfiles++;
@@ -1136,132 +1262,15 @@ static void reach_dedup(struct reach *R)
 	qsort(R->files, R->nfiles, sizeof *R->files, reach_cmp_order);
 }
 
-/* ----------------------------------------------------------------- store */
+/* ----------------------------------------------------------------- names */
 
-static char *reach_strndup(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-	if (p) {
-		if (n)
-			memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
-static uint32_t reach_be32(const void *p)
-{
-	const unsigned char *b = p;
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | (uint32_t)b[3];
-}
-
-/*
- * Read every colleague (or campaign) of the store into R->names, so the
- * leaderboard can list people with no clicks yet.  The *_by_id databases
- * are walked for the ids; the records are decoded by store.c.  Returns 0 or
- * -1 after reporting.  A store named only by $REDIRECTD_DB that does not
- * exist is a warning: the variable may be set for a daemon elsewhere.
- */
-static int reach_load_store(struct reach *R, const char *dir, int explicit)
-{
-	struct store s;
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int ret = -1, rc;
-	size_t cap = 0;
-
-	rc = store_open(&s, dir, STORE_RDONLY);
-	if (rc == ENOENT && !explicit) {
-		out_err("warning: REDIRECTD_DB=%s: %s; showing ids, not names",
-		        dir, mdb_strerror(rc));
-		return 0;
-	}
-	if (rc) {
-		out_err("%s: cannot open the store: %s", dir, mdb_strerror(rc));
-		return -1;
-	}
-	if ((rc = mdb_txn_begin(s.env, NULL, MDB_RDONLY, &txn)))
-		goto fail;
-	MDB_dbi by_id = R->by == REACH_BY_STAFF ? s.staff_by_id : s.campaign_by_id;
-	if ((rc = mdb_cursor_open(txn, by_id, &cur)))
-		goto fail;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 4)
-			continue;
-		uint32_t id = reach_be32(k.mv_data);
-		struct reach_name nm = { .id = id };
-		struct staff st;
-		struct campaign cp;
-		rc = R->by == REACH_BY_STAFF ? store_staff_get_id(txn, &s, id, &st)
-		                             : store_campaign_get_id(txn, &s, id, &cp);
-		if (rc == MDB_NOTFOUND || rc == EINVAL) {
-			/* A dangling or unreadable entry costs one name, not
-			 * the whole report: the id shows as "#<id>". */
-			out_err("warning: %s: %s id %" PRIu32 ": %s", dir,
-			        R->by == REACH_BY_STAFF ? "staff" : "campaign", id,
-			        mdb_strerror(rc));
-			continue;
-		}
-		if (rc)
-			goto fail;
-		if (R->by == REACH_BY_STAFF) {
-			nm.key = reach_strndup(st.handle, st.handle_len);
-			nm.name = reach_strndup(st.name, st.name_len);
-			nm.team = reach_strndup(st.team, st.team_len);
-		} else {
-			nm.key = reach_strndup(cp.name, cp.name_len);
-			nm.name = reach_strndup("", 0);
-			nm.team = reach_strndup("", 0);
-		}
-		if (R->nnames == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct reach_name *n = realloc(R->names, ncap * sizeof *n);
-			if (!n) {
-				free(nm.key), free(nm.name), free(nm.team);
-				rc = ENOMEM;
-				goto fail;
-			}
-			R->names = n;
-			cap = ncap;
-		}
-		R->names[R->nnames++] = nm;
-		if (!nm.key || !nm.name || !nm.team) {
-			rc = ENOMEM;
-			goto fail;
-		}
-	}
-	if (rc != MDB_NOTFOUND)
-		goto fail;
-	ret = 0;
-	goto cleanup;
-fail:
-	out_err("%s: reading the store: %s", dir, mdb_strerror(rc));
-cleanup:
-	if (cur)
-		mdb_cursor_close(cur);
-	if (txn)
-		mdb_txn_abort(txn);
-	store_close(&s);
-	return ret;
-}
-
+/* The names of the grouping's ids: colleagues or campaigns. */
 static const struct reach_name *reach_find_name(const struct reach *R,
                                                 uint32_t id)
 {
-	size_t lo = 0, hi = R->nnames;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (R->names[mid].id == id)
-			return &R->names[mid];
-		if (R->names[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (R->by == REACH_BY_CAMPAIGN)
+		return reachnames_find(R->nm.camps, R->nm.ncamps, id);
+	return reachnames_find(R->nm.staff, R->nm.nstaff, id);
 }
 
 /* ---------------------------------------------------------------- report */
@@ -1305,23 +1314,48 @@ static void reach_row_fill(const struct reach *R, struct reach_row *row,
 	row->id = id;
 	row->name = row->team = row->top_platform = "";
 	/* Not row->key = row->keybuf: qsort moves rows. */
+	uint32_t nid = id;
+	if (R->by == REACH_BY_STAFF_CAMPAIGN && id < R->pairs.n) {
+		row->staff_id = nid = (uint32_t)(R->pairs.key[id] >> 32);
+		row->campaign_id = (uint32_t)R->pairs.key[id];
+		const struct reach_name *cn = reachnames_find(R->nm.camps, R->nm.ncamps,
+		                                         row->campaign_id);
+		if (cn)
+			row->ckey = cn->key;
+		else if (row->campaign_id == 0)
+			row->ckey = "(none)";
+		else
+			snprintf(row->ckeybuf, sizeof row->ckeybuf, "#%" PRIu32,
+			         row->campaign_id);
+	}
 	if (R->by == REACH_BY_COUNTRY) {
 		reach_country_text(R->countries.code[id], row->keybuf);
 	} else if (R->by == REACH_BY_PLATFORM) {
 		row->key = clickrec_platform_name(id);
+	} else if (R->by == REACH_BY_DAY) {
+		reachtime_day_text(id, row->keybuf);
+		row->numeric = 1;
+	} else if (R->by == REACH_BY_HOUR) {
+		snprintf(row->keybuf, sizeof row->keybuf, "%" PRIu32, id);
+		row->numeric = 1;
+	} else if (R->by == REACH_BY_TEAM) {
+		row->key = id && id <= R->nm.nteams ? R->nm.teams[id - 1] : "(none)";
 	} else {
-		const struct reach_name *nm = reach_find_name(R, id);
+		const struct reach_name *nm =
+			R->by == REACH_BY_STAFF_CAMPAIGN
+				? reachnames_find(R->nm.staff, R->nm.nstaff, nid)
+				: reach_find_name(R, id);
 		if (nm) {
 			row->key = nm->key;
 			row->name = nm->name;
 			row->team = nm->team;
-		} else if (id == 0) {
+		} else if (nid == 0) {
 			/* Campaign 0 is "no campaign"; staff 0 a hit on a
 			 * code the store did not know. */
 			row->key = "(none)";
 		} else {
-			snprintf(row->keybuf, sizeof row->keybuf, "#%" PRIu32, id);
-			row->numeric = 1;
+			snprintf(row->keybuf, sizeof row->keybuf, "#%" PRIu32, nid);
+			row->numeric = R->by != REACH_BY_STAFF_CAMPAIGN;
 		}
 	}
 	if (c) {
@@ -1345,6 +1379,14 @@ static const char *reach_key(const struct reach_row *r)
 	return r->key ? r->key : r->keybuf;
 }
 
+static const char *reach_ckey(const struct reach_row *r)
+{
+	return r->ckey ? r->ckey : r->ckeybuf;
+}
+
+/* --rank: visitors (default) or clicks first, then the other. */
+static int reach_rank_clicks;
+
 static int reach_cnt_any(const struct reach_cnt *c)
 {
 	for (int i = 0; i < CLASS_COUNT; i++)
@@ -1356,6 +1398,8 @@ static int reach_cnt_any(const struct reach_cnt *c)
 static int reach_cmp_rows(const void *a, const void *b)
 {
 	const struct reach_row *x = a, *y = b;
+	if (reach_rank_clicks && x->clicks != y->clicks)
+		return x->clicks > y->clicks ? -1 : 1;
 	if (x->visitors != y->visitors)
 		return x->visitors > y->visitors ? -1 : 1;
 	if (x->clicks != y->clicks)
@@ -1366,20 +1410,74 @@ static int reach_cmp_rows(const void *a, const void *b)
 	int c = strcmp(reach_key(x), reach_key(y));
 	if (c)
 		return c;
+	if ((c = strcmp(reach_ckey(x), reach_ckey(y))))
+		return c;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Rows: every name of the store, then every id seen only in the logs (for
- * countries and platforms: every one seen).  Returns the count, or (size_t)-1 when out of memory. */
+static int reach_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int reach_staff_passes(const struct reach *R, uint32_t id)
+{
+	return !R->nm.fstaff || (id < R->nm.nfstaff && R->nm.fstaff[id]);
+}
+
+/* The ids listed even without a click, sorted: the colleagues, campaigns
+ * or teams of the store that the filters let through.  Returns the count
+ * (*out may be NULL for 0), or (size_t)-1 out of memory. */
+static size_t reach_listed(const struct reach *R, uint32_t **out)
+{
+	size_t n = 0, max = R->nm.nstaff + R->nm.ncamps + R->nm.nteams;
+	uint32_t *v = malloc((max ? max : 1) * sizeof *v);
+	if (!v)
+		return (size_t)-1;
+	if (R->by == REACH_BY_STAFF) {
+		for (size_t i = 0; i < R->nm.nstaff; i++)
+			if (reach_staff_passes(R, R->nm.staff[i].id))
+				v[n++] = R->nm.staff[i].id;
+	} else if (R->by == REACH_BY_CAMPAIGN) {
+		for (size_t i = 0; i < R->nm.ncamps; i++) {
+			uint32_t id = R->nm.camps[i].id;
+			if (!R->nm.fcamp || (id < R->nm.nfcamp && R->nm.fcamp[id]))
+				v[n++] = id;
+		}
+	} else if (R->by == REACH_BY_TEAM) {
+		for (size_t i = 0; i < R->nm.nstaff; i++) {
+			uint32_t t = R->nm.team_of[R->nm.staff[i].id];
+			if (t && reach_staff_passes(R, R->nm.staff[i].id))
+				v[n++] = t;
+		}
+	}
+	qsort(v, n, sizeof *v, reach_cmp_u32);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (m == 0 || v[m - 1] != v[i])
+			v[m++] = v[i];
+	*out = v;
+	return m;
+}
+
+/* Rows: every id listed (reach_listed), then every id seen only in the
+ * logs.  Returns the count, or (size_t)-1 when out of memory. */
 static size_t reach_rows(const struct reach *R, struct reach_row **out)
 {
 	const struct reach_groups *g = &R->groups;
-	size_t max = R->nnames + g->ndense + g->sp_n, n = 0;
+	uint32_t *listed = NULL;
+	size_t nl = reach_listed(R, &listed);
+	if (nl == (size_t)-1)
+		return nl;
+	size_t max = nl + g->ndense + g->sp_n, n = 0;
 	struct reach_row *rows = malloc((max ? max : 1) * sizeof *rows);
-	if (!rows)
+	if (!rows) {
+		free(listed);
 		return (size_t)-1;
-	for (size_t i = 0; i < R->nnames; i++) {
-		uint32_t id = R->names[i].id;
+	}
+	for (size_t i = 0; i < nl; i++) {
+		uint32_t id = listed[i];
 		const struct reach_cnt *c = NULL;
 		if (id < g->ndense)
 			c = &g->dense[id];
@@ -1390,11 +1488,15 @@ static size_t reach_rows(const struct reach *R, struct reach_row **out)
 		reach_row_fill(R, &rows[n++], id, c);
 	}
 	for (uint32_t id = 0; id < g->ndense; id++)
-		if (reach_cnt_any(&g->dense[id]) && !reach_find_name(R, id))
+		if (reach_cnt_any(&g->dense[id]) &&
+		    !bsearch(&id, listed, nl, sizeof *listed, reach_cmp_u32))
 			reach_row_fill(R, &rows[n++], id, &g->dense[id]);
 	for (size_t k = 0; k < g->sp_n; k++)
-		if (!reach_find_name(R, g->sp_id[k]))
+		if (!bsearch(&g->sp_id[k], listed, nl, sizeof *listed,
+		             reach_cmp_u32))
 			reach_row_fill(R, &rows[n++], g->sp_id[k], &g->sp_cnt[k]);
+	free(listed);
+	reach_rank_clicks = R->rank_clicks;
 	qsort(rows, n, sizeof *rows, reach_cmp_rows);
 	/* Competition ranking: equal (visitors, clicks) share a rank and the
 	 * next distinct one skips ("1,2,2,4"), so a rank still tells how many
@@ -1447,19 +1549,32 @@ static int reach_digits(uint64_t v)
 /* Names of the groupings: --by values, CSV and JSON key names. */
 static const char *const reach_by_names[] = {
 	[REACH_BY_STAFF] = "staff", [REACH_BY_CAMPAIGN] = "campaign",
+	[REACH_BY_TEAM] = "team", [REACH_BY_STAFF_CAMPAIGN] = "staff,campaign",
 	[REACH_BY_COUNTRY] = "country", [REACH_BY_PLATFORM] = "platform",
+	[REACH_BY_DAY] = "day", [REACH_BY_HOUR] = "hour",
 };
+
+/* The first key column of a grouping (staff,campaign: staff, then the
+ * name and team, then campaign). */
+static const char *reach_key_col(enum reach_by by)
+{
+	return by == REACH_BY_STAFF_CAMPAIGN ? "staff" : reach_by_names[by];
+}
 
 static void reach_table(const struct reach *R, FILE *f,
                         const struct reach_row *rows, size_t n)
 {
 	static const char *const keyhdrs[] = {
 		[REACH_BY_STAFF] = "STAFF", [REACH_BY_CAMPAIGN] = "CAMPAIGN",
+		[REACH_BY_TEAM] = "TEAM", [REACH_BY_STAFF_CAMPAIGN] = "STAFF",
 		[REACH_BY_COUNTRY] = "COUNTRY", [REACH_BY_PLATFORM] = "PLATFORM",
+		[REACH_BY_DAY] = "DAY", [REACH_BY_HOUR] = "HOUR",
 	};
-	int staff = R->by == REACH_BY_STAFF, people = REACH_BY_PEOPLE(R->by);
+	int staff = REACH_BY_NAMES_STAFF(R->by), people = REACH_BY_PEOPLE(R->by);
+	int pair = R->by == REACH_BY_STAFF_CAMPAIGN;
 	const char *keyhdr = keyhdrs[R->by];
 	size_t wkey = strlen(keyhdr), wname = strlen("NAME");
+	size_t wcamp = strlen("CAMPAIGN");
 	size_t wctry = strlen("COUNTRY");
 	int wrank = 4, wvis = 8, wclk = 6, wbot = 4, wint = 8, est = 0;
 	uint64_t tv = 0, tc = 0, tb = 0, ti = 0;
@@ -1470,6 +1585,8 @@ static void reach_table(const struct reach *R, FILE *f,
 			wkey = w;
 		if ((w = reach_width(r->name)) > wname)
 			wname = w;
+		if (pair && (w = reach_width(reach_ckey(r))) > wcamp)
+			wcamp = w;
 		if ((w = reach_width(r->top_country)) > wctry)
 			wctry = w;
 		int d;
@@ -1497,6 +1614,10 @@ static void reach_table(const struct reach *R, FILE *f,
 		reach_cell(f, "NAME", wname);
 		fputs("  ", f);
 	}
+	if (pair) {
+		reach_cell(f, "CAMPAIGN", wcamp);
+		fputs("  ", f);
+	}
 	fprintf(f, "%*s  %*s  %*s  %*s", wvis, "VISITORS", wclk, "CLICKS", wbot,
 	        "BOTS", wint, "INTERNAL");
 	if (people) {
@@ -1512,6 +1633,10 @@ static void reach_table(const struct reach *R, FILE *f,
 		fputs("  ", f);
 		if (staff) {
 			reach_cell(f, r->name, wname);
+			fputs("  ", f);
+		}
+		if (pair) {
+			reach_cell(f, reach_ckey(r), wcamp);
 			fputs("  ", f);
 		}
 		char vis[24];
@@ -1534,7 +1659,9 @@ static void reach_table(const struct reach *R, FILE *f,
 	        "total: %s%" PRIu64 " visitors (unique per %s, summed), %" PRIu64
 	        " clicks, %" PRIu64 " bots, %" PRIu64 " internal (%s), %" PRIu64
 	        " records from %zu segments\n",
-	        est ? "~" : "", tv, staff ? "colleague" : reach_by_names[R->by],
+	        est ? "~" : "", tv,
+	        R->by == REACH_BY_STAFF ? "colleague"
+	        : pair ? "colleague and campaign" : reach_by_names[R->by],
 	        tc, tb, ti,
 	        R->include_internal ? "included" : "excluded", R->records,
 	        R->segments);
@@ -1543,9 +1670,10 @@ static void reach_table(const struct reach *R, FILE *f,
 static void reach_csv(const struct reach *R, FILE *f,
                       const struct reach_row *rows, size_t n)
 {
-	int staff = R->by == REACH_BY_STAFF, people = REACH_BY_PEOPLE(R->by);
-	fprintf(f, "rank,%s,%s", reach_by_names[R->by],
-	        staff ? "name,team," : "");
+	int staff = REACH_BY_NAMES_STAFF(R->by), people = REACH_BY_PEOPLE(R->by);
+	int pair = R->by == REACH_BY_STAFF_CAMPAIGN;
+	fprintf(f, "rank,%s,%s%s", reach_key_col(R->by),
+	        staff ? "name,team," : "", pair ? "campaign," : "");
 	fputs("clicks,visitors,bots,previews,crawlers,tools,probes,internal", f);
 	fputs(people ? ",countries,top_country,top_platform\n" : "\n", f);
 	for (size_t i = 0; i < n; i++) {
@@ -1557,6 +1685,10 @@ static void reach_csv(const struct reach *R, FILE *f,
 			out_csv_field(f, r->name, strlen(r->name));
 			putc(',', f);
 			out_csv_field(f, r->team, strlen(r->team));
+		}
+		if (pair) {
+			putc(',', f);
+			out_csv_field(f, reach_ckey(r), strlen(reach_ckey(r)));
 		}
 		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		           ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
@@ -1575,18 +1707,26 @@ static void reach_csv(const struct reach *R, FILE *f,
 static void reach_json(const struct reach *R, FILE *f,
                        const struct reach_row *rows, size_t n)
 {
-	int staff = R->by == REACH_BY_STAFF, people = REACH_BY_PEOPLE(R->by);
+	int staff = REACH_BY_NAMES_STAFF(R->by), people = REACH_BY_PEOPLE(R->by);
+	int pair = R->by == REACH_BY_STAFF_CAMPAIGN;
 	fputs(n ? "[\n" : "[]\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct reach_row *r = &rows[i];
 		fprintf(f, "  {\"rank\": %lu, \"%s\": ", r->rank,
-		        reach_by_names[R->by]);
-		out_json_str(f, reach_key(r), strlen(reach_key(r)));
+		        reach_key_col(R->by));
+		if (R->by == REACH_BY_HOUR)
+			fputs(reach_key(r), f);     /* a number, 0-23 */
+		else
+			out_json_str(f, reach_key(r), strlen(reach_key(r)));
 		if (staff) {
 			fputs(", \"name\": ", f);
 			out_json_str(f, r->name, strlen(r->name));
 			fputs(", \"team\": ", f);
 			out_json_str(f, r->team, strlen(r->team));
+		}
+		if (pair) {
+			fputs(", \"campaign\": ", f);
+			out_json_str(f, reach_ckey(r), strlen(reach_ckey(r)));
 		}
 		fprintf(f, ", \"clicks\": %" PRIu64 ", \"visitors\": %" PRIu64,
 		        r->clicks, r->visitors);
@@ -1609,6 +1749,55 @@ static void reach_json(const struct reach *R, FILE *f,
 	}
 	if (n)
 		fputs("]\n", f);
+}
+
+/* The HTML report (report.c) over the leaderboard's rows.  Returns 0 or
+ * -1 after reporting. */
+static int reach_html(struct reach *R, FILE *f, const struct reach_row *rows,
+                      size_t n, const char *db, const char *tz,
+                      uint64_t unshared_days)
+{
+	struct report_row *rr = calloc(n ? n : 1, sizeof *rr);
+	char **files = calloc(R->nfiles ? R->nfiles : 1, sizeof *files);
+	struct timespec now;
+	int ret = -1;
+	if (!rr || !files) {
+		out_err("out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct reach_row *r = &rows[i];
+		rr[i] = (struct report_row){
+			.id = r->id, .handle = reach_key(r), .name = r->name,
+			.team = r->team, .rank = r->rank, .clicks = r->clicks,
+			.visitors = r->visitors, .bots = r->bots,
+			.internal = r->internal, .estimated = r->estimated,
+			.top_country = r->top_country,
+			.top_platform = r->top_platform,
+		};
+	}
+	size_t nf = 0;
+	for (size_t i = 0; i < R->nfiles; i++)
+		if (!R->files[i].dup)
+			files[nf++] = R->files[i].path;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct report_in in = {
+		.rows = rr, .nrows = n, .files = files, .nfiles = nf,
+		.since = R->since, .until = R->until,
+		.fstaff = R->nm.fstaff, .fcamp = R->nm.fcamp,
+		.nfstaff = R->nm.nfstaff, .nfcamp = R->nm.nfcamp,
+		.include_internal = R->include_internal, .zone = &R->zone,
+		.zone_name = tz ? tz : "UTC", .db = db,
+		.now_us = (uint64_t)now.tv_sec * 1000000u +
+		          (uint64_t)now.tv_nsec / 1000u,
+		.unshared_days = (unsigned)unshared_days,
+		.records = R->records, .segments = R->segments,
+	};
+	ret = report_html(f, &in);
+done:
+	free(rr);
+	free(files);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ main */
@@ -1638,7 +1827,10 @@ static void reach_note_estimates(const struct reach *R,
 {
 	static const char *const what[] = {
 		[REACH_BY_STAFF] = "colleagues", [REACH_BY_CAMPAIGN] = "campaigns",
+		[REACH_BY_TEAM] = "teams",
+		[REACH_BY_STAFF_CAMPAIGN] = "colleagues' campaigns",
 		[REACH_BY_COUNTRY] = "countries", [REACH_BY_PLATFORM] = "platforms",
+		[REACH_BY_DAY] = "days", [REACH_BY_HOUR] = "hours",
 	};
 	size_t est = 0;
 	for (size_t i = 0; i < n; i++)
@@ -1652,10 +1844,13 @@ static void reach_note_estimates(const struct reach *R,
 
 static void reach_usage(FILE *f)
 {
-	fputs("usage: reach [--db DIR] [--by staff|campaign|country|platform]\n"
-	      "             [--format table|csv|json] [--include-internal]\n"
-	      "             [--since TIME] [--until TIME] [--exact-limit N]\n"
-	      "             [--visitor-memory MIB] PATH...\n", f);
+	fputs("usage: reach [--db DIR] [--by GROUPING] [--rank visitors|clicks]\n"
+	      "             [--format table|csv|json|html] [--output FILE]\n"
+	      "             [--include-internal] [--unshared-days N]\n"
+	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
+	      "             [--staff H,...] [--team T,...] [--campaign C,...]\n"
+	      "             [--exact-limit N] [--visitor-memory MIB] PATH...\n"
+	      "       reach export [--db DIR] [--format ndjson|csv] PATH...\n", f);
 }
 
 static void reach_help(void)
@@ -1664,20 +1859,34 @@ static void reach_help(void)
 	fputs("\n"
 	      "Count click-log segments (files, or directories searched for *"
 	      CLICKREC_SUFFIX ")\n"
-	      "into a leaderboard of visitors reached per colleague, campaign,\n"
-	      "country or platform.\n"
+	      "into a leaderboard of visitors reached per colleague, team,\n"
+	      "campaign, country, platform, day or hour; or, with export, "
+	      "write the\n"
+	      "decoded records.\n"
 	      "\n"
 	      "  --db DIR        LMDB store to resolve ids to names (default "
 	      "$REDIRECTD_DB;\n"
-	      "                  an empty DIR means none; not read for country "
-	      "or platform)\n"
-	      "  --by KEY        staff (default), campaign, country or platform\n"
-	      "  --format F      table (default), csv or json\n"
+	      "                  an empty DIR means none)\n"
+	      "  --by KEY        staff (default), team, campaign, staff,campaign,\n"
+	      "                  country, platform, day or hour\n"
+	      "  --rank R        visitors (default) or clicks first\n"
+	      "  --format F      table (default), csv, json or html (a report)\n"
+	      "  --output FILE   write the report to FILE (whole or not at all)\n"
+	      "  --unshared-days N\n"
+	      "                  html: a campaign link this old without a "
+	      "click is\n"
+	      "                  recommended for sharing (default 3)\n"
 	      "  --include-internal\n"
 	      "                  count clicks from internal networks as clicks "
 	      "and visitors\n"
-	      "  --since TIME    count clicks at or after TIME (UTC)\n"
-	      "  --until TIME    count clicks before TIME (UTC)\n"
+	      "  --since TIME    count clicks at or after TIME (UTC unless --tz)\n"
+	      "  --until TIME    count clicks before TIME (UTC unless --tz)\n"
+	      "  --last SPAN     count clicks of the last SPAN: Nh, Nd or Nw\n"
+	      "  --tz ZONE       times, days and hours in ZONE (Europe/Paris)\n"
+	      "  --staff H,...   only these colleagues' clicks (repeatable)\n"
+	      "  --team T,...    only clicks of these teams' colleagues\n"
+	      "  --campaign C,...\n"
+	      "                  only clicks of these campaigns\n"
 	      "  --exact-limit N count at most N visitors of a group exactly; "
 	      "past N,\n"
 	      "                  estimate (default: no limit but the memory)\n"
@@ -1688,6 +1897,8 @@ static void reach_help(void)
 	      "  --help, --version\n"
 	      "\n"
 	      "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or @SECONDS.\n"
+	      "Filters of different options all apply; the names of one option\n"
+	      "add up.\n"
 	      "clicks: human clicks, without internal ones unless "
 	      "--include-internal;\n"
 	      "visitors: distinct visitors among them; bots: previews, crawlers,\n"
@@ -1714,12 +1925,9 @@ static void reach_free(struct reach *R)
 	reach_arena_free(&R->arena);
 	free(R->buf);
 	reach_countries_free(&R->countries);
-	for (size_t i = 0; i < R->nnames; i++) {
-		free(R->names[i].key);
-		free(R->names[i].name);
-		free(R->names[i].team);
-	}
-	free(R->names);
+	reachnames_free(&R->nm);
+	free(R->pairs.key);
+	free(R->pairs.slot);
 	for (size_t i = 0; i < R->nfiles; i++)
 		free(R->files[i].path);
 	free(R->files);
@@ -1729,7 +1937,8 @@ int main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
 	       OPT_SINCE, OPT_UNTIL, OPT_EXACT_LIMIT, OPT_VISITOR_MEMORY, OPT_HELP,
-	       OPT_VERSION };
+	       OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
+	       OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "by", required_argument, NULL, OPT_BY },
@@ -1739,21 +1948,47 @@ int main(int argc, char **argv)
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "exact-limit", required_argument, NULL, OPT_EXACT_LIMIT },
 		{ "visitor-memory", required_argument, NULL, OPT_VISITOR_MEMORY },
+		{ "tz", required_argument, NULL, OPT_TZ },
+		{ "last", required_argument, NULL, OPT_LAST },
+		{ "staff", required_argument, NULL, OPT_STAFF },
+		{ "team", required_argument, NULL, OPT_TEAM },
+		{ "campaign", required_argument, NULL, OPT_CAMPAIGN },
+		{ "rank", required_argument, NULL, OPT_RANK },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "unshared-days", required_argument, NULL, OPT_UNSHARED_DAYS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct reach R;
 	struct reach_row *rows = NULL;
-	const char *db = NULL;
+	const char *db = NULL, *since = NULL, *until = NULL, *last = NULL;
+	const char *tz = NULL, *output = NULL;
+	char *tmp = NULL;
+	FILE *out = stdout;
+	uint64_t unshared_days = 3;
+	struct reach_filter_args fa = { 0 };
 	int ret = 1, opt;
 
 	out_prog = "reach";
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return export_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "ship") == 0) {
+		int ship_main(int argc, char **argv);   /* ship.h */
+		return ship_main(argc - 1, argv + 1);
+	}
 	memset(&R, 0, sizeof R);
 	R.until = UINT64_MAX;
 	R.exact_limit = UINT64_MAX;
 	R.vis_budget = (size_t)REACH_VIS_BUDGET_MIB << 20;
 	opterr = 0;
+	fa.staff = calloc((size_t)argc, sizeof *fa.staff);
+	fa.team = calloc((size_t)argc, sizeof *fa.team);
+	fa.campaign = calloc((size_t)argc, sizeof *fa.campaign);
+	if (!fa.staff || !fa.team || !fa.campaign) {
+		out_err("out of memory");
+		goto cleanup;
+	}
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DB:
@@ -1761,12 +1996,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BY: {
 			int by = -1;
-			for (int i = 0; i <= REACH_BY_PLATFORM; i++)
+			for (int i = 0; i < REACH_BY_N; i++)
 				if (strcmp(optarg, reach_by_names[i]) == 0)
 					by = i;
 			if (by < 0) {
-				out_err("--by: expected staff, campaign, country "
-				        "or platform, not '%s'", optarg);
+				out_err("--by: expected staff, team, campaign, "
+				        "staff,campaign, country, platform, day or "
+				        "hour, not '%s'", optarg);
 				goto usage;
 			}
 			R.by = (enum reach_by)by;
@@ -1782,19 +2018,53 @@ int main(int argc, char **argv)
 				R.format = REACH_CSV;
 			else if (strcmp(optarg, "json") == 0)
 				R.format = REACH_JSON;
+			else if (strcmp(optarg, "html") == 0)
+				R.format = REACH_HTML;
 			else {
-				out_err("--format: expected table, csv or json, "
-				        "not '%s'", optarg);
+				out_err("--format: expected table, csv, json or "
+				        "html, not '%s'", optarg);
 				goto usage;
 			}
 			break;
 		case OPT_SINCE:
+			since = optarg;
+			break;
 		case OPT_UNTIL:
-			if (out_parse_time(optarg, opt == OPT_SINCE ? &R.since
-			                                            : &R.until) < 0) {
-				out_err("--%s: bad time '%s' (want YYYY-MM-DD"
-				        "[THH:MM[:SS]] or @SECONDS)",
-				        opt == OPT_SINCE ? "since" : "until", optarg);
+			until = optarg;
+			break;
+		case OPT_LAST:
+			last = optarg;
+			break;
+		case OPT_TZ:
+			tz = optarg;
+			break;
+		case OPT_STAFF:
+			fa.staff[fa.nstaff++] = optarg;
+			break;
+		case OPT_TEAM:
+			fa.team[fa.nteam++] = optarg;
+			break;
+		case OPT_CAMPAIGN:
+			fa.campaign[fa.ncampaign++] = optarg;
+			break;
+		case OPT_OUTPUT:
+			output = optarg;
+			break;
+		case OPT_UNSHARED_DAYS:
+			if (reach_parse_num(optarg, 36500, &unshared_days) < 0) {
+				out_err("--unshared-days: expected a number of days, "
+				        "not '%s'", optarg);
+				goto usage;
+			}
+			break;
+		case OPT_RANK:
+			if (strcmp(optarg, "visitors") == 0)
+				R.rank_clicks = 0;
+			else if (strcmp(optarg, "clicks") == 0)
+				R.rank_clicks = 1;
+			else {
+				out_err("--rank: expected visitors or clicks, not "
+				        "'%s'", optarg);
 				goto usage;
 			}
 			break;
@@ -1819,10 +2089,12 @@ int main(int argc, char **argv)
 		case 'h':
 		case OPT_HELP:
 			reach_help();
-			return 0;
+			ret = 0;
+			goto cleanup;
 		case OPT_VERSION:
 			puts("reach " REDIRECTD_VERSION);
-			return 0;
+			ret = 0;
+			goto cleanup;
 		case ':':
 			out_err("option '%s' needs an argument", argv[optind - 1]);
 			goto usage;
@@ -1835,14 +2107,64 @@ int main(int argc, char **argv)
 		out_err("no segment files or directories given");
 		goto usage;
 	}
+	/* Times after every option: --tz may come after --since. */
+	if (tz) {
+		if (reachtime_set_zone(tz) < 0) {
+			out_err("--tz: no time zone '%s' in the TZ database "
+			        "(want a name like Europe/Paris or UTC)", tz);
+			goto usage;
+		}
+		R.zone.local = 1;
+	}
+	if (R.format == REACH_HTML && R.by != REACH_BY_STAFF) {
+		out_err("--format html is a report on colleagues: --by staff "
+		        "only");
+		goto usage;
+	}
+	if (last && since) {
+		out_err("--last and --since: give one of them");
+		goto usage;
+	}
+	if (since && reachtime_parse(since, R.zone.local, &R.since) < 0) {
+		out_err("--since: bad time '%s' (want YYYY-MM-DD[THH:MM[:SS]][Z] "
+		        "or @SECONDS)", since);
+		goto usage;
+	}
+	if (until && reachtime_parse(until, R.zone.local, &R.until) < 0) {
+		out_err("--until: bad time '%s' (want YYYY-MM-DD[THH:MM[:SS]][Z] "
+		        "or @SECONDS)", until);
+		goto usage;
+	}
+	if (last) {
+		uint64_t span;
+		struct timespec now;
+		if (reachtime_duration(last, &span) < 0) {
+			out_err("--last: expected a number and h, d or w (7d), "
+			        "not '%s'", last);
+			goto usage;
+		}
+		clock_gettime(CLOCK_REALTIME, &now);
+		uint64_t t = (uint64_t)now.tv_sec * 1000000u +
+		             (uint64_t)now.tv_nsec / 1000u;
+		R.since = t > span ? t - span : 0;
+	}
 
 	int explicit = db != NULL;
 	if (!db)
 		db = getenv("REDIRECTD_DB");
 	/* Names first: a store problem should fail before minutes of reading.
-	 * Countries and platforms have no names in the store. */
-	if (REACH_BY_PEOPLE(R.by) && db && *db &&
-	    reach_load_store(&R, db, explicit) < 0)
+	 * Countries, platforms, days and hours have no names in the store,
+	 * but the filters need it. */
+	int filters = fa.nstaff || fa.nteam || fa.ncampaign;
+	if ((REACH_BY_PEOPLE(R.by) || filters) && db && *db &&
+	    reachnames_load(&R.nm, db, explicit || filters) < 0)
+		goto cleanup;
+	if (filters && !(db && *db)) {
+		out_err("--staff, --team and --campaign need the store "
+		        "(--db DIR or $REDIRECTD_DB)");
+		goto cleanup;
+	}
+	if (filters && reachnames_filters(&R.nm, &fa) < 0)
 		goto cleanup;
 
 	R.vis_next_shed = R.vis_budget;
@@ -1855,9 +2177,22 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		reach_add_path(&R, argv[i]);
 	reach_dedup(&R);
+	uint64_t total = 0;
+	size_t nf = 0;
 	for (size_t i = 0; i < R.nfiles; i++)
-		if (!R.files[i].dup && reach_scan_file(&R, R.files[i].path) < 0)
-			R.errors++;
+		if (!R.files[i].dup) {
+			total += R.files[i].size;
+			nf++;
+		}
+	progress_init(&R.prog, total, nf);
+	for (size_t i = 0; i < R.nfiles; i++)
+		if (!R.files[i].dup) {
+			R.prog_file++;
+			if (reach_scan_file(&R, R.files[i].path) < 0)
+				R.errors++;
+			R.prog_done += R.files[i].size;
+		}
+	progress_end(&R.prog);
 	if (R.errors)
 		goto cleanup;
 
@@ -1866,24 +2201,63 @@ int main(int argc, char **argv)
 		out_err("out of memory");
 		goto cleanup;
 	}
+	if (output) {
+		/* The file appears whole or not at all. */
+		size_t len = strlen(output) + 16;
+		int fd = -1;
+		if ((tmp = malloc(len)))
+			snprintf(tmp, len, "%s.tmpXXXXXX", output);
+		if (!tmp || (fd = mkstemp(tmp)) < 0 || !(out = fdopen(fd, "w"))) {
+			out_err("%s: %s", output, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			if (tmp && fd >= 0)
+				unlink(tmp);
+			free(tmp);
+			tmp = NULL;
+			out = stdout;
+			goto cleanup;
+		}
+		fchmod(fd, 0644);
+	}
 	if (R.format == REACH_TABLE)
-		reach_table(&R, stdout, rows, n);
+		reach_table(&R, out, rows, n);
 	else if (R.format == REACH_CSV)
-		reach_csv(&R, stdout, rows, n);
-	else
-		reach_json(&R, stdout, rows, n);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+		reach_csv(&R, out, rows, n);
+	else if (R.format == REACH_JSON)
+		reach_json(&R, out, rows, n);
+	else if (reach_html(&R, out, rows, n, db, tz, unshared_days) < 0)
+		goto cleanup;
+	if (fflush(out) != 0 || ferror(out)) {
 		out_err("writing the report: %s", strerror(errno));
 		goto cleanup;
+	}
+	if (tmp) {
+		int bad = fclose(out) != 0;
+		out = stdout;
+		if (bad || rename(tmp, output) < 0) {
+			out_err("%s: %s", output, strerror(errno));
+			goto cleanup;
+		}
+		free(tmp);
+		tmp = NULL;
 	}
 	reach_note_estimates(&R, rows, n);
 	ret = 0;
 cleanup:
+	if (tmp) {
+		if (out != stdout)
+			fclose(out);
+		unlink(tmp);
+		free(tmp);
+	}
 	free(rows);
+	free(fa.staff), free(fa.team), free(fa.campaign);
 	reach_free(&R);
 	return ret;
 usage:
 	reach_usage(stderr);
+	free(fa.staff), free(fa.team), free(fa.campaign);
 	reach_free(&R);
 	return 2;
 }

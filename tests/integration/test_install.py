@@ -154,7 +154,9 @@ def long_options(src):
 
 
 for name, src in (("redirectd", "redirectd/main.c"), ("linkctl", "tools/linkctl.c"),
-                  ("reach", "tools/reach.c")):
+                  ("linkctl", "tools/campaign.c"),
+                  ("reach", "tools/reach.c"), ("reach", "tools/export.c"),
+                  ("reach", "tools/ship.c")):
     sec, fname = MANPAGES[name]
     text = page_text(fname, sec)
     opts_src = long_options(src)

@@ -630,7 +630,7 @@ else:
 
 for args, what in [
         ((), "no PATH"),
-        (("--by", "team", A), "--by team"),
+        (("--by", "tribe", A), "--by tribe"),
         (("--format", "xml", A), "--format xml"),
         (("--since", "yesterday", A), "--since yesterday"),
         (("--until", "2026-13-01", A), "--until month 13"),

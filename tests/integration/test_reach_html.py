@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""reach --format html in a real browser: headless Chromium (Debian's
+package) opens the report from a file and the test reads the page through
+the DevTools protocol (--remote-debugging-pipe, standard library only):
+the leaderboard's names in rank order, its bars' widths in the same order,
+one card per colleague with their recommendations, the daily chart's
+lines, names that are HTML (a colleague called <script>...) shown as text
+and run as nothing, no console error, no request but the file itself.
+
+Without Chromium the test is skipped, except in CI (CI set).
+"""
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
+from tap import eq, ok  # noqa: E402
+from daemon import linkctl  # noqa: E402
+
+CHROMIUM = (os.environ.get("CHROMIUM") or shutil.which("chromium") or
+            "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "") not in ("", "false")
+WAIT = 30
+
+
+class Browser:
+    """Headless Chromium driven over --remote-debugging-pipe (fds 3, 4)."""
+
+    def __init__(self, tmp):
+        self.profile = os.path.join(tmp, "chromium-profile")
+        os.mkdir(self.profile)
+        self.err = open(os.path.join(tmp, "chromium.err"), "w")
+        self.events, self.next_id, self.buf = [], 0, b""
+        cmd_r, self.cmd_w = os.pipe()
+        self.res_r, res_w = os.pipe()
+        import fcntl
+
+        def child_fds():
+            hi_r = fcntl.fcntl(cmd_r, fcntl.F_DUPFD_CLOEXEC, 10)
+            hi_w = fcntl.fcntl(res_w, fcntl.F_DUPFD_CLOEXEC, 10)
+            os.dup2(hi_r, 3)
+            os.dup2(hi_w, 4)
+        args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                "--no-first-run", "--no-default-browser-check",
+                "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--no-proxy-server",
+                "--disable-extensions", "--mute-audio",
+                "--password-store=basic", "--user-data-dir=" + self.profile,
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--remote-debugging-pipe", "about:blank"]
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="disabled:")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=self.err, stderr=self.err,
+                                     env=env, close_fds=False,
+                                     preexec_fn=child_fds,
+                                     start_new_session=True)
+        os.close(cmd_r)
+        os.close(res_w)
+
+    def _read(self, deadline):
+        while b"\0" not in self.buf:
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.res_r], [], [], min(left, 1.0))
+            if r:
+                data = os.read(self.res_r, 1 << 16)
+                if not data:
+                    return None
+                self.buf += data
+        msg, self.buf = self.buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def call(self, method, params=None, session=None, timeout=WAIT):
+        self.next_id += 1
+        msg = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(self.cmd_w, json.dumps(msg).encode() + b"\0")
+        deadline = time.time() + timeout
+        while True:
+            m = self._read(deadline)
+            if m is None:
+                raise TimeoutError("no answer to %s" % method)
+            if m.get("id") == self.next_id:
+                if "error" in m:
+                    raise RuntimeError("%s: %s" % (method, m["error"]))
+                return m.get("result", {})
+            self.events.append(m)
+
+    def wait_event(self, pred, since=0, timeout=WAIT):
+        deadline = time.time() + timeout
+        i = since
+        while True:
+            while i < len(self.events):
+                if pred(self.events[i]):
+                    return self.events[i]
+                i += 1
+            m = self._read(deadline)
+            if m is None:
+                return None
+            self.events.append(m)
+
+    def drain(self, seconds):
+        deadline = time.time() + seconds
+        while True:
+            m = self._read(deadline)
+            if m is None:
+                return
+            self.events.append(m)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.call("Browser.close", timeout=5)
+            except Exception:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        os.close(self.cmd_w)
+        os.close(self.res_r)
+        self.err.close()
+
+
+def evaluate(b, sid, expr):
+    r = b.call("Runtime.evaluate", {"expression": expr,
+                                    "returnByValue": True}, session=sid)
+    if "exceptionDetails" in r:
+        raise RuntimeError("%s: %s" % (expr, r["exceptionDetails"]))
+    return r["result"].get("value")
+
+
+if not os.access(CHROMIUM, os.X_OK):
+    if IN_CI:
+        ok(False, "chromium is installed (tools/deps.sh installs it)")
+        tap.done()
+    print("1..0 # SKIP chromium not installed (tools/deps.sh installs it)")
+    sys.exit(0)
+
+TMP = tap.tempdir("reach-html-")
+db = os.path.join(TMP, "db")
+EVIL1 = "<script>window.pwned=1</script>"
+EVIL2 = 'Bo "><img src=x onerror="window.pwned=2">'
+for h, name, team in [("ana", EVIL1, "comms"), ("bo", EVIL2, "comms"),
+                      ("cy", "Cy Young", "ops"), ("di", "Di Ives", "ops")]:
+    linkctl(db, "staff", "add", h, "--name", name, "--team", team)
+for h in ("ana", "bo", "cy", "di"):
+    linkctl(db, "mint", "--staff", h, "--campaign", "spring", "--url",
+            "https://example.org/s")
+# Staff ids 1-4 and link ids 1-4 in that order; campaign 1 is spring.
+lines = [
+    "time=2026-03-01T09:10:00Z staff=1 link=1 campaign=1 class=human "
+    "platform=linkedin country=FR visitor=11",
+    "time=2026-03-01T09:20:00Z staff=1 link=1 campaign=1 class=human "
+    "platform=linkedin country=FR visitor=12",
+    "time=2026-03-02T09:30:00Z staff=1 link=1 campaign=1 class=human "
+    "platform=x country=DE visitor=13",
+    "time=2026-03-02T09:40:00Z staff=1 link=1 campaign=1 class=human "
+    "platform=linkedin country=DE visitor=13",
+    "time=2026-03-02T17:40:00Z staff=1 link=1 campaign=1 class=human "
+    "platform=linkedin country=DE visitor=14",
+    "time=2026-03-01T12:00:00Z staff=2 link=2 campaign=1 class=human "
+    "platform=facebook country=FR visitor=21",
+    "time=2026-03-02T12:00:00Z staff=2 link=2 campaign=1 class=human "
+    "platform=facebook country=FR visitor=22",
+    "time=2026-03-02T12:00:00Z staff=2 link=2 campaign=1 class=preview",
+    "time=2026-03-03T08:00:00Z staff=3 link=3 campaign=1 class=human "
+    "platform=none visitor=31",
+]
+seg = os.path.join(TMP, "log", "a.clk")
+os.makedirs(os.path.dirname(seg))
+r = subprocess.run([tap.MKSEG, seg], input="\n".join(lines) + "\n",
+                   capture_output=True, text=True)
+assert r.returncode == 0, r.stderr
+report = os.path.join(TMP, "report.html")
+env = dict(os.environ)
+env.pop("REDIRECTD_DB", None)
+r = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--output",
+                    report, "--unshared-days", "0",
+                    os.path.dirname(seg)], capture_output=True, text=True,
+                   env=env)
+ok(r.returncode == 0 and r.stdout == "" and r.stderr == "",
+   "reach --format html --output FILE: exit 0, nothing on stdout", r.stderr)
+html = open(report, encoding="utf-8").read()
+ok("<script" not in html and "<img" not in html and
+   "&lt;script&gt;window.pwned=1&lt;/script&gt;" in html,
+   "names are escaped in the file")
+ok("http://" not in html and "https://" not in html and "@import" not in
+   html and "url(" not in html, "the file fetches nothing")
+r2 = subprocess.run([tap.REACH, "--db", db, "--format", "html",
+                     "--unshared-days", "0", os.path.dirname(seg)],
+                    capture_output=True, text=True, env=env)
+ok(r2.returncode == 0 and r2.stdout.startswith("<!doctype html>"),
+   "--format html without --output: the page on stdout")
+r2 = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--by",
+                     "campaign", os.path.dirname(seg)],
+                    capture_output=True, text=True, env=env)
+ok(r2.returncode == 2 and "--by staff only" in r2.stderr,
+   "--format html --by campaign: a usage error", r2.stderr)
+
+b = Browser(TMP)
+try:
+    tid = b.call("Target.createTarget", {"url": "about:blank"},
+                 timeout=60)["targetId"]
+    sid = b.call("Target.attachToTarget", {"targetId": tid,
+                                           "flatten": True})["sessionId"]
+    for dom in ("Page", "Network", "Runtime", "Log"):
+        b.call(dom + ".enable", session=sid)
+    mark = len(b.events)
+    url = "file://" + report
+    b.call("Page.navigate", {"url": url}, session=sid)
+    loaded = b.wait_event(lambda e: e.get("sessionId") == sid and
+                          e.get("method") == "Page.loadEventFired",
+                          since=mark)
+    ok(loaded is not None, "the report loads in Chromium")
+    b.drain(1.0)
+    eq(evaluate(b, sid, "document.title"),
+       "Reach: who reached how many people", "title")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#leaderboard g.bar')]"
+                        ".map(g => g.dataset.handle)"),
+       ["ana", "bo", "cy", "di"], "the leaderboard's colleagues in rank order")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#leaderboard "
+                        "text.label')].map(t => t.textContent)"),
+       ["1. " + EVIL1, "2. " + EVIL2, "3. Cy Young", "4. Di Ives"],
+       "the leaderboard's labels: names shown as text")
+    widths = evaluate(b, sid, "[...document.querySelectorAll('#leaderboard "
+                              "rect')].map(r => r.getBoundingClientRect()"
+                              ".width)")
+    ok(len(widths) == 4 and widths[0] > widths[1] > widths[2] > 0 and
+       widths[3] == 0, "bars' widths follow the ranks (4, 2, 1, 0 visitors)",
+       widths)
+    ok(abs(widths[1] * 2 - widths[0]) < 1.5,
+       "bars' widths are proportional to visitors", widths)
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#leaderboard "
+                        "text.value')].map(t => t.textContent)"),
+       ["4", "2", "1", "0"], "the leaderboard's figures")
+    eq(evaluate(b, sid, "document.querySelectorAll('article.card').length"),
+       4, "a card per colleague")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('article.card')]"
+                        ".map(c => [c.dataset.handle, c.querySelector('h3')"
+                        ".textContent, c.querySelector('.visitors')"
+                        ".textContent, c.querySelector('.clicks')"
+                        ".textContent])"),
+       [["ana", EVIL1, "4", "5"], ["bo", EVIL2, "2", "2"],
+        ["cy", "Cy Young", "1", "1"], ["di", "Di Ives", "0", "0"]],
+       "cards: names, visitors and clicks")
+    advice = evaluate(b, sid, "[...document.querySelectorAll('article.card')]"
+                              ".map(c => [...c.querySelectorAll("
+                              "'.advice li')].map(l => l.textContent))")
+    eq(advice[0], [
+        "LinkedIn brings you the most visitors: post there first."
+        "4 of your 4 visitors came from LinkedIn",
+        "Your clicks peak between 09:00 and 10:00 (UTC): post shortly "
+        "before.4 of your 5 clicks in that hour",
+        "You reach more people than most of comms: tell your colleagues "
+        "what works for you.your 4 visitors; median of comms's 2 "
+        "colleagues: 2"], "ana's recommendations and their figures")
+    ok(any(a.startswith("Share your spring link: minted 0 days ago, no "
+                        "click yet.link ") for a in advice[3]),
+       "di's card: the unshared campaign link", advice[3])
+    eq(advice[2][-1], "You reach more people than most of ops: tell your "
+       "colleagues what works for you.your 1 visitor; median of ops's 2 "
+       "colleagues: 0", "cy's card: against the team's median")
+    eq(len(advice[3]), 1, "di's card: no comparison of 0 with a median of 0")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#daily polyline')]"
+                        ".map(p => [p.dataset.handle, "
+                        "p.points.numberOfItems])"),
+       [["ana", 3], ["bo", 3], ["cy", 3]],
+       "the daily chart: a line per leading colleague over 3 days")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#platforms tr')]"
+                        ".slice(1).map(r => r.cells[0].textContent + ' ' + "
+                        "r.cells[1].textContent + ' ' + r.cells[2]"
+                        ".textContent)"),
+       ["linkedin 4 4", "facebook 2 2", "none 1 1", "x 1 1"],
+       "platforms: clicks and visitors")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#countries tr')]"
+                        ".slice(1).map(r => r.cells[0].textContent + ' ' + "
+                        "r.cells[1].textContent)"),
+       ["FR 4", "DE 3", "unknown 1"], "countries")
+    eq(evaluate(b, sid, "[typeof window.pwned, document.scripts.length, "
+                        "document.images.length]"),
+       ["undefined", 0, 0], "no name became a script or an image")
+    reqs = [e["params"]["request"]["url"] for e in b.events
+            if e.get("method") == "Network.requestWillBeSent"]
+    eq(reqs, [url], "no request but the file itself")
+    errors = [e for e in b.events
+              if e.get("method") in ("Runtime.exceptionThrown",) or
+              (e.get("method") == "Runtime.consoleAPICalled" and
+               e["params"].get("type") == "error") or
+              (e.get("method") == "Log.entryAdded" and
+               e["params"]["entry"].get("level") == "error")]
+    eq(errors, [], "no console errors")
+finally:
+    b.close()
+
+shutil.rmtree(TMP, ignore_errors=True)
+tap.done()

@@ -1,0 +1,54 @@
+/*
+ * advice: recommendations for one colleague from their own figures
+ * against their team's, for reach's HTML report.  Pure: no I/O, no
+ * allocation, no clock; the caller counts, this module words.  Every
+ * recommendation says which figures it rests on (basis).
+ */
+#ifndef REDIRECTD_ADVICE_H
+#define REDIRECTD_ADVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clickrec.h"
+
+/* A campaign link a colleague was given and that has had no click. */
+struct advice_unshared {
+	const char *campaign;
+	const char *code;
+	unsigned days;          /* since it was minted */
+	char created[11];       /* YYYY-MM-DD (UTC) */
+};
+
+struct advice_input {
+	uint64_t visitors, clicks;
+	uint64_t plat_visitors[PLATFORM_COUNT];  /* distinct per platform */
+	uint64_t hour_clicks[24];                /* local hours */
+	const char *zone;                        /* "UTC" or the --tz zone */
+	const char *team;                        /* "" for none */
+	size_t team_size;                        /* colleagues, self included */
+	uint64_t team_median;                    /* of their visitors */
+	const struct advice_unshared *unshared;
+	size_t nunshared;
+};
+
+#define ADVICE_TEXT 256
+
+struct advice {
+	char text[ADVICE_TEXT];     /* what to do, one sentence */
+	char basis[ADVICE_TEXT];    /* the figures it rests on */
+};
+
+/* Write up to max recommendations into out, most useful first; returns
+ * how many.  Strings in in are only read during the call. */
+size_t advice_for(const struct advice_input *in, struct advice *out,
+                  size_t max);
+
+/* The median of v[0, n) (sorts v in place; the lower middle for an even
+ * n, so it is always someone's figure); 0 for n == 0. */
+uint64_t advice_median(uint64_t *v, size_t n);
+
+/* How a platform is written for people ("LinkedIn", "X"). */
+const char *advice_platform_label(unsigned platform);
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * export: `reach export [--db DIR] [--format ndjson|csv] PATH...` writes
+ * every record of the segments (files, or directories searched for *.clk
+ * in name order) in file order, decoded by clickrec and with ids resolved
+ * through the store: one JSON object per line, or CSV with a header.  It
+ * owns the columns and their spelling; the record layout and the verdict
+ * on a bad record are clickrec's, and the names the store's.
+ *
+ * Columns: time (ISO 8601 UTC, whole seconds), time_us (microseconds
+ * since the epoch), node (the segment's), link_id, code, staff (handle),
+ * name, team, campaign, class, platform, country (ISO code, empty when
+ * unknown), referrer (the referrer's host), visitor (16 hex digits, empty
+ * when unknown), status, internal and head (the record's flags).  An id
+ * the store does not know leaves its names empty; link_id keeps it.
+ *
+ * A torn tail is warned about and the records before it are written; a
+ * corrupt record stops the export with an error naming file and offset
+ * (exit 1, after the records before it).
+ */
+#include "export.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clickrec.h"
+#include "out.h"
+#include "store.h"
+
+struct export {
+	int csv;
+	FILE *out;
+	struct store s;
+	MDB_txn *txn;               /* NULL: no store, ids only */
+	/* The names of the last ids looked up: records of one colleague
+	 * and campaign come in runs.  Views into txn. */
+	uint32_t staff_id, camp_id, link_id;
+	int staff_ok, camp_ok, link_ok;
+	struct staff st;
+	struct campaign cp;
+	const char *code;
+	size_t code_len;
+	int errors;
+	uint64_t records;
+};
+
+static void export_field(struct export *E, const char *name, const char *s,
+                         size_t len, int first)
+{
+	if (E->csv) {
+		if (!first)
+			putc(',', E->out);
+		out_csv_field(E->out, s, len);
+	} else {
+		fprintf(E->out, "%s\"%s\": ", first ? "{" : ", ", name);
+		out_json_str(E->out, s, len);
+	}
+}
+
+static void export_num(struct export *E, const char *name, uint64_t v)
+{
+	if (E->csv)
+		fprintf(E->out, ",%" PRIu64, v);
+	else
+		fprintf(E->out, ", \"%s\": %" PRIu64, name, v);
+}
+
+static void export_bool(struct export *E, const char *name, int v)
+{
+	if (E->csv)
+		fprintf(E->out, ",%s", v ? "true" : "false");
+	else
+		fprintf(E->out, ", \"%s\": %s", name, v ? "true" : "false");
+}
+
+static void export_resolve(struct export *E, const struct click *c)
+{
+	if (!E->txn)
+		return;
+	if (c->staff_id != E->staff_id || !E->staff_ok) {
+		E->staff_id = c->staff_id;
+		E->staff_ok = store_staff_get_id(E->txn, &E->s, c->staff_id,
+		                                 &E->st) == 0;
+	}
+	if (c->campaign_id != E->camp_id || !E->camp_ok) {
+		E->camp_id = c->campaign_id;
+		E->camp_ok = store_campaign_get_id(E->txn, &E->s, c->campaign_id,
+		                                   &E->cp) == 0;
+	}
+	if (c->link_id != E->link_id || !E->link_ok) {
+		E->link_id = c->link_id;
+		E->link_ok = store_link_code(E->txn, &E->s, c->link_id, &E->code,
+		                             &E->code_len) == 0;
+	}
+}
+
+static void export_record(struct export *E, const struct click *c,
+                          const char *node)
+{
+	char iso[21], cc[8] = "", vis[17] = "";
+	export_resolve(E, c);
+	out_time_iso(c->time_us, iso);
+	unsigned a = (unsigned char)c->country[0];
+	unsigned b = (unsigned char)c->country[1];
+	if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f)
+		snprintf(cc, sizeof cc, "%c%c", a, b);
+	else if (a || b)
+		snprintf(cc, sizeof cc, "#%02x%02x", a, b);
+	if (c->visitor)
+		snprintf(vis, sizeof vis, "%016" PRIx64, c->visitor);
+	int sok = E->txn && E->staff_ok, cok = E->txn && E->camp_ok;
+	int lok = E->txn && E->link_ok;
+	export_field(E, "time", iso, strlen(iso), 1);
+	export_num(E, "time_us", c->time_us);
+	export_field(E, "node", node, strlen(node), 0);
+	export_num(E, "link_id", c->link_id);
+	export_field(E, "code", lok ? E->code : "", lok ? E->code_len : 0, 0);
+	export_field(E, "staff", sok ? E->st.handle : "",
+	             sok ? E->st.handle_len : 0, 0);
+	export_field(E, "name", sok ? E->st.name : "", sok ? E->st.name_len : 0,
+	             0);
+	export_field(E, "team", sok ? E->st.team : "", sok ? E->st.team_len : 0,
+	             0);
+	export_field(E, "campaign", cok ? E->cp.name : "",
+	             cok ? E->cp.name_len : 0, 0);
+	const char *cls = clickrec_class_name(c->class);
+	const char *plat = clickrec_platform_name(c->platform);
+	export_field(E, "class", cls, strlen(cls), 0);
+	export_field(E, "platform", plat, strlen(plat), 0);
+	export_field(E, "country", cc, strlen(cc), 0);
+	export_field(E, "referrer", c->refhost, c->refhost_len, 0);
+	export_field(E, "visitor", vis, strlen(vis), 0);
+	export_num(E, "status", c->status);
+	export_bool(E, "internal", c->flags & CLICK_F_INTERNAL);
+	export_bool(E, "head", c->flags & CLICK_F_HEAD);
+	fputs(E->csv ? "\n" : "}\n", E->out);
+	E->records++;
+}
+
+/* Export one segment.  Returns 0, or -1 after reporting. */
+static int export_file(struct export *E, const char *path)
+{
+	struct stat st;
+	int ret = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < CLICKREC_HEADER_SIZE) {
+		out_err("%s: not a click-log segment", path);
+		goto done;
+	}
+	size_t len = (size_t)st.st_size;
+	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		out_err("%s: mmap: %s", path, strerror(errno));
+		goto done;
+	}
+	struct clickrec_reader r;
+	struct click c;
+	if (clickrec_reader_init(&r, map, len) < 0) {
+		out_err("%s: not a click-log segment (bad header)", path);
+	} else {
+		int rc;
+		while ((rc = clickrec_reader_next(&r, &c)) == CLICKREC_RECORD)
+			export_record(E, &c, r.header.node);
+		if (rc == CLICKREC_CORRUPT)
+			out_err("%s: corrupt record at offset %zu", path, r.off);
+		else
+			ret = 0;
+		if (rc == CLICKREC_TORN)
+			out_err("warning: %s: torn record at offset %zu "
+			        "(interrupted write); exported the records "
+			        "before it", path, r.off);
+	}
+	munmap(map, len);
+done:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int export_has_suffix(const char *name)
+{
+	size_t n = strlen(name), s = strlen(CLICKREC_SUFFIX);
+	return n >= s && memcmp(name + n - s, CLICKREC_SUFFIX, s) == 0;
+}
+
+static int export_skip_dots(const struct dirent *e)
+{
+	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+}
+
+/* A file, or a directory walked in name order as reach walks it
+ * (symlinked directories are not entered). */
+static void export_path(struct export *E, const char *path, int top)
+{
+	struct stat st;
+	if ((top ? stat(path, &st) : lstat(path, &st)) < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		E->errors++;
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (export_file(E, path) < 0)
+			E->errors++;
+		return;
+	}
+	struct dirent **ents = NULL;
+	int n = scandir(path, &ents, export_skip_dots, alphasort);
+	if (n < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		E->errors++;
+		return;
+	}
+	size_t dlen = strlen(path);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		size_t plen = dlen + strlen(name) + 2;
+		char *sub = malloc(plen);
+		struct stat es;
+		if (!sub) {
+			out_err("out of memory");
+			E->errors++;
+		} else {
+			snprintf(sub, plen, "%s%s%s", path,
+			         dlen && path[dlen - 1] == '/' ? "" : "/", name);
+			if (lstat(sub, &es) == 0 && S_ISDIR(es.st_mode))
+				export_path(E, sub, 0);
+			else if (export_has_suffix(name) &&
+			         (stat(sub, &es) < 0 || S_ISREG(es.st_mode)))
+				export_path(E, sub, 1);
+			free(sub);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+static void export_usage(FILE *f)
+{
+	fputs("usage: reach export [--db DIR] [--format ndjson|csv] PATH...\n",
+	      f);
+}
+
+int export_main(int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_FORMAT, OPT_HELP };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct export E;
+	const char *db = NULL;
+	int opt, explicit, rc;
+
+	memset(&E, 0, sizeof E);
+	E.out = stdout;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "csv") == 0)
+				E.csv = 1;
+			else if (strcmp(optarg, "ndjson") == 0)
+				E.csv = 0;
+			else {
+				out_err("export: --format: expected ndjson or csv, "
+				        "not '%s'", optarg);
+				goto usage;
+			}
+			break;
+		case 'h':
+		case OPT_HELP:
+			export_usage(stdout);
+			fputs("\nWrite every record of the segments, decoded, with "
+			      "names from the store:\none JSON object per line "
+			      "(default) or CSV with a header.\n", stdout);
+			return 0;
+		case ':':
+			out_err("option '%s' needs an argument", argv[optind - 1]);
+			goto usage;
+		default:
+			out_err("unknown option '%s'", argv[optind - 1]);
+			goto usage;
+		}
+	}
+	if (optind >= argc) {
+		out_err("export: no segment files or directories given");
+		goto usage;
+	}
+	explicit = db != NULL;
+	if (!db)
+		db = getenv("REDIRECTD_DB");
+	if (db && *db) {
+		rc = store_open(&E.s, db, STORE_RDONLY);
+		if (rc == ENOENT && !explicit) {
+			out_err("warning: REDIRECTD_DB=%s: %s; exporting ids, not "
+			        "names", db, mdb_strerror(rc));
+		} else if (rc) {
+			out_err("%s: cannot open the store: %s", db,
+			        mdb_strerror(rc));
+			return 1;
+		} else if ((rc = mdb_txn_begin(E.s.env, NULL, MDB_RDONLY,
+		                               &E.txn))) {
+			out_err("%s: reading the store: %s", db, mdb_strerror(rc));
+			store_close(&E.s);
+			return 1;
+		}
+	}
+	if (E.csv)
+		fputs("time,time_us,node,link_id,code,staff,name,team,campaign,"
+		      "class,platform,country,referrer,visitor,status,internal,"
+		      "head\n", E.out);
+	for (int i = optind; i < argc; i++)
+		export_path(&E, argv[i], 1);
+	if (E.txn) {
+		mdb_txn_abort(E.txn);
+		store_close(&E.s);
+	}
+	if (fflush(E.out) != 0 || ferror(E.out)) {
+		out_err("export: writing: %s", strerror(errno));
+		return 1;
+	}
+	return E.errors ? 1 : 0;
+usage:
+	export_usage(stderr);
+	return 2;
+}

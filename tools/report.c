@@ -1,0 +1,673 @@
+/*
+ * report: the HTML report (see report.h).  It owns the second pass over
+ * the segments, the page's markup and its escaping; the wording of the
+ * recommendations is advice.c's.
+ *
+ * Every name on the page comes from the store, which anyone allowed to
+ * add a colleague writes: all text goes through report_esc, in element
+ * content and in quoted attributes alike, so a colleague called
+ * <script>alert(1)</script> is shown as such and runs nothing.  The page
+ * has no script at all and no external resource.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "advice.h"
+#include "clickrec.h"
+#include "hll.h"
+#include "out.h"
+#include "store.h"
+
+#define REPORT_LEADERS_CHART 30     /* bars in the leaderboard chart */
+#define REPORT_LEADERS_DAILY 5      /* lines in the daily chart */
+#define REPORT_MAX_DAYS 92          /* days the daily chart spans */
+#define REPORT_MAX_UNSHARED 4       /* unshared links per card */
+
+/* ------------------------------------------------------- a u64 map */
+
+/* Open addressing from non-zero 64-bit keys to counts. */
+struct report_map {
+	uint64_t *k, *v;
+	size_t mask, n;
+};
+
+/* The count of key (inserting 0), or NULL out of memory.  *fresh says
+ * whether it was inserted. */
+static uint64_t *report_map_get(struct report_map *m, uint64_t key,
+                                int *fresh)
+{
+	if ((m->n + 1) * 4 > (m->mask + 1) * 3 || !m->k) {
+		size_t cap = m->k ? (m->mask + 1) * 2 : 1024;
+		uint64_t *k = calloc(cap, sizeof *k), *v = calloc(cap, sizeof *v);
+		if (!k || !v) {
+			free(k), free(v);
+			return NULL;
+		}
+		for (size_t i = 0; m->k && i <= m->mask; i++)
+			if (m->k[i]) {
+				size_t j = hll_hash(m->k[i]) & (cap - 1);
+				while (k[j])
+					j = (j + 1) & (cap - 1);
+				k[j] = m->k[i];
+				v[j] = m->v[i];
+			}
+		free(m->k), free(m->v);
+		m->k = k;
+		m->v = v;
+		m->mask = cap - 1;
+	}
+	size_t j = hll_hash(key) & m->mask;
+	while (m->k[j] && m->k[j] != key)
+		j = (j + 1) & m->mask;
+	*fresh = !m->k[j];
+	if (*fresh) {
+		m->k[j] = key;
+		m->n++;
+	}
+	return &m->v[j];
+}
+
+static void report_map_free(struct report_map *m)
+{
+	free(m->k);
+	free(m->v);
+}
+
+/* A key for a tuple: distinct tuples give distinct keys but for 64-bit
+ * hash collisions (one in 2^64 per pair).  Never 0. */
+static uint64_t report_key(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t h = hll_hash(a ^ 0x9e3779b97f4a7c15u);
+	h = hll_hash(h ^ b);
+	h = hll_hash(h ^ (c + 0x632be59bd9b4e019u));
+	return h ? h : 1;
+}
+
+/* ------------------------------------------------------ the second pass */
+
+struct report_person {
+	uint64_t plat_vis[PLATFORM_COUNT];
+	uint64_t hours[24];
+	struct advice_unshared unshared[REPORT_MAX_UNSHARED];
+	char camp[REPORT_MAX_UNSHARED][64];
+	char code[REPORT_MAX_UNSHARED][32];
+	size_t nunshared;
+};
+
+struct report {
+	const struct report_in *in;
+	uint32_t *idx;              /* staff id -> row + 1 */
+	size_t nidx;
+	struct report_person *p;    /* [nrows] */
+	struct report_map seen;     /* (row, platform|day, visitor) keys */
+	struct report_map daily;    /* (leader, day) -> visitors */
+	struct report_map clicked;  /* link ids with a human click */
+	uint64_t plat_clicks[PLATFORM_COUNT], plat_vis[PLATFORM_COUNT];
+	struct report_map ctry;     /* code + 1 -> clicks */
+	int64_t day_min, day_max;   /* local days of the leaders' visitors */
+	size_t nleaders;
+};
+
+/* Count one record.  Returns 0, or -1 out of memory. */
+static int report_count(struct report *P, const struct click *c)
+{
+	const struct report_in *in = P->in;
+	int fresh;
+	uint64_t *v;
+	int human = c->class == CLASS_HUMAN;
+	if (human && c->link_id &&
+	    !(v = report_map_get(&P->clicked, (uint64_t)c->link_id, &fresh)))
+		return -1;
+	if (c->time_us < in->since || c->time_us >= in->until)
+		return 0;
+	if ((in->fstaff && (c->staff_id >= in->nfstaff ||
+	                    !in->fstaff[c->staff_id])) ||
+	    (in->fcamp && (c->campaign_id >= in->nfcamp ||
+	                   !in->fcamp[c->campaign_id])))
+		return 0;
+	if (!human || ((c->flags & CLICK_F_INTERNAL) && !in->include_internal))
+		return 0;
+	unsigned plat = c->platform < PLATFORM_COUNT ? c->platform
+	                                             : PLATFORM_UNKNOWN;
+	uint16_t code = (uint16_t)((unsigned char)c->country[0] << 8 |
+	                           (unsigned char)c->country[1]);
+	P->plat_clicks[plat]++;
+	if (!(v = report_map_get(&P->ctry, (uint64_t)code + 1, &fresh)))
+		return -1;
+	(*v)++;
+	if (c->visitor) {
+		if (!report_map_get(&P->seen, report_key(~0ull, plat, c->visitor),
+		                    &fresh))
+			return -1;
+		P->plat_vis[plat] += (uint64_t)fresh;
+	}
+	if (c->staff_id >= P->nidx || !P->idx[c->staff_id])
+		return 0;
+	uint32_t row = P->idx[c->staff_id] - 1;
+	struct report_person *p = &P->p[row];
+	int64_t lt = (int64_t)c->time_us + reachtime_offset(in->zone, c->time_us);
+	if (lt < 0)
+		lt = 0;
+	int64_t day = lt / 86400000000;
+	p->hours[lt / 3600000000 % 24]++;
+	if (!c->visitor)
+		return 0;
+	if (!report_map_get(&P->seen, report_key(row, plat, c->visitor), &fresh))
+		return -1;
+	p->plat_vis[plat] += (uint64_t)fresh;
+	if (row >= P->nleaders)
+		return 0;
+	if (!report_map_get(&P->seen, report_key(row, 1000 + (uint64_t)day,
+	                                         c->visitor), &fresh))
+		return -1;
+	if (fresh) {
+		if (!(v = report_map_get(&P->daily,
+		                         (uint64_t)row << 32 | ((uint32_t)day + 1u),
+		                         &fresh)))
+			return -1;
+		(*v)++;
+		if (P->day_min < 0 || day < P->day_min)
+			P->day_min = day;
+		if (day > P->day_max)
+			P->day_max = day;
+	}
+	return 0;
+}
+
+/* Read one segment (reach has read it already: errors are unexpected,
+ * but a segment may have grown).  Returns 0 or -1 after reporting. */
+static int report_file(struct report *P, const char *path)
+{
+	struct stat st;
+	int ret = -1, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < CLICKREC_HEADER_SIZE) {
+		out_err("%s: %s", path, fd < 0 ? strerror(errno) : "unreadable");
+		goto done;
+	}
+	size_t len = (size_t)st.st_size;
+	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		out_err("%s: mmap: %s", path, strerror(errno));
+		goto done;
+	}
+	struct clickrec_reader r;
+	struct click c;
+	if (clickrec_reader_init(&r, map, len) == 0) {
+		ret = 0;
+		while (clickrec_reader_next(&r, &c) == CLICKREC_RECORD)
+			if (report_count(P, &c) < 0) {
+				out_err("out of memory");
+				ret = -1;
+				break;
+			}
+	}
+	munmap(map, len);
+done:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Links of the colleagues in a campaign, minted unshared_days or more ago
+ * and without a human click in the logs read. */
+static int report_unshared(struct report *P)
+{
+	const struct report_in *in = P->in;
+	struct store s;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, val;
+	int rc;
+	if (!in->db || !*in->db)
+		return 0;
+	if ((rc = store_open(&s, in->db, STORE_RDONLY))) {
+		out_err("%s: cannot open the store: %s", in->db, mdb_strerror(rc));
+		return -1;
+	}
+	if ((rc = mdb_txn_begin(s.env, NULL, MDB_RDONLY, &txn)) ||
+	    (rc = mdb_cursor_open(txn, s.links, &cur)))
+		goto fail;
+	uint64_t age = (uint64_t)in->unshared_days * 86400000000u;
+	for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+		struct link l;
+		int fresh;
+		if (store_link_decode(val.mv_data, val.mv_size, &l) != 0 ||
+		    !l.campaign_id || (l.flags & LINK_DISABLED) ||
+		    l.staff_id >= P->nidx || !P->idx[l.staff_id] ||
+		    l.created_us + age > in->now_us)
+			continue;
+		if (in->fcamp && (l.campaign_id >= in->nfcamp ||
+		                  !in->fcamp[l.campaign_id]))
+			continue;
+		uint64_t *v = report_map_get(&P->clicked, (uint64_t)l.id, &fresh);
+		if (!v) {
+			rc = ENOMEM;
+			goto fail;
+		}
+		if (!fresh)
+			continue;
+		struct report_person *p = &P->p[P->idx[l.staff_id] - 1];
+		struct campaign cp;
+		if (p->nunshared == REPORT_MAX_UNSHARED ||
+		    store_campaign_get_id(txn, &s, l.campaign_id, &cp) != 0)
+			continue;
+		size_t i = p->nunshared++;
+		snprintf(p->camp[i], sizeof p->camp[i], "%.*s",
+		         (int)(cp.name_len < 63 ? cp.name_len : 63), cp.name);
+		snprintf(p->code[i], sizeof p->code[i], "%.*s",
+		         (int)(k.mv_size < 31 ? k.mv_size : 31),
+		         (const char *)k.mv_data);
+		p->unshared[i].campaign = p->camp[i];
+		p->unshared[i].code = p->code[i];
+		p->unshared[i].days = (unsigned)((in->now_us - l.created_us) /
+		                                 86400000000u);
+		char iso[21];
+		out_time_iso(l.created_us, iso);
+		memcpy(p->unshared[i].created, iso, 10);
+		p->unshared[i].created[10] = '\0';
+	}
+	if (rc != MDB_NOTFOUND)
+		goto fail;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	store_close(&s);
+	return 0;
+fail:
+	out_err("%s: reading the store: %s", in->db, mdb_strerror(rc));
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+	store_close(&s);
+	return -1;
+}
+
+/* ------------------------------------------------------------- markup */
+
+/* Text for element content or a quoted attribute.  Control characters
+ * become U+FFFD: they have no place on the page. */
+static void report_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fputs("&#xfffd;", f);
+			else
+				putc(c, f);
+		}
+	}
+}
+
+static const char *report_label(const struct report_row *r)
+{
+	return r->name && r->name[0] ? r->name : r->handle;
+}
+
+static const char *const report_colors[REPORT_LEADERS_DAILY] = {
+	"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+};
+
+static void report_head(FILE *f, const struct report_in *in)
+{
+	char a[21], b[21];
+	fputs("<!doctype html>\n<html lang=\"en\">\n<head>\n"
+	      "<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, "
+	      "initial-scale=1\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\""
+	      "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
+	      "<title>Reach: who reached how many people</title>\n"
+	      "<style>\n"
+	      "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',"
+	      "sans-serif;margin:0 auto;max-width:960px;padding:1em;"
+	      "color:#222;background:#fafafa}\n"
+	      "h1{margin:.2em 0}h2{margin-top:1.6em;border-bottom:1px solid "
+	      "#ddd}\n"
+	      "svg text{font:12px system-ui,sans-serif;fill:#222}\n"
+	      "table{border-collapse:collapse}td,th{padding:2px 8px;"
+	      "text-align:left}td.n{text-align:right}\n"
+	      ".cards{display:grid;grid-template-columns:repeat(auto-fill,"
+	      "minmax(280px,1fr));gap:12px}\n"
+	      ".card{background:#fff;border:1px solid #ddd;border-radius:8px;"
+	      "padding:10px 14px}\n"
+	      ".card h3{margin:.2em 0}.card .who{color:#666;margin:0}\n"
+	      ".card dl{display:grid;grid-template-columns:auto auto;"
+	      "gap:0 12px;margin:.5em 0}.card dd{margin:0}\n"
+	      ".advice li{margin:.3em 0}.advice small{color:#666;"
+	      "display:block}\n"
+	      ".legend span{margin-right:1em;white-space:nowrap}\n"
+	      ".legend i{display:inline-block;width:10px;height:10px;"
+	      "margin-right:4px}\n"
+	      "</style>\n</head>\n<body>\n<header>\n<h1>Reach</h1>\n"
+	      "<p class=\"period\">", f);
+	if (in->since)
+		out_time_iso(in->since, a);
+	if (in->until != UINT64_MAX)
+		out_time_iso(in->until, b);
+	if (in->since && in->until != UINT64_MAX)
+		fprintf(f, "Clicks from %s until %s", a, b);
+	else if (in->since)
+		fprintf(f, "Clicks from %s", a);
+	else if (in->until != UINT64_MAX)
+		fprintf(f, "Clicks until %s", b);
+	else
+		fputs("All clicks in the logs", f);
+	fputs("; days and hours in ", f);
+	report_esc(f, in->zone_name);
+	fprintf(f, ".  %" PRIu64 " records from %zu segments.</p>\n"
+	        "</header>\n", in->records, in->segments);
+}
+
+static void report_leaderboard(FILE *f, const struct report_in *in)
+{
+	size_t n = in->nrows < REPORT_LEADERS_CHART ? in->nrows
+	                                            : REPORT_LEADERS_CHART;
+	uint64_t max = 1;
+	for (size_t i = 0; i < n; i++)
+		if (in->rows[i].visitors > max)
+			max = in->rows[i].visitors;
+	fputs("<section id=\"leaderboard\">\n<h2>Leaderboard</h2>\n", f);
+	fprintf(f, "<p>Unique visitors per colleague (human clicks; bots and "
+	        "colleagues' own clicks apart)%s.</p>\n",
+	        in->nrows > n ? ", the leading 30" : "");
+	const unsigned lw = 260, bw = 560, rh = 24;
+	fprintf(f, "<svg role=\"img\" aria-label=\"Leaderboard\" "
+	        "width=\"%u\" height=\"%zu\" viewBox=\"0 0 %u %zu\">\n",
+	        lw + bw + 80, n * rh + 4, lw + bw + 80, n * rh + 4);
+	for (size_t i = 0; i < n; i++) {
+		const struct report_row *r = &in->rows[i];
+		unsigned w = (unsigned)((double)r->visitors * bw / (double)max);
+		fputs("<g class=\"bar\" data-handle=\"", f);
+		report_esc(f, r->handle);
+		fprintf(f, "\"><text class=\"label\" x=\"%u\" y=\"%zu\" "
+		        "text-anchor=\"end\">%lu. ", lw - 8, i * rh + 17, r->rank);
+		report_esc(f, report_label(r));
+		fprintf(f, "</text><rect x=\"%u\" y=\"%zu\" width=\"%u\" "
+		        "height=\"%u\" fill=\"#1f77b4\"/><text class=\"value\" "
+		        "x=\"%u\" y=\"%zu\">%s%" PRIu64 "</text></g>\n", lw,
+		        i * rh + 4, w, rh - 6, lw + w + 6, i * rh + 17,
+		        r->estimated ? "~" : "", r->visitors);
+	}
+	fputs("</svg>\n</section>\n", f);
+}
+
+static void report_daily(FILE *f, struct report *P)
+{
+	const struct report_in *in = P->in;
+	fputs("<section id=\"daily\">\n<h2>Daily visitors of the leading "
+	      "colleagues</h2>\n", f);
+	if (P->day_min < 0 || P->nleaders == 0) {
+		fputs("<p>No visitors in this period.</p>\n</section>\n", f);
+		return;
+	}
+	int64_t d0 = P->day_min, d1 = P->day_max;
+	if (d1 - d0 + 1 > REPORT_MAX_DAYS)
+		d0 = d1 - REPORT_MAX_DAYS + 1;
+	int64_t nd = d1 - d0 + 1;
+	uint64_t max = 1;
+	for (size_t i = 0; i < P->nleaders; i++)
+		for (int64_t d = d0; d <= d1; d++) {
+			int fresh;
+			uint64_t *v = report_map_get(&P->daily, (uint64_t)i << 32 |
+			                             ((uint32_t)d + 1u), &fresh);
+			if (v && *v > max)
+				max = *v;
+		}
+	const unsigned W = 840, H = 220, L = 40, B = 24;
+	double dx = nd > 1 ? (double)(W - L - 10) / (double)(nd - 1) : 0;
+	fprintf(f, "<svg role=\"img\" aria-label=\"Daily visitors\" "
+	        "width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\">\n", W, H, W, H);
+	fprintf(f, "<line x1=\"%u\" y1=\"%u\" x2=\"%u\" y2=\"%u\" "
+	        "stroke=\"#999\"/>\n", L, H - B, W - 10, H - B);
+	fprintf(f, "<text x=\"%u\" y=\"14\" text-anchor=\"end\">%" PRIu64
+	        "</text><text x=\"%u\" y=\"%u\" text-anchor=\"end\">0</text>\n",
+	        L - 4, max, L - 4, H - B);
+	char day[11];
+	reachtime_day_text(d0, day);
+	fprintf(f, "<text x=\"%u\" y=\"%u\">%s</text>\n", L, H - 6, day);
+	reachtime_day_text(d1, day);
+	fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">%s</text>\n",
+	        W - 10, H - 6, day);
+	for (size_t i = 0; i < P->nleaders; i++) {
+		fputs("<polyline class=\"series\" data-handle=\"", f);
+		report_esc(f, in->rows[i].handle);
+		fprintf(f, "\" fill=\"none\" stroke-width=\"2\" stroke=\"%s\" "
+		        "points=\"", report_colors[i]);
+		for (int pass = 0; pass < 2; pass++) {
+			/* The line, then a dot per day: a single day is a
+			 * line of one point, which draws nothing. */
+			for (int64_t d = d0; d <= d1; d++) {
+				int fresh;
+				uint64_t *v = report_map_get(&P->daily,
+				                             (uint64_t)i << 32 |
+				                             ((uint32_t)d + 1u), &fresh);
+				double x = L + dx * (double)(d - d0);
+				double y = (double)(H - B) - (double)(v ? *v : 0) *
+				           (H - B - 10) / (double)max;
+				if (pass == 0)
+					fprintf(f, "%s%.1f,%.1f", d > d0 ? " " : "",
+					        x, y);
+				else
+					fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" "
+					        "r=\"3\" fill=\"%s\"/>", x, y,
+					        report_colors[i]);
+			}
+			fputs(pass == 0 ? "\"/>\n" : "\n", f);
+		}
+	}
+	fputs("</svg>\n<p class=\"legend\">", f);
+	for (size_t i = 0; i < P->nleaders; i++) {
+		fprintf(f, "<span><i style=\"background:%s\"></i>",
+		        report_colors[i]);
+		report_esc(f, report_label(&in->rows[i]));
+		fputs("</span>", f);
+	}
+	fputs("</p>\n</section>\n", f);
+}
+
+/* A table row with an inline bar. */
+static void report_bar_row(FILE *f, const char *label, uint64_t clicks,
+                           uint64_t visitors, uint64_t max, int vis)
+{
+	fputs("<tr><td>", f);
+	report_esc(f, label);
+	fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td>", clicks);
+	if (vis)
+		fprintf(f, "<td class=\"n\">%" PRIu64 "</td>", visitors);
+	fprintf(f, "<td><svg width=\"204\" height=\"12\"><rect width=\"%u\" "
+	        "height=\"12\" fill=\"#2ca02c\"/></svg></td></tr>\n",
+	        (unsigned)((double)clicks * 200 / (double)(max ? max : 1)));
+}
+
+static int report_cmp_desc(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+	if (x[0] != y[0])
+		return x[0] > y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+static int report_spread(FILE *f, struct report *P)
+{
+	uint64_t order[PLATFORM_COUNT][2], max = 0;
+	for (unsigned p = 0; p < PLATFORM_COUNT; p++) {
+		order[p][0] = P->plat_clicks[p];
+		order[p][1] = p;
+		if (P->plat_clicks[p] > max)
+			max = P->plat_clicks[p];
+	}
+	qsort(order, PLATFORM_COUNT, sizeof order[0], report_cmp_desc);
+	fputs("<section id=\"platforms\">\n<h2>Platforms</h2>\n<table>\n"
+	      "<tr><th>platform</th><th>clicks</th><th>visitors</th>"
+	      "<th></th></tr>\n", f);
+	for (unsigned i = 0; i < PLATFORM_COUNT; i++)
+		if (order[i][0])
+			report_bar_row(f, clickrec_platform_name((unsigned)order[i][1]),
+			               order[i][0], P->plat_vis[order[i][1]], max, 1);
+	fputs("</table>\n</section>\n", f);
+
+	size_t n = 0;
+	uint64_t (*c)[2] = malloc((P->ctry.n ? P->ctry.n : 1) * sizeof *c);
+	if (!c)
+		return -1;
+	for (size_t i = 0; P->ctry.k && i <= P->ctry.mask; i++)
+		if (P->ctry.k[i]) {
+			c[n][0] = P->ctry.v[i];
+			c[n][1] = P->ctry.k[i] - 1;
+			n++;
+		}
+	qsort(c, n, sizeof *c, report_cmp_desc);
+	fputs("<section id=\"countries\">\n<h2>Countries</h2>\n<table>\n"
+	      "<tr><th>country</th><th>clicks</th><th></th></tr>\n", f);
+	for (size_t i = 0; i < n && i < 30; i++) {
+		char text[8];
+		unsigned a = (unsigned)(c[i][1] >> 8), b = (unsigned)(c[i][1] & 0xff);
+		if (c[i][1] == 0)
+			strcpy(text, "unknown");
+		else if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f)
+			snprintf(text, sizeof text, "%c%c", a, b);
+		else
+			snprintf(text, sizeof text, "#%04x", (unsigned)c[i][1]);
+		report_bar_row(f, text, c[i][0], 0, c[0][0], 0);
+	}
+	fputs("</table>\n</section>\n", f);
+	free(c);
+	return 0;
+}
+
+static int report_cards(FILE *f, struct report *P)
+{
+	const struct report_in *in = P->in;
+	uint64_t *team = malloc((in->nrows ? in->nrows : 1) * sizeof *team);
+	if (!team)
+		return -1;
+	fputs("<section id=\"colleagues\">\n<h2>Colleagues</h2>\n"
+	      "<div class=\"cards\">\n", f);
+	for (size_t i = 0; i < in->nrows; i++) {
+		const struct report_row *r = &in->rows[i];
+		struct report_person *p = &P->p[i];
+		struct advice_input ai;
+		struct advice adv[8];
+		memset(&ai, 0, sizeof ai);
+		ai.visitors = r->visitors;
+		ai.clicks = r->clicks;
+		memcpy(ai.plat_visitors, p->plat_vis, sizeof ai.plat_visitors);
+		memcpy(ai.hour_clicks, p->hours, sizeof ai.hour_clicks);
+		ai.zone = in->zone_name;
+		ai.team = r->team ? r->team : "";
+		size_t nt = 0;
+		if (ai.team[0])
+			for (size_t j = 0; j < in->nrows; j++)
+				if (in->rows[j].team &&
+				    strcmp(in->rows[j].team, ai.team) == 0)
+					team[nt++] = in->rows[j].visitors;
+		ai.team_size = nt;
+		ai.team_median = advice_median(team, nt);
+		ai.unshared = p->unshared;
+		ai.nunshared = p->nunshared;
+		size_t na = advice_for(&ai, adv, 8);
+
+		fputs("<article class=\"card\" data-handle=\"", f);
+		report_esc(f, r->handle);
+		fputs("\">\n<h3>", f);
+		report_esc(f, report_label(r));
+		fputs("</h3>\n<p class=\"who\">", f);
+		report_esc(f, r->handle);
+		if (r->team && r->team[0]) {
+			fputs(" · ", f);
+			report_esc(f, r->team);
+		}
+		fprintf(f, "</p>\n<dl>\n<dt>rank</dt><dd class=\"rank\">%lu</dd>\n"
+		        "<dt>visitors</dt><dd class=\"visitors\">%s%" PRIu64
+		        "</dd>\n<dt>clicks</dt><dd class=\"clicks\">%" PRIu64
+		        "</dd>\n<dt>bots</dt><dd>%" PRIu64 "</dd>\n",
+		        r->rank, r->estimated ? "~" : "", r->visitors, r->clicks,
+		        r->bots);
+		if (r->top_platform && r->top_platform[0]) {
+			fputs("<dt>top platform</dt><dd>", f);
+			report_esc(f, r->top_platform);
+			fputs("</dd>\n<dt>top country</dt><dd>", f);
+			report_esc(f, r->top_country[0] ? r->top_country : "unknown");
+			fputs("</dd>\n", f);
+		}
+		fputs("</dl>\n<ul class=\"advice\">\n", f);
+		for (size_t k = 0; k < na; k++) {
+			fputs("<li>", f);
+			report_esc(f, adv[k].text);
+			fputs("<small>", f);
+			report_esc(f, adv[k].basis);
+			fputs("</small></li>\n", f);
+		}
+		fputs("</ul>\n</article>\n", f);
+	}
+	fputs("</div>\n</section>\n", f);
+	free(team);
+	return 0;
+}
+
+int report_html(FILE *f, const struct report_in *in)
+{
+	struct report P;
+	int ret = -1;
+	memset(&P, 0, sizeof P);
+	P.in = in;
+	P.day_min = -1;
+	P.nleaders = 0;
+	for (size_t i = 0; i < in->nrows && i < REPORT_LEADERS_DAILY; i++)
+		if (in->rows[i].visitors)
+			P.nleaders = i + 1;
+	uint32_t maxid = 0;
+	for (size_t i = 0; i < in->nrows; i++)
+		if (in->rows[i].id > maxid && in->rows[i].id < (1u << 24))
+			maxid = in->rows[i].id;
+	P.nidx = (size_t)maxid + 1;
+	P.idx = calloc(P.nidx, sizeof *P.idx);
+	P.p = calloc(in->nrows ? in->nrows : 1, sizeof *P.p);
+	if (!P.idx || !P.p)
+		goto oom;
+	for (size_t i = 0; i < in->nrows; i++)
+		if (in->rows[i].id < P.nidx)
+			P.idx[in->rows[i].id] = (uint32_t)i + 1;
+	for (size_t i = 0; i < in->nfiles; i++)
+		if (report_file(&P, in->files[i]) < 0)
+			goto done;
+	if (report_unshared(&P) < 0)
+		goto done;
+	report_head(f, in);
+	report_leaderboard(f, in);
+	report_daily(f, &P);
+	if (report_spread(f, &P) < 0 || report_cards(f, &P) < 0)
+		goto oom;
+	fputs("<footer><p>Made by reach from the click logs; no visitor's "
+	      "address is shown or stored here.</p></footer>\n"
+	      "</body>\n</html>\n", f);
+	ret = 0;
+	goto done;
+oom:
+	out_err("out of memory");
+done:
+	report_map_free(&P.seen);
+	report_map_free(&P.daily);
+	report_map_free(&P.clicked);
+	report_map_free(&P.ctry);
+	free(P.idx);
+	free(P.p);
+	return ret;
+}

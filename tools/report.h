@@ -1,0 +1,55 @@
+/*
+ * report: reach's HTML report, one self-contained file (inline CSS and
+ * SVG, no script, nothing fetched): the leaderboard as a bar chart, daily
+ * visitors of the leading colleagues, platforms and countries, and a card
+ * per colleague with their figures and recommendations (advice.h).
+ *
+ * reach counts the leaderboard as for any format and hands its rows here;
+ * what the charts and cards need beyond it (visitors per day and per
+ * platform, clicks per hour, which links had a click) comes from a second
+ * read of the same segments with the same window and filters, through
+ * clickrec's reader.  That pass counts distinct visitors in hash sets of
+ * 64-bit keys: its memory grows with distinct (colleague, day, visitor)
+ * triples, unlike the leaderboard's bounded sketches.
+ */
+#ifndef REDIRECTD_REPORT_H
+#define REDIRECTD_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "reachtime.h"
+
+/* A colleague's line of the leaderboard, in rank order. */
+struct report_row {
+	uint32_t id;                /* staff id */
+	const char *handle, *name, *team;
+	unsigned long rank;
+	uint64_t clicks, visitors, bots, internal;
+	int estimated;
+	const char *top_country, *top_platform;
+};
+
+struct report_in {
+	const struct report_row *rows;
+	size_t nrows;
+	char *const *files;         /* segments to read, in order */
+	size_t nfiles;
+	uint64_t since, until;      /* [since, until), microseconds */
+	const uint8_t *fstaff, *fcamp;   /* as reach's filters; NULL: none */
+	size_t nfstaff, nfcamp;
+	int include_internal;
+	struct reachtime_zone *zone;
+	const char *zone_name;      /* "UTC" or --tz */
+	const char *db;             /* the store, for links; NULL: none */
+	uint64_t now_us;
+	unsigned unshared_days;     /* a link this old without a click */
+	uint64_t records;           /* what the leaderboard counted */
+	size_t segments;
+};
+
+/* Write the report to f.  Returns 0, or -1 after reporting (out_err). */
+int report_html(FILE *f, const struct report_in *in);
+
+#endif

@@ -1,0 +1,832 @@
+/*
+ * ship: `reach ship --clickhouse URL --table NAME [--db DIR] [--state FILE]
+ * [--batch N] PATH...` sends every click record of the segments (files, or
+ * directories searched for *.clk in name order, as reach walks them) that
+ * earlier runs did not send, decoded and with names resolved through the
+ * store, to ClickHouse: `INSERT INTO NAME (...) FORMAT TabSeparated`
+ * POSTed over HTTP (chttp.c), N rows a batch (default 100,000).
+ *
+ * It owns the row (the column list below, matching conf/clickhouse.sql)
+ * and the state file: one line per segment, "RECORDS<TAB>SEGMENT NAME",
+ * how many records of it ClickHouse has accepted.  The state is replaced
+ * atomically (temporary file, fsync, rename, fsync of the directory) after
+ * every batch ClickHouse answered 200 to, and only then; so a crash or a
+ * failed insert leaves it at the last accepted batch, and the next run
+ * sends again at most the one batch that was in flight.  That batch may
+ * have reached ClickHouse already: the table (ReplacingMergeTree keyed by
+ * segment and position) and the queries (FINAL) count it once.  Segments
+ * are named by their base name, which the daemon makes unique across nodes
+ * (NODE.TIME.wN.clk).  A lock next to the state (FILE.lock, flock) keeps
+ * two runs from interleaving.
+ *
+ * A segment still being written may end in a partial record: the whole
+ * records before it are sent, and the rest on a later run (no error).  A
+ * corrupt record (bad data followed by more data) stops that segment with
+ * an error naming file and offset; the others are shipped; exit 1.
+ * ClickHouse unreachable or refusing: an error naming the URL and
+ * ClickHouse's message, nothing more is sent, exit 1.
+ */
+#include "ship.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chttp.h"
+#include "clickrec.h"
+#include "out.h"
+#include "store.h"
+
+#define SHIP_STATE_NAME ".reach-ship.state"
+#define SHIP_BATCH_DEFAULT 100000
+#define SHIP_TIMEOUT_S 300
+
+static const char ship_columns[] =
+	"segment, position, node, time, time_us, link_id, code, staff_id, "
+	"staff, name, team, campaign_id, campaign, class, platform, country, "
+	"referrer, visitor, status, internal, head, ip";
+
+struct ship_seg {
+	char *name;             /* base name, the state's key */
+	uint64_t done;          /* records ClickHouse accepted */
+	uint64_t first, sent;   /* this run: first record sent, how many */
+};
+
+struct ship {
+	/* State, sorted by name. */
+	struct ship_seg **segs;    /* each its own allocation: pointers to
+	                            * them stay valid as the array grows */
+	size_t nsegs, capsegs;
+	const char *state_path;
+	/* The batch being built: rows, and per segment how far it reaches. */
+	char *buf;
+	size_t len, cap;
+	uint64_t rows;
+	struct ship_seg **touched; /* segments with rows in the batch */
+	uint64_t *upto;         /* their done counts once it is accepted */
+	size_t ntouched;
+	uint64_t batch;
+	/* ClickHouse. */
+	struct chttp_url url;
+	const char *url_text;
+	char *target;           /* path?query=INSERT... */
+	/* The store, for names; txn NULL without one. */
+	struct store s;
+	MDB_txn *txn;
+	uint32_t staff_id, camp_id, link_id;
+	int staff_ok, camp_ok, link_ok, have_names;
+	struct staff st;
+	struct campaign cp;
+	const char *code;
+	size_t code_len;
+	/* Totals. */
+	uint64_t shipped, batches;
+	int errors, failed;     /* failed: ClickHouse refused, stop */
+};
+
+/* ------------------------------------------------------------ the state */
+
+static int ship_seg_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct ship_seg *const *)a)->name,
+	              (*(struct ship_seg *const *)b)->name);
+}
+
+static struct ship_seg *ship_seg_find(struct ship *S, const char *name)
+{
+	struct ship_seg key = { .name = (char *)name }, *kp = &key;
+	if (!S->nsegs)
+		return NULL;    /* segs may be NULL: not for bsearch */
+	struct ship_seg **g = bsearch(&kp, S->segs, S->nsegs, sizeof *S->segs,
+	                              ship_seg_cmp);
+	return g ? *g : NULL;
+}
+
+static struct ship_seg *ship_seg_add(struct ship *S, const char *name,
+                                     uint64_t done)
+{
+	if (S->nsegs == S->capsegs) {
+		size_t cap = S->capsegs ? S->capsegs * 2 : 64;
+		struct ship_seg **n = realloc(S->segs, cap * sizeof *n);
+		if (!n)
+			return NULL;
+		S->segs = n;
+		S->capsegs = cap;
+	}
+	struct ship_seg *g = calloc(1, sizeof *g);
+	char *dup = strdup(name);
+	if (!g || !dup) {
+		free(g);
+		free(dup);
+		return NULL;
+	}
+	g->name = dup;
+	g->done = done;
+	/* Insert in order (names mostly arrive in order: cheap). */
+	size_t i = S->nsegs;
+	while (i > 0 && strcmp(S->segs[i - 1]->name, name) > 0)
+		i--;
+	memmove(&S->segs[i + 1], &S->segs[i], (S->nsegs - i) * sizeof *S->segs);
+	S->segs[i] = g;
+	S->nsegs++;
+	return g;
+}
+
+/* Read the state file; a missing one is an empty state.  Returns 0, or -1
+ * after reporting. */
+static int ship_state_load(struct ship *S)
+{
+	FILE *f = fopen(S->state_path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		out_err("%s: %s", S->state_path, strerror(errno));
+		return -1;
+	}
+	char line[4096];
+	unsigned long lineno = 0;
+	int ret = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *tab = strchr(line, '\t'), *end;
+		size_t n = strlen(line);
+		if (n && line[n - 1] == '\n')
+			line[--n] = '\0';
+		errno = 0;
+		unsigned long long v = tab ? strtoull(line, &end, 10) : 0;
+		if (!tab || end != tab || end == line || errno || !tab[1] ||
+		    strchr(tab + 1, '/')) {
+			out_err("%s:%lu: expected RECORDS<TAB>SEGMENT", S->state_path,
+			        lineno);
+			ret = -1;
+			break;
+		}
+		struct ship_seg *g = ship_seg_find(S, tab + 1);
+		if (g)
+			g->done = v;
+		else if (!ship_seg_add(S, tab + 1, v)) {
+			out_err("out of memory");
+			ret = -1;
+			break;
+		}
+	}
+	if (ret == 0 && ferror(f)) {
+		out_err("%s: %s", S->state_path, strerror(errno));
+		ret = -1;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Replace the state file: temporary file, fsync, rename, fsync of the
+ * directory.  Returns 0, or -1 after reporting (the old state stays). */
+static int ship_state_save(struct ship *S)
+{
+	size_t pl = strlen(S->state_path);
+	char *tmp = malloc(pl + 5), *dirc = strdup(S->state_path);
+	int fd = -1, ret = -1;
+	FILE *f = NULL;
+	if (!tmp || !dirc) {
+		out_err("out of memory");
+		goto done;
+	}
+	snprintf(tmp, pl + 5, "%s.tmp", S->state_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		out_err("%s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	for (size_t i = 0; i < S->nsegs; i++)
+		if (S->segs[i]->done)
+			fprintf(f, "%" PRIu64 "\t%s\n", S->segs[i]->done,
+			        S->segs[i]->name);
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
+		out_err("%s: writing: %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		out_err("%s: writing: %s", tmp, strerror(errno));
+		goto done;
+	}
+	f = NULL;
+	if (rename(tmp, S->state_path) < 0) {
+		out_err("%s: rename to %s: %s", tmp, S->state_path,
+		        strerror(errno));
+		goto done;
+	}
+	int dfd = open(dirname(dirc), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	ret = 0;
+done:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
+	free(dirc);
+	return ret;
+}
+
+/* ------------------------------------------------------------ one row */
+
+static int ship_reserve(struct ship *S, size_t more)
+{
+	if (S->len + more <= S->cap)
+		return 0;
+	size_t cap = S->cap ? S->cap : 1 << 20;
+	while (cap < S->len + more)
+		cap *= 2;
+	char *n = realloc(S->buf, cap);
+	if (!n)
+		return -1;
+	S->buf = n;
+	S->cap = cap;
+	return 0;
+}
+
+/* Append s[0..n) escaped for TabSeparated, then sep. */
+static void ship_str(struct ship *S, const char *s, size_t n, char sep)
+{
+	char *o = S->buf + S->len;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		switch (c) {
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		case '\0': *o++ = '\\'; *o++ = '0'; break;
+		default: *o++ = c;
+		}
+	}
+	*o++ = sep;
+	S->len = (size_t)(o - S->buf);
+}
+
+static void ship_num(struct ship *S, uint64_t v, char sep)
+{
+	S->len += (size_t)sprintf(S->buf + S->len, "%" PRIu64 "%c", v, sep);
+}
+
+static void ship_resolve(struct ship *S, const struct click *c)
+{
+	if (!S->txn)
+		return;
+	if (c->staff_id != S->staff_id || !S->have_names) {
+		S->staff_id = c->staff_id;
+		S->staff_ok = store_staff_get_id(S->txn, &S->s, c->staff_id,
+		                                 &S->st) == 0;
+	}
+	if (c->campaign_id != S->camp_id || !S->have_names) {
+		S->camp_id = c->campaign_id;
+		S->camp_ok = store_campaign_get_id(S->txn, &S->s, c->campaign_id,
+		                                   &S->cp) == 0;
+	}
+	if (c->link_id != S->link_id || !S->have_names) {
+		S->link_id = c->link_id;
+		S->link_ok = store_link_code(S->txn, &S->s, c->link_id, &S->code,
+		                             &S->code_len) == 0;
+	}
+	S->have_names = 1;
+}
+
+/* Append one record's row.  Returns 0, or -1 out of memory. */
+static int ship_row(struct ship *S, const struct click *c, const char *seg,
+                    uint64_t pos, const char *node)
+{
+	/* Names are escaped at most twice their length; numbers and the
+	 * fixed fields take well under 512 bytes. */
+	size_t need = 512 + 2 * (strlen(seg) + strlen(node) +
+	              CLICKREC_REFHOST_MAX);
+	ship_resolve(S, c);
+	int sok = S->txn && S->staff_ok, cok = S->txn && S->camp_ok;
+	int lok = S->txn && S->link_ok;
+	if (sok)
+		need += 2 * (S->st.handle_len + S->st.name_len + S->st.team_len);
+	if (cok)
+		need += 2 * S->cp.name_len;
+	if (lok)
+		need += 2 * S->code_len;
+	if (ship_reserve(S, need) < 0)
+		return -1;
+	char cc[8] = "", ip[INET6_ADDRSTRLEN + 8] = "";
+	unsigned a = (unsigned char)c->country[0];
+	unsigned b = (unsigned char)c->country[1];
+	if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f)
+		snprintf(cc, sizeof cc, "%c%c", a, b);
+	else if (a || b)
+		snprintf(cc, sizeof cc, "#%02x%02x", a, b);
+	if (c->ip_family == 4 || c->ip_family == 6) {
+		int af = c->ip_family == 4 ? AF_INET : AF_INET6;
+		if (inet_ntop(af, c->ip, ip, INET6_ADDRSTRLEN) &&
+		    c->ip_prefix != (c->ip_family == 4 ? 32 : 128))
+			snprintf(ip + strlen(ip), 8, "/%u", c->ip_prefix);
+	}
+	ship_str(S, seg, strlen(seg), '\t');
+	ship_num(S, pos, '\t');
+	ship_str(S, node, strlen(node), '\t');
+	ship_num(S, c->time_us / 1000000, '\t');
+	ship_num(S, c->time_us, '\t');
+	ship_num(S, c->link_id, '\t');
+	ship_str(S, lok ? S->code : "", lok ? S->code_len : 0, '\t');
+	ship_num(S, c->staff_id, '\t');
+	ship_str(S, sok ? S->st.handle : "", sok ? S->st.handle_len : 0, '\t');
+	ship_str(S, sok ? S->st.name : "", sok ? S->st.name_len : 0, '\t');
+	ship_str(S, sok ? S->st.team : "", sok ? S->st.team_len : 0, '\t');
+	ship_num(S, c->campaign_id, '\t');
+	ship_str(S, cok ? S->cp.name : "", cok ? S->cp.name_len : 0, '\t');
+	const char *cls = clickrec_class_name(c->class);
+	const char *plat = clickrec_platform_name(c->platform);
+	ship_str(S, cls, strlen(cls), '\t');
+	ship_str(S, plat, strlen(plat), '\t');
+	ship_str(S, cc, strlen(cc), '\t');
+	ship_str(S, c->refhost, c->refhost_len, '\t');
+	ship_num(S, c->visitor, '\t');
+	ship_num(S, c->status, '\t');
+	ship_num(S, (c->flags & CLICK_F_INTERNAL) != 0, '\t');
+	ship_num(S, (c->flags & CLICK_F_HEAD) != 0, '\t');
+	ship_str(S, ip, strlen(ip), '\n');
+	S->rows++;
+	return 0;
+}
+
+/* ------------------------------------------------------------ batches */
+
+/* Send the batch.  On 200 the state moves to it and is saved.  Returns 0,
+ * or -1 after reporting (state untouched; S->failed set). */
+static int ship_flush(struct ship *S)
+{
+	if (!S->rows)
+		return 0;
+	char err[256], *resp = NULL;
+	int st = chttp_post(&S->url, S->target, S->buf, S->len, SHIP_TIMEOUT_S,
+	                    &resp, err, sizeof err);
+	if (st != 200) {
+		if (st < 0) {
+			out_err("ship: %s: %s", S->url_text, err);
+		} else {
+			size_t n = strlen(resp);
+			while (n && (resp[n - 1] == '\n' || resp[n - 1] == '\r'))
+				resp[--n] = '\0';
+			out_err("ship: %s: HTTP %d: %s", S->url_text, st,
+			        n ? resp : "(no message)");
+		}
+		out_err("ship: the batch of %" PRIu64 " records was not "
+		        "accepted; the state stays at the last accepted batch",
+		        S->rows);
+		free(resp);
+		S->failed = 1;
+		return -1;
+	}
+	free(resp);
+	for (size_t i = 0; i < S->ntouched; i++) {
+		struct ship_seg *g = S->touched[i];
+		g->sent += S->upto[i] - g->done;
+		g->done = S->upto[i];
+	}
+	if (ship_state_save(S) < 0) {
+		/* ClickHouse has the rows; the next run sends them again and
+		 * the table counts them once. */
+		S->failed = 1;
+		return -1;
+	}
+	S->shipped += S->rows;
+	S->batches++;
+	S->rows = 0;
+	S->len = 0;
+	S->ntouched = 0;
+	return 0;
+}
+
+/* The batch now reaches record upto of segment g. */
+static int ship_touch(struct ship *S, struct ship_seg *g, uint64_t upto)
+{
+	if (S->ntouched && S->touched[S->ntouched - 1] == g) {
+		S->upto[S->ntouched - 1] = upto;
+		return 0;
+	}
+	struct ship_seg **t = realloc(S->touched,
+	                              (S->ntouched + 1) * sizeof *t);
+	if (t)
+		S->touched = t;
+	uint64_t *u = t ? realloc(S->upto, (S->ntouched + 1) * sizeof *u)
+	                : NULL;
+	if (!u)
+		return -1;
+	S->upto = u;
+	S->touched[S->ntouched] = g;
+	S->upto[S->ntouched++] = upto;
+	return 0;
+}
+
+/* ------------------------------------------------------------ segments */
+
+/* Ship what is new in one segment.  Returns 0, or -1 after reporting. */
+static int ship_file(struct ship *S, const char *path)
+{
+	struct stat st;
+	int ret = -1;
+	void *map = MAP_FAILED;
+	size_t len = 0;
+	char *pc = strdup(path);
+	if (!pc) {
+		out_err("out of memory");
+		return -1;
+	}
+	const char *name = basename(pc);
+	if (strpbrk(name, "\t\n")) {
+		out_err("%s: a tab or newline in a segment's name: not "
+		        "shipped", path);
+		free(pc);
+		return -1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < CLICKREC_HEADER_SIZE) {
+		out_err("%s: not a click-log segment", path);
+		goto done;
+	}
+	struct ship_seg *g = ship_seg_find(S, name);
+	if (!g && !(g = ship_seg_add(S, name, 0))) {
+		out_err("out of memory");
+		goto done;
+	}
+	uint64_t whole = ((uint64_t)st.st_size - CLICKREC_HEADER_SIZE) /
+	                 CLICKREC_SIZE;
+	if (whole < g->done) {
+		out_err("warning: %s: %" PRIu64 " records, fewer than the %"
+		        PRIu64 " already shipped: a different file of the same "
+		        "name? skipped", path, whole, g->done);
+		ret = 0;
+		goto done;
+	}
+	len = (size_t)st.st_size;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		out_err("%s: mmap: %s", path, strerror(errno));
+		goto done;
+	}
+	struct clickrec_reader r;
+	if (clickrec_reader_init(&r, map, len) < 0) {
+		out_err("%s: not a click-log segment (bad header)", path);
+		goto done;
+	}
+	/* Records before done were verified and accepted on an earlier
+	 * run: start after them. */
+	uint64_t pos = g->done;
+	r.off = CLICKREC_HEADER_SIZE + (size_t)pos * CLICKREC_SIZE;
+	if (!g->sent)
+		g->first = pos;
+	struct click c;
+	int rc;
+	while ((rc = clickrec_reader_next(&r, &c)) == CLICKREC_RECORD) {
+		if (ship_row(S, &c, name, pos, r.header.node) < 0 ||
+		    ship_touch(S, g, pos + 1) < 0) {
+			out_err("out of memory");
+			goto done;
+		}
+		pos++;
+		if (S->rows >= S->batch && ship_flush(S) < 0)
+			goto done;
+	}
+	if (rc == CLICKREC_CORRUPT) {
+		out_err("%s: corrupt record at offset %zu; shipped the records "
+		        "before it", path, r.off);
+		goto done;
+	}
+	if (rc == CLICKREC_TORN) {
+		/* An error, as the issue's interface asks (exit status 1), so
+		 * a cron run that meets a record half written says so; the
+		 * whole records before it are shipped and the rest goes next
+		 * time, so nothing is lost either way. */
+		out_err("%s: partial record at offset %zu (the segment is being "
+		        "written, or was torn); shipped the records before it, "
+		        "the rest goes next time", path, r.off);
+		goto done;
+	}
+	ret = 0;
+done:
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	if (fd >= 0)
+		close(fd);
+	free(pc);
+	return ret;
+}
+
+static int ship_has_suffix(const char *name)
+{
+	size_t n = strlen(name), s = strlen(CLICKREC_SUFFIX);
+	return n >= s && memcmp(name + n - s, CLICKREC_SUFFIX, s) == 0;
+}
+
+static int ship_skip_dots(const struct dirent *e)
+{
+	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+}
+
+/* A file, or a directory walked in name order as reach walks it. */
+static void ship_path(struct ship *S, const char *path, int top)
+{
+	struct stat st;
+	if (S->failed)
+		return;
+	if ((top ? stat(path, &st) : lstat(path, &st)) < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		S->errors++;
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (ship_file(S, path) < 0)
+			S->errors++;
+		return;
+	}
+	struct dirent **ents = NULL;
+	int n = scandir(path, &ents, ship_skip_dots, alphasort);
+	if (n < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		S->errors++;
+		return;
+	}
+	size_t dlen = strlen(path);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		size_t plen = dlen + strlen(name) + 2;
+		char *sub = malloc(plen);
+		struct stat es;
+		if (!sub) {
+			out_err("out of memory");
+			S->errors++;
+		} else {
+			snprintf(sub, plen, "%s%s%s", path,
+			         dlen && path[dlen - 1] == '/' ? "" : "/", name);
+			if (lstat(sub, &es) == 0 && S_ISDIR(es.st_mode))
+				ship_path(S, sub, 0);
+			else if (ship_has_suffix(name) &&
+			         (stat(sub, &es) < 0 || S_ISREG(es.st_mode)))
+				ship_path(S, sub, 1);
+			free(sub);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* ------------------------------------------------------------ main */
+
+static void ship_usage(FILE *f)
+{
+	fputs("usage: reach ship --clickhouse URL --table NAME [--db DIR] "
+	      "[--state FILE]\n                  [--batch N] PATH...\n", f);
+}
+
+/* Table names: [db.]table, letters, digits and _ (no quoting needed). */
+static int ship_table_ok(const char *t)
+{
+	size_t n = strlen(t);
+	return n && n < 200 && strspn(t, "abcdefghijklmnopqrstuvwxyz"
+	                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                 "0123456789_.") == n &&
+	       t[0] != '.' && t[n - 1] != '.';
+}
+
+static double ship_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ship_main(int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_CH, OPT_TABLE, OPT_STATE, OPT_BATCH,
+	       OPT_HELP };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "clickhouse", required_argument, NULL, OPT_CH },
+		{ "table", required_argument, NULL, OPT_TABLE },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ship S;
+	const char *db = NULL, *table = NULL, *state = NULL;
+	char *state_buf = NULL, *lock_path = NULL;
+	char err[256];
+	int opt, rc, lockfd = -1, ret = 1;
+
+	memset(&S, 0, sizeof S);
+	S.batch = SHIP_BATCH_DEFAULT;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_CH:
+			S.url_text = optarg;
+			if (chttp_url_parse(optarg, &S.url, err, sizeof err) < 0) {
+				out_err("ship: --clickhouse %s: %s", optarg, err);
+				goto usage;
+			}
+			break;
+		case OPT_TABLE:
+			if (!ship_table_ok(optarg)) {
+				out_err("ship: --table: expected [DATABASE.]TABLE "
+				        "(letters, digits, _), not '%s'", optarg);
+				goto usage;
+			}
+			table = optarg;
+			break;
+		case OPT_STATE:
+			state = optarg;
+			break;
+		case OPT_BATCH: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || v == 0 ||
+			    v > 10000000 || optarg[0] == '-') {
+				out_err("ship: --batch: expected 1 to 10000000 "
+				        "records, not '%s'", optarg);
+				goto usage;
+			}
+			S.batch = v;
+			break;
+		}
+		case 'h':
+		case OPT_HELP:
+			ship_usage(stdout);
+			fputs("\nSend the click records of the segments that "
+			      "earlier runs did not send to a\nClickHouse table "
+			      "(conf/clickhouse.sql) over HTTP, in batches of N "
+			      "(100000),\nnames resolved through the store.  "
+			      "FILE (default: PATH/.reach-ship.state,\nPATH the "
+			      "first directory given) remembers how far each "
+			      "segment went.\n", stdout);
+			return 0;
+		case ':':
+			out_err("option '%s' needs an argument", argv[optind - 1]);
+			goto usage;
+		default:
+			out_err("unknown option '%s'", argv[optind - 1]);
+			goto usage;
+		}
+	}
+	if (!S.url_text || !table) {
+		out_err("ship: --clickhouse URL and --table NAME are required");
+		goto usage;
+	}
+	if (optind >= argc) {
+		out_err("ship: no segment files or directories given");
+		goto usage;
+	}
+	if (!state) {
+		struct stat st;
+		const char *p0 = argv[optind];
+		size_t n = strlen(p0) + sizeof SHIP_STATE_NAME + 2;
+		if (!(state_buf = malloc(n)))
+			goto oom;
+		if (stat(p0, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(state_buf, n, "%s/%s", p0, SHIP_STATE_NAME);
+		} else {
+			char *dc = strdup(p0);
+			if (!dc)
+				goto oom;
+			snprintf(state_buf, n, "%s/%s", dirname(dc),
+			         SHIP_STATE_NAME);
+			free(dc);
+		}
+		state = state_buf;
+	}
+	S.state_path = state;
+
+	/* The insert: URL's path and query, then query=INSERT ... */
+	char q[512];
+	snprintf(q, sizeof q, "INSERT INTO %s (%s) FORMAT TabSeparated", table,
+	         ship_columns);
+	size_t tcap = strlen(S.url.path) + strlen(S.url.query) + 3 * strlen(q) +
+	              3 * (sizeof S.url.user + sizeof S.url.password) + 64;
+	if (!(S.target = malloc(tcap)))
+		goto oom;
+	snprintf(S.target, tcap, "%s?%s%s", S.url.path, S.url.query,
+	         S.url.query[0] ? "&" : "");
+	if (S.url.user[0]) {
+		strcat(S.target, "user=");
+		chttp_qencode(S.target, tcap, S.url.user);
+		strcat(S.target, "&password=");
+		chttp_qencode(S.target, tcap, S.url.password);
+		strcat(S.target, "&");
+	}
+	strcat(S.target, "query=");
+	chttp_qencode(S.target, tcap, q);
+
+	size_t ll = strlen(state) + 6;
+	if (!(lock_path = malloc(ll)))
+		goto oom;
+	snprintf(lock_path, ll, "%s.lock", state);
+	lockfd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (lockfd < 0) {
+		out_err("ship: %s: %s", lock_path, strerror(errno));
+		goto cleanup;
+	}
+	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+		out_err("ship: %s: %s", lock_path,
+		        errno == EWOULDBLOCK ? "another reach ship is running"
+		                             : strerror(errno));
+		goto cleanup;
+	}
+	if (ship_state_load(&S) < 0)
+		goto cleanup;
+
+	if (!db)
+		db = getenv("REDIRECTD_DB");
+	if (db && *db) {
+		rc = store_open(&S.s, db, STORE_RDONLY);
+		if (rc) {
+			out_err("%s: cannot open the store: %s", db,
+			        mdb_strerror(rc));
+			goto cleanup;
+		}
+		if ((rc = mdb_txn_begin(S.s.env, NULL, MDB_RDONLY, &S.txn))) {
+			out_err("%s: reading the store: %s", db, mdb_strerror(rc));
+			store_close(&S.s);
+			goto cleanup;
+		}
+	} else {
+		out_err("warning: ship: no store (--db, REDIRECTD_DB): "
+		        "shipping ids without names");
+	}
+
+	double t0 = ship_now();
+	for (int i = optind; i < argc && !S.failed; i++)
+		ship_path(&S, argv[i], 1);
+	if (!S.failed)
+		ship_flush(&S);
+	double secs = ship_now() - t0;
+
+	size_t nseg = 0;
+	for (size_t i = 0; i < S.nsegs; i++) {
+		const struct ship_seg *g = S.segs[i];
+		if (!g->sent)
+			continue;
+		nseg++;
+		out_err("ship: %s: records %" PRIu64 "-%" PRIu64 " (%" PRIu64
+		        ")", g->name, g->first, g->first + g->sent - 1, g->sent);
+	}
+	out_err("ship: shipped %" PRIu64 " records from %zu segments in %"
+	        PRIu64 " batches, %.2f s (%.0f records/s) to %s %s%s",
+	        S.shipped, nseg, S.batches, secs,
+	        secs > 0 ? (double)S.shipped / secs : 0.0, S.url_text, table,
+	        S.failed ? "; stopped at the error above" : "");
+	if (S.txn) {
+		mdb_txn_abort(S.txn);
+		store_close(&S.s);
+	}
+	ret = S.errors || S.failed ? 1 : 0;
+	goto cleanup;
+oom:
+	out_err("out of memory");
+cleanup:
+	if (lockfd >= 0)
+		close(lockfd);
+	for (size_t i = 0; i < S.nsegs; i++) {
+		free(S.segs[i]->name);
+		free(S.segs[i]);
+	}
+	free(S.segs);
+	free(S.buf);
+	free(S.touched);
+	free(S.upto);
+	free(S.target);
+	free(state_buf);
+	free(lock_path);
+	return ret;
+usage:
+	ship_usage(stderr);
+	return 2;
+}
