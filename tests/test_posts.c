@@ -233,6 +233,23 @@ int main(void)
 	is_int(posts_mbox_message(&b, &m, &line), 0, "997-byte lines pass");
 	m.to_addr = "c<d@e";
 	is_int(posts_mbox_message(&b, &m, &line), -2, "bad address: -2");
+	/* A quoted display name too long for one header line (found by
+	 * fuzz_posts): refused whole, nothing added. */
+	m.to_addr = "c@d";
+	m.body = "x";
+	m.body_len = 1;
+	char *name = malloc(1000);
+	memset(name, 'Z', 999);
+	name[0] = '"';
+	name[999] = '\0';
+	m.from_name = name;
+	size_t before = b.len;
+	is_int(posts_mbox_message(&b, &m, &line), -3,
+	       "a 999-byte quoted display name: -3");
+	is_int(b.len, before, "and nothing added");
+	name[900] = '\0';
+	is_int(posts_mbox_message(&b, &m, &line), 0, "a 900-byte one fits");
+	free(name);
 	posts_buf_free(&b);
 	free(big);
 	return tap_done();

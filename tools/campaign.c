@@ -777,7 +777,14 @@ static int cmd_posts(int argc, char **argv)
 			out_err("%s: %s", handle, strerror(ENOMEM));
 			goto out;
 		}
-		if (posts_mbox_message(&mbox, &m, &bad)) {
+		int mrc = posts_mbox_message(&mbox, &m, &bad);
+		if (mrc == -3) {
+			out_err("%s's post: a header line (the name or a word of "
+			        "the subject) would be longer than 998 bytes, more "
+			        "than email carries", handle);
+			goto out;
+		}
+		if (mrc) {
 			out_err("%s's post: line %u is longer than 997 bytes, "
 			        "more than email carries", handle, bad);
 			goto out;

@@ -526,6 +526,7 @@ int posts_mbox_message(struct posts_buf *b, const struct posts_mail *m,
 	snprintf(when, sizeof when, "%s %s %2d %02d:%02d:%02d %d\n",
 	         days[tm.tm_wday], months[tm.tm_mon], tm.tm_mday, tm.tm_hour,
 	         tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+	size_t start = b->len;
 	add_str(b, "From ");
 	add_str(b, m->from_addr);
 	add_str(b, " ");
@@ -544,6 +545,19 @@ int posts_mbox_message(struct posts_buf *b, const struct posts_mail *m,
 	        "Content-Type: text/plain; charset=utf-8\n"
 	        "Content-Transfer-Encoding: 8bit\n"
 	        "\n");
+	/* A display name or a subject word too long to fold (RFC 5322: 998
+	 * bytes a line) makes a message no MTA carries: refuse it whole. */
+	if (!b->failed) {
+		for (size_t i = start, ls = start; i < b->len; i++) {
+			if (b->p[i] != '\n')
+				continue;
+			if (i - ls > 998) {
+				b->len = start;
+				return -3;
+			}
+			ls = i + 1;
+		}
+	}
 	/* mboxrd: ">From ", ">>From "... gain one '>', so a reader that
 	 * takes one away from each gets the body back exactly. */
 	const char *p = m->body, *end = m->body + m->body_len;

@@ -102,7 +102,9 @@ struct posts_mail {
  * are folded.  Lines end in LF (as mbox files do; MTAs add the CR).
  * Returns 0; -1 when the body holds a line longer than 997 bytes (RFC
  * 5322's limit is 998, and the escape may add a '>'; *line says which);
- * -2 when an address is not one posts_addr_ok takes.
+ * -2 when an address is not one posts_addr_ok takes; -3 when a header
+ * line would pass 998 bytes (a display name or a subject word too long to
+ * fold), with nothing added to b.
  */
 int posts_mbox_message(struct posts_buf *b, const struct posts_mail *m,
                        unsigned *line);
