@@ -19,7 +19,6 @@
  */
 #include "export.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -33,6 +32,7 @@
 
 #include "clickrec.h"
 #include "out.h"
+#include "segwalk.h"
 #include "store.h"
 
 struct export {
@@ -189,61 +189,11 @@ done:
 	return ret;
 }
 
-static int export_has_suffix(const char *name)
+/* segwalk's callback: one segment file. */
+static int export_seg(void *ctx, const char *path, const struct stat *st)
 {
-	size_t n = strlen(name), s = strlen(CLICKREC_SUFFIX);
-	return n >= s && memcmp(name + n - s, CLICKREC_SUFFIX, s) == 0;
-}
-
-static int export_skip_dots(const struct dirent *e)
-{
-	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-}
-
-/* A file, or a directory walked in name order as reach walks it
- * (symlinked directories are not entered). */
-static void export_path(struct export *E, const char *path, int top)
-{
-	struct stat st;
-	if ((top ? stat(path, &st) : lstat(path, &st)) < 0) {
-		out_err("%s: %s", path, strerror(errno));
-		E->errors++;
-		return;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		if (export_file(E, path) < 0)
-			E->errors++;
-		return;
-	}
-	struct dirent **ents = NULL;
-	int n = scandir(path, &ents, export_skip_dots, alphasort);
-	if (n < 0) {
-		out_err("%s: %s", path, strerror(errno));
-		E->errors++;
-		return;
-	}
-	size_t dlen = strlen(path);
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		size_t plen = dlen + strlen(name) + 2;
-		char *sub = malloc(plen);
-		struct stat es;
-		if (!sub) {
-			out_err("out of memory");
-			E->errors++;
-		} else {
-			snprintf(sub, plen, "%s%s%s", path,
-			         dlen && path[dlen - 1] == '/' ? "" : "/", name);
-			if (lstat(sub, &es) == 0 && S_ISDIR(es.st_mode))
-				export_path(E, sub, 0);
-			else if (export_has_suffix(name) &&
-			         (stat(sub, &es) < 0 || S_ISREG(es.st_mode)))
-				export_path(E, sub, 1);
-			free(sub);
-		}
-		free(ents[i]);
-	}
-	free(ents);
+	(void)st;
+	return export_file(ctx, path) < 0 ? -1 : 0;
 }
 
 static void export_usage(FILE *f)
@@ -328,7 +278,7 @@ int export_main(int argc, char **argv)
 		      "class,platform,country,referrer,visitor,status,internal,"
 		      "head\n", E.out);
 	for (int i = optind; i < argc; i++)
-		export_path(&E, argv[i], 1);
+		E.errors += segwalk(argv[i], export_seg, &E, NULL);
 	if (E.txn) {
 		mdb_txn_abort(E.txn);
 		store_close(&E.s);

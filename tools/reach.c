@@ -43,7 +43,6 @@
  * printed, a partial leaderboard would be wrong without saying so), 2 for a
  * usage error.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -64,6 +63,7 @@
 #include "hll.h"
 #include "le.h"
 #include "out.h"
+#include "segwalk.h"
 #include "progress.h"
 #include "reachnames.h"
 #include "reachtime.h"
@@ -1159,77 +1159,10 @@ oom:
 	return -1;
 }
 
-static int reach_has_suffix(const char *name)
+/* segwalk's callback: one segment file. */
+static int reach_seg(void *ctx, const char *path, const struct stat *st)
 {
-	size_t n = strlen(name), s = strlen(CLICKREC_SUFFIX);
-	return n >= s && memcmp(name + n - s, CLICKREC_SUFFIX, s) == 0;
-}
-
-static int reach_skip_dots(const struct dirent *e)
-{
-	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-}
-
-/* Walk a directory for *.clk files, in name order so warnings and errors
- * come out the same way every run.  Symlinked directories are not entered
- * (a link back up would loop); symlinked files are taken. */
-static void reach_walk(struct reach *R, const char *dir)
-{
-	struct dirent **ents = NULL;
-	int n = scandir(dir, &ents, reach_skip_dots, alphasort);
-	if (n < 0) {
-		out_err("%s: %s", dir, strerror(errno));
-		R->errors++;
-		return;
-	}
-	size_t dlen = strlen(dir);
-	int slash = dlen > 0 && dir[dlen - 1] == '/';
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		size_t plen = dlen + 1 + strlen(name) + 1;
-		char *path = malloc(plen);
-		struct stat st;
-		if (!path) {
-			out_err("out of memory");
-			R->errors++;
-			continue;
-		}
-		snprintf(path, plen, "%s%s%s", dir, slash ? "" : "/", name);
-		if (lstat(path, &st) < 0) {
-			out_err("%s: %s", path, strerror(errno));
-			R->errors++;
-		} else if (S_ISDIR(st.st_mode)) {
-			reach_walk(R, path);
-		} else if (reach_has_suffix(name)) {
-			if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
-				out_err("%s: %s", path, strerror(errno));
-				R->errors++;
-			} else if (S_ISREG(st.st_mode) &&
-			           reach_add_file(R, path, &st) < 0) {
-				R->errors++;
-			}
-		}
-		free(path);
-	}
-	for (int i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
-}
-
-static void reach_add_path(struct reach *R, const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		out_err("%s: %s", path, strerror(errno));
-		R->errors++;
-	} else if (S_ISDIR(st.st_mode)) {
-		reach_walk(R, path);
-	} else if (!S_ISREG(st.st_mode)) {
-		out_err("%s: not a regular file or directory", path);
-		R->errors++;
-	} else if (reach_add_file(R, path, &st) < 0) {
-		R->errors++;
-	}
+	return reach_add_file(ctx, path, st) < 0 ? -1 : 0;
 }
 
 static int reach_cmp_inode(const void *a, const void *b)
@@ -2175,7 +2108,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	for (int i = optind; i < argc; i++)
-		reach_add_path(&R, argv[i]);
+		R.errors += segwalk(argv[i], reach_seg, &R, NULL);
 	reach_dedup(&R);
 	uint64_t total = 0;
 	size_t nf = 0;

@@ -29,7 +29,6 @@
 #include "ship.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -47,6 +46,7 @@
 #include "chttp.h"
 #include "clickrec.h"
 #include "out.h"
+#include "segwalk.h"
 #include "store.h"
 
 #define SHIP_STATE_NAME ".reach-ship.state"
@@ -536,62 +536,14 @@ done:
 	return ret;
 }
 
-static int ship_has_suffix(const char *name)
+/* segwalk's callback: one segment file; a refusal by ClickHouse stops
+ * the walk (S->failed). */
+static int ship_seg(void *ctx, const char *path, const struct stat *st)
 {
-	size_t n = strlen(name), s = strlen(CLICKREC_SUFFIX);
-	return n >= s && memcmp(name + n - s, CLICKREC_SUFFIX, s) == 0;
-}
-
-static int ship_skip_dots(const struct dirent *e)
-{
-	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-}
-
-/* A file, or a directory walked in name order as reach walks it. */
-static void ship_path(struct ship *S, const char *path, int top)
-{
-	struct stat st;
-	if (S->failed)
-		return;
-	if ((top ? stat(path, &st) : lstat(path, &st)) < 0) {
-		out_err("%s: %s", path, strerror(errno));
-		S->errors++;
-		return;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		if (ship_file(S, path) < 0)
-			S->errors++;
-		return;
-	}
-	struct dirent **ents = NULL;
-	int n = scandir(path, &ents, ship_skip_dots, alphasort);
-	if (n < 0) {
-		out_err("%s: %s", path, strerror(errno));
-		S->errors++;
-		return;
-	}
-	size_t dlen = strlen(path);
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		size_t plen = dlen + strlen(name) + 2;
-		char *sub = malloc(plen);
-		struct stat es;
-		if (!sub) {
-			out_err("out of memory");
-			S->errors++;
-		} else {
-			snprintf(sub, plen, "%s%s%s", path,
-			         dlen && path[dlen - 1] == '/' ? "" : "/", name);
-			if (lstat(sub, &es) == 0 && S_ISDIR(es.st_mode))
-				ship_path(S, sub, 0);
-			else if (ship_has_suffix(name) &&
-			         (stat(sub, &es) < 0 || S_ISREG(es.st_mode)))
-				ship_path(S, sub, 1);
-			free(sub);
-		}
-		free(ents[i]);
-	}
-	free(ents);
+	struct ship *S = ctx;
+	(void)st;
+	int rc = ship_file(S, path) < 0 ? -1 : 0;
+	return S->failed ? 1 : rc;
 }
 
 /* ------------------------------------------------------------ main */
@@ -784,7 +736,7 @@ int ship_main(int argc, char **argv)
 
 	double t0 = ship_now();
 	for (int i = optind; i < argc && !S.failed; i++)
-		ship_path(&S, argv[i], 1);
+		S.errors += segwalk(argv[i], ship_seg, &S, NULL);
 	if (!S.failed)
 		ship_flush(&S);
 	double secs = ship_now() - t0;

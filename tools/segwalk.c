@@ -1,0 +1,93 @@
+/* segwalk: the segment files under the paths the reach commands are given. */
+#include "segwalk.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clickrec.h"
+#include "out.h"
+
+static int segwalk_has_suffix(const char *name)
+{
+	size_t n = strlen(name), s = strlen(CLICKREC_SUFFIX);
+	return n >= s && memcmp(name + n - s, CLICKREC_SUFFIX, s) == 0;
+}
+
+static int segwalk_skip_dots(const struct dirent *e)
+{
+	return strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+}
+
+/* Returns > 0 when fn stopped the walk; adds errors to *errors. */
+static int segwalk_dir(const char *dir, segwalk_fn fn, void *ctx, int *errors)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, segwalk_skip_dots, alphasort);
+	if (n < 0) {
+		out_err("%s: %s", dir, strerror(errno));
+		(*errors)++;
+		return 0;
+	}
+	size_t dlen = strlen(dir);
+	int slash = dlen > 0 && dir[dlen - 1] == '/';
+	int stop = 0;
+	for (int i = 0; i < n && !stop; i++) {
+		const char *name = ents[i]->d_name;
+		size_t plen = dlen + 1 + strlen(name) + 1;
+		char *path = malloc(plen);
+		struct stat st;
+		if (!path) {
+			out_err("out of memory");
+			(*errors)++;
+			continue;
+		}
+		snprintf(path, plen, "%s%s%s", dir, slash ? "" : "/", name);
+		if (lstat(path, &st) < 0) {
+			out_err("%s: %s", path, strerror(errno));
+			(*errors)++;
+		} else if (S_ISDIR(st.st_mode)) {
+			stop = segwalk_dir(path, fn, ctx, errors);
+		} else if (segwalk_has_suffix(name)) {
+			if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
+				out_err("%s: %s", path, strerror(errno));
+				(*errors)++;
+			} else if (S_ISREG(st.st_mode)) {
+				int rc = fn(ctx, path, &st);
+				if (rc < 0)
+					(*errors)++;
+				stop = rc > 0;
+			}
+		}
+		free(path);
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return stop;
+}
+
+int segwalk(const char *path, segwalk_fn fn, void *ctx, int *stopped)
+{
+	struct stat st;
+	int errors = 0, stop = 0;
+	if (stat(path, &st) < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		errors++;
+	} else if (S_ISDIR(st.st_mode)) {
+		stop = segwalk_dir(path, fn, ctx, &errors);
+	} else if (!S_ISREG(st.st_mode)) {
+		out_err("%s: not a regular file or directory", path);
+		errors++;
+	} else {
+		int rc = fn(ctx, path, &st);
+		if (rc < 0)
+			errors++;
+		stop = rc > 0;
+	}
+	if (stopped)
+		*stopped = stop;
+	return errors;
+}
