@@ -29,7 +29,7 @@ git worktree add --detach "$work/src" "$rev" >/dev/null 2>&1
 (cd "$work/src" && meson setup b --buildtype=release >/dev/null && meson compile -C b >/dev/null)
 A="$work/src/b/redirectd/redirectd"
 B="build-bench/redirectd/redirectd"
-linkctl=build-bench/tools/linkctl
+linkctl=build-bench/tools/linkctl/linkctl
 
 $linkctl --db "$work/db" staff add bench --name Bench >/dev/null
 awk -v n="$links" 'BEGIN { srand(1); for (i = 0; i < n; i++) {

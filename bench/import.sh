@@ -96,7 +96,7 @@ fi
 (cd "$srcdir" && { meson setup "$bdir" --buildtype=release > /dev/null 2>&1 || true; } &&
  meson compile -C "$bdir" linkctl > "$work/build.log" 2>&1) ||
 	{ tail -20 "$work/build.log" >&2; echo "import.sh: build failed" >&2; exit 1; }
-linkctl=$(cd "$srcdir" && pwd)/$bdir/tools/linkctl
+linkctl=$(cd "$srcdir" && pwd)/$bdir/tools/linkctl/linkctl
 gen "$links" "$work"
 # The same pairs in mdb_dump's print format: printable bytes as they are,
 # backslash doubled (codes and targets have no other special bytes).

@@ -24,7 +24,7 @@ trap cleanup EXIT
 meson setup build-bench --buildtype=release >/dev/null 2>&1 || true
 meson compile -C build-bench >/dev/null
 RD=build-bench/redirectd/redirectd
-linkctl=build-bench/tools/linkctl
+linkctl=build-bench/tools/linkctl/linkctl
 
 geoip=${GEOIP:-/var/tmp/redirectd-bench/dbip-country.mmdb}
 if [ ! -s "$geoip" ]; then

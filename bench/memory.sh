@@ -79,9 +79,9 @@ ulimit -n "$(ulimit -Hn)"
 echo "== $(date -u +%FT%TZ); $(uname -r); $(nproc) CPUs; $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $links links, $conns connections"
 echo "source: $srcdesc"
 bash bench/import.sh gen "$links" "$work" >/dev/null
-$B/tools/linkctl --db "$work/db" staff import "$work/staff.csv" 2>/dev/null
+$B/tools/linkctl/linkctl --db "$work/db" staff import "$work/staff.csv" 2>/dev/null
 t0=$(date +%s.%N)
-$B/tools/linkctl --db "$work/db" import "$work/links.tsv"
+$B/tools/linkctl/linkctl --db "$work/db" import "$work/links.tsv"
 t1=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" 'BEGIN { printf "import: %.1f s\n", b - a }'
 du -m "$work/db/data.mdb" | awk '{ printf "data.mdb: %d MiB\n", $1 }'

@@ -32,8 +32,8 @@ read -r -a ropts <<< "${REACH_OPTS:-}"
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" --buildtype=release >/dev/null
 fi
-meson compile -C "$build" tools/reach bench/reachgen >/dev/null
-reach=$build/tools/reach
+meson compile -C "$build" tools/reach/reach bench/reachgen >/dev/null
+reach=$build/tools/reach/reach
 gen=$build/bench/reachgen
 
 dir=${DIR:-$(mktemp -d /var/tmp/rd-reach.XXXXXX)}

@@ -24,8 +24,8 @@ ch=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" --buildtype=release >/dev/null
 fi
-meson compile -C "$build" tools/reach bench/reachgen >/dev/null
-reach=$build/tools/reach
+meson compile -C "$build" tools/reach/reach bench/reachgen >/dev/null
+reach=$build/tools/reach/reach
 
 dir=${DIR:-$(mktemp -d /var/tmp/rd-ship.XXXXXX)}
 mkdir -p "$dir/log" "$dir/ch/data" "$dir/ch/tmp"

@@ -1,5 +1,5 @@
 /*
- * test_hll: the HyperLogLog sketch (tools/hll.c) against known
+ * test_hll: the HyperLogLog sketch (tools/reach/hll.c) against known
  * cardinalities.  For each cardinality, many sketches of distinct keys
  * (random 64-bit hashes, as real visitor ids are, and consecutive small
  * integers through hll_hash, as test visitors are) give the relative

@@ -11,7 +11,7 @@ build=${BUILD_DIR:-build}
 meson compile -C "$build" >/dev/null
 demo=${DEMO_DIR:-demo}
 listen=${DEMO_LISTEN:-127.0.0.1:8080}
-linkctl="$build/tools/linkctl --db $demo/db"
+linkctl="$build/tools/linkctl/linkctl --db $demo/db"
 
 if [ ! -d "$demo/db" ]; then
 	mkdir -p "$demo"
@@ -41,7 +41,7 @@ Try:   curl -i http://$listen/$first
        (curl counts as a tool, not a human: reach lists it under BOTS;
        a browser, or curl -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0',
        counts as a human click)
-Then:  $build/tools/reach --db $demo/db $demo/log
+Then:  $build/tools/reach/reach --db $demo/db $demo/log
 Stop with Ctrl-C.
 
 TXT

@@ -12,8 +12,8 @@ BUILD = os.environ.get("BUILD") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build")
 SRC = os.environ.get("SRC") or os.path.join(os.path.dirname(__file__), "..", "..")
 REDIRECTD = os.path.join(BUILD, "redirectd", "redirectd")
-LINKCTL = os.path.join(BUILD, "tools", "linkctl")
-REACH = os.path.join(BUILD, "tools", "reach")
+LINKCTL = os.path.join(BUILD, "tools", "linkctl", "linkctl")
+REACH = os.path.join(BUILD, "tools", "reach", "reach")
 MKSEG = os.path.join(BUILD, "tests", "mkseg")
 
 _n = 0

@@ -8,6 +8,7 @@ passes `systemd-analyze verify`, and (as root) the installed daemon starts,
 serves, reloads and stops three times under exactly the unit's capability
 bounding set and no_new_privs, dropping to `nobody` on a port under 1024.
 """
+import glob
 import json
 import os
 import re
@@ -149,20 +150,26 @@ def page_text(fname, sec):
 
 def long_options(src):
     """The long options in a C file's struct option tables."""
-    with open(os.path.join(SRC, src)) as f:
+    with open(src) as f:
         return sorted(set(re.findall(r'\{\s*"([a-z][a-z-]*)",\s*(?:no|required)_argument', f.read())))
 
 
-for name, src in (("redirectd", "redirectd/main.c"), ("linkctl", "tools/linkctl.c"),
-                  ("linkctl", "tools/campaign.c"),
-                  ("reach", "tools/reach.c"), ("reach", "tools/export.c"),
-                  ("reach", "tools/ship.c")):
+# Each program's options, from every C file of its folder (a file split in
+# two keeps its options checked).
+for name, folder in (("redirectd", "redirectd"), ("linkctl", "tools/linkctl"),
+                     ("reach", "tools/reach")):
     sec, fname = MANPAGES[name]
     text = page_text(fname, sec)
-    opts_src = long_options(src)
-    missing = [o for o in opts_src if not re.search(r"\bFl -%s\b" % re.escape(o), text)]
-    ok(opts_src and not missing, "%s(%s) documents every long option (%d)"
-       % (name, sec, len(opts_src)), "missing: %s" % missing)
+    found = 0
+    for src in sorted(glob.glob(os.path.join(SRC, folder, "*.c"))):
+        opts_src = long_options(src)
+        if not opts_src:
+            continue
+        found += len(opts_src)
+        missing = [o for o in opts_src if not re.search(r"\bFl -%s\b" % re.escape(o), text)]
+        ok(not missing, "%s(%s) documents every long option of %s (%d)"
+           % (name, sec, os.path.relpath(src, SRC), len(opts_src)), "missing: %s" % missing)
+    ok(found > 0, "%s's sources have long options to check (%d)" % (name, found))
 with open(os.path.join(SRC, "redirectd", "common", "config.c")) as f:
     directives = re.findall(r'\.name = "([a-z_]+)"', f.read())
 text = page_text("redirectd.conf.5", "5")

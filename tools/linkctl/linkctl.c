@@ -20,14 +20,7 @@
 #include "store.h"
 #include "target.h"
 
-#if defined(__has_include)
-#if __has_include("version.h")
-#include "version.h"
-#endif
-#endif
-#ifndef REDIRECTD_VERSION
-#define REDIRECTD_VERSION "0.1.0"
-#endif
+#include "version.h"     /* REDIRECTD_VERSION, from meson.build */
 
 #include <errno.h>
 #include <fcntl.h>

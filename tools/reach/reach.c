@@ -70,12 +70,7 @@
 #include "report.h"
 #include "store.h"
 
-#if __has_include("version.h")
-#include "version.h"
-#endif
-#ifndef REDIRECTD_VERSION
-#define REDIRECTD_VERSION "0.1.0"
-#endif
+#include "version.h"     /* REDIRECTD_VERSION, from meson.build */
 
 enum reach_by { REACH_BY_STAFF, REACH_BY_CAMPAIGN, REACH_BY_TEAM,
                 REACH_BY_STAFF_CAMPAIGN, REACH_BY_COUNTRY, REACH_BY_PLATFORM,
