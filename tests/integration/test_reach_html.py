@@ -9,147 +9,18 @@ and run as nothing, no console error, no request but the file itself.
 
 Without Chromium the test is skipped, except in CI (CI set).
 """
-import json
 import os
-import select
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
 from tap import eq, ok  # noqa: E402
 from daemon import linkctl  # noqa: E402
+from cdp import Browser, evaluate, open_tab, require_chromium  # noqa: E402
 
-CHROMIUM = (os.environ.get("CHROMIUM") or shutil.which("chromium") or
-            "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "") not in ("", "false")
-WAIT = 30
-
-
-class Browser:
-    """Headless Chromium driven over --remote-debugging-pipe (fds 3, 4)."""
-
-    def __init__(self, tmp):
-        self.profile = os.path.join(tmp, "chromium-profile")
-        os.mkdir(self.profile)
-        self.err = open(os.path.join(tmp, "chromium.err"), "w")
-        self.events, self.next_id, self.buf = [], 0, b""
-        cmd_r, self.cmd_w = os.pipe()
-        self.res_r, res_w = os.pipe()
-        import fcntl
-
-        def child_fds():
-            hi_r = fcntl.fcntl(cmd_r, fcntl.F_DUPFD_CLOEXEC, 10)
-            hi_w = fcntl.fcntl(res_w, fcntl.F_DUPFD_CLOEXEC, 10)
-            os.dup2(hi_r, 3)
-            os.dup2(hi_w, 4)
-        args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                "--no-first-run", "--no-default-browser-check",
-                "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--no-proxy-server",
-                "--disable-extensions", "--mute-audio",
-                "--password-store=basic", "--user-data-dir=" + self.profile,
-                "--host-resolver-rules=MAP * ~NOTFOUND",
-                "--remote-debugging-pipe", "about:blank"]
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="disabled:")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=self.err, stderr=self.err,
-                                     env=env, close_fds=False,
-                                     preexec_fn=child_fds,
-                                     start_new_session=True)
-        os.close(cmd_r)
-        os.close(res_w)
-
-    def _read(self, deadline):
-        while b"\0" not in self.buf:
-            left = deadline - time.time()
-            if left <= 0:
-                return None
-            r, _, _ = select.select([self.res_r], [], [], min(left, 1.0))
-            if r:
-                data = os.read(self.res_r, 1 << 16)
-                if not data:
-                    return None
-                self.buf += data
-        msg, self.buf = self.buf.split(b"\0", 1)
-        return json.loads(msg)
-
-    def call(self, method, params=None, session=None, timeout=WAIT):
-        self.next_id += 1
-        msg = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        os.write(self.cmd_w, json.dumps(msg).encode() + b"\0")
-        deadline = time.time() + timeout
-        while True:
-            m = self._read(deadline)
-            if m is None:
-                raise TimeoutError("no answer to %s" % method)
-            if m.get("id") == self.next_id:
-                if "error" in m:
-                    raise RuntimeError("%s: %s" % (method, m["error"]))
-                return m.get("result", {})
-            self.events.append(m)
-
-    def wait_event(self, pred, since=0, timeout=WAIT):
-        deadline = time.time() + timeout
-        i = since
-        while True:
-            while i < len(self.events):
-                if pred(self.events[i]):
-                    return self.events[i]
-                i += 1
-            m = self._read(deadline)
-            if m is None:
-                return None
-            self.events.append(m)
-
-    def drain(self, seconds):
-        deadline = time.time() + seconds
-        while True:
-            m = self._read(deadline)
-            if m is None:
-                return
-            self.events.append(m)
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.call("Browser.close", timeout=5)
-            except Exception:
-                pass
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-        os.close(self.cmd_w)
-        os.close(self.res_r)
-        self.err.close()
-
-
-def evaluate(b, sid, expr):
-    r = b.call("Runtime.evaluate", {"expression": expr,
-                                    "returnByValue": True}, session=sid)
-    if "exceptionDetails" in r:
-        raise RuntimeError("%s: %s" % (expr, r["exceptionDetails"]))
-    return r["result"].get("value")
-
-
-if not os.access(CHROMIUM, os.X_OK):
-    if IN_CI:
-        ok(False, "chromium is installed (tools/deps.sh installs it)")
-        tap.done()
-    print("1..0 # SKIP chromium not installed (tools/deps.sh installs it)")
-    sys.exit(0)
+require_chromium()
 
 TMP = tap.tempdir("reach-html-")
 db = os.path.join(TMP, "db")
@@ -214,12 +85,7 @@ ok(r2.returncode == 2 and "--by staff only" in r2.stderr,
 
 b = Browser(TMP)
 try:
-    tid = b.call("Target.createTarget", {"url": "about:blank"},
-                 timeout=60)["targetId"]
-    sid = b.call("Target.attachToTarget", {"targetId": tid,
-                                           "flatten": True})["sessionId"]
-    for dom in ("Page", "Network", "Runtime", "Log"):
-        b.call(dom + ".enable", session=sid)
+    sid = open_tab(b, ("Page", "Network", "Runtime", "Log"), timeout=60)
     mark = len(b.events)
     url = "file://" + report
     b.call("Page.navigate", {"url": url}, session=sid)
