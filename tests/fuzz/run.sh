@@ -41,7 +41,10 @@ done
 [ $# -ge 1 ] && [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ] || usage
 secs=$1
 shift
-all=(http target clickrec config netaddr platform uaclass posts utm)
+# Every target there is: tests/fuzz/fuzz_NAME.c (a new one is fuzzed without
+# being listed here).
+all=()
+for f in tests/fuzz/fuzz_*.c; do t=${f#tests/fuzz/fuzz_}; all+=("${t%.c}"); done
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do
