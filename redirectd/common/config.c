@@ -12,67 +12,77 @@ static int set_listen(struct config *c, const char *v, char *err, size_t n);
 static int set_path(char *dst, const char *v, char *err, size_t n);
 static int set_hosts(struct config *c, const char *v, char *err, size_t n);
 
-/* One row per directive: the name and how to set it.  Keep in step with
- * conf/redirectd.conf. */
+/* One row per directive: the name, how to set it, and its default as the
+ * file spells it.  config_init sets each default by parsing that text, so
+ * what redirectd.conf(5) and conf/redirectd.conf state is what the program
+ * does; tests/integration/test_docs.py holds the three to one another. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
             K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
             K_BOOL, K_URL, K_ADMIN };
 static const struct directive {
 	const char *name;
 	enum kind kind;
+	const char *def;      /* the default; NULL: none, decided at start */
 	size_t off;           /* offset of the field in struct config */
 	unsigned min, max;    /* K_UINT bounds; K_DURATION bounds in ms */
 	size_t count_off;     /* K_CIDRS: offset of the entry count */
 } directives[] = {
 #define F(field) .off = offsetof(struct config, field)
-	{ .name = "listen", .kind = K_LISTEN },
-	{ .name = "db", .kind = K_PATH, F(db) },
-	{ .name = "log_dir", .kind = K_PATH, F(log_dir) },
-	{ .name = "state_dir", .kind = K_PATH, F(state_dir) },
-	{ .name = "ua_rules", .kind = K_OPT_PATH, F(ua_rules) },
-	{ .name = "geoip_db", .kind = K_OPT_PATH, F(geoip_db) },
-	{ .name = "trusted_proxies", .kind = K_CIDRS, F(trusted),
+	{ .name = "listen", .kind = K_LISTEN, .def = "127.0.0.1:8080" },
+	{ .name = "db", .kind = K_PATH, .def = "/var/lib/redirectd/db", F(db) },
+	{ .name = "log_dir", .kind = K_PATH, .def = "/var/lib/redirectd/log",
+	  F(log_dir) },
+	{ .name = "state_dir", .kind = K_PATH, .def = "/var/lib/redirectd/state",
+	  F(state_dir) },
+	{ .name = "ua_rules", .kind = K_OPT_PATH, .def = "", F(ua_rules) },
+	{ .name = "geoip_db", .kind = K_OPT_PATH, .def = "", F(geoip_db) },
+	{ .name = "trusted_proxies", .kind = K_CIDRS, .def = "", F(trusted),
 	  .count_off = offsetof(struct config, n_trusted) },
-	{ .name = "internal_networks", .kind = K_CIDRS, F(internal),
+	{ .name = "internal_networks", .kind = K_CIDRS, .def = "", F(internal),
 	  .count_off = offsetof(struct config, n_internal) },
-	{ .name = "ip_log", .kind = K_IP_LOG },
+	{ .name = "ip_log", .kind = K_IP_LOG, .def = "none" },
+	/* No default: the daemon takes the host name's first label. */
 	{ .name = "node", .kind = K_NODE },
-	{ .name = "threads", .kind = K_UINT, F(threads), .min = 0, .max = 256 },
-	{ .name = "max_connections", .kind = K_UINT, F(max_connections), .min = 1,
-	  .max = 1000000 },
-	{ .name = "header_timeout", .kind = K_DURATION, F(header_timeout_ms), .min = 100,
-	  .max = 3600000 },
-	{ .name = "keepalive_timeout", .kind = K_DURATION, F(keepalive_timeout_ms), .min = 0,
-	  .max = 3600000 },
-	{ .name = "drain_timeout", .kind = K_DURATION, F(drain_timeout_ms), .min = 0,
-	  .max = 3600000 },
-	{ .name = "log_sync", .kind = K_SYNC },
-	{ .name = "disabled_status", .kind = K_DISABLED },
-	{ .name = "short_hosts", .kind = K_HOSTS },
-	{ .name = "user", .kind = K_USER },
-	{ .name = "query_passthrough", .kind = K_BOOL, F(query_passthrough) },
-	{ .name = "base_url", .kind = K_URL },
-	{ .name = "admin_listen", .kind = K_ADMIN },
+	{ .name = "threads", .kind = K_UINT, .def = "0", F(threads), .min = 0,
+	  .max = 256 },
+	{ .name = "max_connections", .kind = K_UINT, .def = "16384",
+	  F(max_connections), .min = 1, .max = 1000000 },
+	{ .name = "header_timeout", .kind = K_DURATION, .def = "10s",
+	  F(header_timeout_ms), .min = 100, .max = 3600000 },
+	{ .name = "keepalive_timeout", .kind = K_DURATION, .def = "60s",
+	  F(keepalive_timeout_ms), .min = 0, .max = 3600000 },
+	{ .name = "drain_timeout", .kind = K_DURATION, .def = "10s",
+	  F(drain_timeout_ms), .min = 0, .max = 3600000 },
+	{ .name = "log_sync", .kind = K_SYNC, .def = "1000" },
+	{ .name = "disabled_status", .kind = K_DISABLED, .def = "410" },
+	{ .name = "short_hosts", .kind = K_HOSTS, .def = "" },
+	{ .name = "user", .kind = K_USER, .def = "" },
+	{ .name = "query_passthrough", .kind = K_BOOL, .def = "on",
+	  F(query_passthrough) },
+	{ .name = "base_url", .kind = K_URL, .def = "" },
+	{ .name = "admin_listen", .kind = K_ADMIN, .def = "127.0.0.1:9180" },
 #undef F
 };
+#define N_DIRECTIVES (sizeof directives / sizeof *directives)
 
 void config_init(struct config *c)
 {
+	char err[200];
 	memset(c, 0, sizeof *c);
-	strcpy(c->listen[0], "127.0.0.1:8080");
-	c->n_listen = 1;
-	strcpy(c->db, "/var/lib/redirectd/db");
-	strcpy(c->log_dir, "/var/lib/redirectd/log");
-	strcpy(c->state_dir, "/var/lib/redirectd/state");
-	c->threads = 0;
-	c->max_connections = 16384;
-	c->header_timeout_ms = 10000;
-	c->keepalive_timeout_ms = 60000;
-	c->drain_timeout_ms = 10000;
-	c->log_sync_ms = 1000;
-	c->disabled_status = 410;
-	c->query_passthrough = 1;
-	strcpy(c->admin_listen, "127.0.0.1:9180");
+	/* Every default parses: tests/config_table.c sets each one through
+	 * config_set and fails on a refusal. */
+	for (size_t i = 0; i < N_DIRECTIVES; i++)
+		if (directives[i].def)
+			(void)config_set(c, directives[i].name, directives[i].def,
+			                 err, sizeof err);
+}
+
+const char *config_directive(size_t i, const char **def)
+{
+	if (i >= N_DIRECTIVES)
+		return NULL;
+	*def = directives[i].def;
+	return directives[i].name;
 }
 
 static char *trim(char *s)
@@ -169,7 +179,7 @@ static int set_listen(struct config *c, const char *v, char *err, size_t n)
 {
 	char tmp[CONFIG_LIST_MAX * CONFIG_STR_MAX];
 	unsigned count = 0;
-	char items[CONFIG_LIST_MAX][CONFIG_STR_MAX];
+	char items[CONFIG_LIST_MAX][CONFIG_STR_MAX] = { { 0 } };
 	if (strlen(v) >= sizeof tmp) {
 		snprintf(err, n, "listen: value too long");
 		return -1;
@@ -270,7 +280,7 @@ int config_set(struct config *c, const char *name, const char *value,
                char *err, size_t errlen)
 {
 	const struct directive *d = NULL;
-	for (size_t i = 0; i < sizeof directives / sizeof *directives; i++)
+	for (size_t i = 0; i < N_DIRECTIVES; i++)
 		if (!strcmp(directives[i].name, name))
 			d = &directives[i];
 	if (!d) {
@@ -468,7 +478,7 @@ static void diag_add(struct config_diag *diag, unsigned line, const char *msg)
 unsigned config_parse(struct config *c, const char *buf, size_t len,
                       struct config_diag *diag)
 {
-	char seen[sizeof directives / sizeof *directives] = { 0 };
+	char seen[N_DIRECTIVES] = { 0 };
 	unsigned line = 0;
 	size_t pos = 0;
 	memset(diag, 0, sizeof *diag);
@@ -508,7 +518,7 @@ unsigned config_parse(struct config *c, const char *buf, size_t len,
 		char *name = trim(s), *value = trim(eq + 1);
 		/* A directive set twice is a mistake (which one did the
 		 * author mean?); a line refused for its value does not count. */
-		size_t k = 0, nd = sizeof directives / sizeof *directives;
+		size_t k = 0, nd = N_DIRECTIVES;
 		while (k < nd && strcmp(directives[k].name, name))
 			k++;
 		if (k < nd && seen[k]) {

@@ -6,8 +6,9 @@
  * Parsing is pure (a buffer in, a struct and diagnostics out) and goes on
  * after an error, so one run of `redirectd -n` shows every mistake, each as
  * "file:line: message".  Reading the file and printing are the caller's.
- * conf/redirectd.conf documents every directive with its default; keep the
- * two in step.
+ * redirectd.conf(5) is the reference for every directive, and
+ * conf/redirectd.conf shows each with its default: test_docs.py fails when
+ * either disagrees with the table.
  */
 #ifndef REDIRECTD_CONFIG_H
 #define REDIRECTD_CONFIG_H
@@ -71,8 +72,13 @@ struct config_diag {
 	struct { unsigned line; char msg[200]; } e[CONFIG_DIAG_MAX];
 };
 
-/* Defaults, as documented in conf/redirectd.conf. */
+/* Every directive at its default (the table's text, parsed). */
 void config_init(struct config *c);
+
+/* The directives, in table order: the name of the i-th and, in *def, its
+ * default as the file would spell it ("" empty; NULL none: decided at
+ * start, as node's host name).  NULL past the last.  Static strings. */
+const char *config_directive(size_t i, const char **def);
 
 /* Parse a whole file's text; returns the number of errors (0: valid).
  * Directives set here override earlier values in *c. */

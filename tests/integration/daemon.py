@@ -16,6 +16,16 @@ def free_port(host="127.0.0.1"):
     return port
 
 
+def wait_for(cond, timeout=10):
+    """Polls cond until it is true or timeout seconds pass; its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
 def linkctl(db, *args, ok=True):
     r = run([LINKCTL, "--db", db] + list(args))
     if ok and r.returncode != 0:

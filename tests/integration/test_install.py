@@ -64,12 +64,14 @@ if not ok(r.returncode == 0, "meson install --destdir exits 0", r.stdout + r.std
 PROGRAMS = {"redirectd": os.path.join(SBINDIR, "redirectd"),
             "linkctl": os.path.join(BINDIR, "linkctl"),
             "reach": os.path.join(BINDIR, "reach")}
+SCRIPTS = {"redirectd-ship-store": os.path.join(SBINDIR, "redirectd-ship-store")}
 MANPAGES = {"redirectd": ("8", "redirectd.8"), "redirectd.conf": ("5", "redirectd.conf.5"),
-            "linkctl": ("1", "linkctl.1"), "reach": ("1", "reach.1")}
+            "linkctl": ("1", "linkctl.1"), "reach": ("1", "reach.1"),
+            "redirectd-ship-store": ("8", "redirectd-ship-store.8")}
 EXAMPLES = os.path.join(DATADIR, "doc", "redirectd", "examples")
 UNIT = os.path.join(UNITDIR, "redirectd.service")
 
-for name, path in PROGRAMS.items():
+for name, path in list(PROGRAMS.items()) + list(SCRIPTS.items()):
     p = installed(path)
     ok(os.path.isfile(p) and os.access(p, os.X_OK),
        "%s installed executable at %s" % (name, path))
@@ -83,7 +85,7 @@ for conf in ("redirectd.conf", "nginx.conf"):
 ok(os.path.isfile(installed(UNIT)), "redirectd.service installed in " + UNITDIR)
 everything = sorted(os.path.relpath(os.path.join(d, f), dest)
                     for d, _, fs in os.walk(dest) for f in fs)
-ok(len(everything) == len(PROGRAMS) + len(MANPAGES) + 2 + 1,
+ok(len(everything) == len(PROGRAMS) + len(SCRIPTS) + len(MANPAGES) + 2 + 1,
    "nothing else is installed (%d files)" % len(everything), "\n".join(everything))
 
 # DESTDIR in the environment works the same way.
@@ -115,6 +117,11 @@ for where, progs in (("built", {"redirectd": REDIRECTD, "linkctl": LINKCTL, "rea
         ok(r.returncode == 2 and r.stdout == "" and "no-such-option" in r.stderr,
            "%s %s --no-such-option: a usage error on stderr, exit 2" % (where, name),
            "exit %d\nstdout: %s\nstderr: %s" % (r.returncode, r.stdout[:300], r.stderr))
+
+for name, path in SCRIPTS.items():
+    r = run([installed(path), "--help"])
+    ok(r.returncode == 0 and r.stdout.startswith("usage: %s " % name) and r.stderr == "",
+       "installed %s --help: usage on stdout, exit 0" % name, r.stdout + r.stderr)
 
 # The installed example configuration is valid for the installed daemon.
 r = run([installed(PROGRAMS["redirectd"]), "-n", "-c", installed(EXAMPLES, "redirectd.conf")])
