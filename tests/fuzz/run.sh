@@ -11,7 +11,7 @@
 # Prints one TAP line per target ("ok" with executions and corpus growth,
 # "not ok" with the sanitizer's report and the crashing input in hex), then
 # "N passed, N failed"; exits 1 on any finding.  tests/run.sh runs this for a
-# short time per target; longer runs (README, "Fuzzing"):
+# short time per target; longer runs (tests/README.md, "Fuzzing"):
 #
 #     nice -n 19 bash tests/fuzz/run.sh 900 http target clickrec config
 #

@@ -53,7 +53,7 @@ SHORT = "go.example.org"
 POST_HOSTS = ("t.co", "l.facebook.com")
 LANDING = "landing.example"
 
-# Click records (README "The click log"; offsets in clickrec.h).
+# Click records (redirectd/README.md "The click log"; offsets in clickrec.h).
 CLASS = {1: "human", 2: "preview", 3: "crawler", 4: "tool", 5: "probe"}
 PLATFORM = {3: "x", 4: "facebook"}
 F_HEAD = 0x02

@@ -7,7 +7,7 @@ buffer boundary.
 
 Visitors are random 64-bit ids, as the daemon's keyed hashes are.  The
 estimates are checked against the documented error: a standard error of
-0.81%, so every estimate within 4 x 0.81% (README, Reach).
+0.81%, so every estimate within 4 x 0.81% (reach(1), "Visitors in bounded memory").
 
   staff 1   3,000 visitors, each clicking twice, and 100 previews
   staff 2     400 visitors

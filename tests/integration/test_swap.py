@@ -1,6 +1,6 @@
 """More than one node: the store is shipped with `mdb_copy -c` and swapped
 under the running daemon by switching the symbolic link `db` to the new
-directory (`ln -sfn` and a rename over the link, as README "More than one
+directory (`ln -sfn` and a rename over the link, as conf/README.md "More than one
 node" says), many times, under continuous load from keep-alive clients and
 clients opening a new connection per request.
 
