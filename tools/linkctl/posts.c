@@ -4,6 +4,8 @@
  */
 #include "posts.h"
 
+#include "check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,33 +58,6 @@ void posts_buf_free(struct posts_buf *b)
 }
 
 /* ------------------------------------------------------------ templates */
-
-/* Length of the UTF-8 sequence at s[0..n), or 0 when it is not valid
- * UTF-8 (overlongs, surrogates and values past U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t need;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t k = 1; k < need; k++)
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return need;
-}
 
 struct compiler {
 	struct posts_template *t;
@@ -199,7 +174,7 @@ int posts_compile(struct posts_template *t, const char *buf, size_t len,
 	unsigned ln = 1;
 	for (size_t i = 0; i < len;) {
 		unsigned char ch = (unsigned char)buf[i];
-		size_t n = utf8_len((const unsigned char *)buf + i, len - i);
+		size_t n = check_utf8_len((const unsigned char *)buf + i, len - i);
 		if (!n) {
 			*line = ln;
 			snprintf(err, errlen, "not UTF-8 text");
@@ -346,7 +321,7 @@ int posts_parse_from(const char *s, size_t n, const char **name,
 		}
 		for (size_t i = 0; i < nl;) {
 			unsigned char c = (unsigned char)s[i];
-			size_t k = utf8_len((const unsigned char *)s + i, nl - i);
+			size_t k = check_utf8_len((const unsigned char *)s + i, nl - i);
 			if (!k || c < 0x20 || c == 0x7f || c == '"' || c == '\\')
 				return -1;
 			i += k;
@@ -393,7 +368,7 @@ static void encoded_words(struct posts_buf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n) {
-			size_t k = utf8_len(u + j, n - j);
+			size_t k = check_utf8_len(u + j, n - j);
 			if (!k)
 				k = 1;   /* not UTF-8: bytes pass one by one */
 			if (j + k - i > 39)

@@ -2,7 +2,7 @@
  * posts: suggested posts for a campaign, from a template -- compiling the
  * template, rendering it for one colleague, and writing one ready-to-send
  * email of an mbox file.  Pure (buffers in, buffers out; no files, no
- * clock, no store): linkctl's campaign.c does the I/O.
+ * clock, no store): linkctl's campaign_posts.c does the I/O.
  *
  * Template: UTF-8 text (CRLF line ends become LF).  Placeholders {name},
  * {first_name} (the name up to its first space), {link} (the colleague's

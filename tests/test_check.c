@@ -1,0 +1,73 @@
+/* test_check: tools/linkctl/check.c -- UTF-8 text, handles folded,
+ * colleagues' names, teams and emails, campaign names. */
+#include "check.h"
+#include "tap.h"
+
+#include <string.h>
+
+#define TEXT(s) check_text(s, sizeof s - 1)
+
+static const char *fold(const char *in)
+{
+	static char out[CHECK_HANDLE_MAX + 1];
+	return check_handle(in, strlen(in), out) ? out : NULL;
+}
+
+int main(void)
+{
+	ok(TEXT("") && TEXT("Ana Lima") && TEXT("Zoë") && TEXT("日本") &&
+	   TEXT("\xf0\x9f\x98\x80"), "text: ASCII, Latin, CJK, an emoji");
+	ok(!TEXT("a\tb") && !TEXT("a\nb") && !TEXT("\x7f") && !TEXT("\x1b[31m"),
+	   "text: no control characters");
+	ok(!TEXT("\xc3") && !TEXT("\xe6\x97") && !TEXT("a\x80"),
+	   "text: no cut or stray continuation bytes");
+	ok(!TEXT("\xc0\xaf") && !TEXT("\xe0\x80\xaf") && !TEXT("\xf0\x80\x80\xaf"),
+	   "text: no overlong forms");
+	ok(!TEXT("\xed\xa0\x80") && !TEXT("\xf4\x90\x80\x80") && !TEXT("\xf5\x80\x80\x80"),
+	   "text: no surrogates, nothing past U+10FFFF");
+	is_int(check_utf8_len((const unsigned char *)"\xe2\x82\xac!", 4), 3,
+	       "utf8_len: a three-byte sequence");
+	is_int(check_utf8_len((const unsigned char *)"\xe2\x82", 2), 0,
+	       "utf8_len: cut short");
+
+	is_str(fold("Alice"), "alice", "handle: folded to lower case");
+	is_str(fold("a.b_c-9"), "a.b_c-9", "handle: . _ - after the first");
+	is_str(fold("9lives"), "9lives", "handle: may start with a digit");
+	ok(!fold("") && !fold("-a") && !fold(".a") && !fold("a b") &&
+	   !fold("a/b") && !fold("ä"), "handle: refused shapes");
+	char h[CHECK_HANDLE_MAX + 2];
+	memset(h, 'a', sizeof h - 1);
+	h[sizeof h - 1] = '\0';
+	ok(!fold(h), "handle: 65 characters refused");
+	h[CHECK_HANDLE_MAX] = '\0';
+	ok(fold(h) != NULL, "handle: 64 accepted");
+	char in_place[] = "MiXeD";
+	ok(check_handle(in_place, 5, in_place) && !strcmp(in_place, "mixed"),
+	   "handle: folded in place");
+
+	ok(!check_name("Ana", 3) && check_name("", 0) && check_name("a\tb", 3),
+	   "name: 1-200 bytes of text");
+	char big[CHECK_NAME_MAX + 1];
+	memset(big, 'n', sizeof big);
+	ok(!check_name(big, CHECK_NAME_MAX) && check_name(big, CHECK_NAME_MAX + 1),
+	   "name: 200 bytes, not 201");
+	ok(!check_team("", 0) && !check_team("comms", 5) &&
+	   check_team(big, CHECK_NAME_MAX + 1), "team: may be empty, at most 200");
+	is_str(check_name("", 0),
+	       "invalid name: 1-200 bytes of UTF-8 text, no control characters",
+	       "name: the refusal's words");
+
+	ok(!check_email("", 0) && !check_email("a@b", 3) &&
+	   !check_email("ana.lima@example.org", 20), "email: empty or one '@'");
+	ok(check_email("ab", 2) && check_email("@b", 2) && check_email("a@", 2) &&
+	   check_email("a@b@c", 5) && check_email("a b@c", 5),
+	   "email: refused shapes");
+
+	ok(check_campaign("spring 2026", 11) && check_campaign("ü", 2),
+	   "campaign: text");
+	ok(!check_campaign("", 0) && !check_campaign("a/b", 3) &&
+	   !check_campaign("a\nb", 3), "campaign: not empty, no '/', no controls");
+	ok(check_campaign(big, CHECK_CAMPAIGN_MAX) &&
+	   !check_campaign(big, CHECK_CAMPAIGN_MAX + 1), "campaign: at most 100 bytes");
+	return tap_done();
+}

@@ -1,0 +1,126 @@
+/* args: linkctl's shared command line.  See args.h. */
+#include "args.h"
+
+#include "msg.h"
+#include "policy.h"
+#include "txn.h"
+
+#include <string.h>
+
+const struct option args_shared_only[] = { ARGS_COMMON, { 0, 0, 0, 0 } };
+
+void args_help(FILE *f)
+{
+	fputs(
+	"usage: linkctl [--db DIR] [-c FILE] [--short-host HOST]... COMMAND [ARGS]\n"
+	"\n"
+	"Writes the link store that redirectd serves.  DIR defaults to\n"
+	"$REDIRECTD_DB, else /var/lib/redirectd/db.\n"
+	"\n"
+	"commands:\n"
+	"  staff add HANDLE --name NAME [--team TEAM] [--email EMAIL]\n"
+	"  staff import FILE|-       CSV with the header handle,name,team,email\n"
+	"  staff list [--format tsv|json]\n"
+	"  mint --staff HANDLE --url URL [--campaign NAME] [--code CODE]\n"
+	"       [--status 301|302|307|308]   prints the new code\n"
+	"  import [FILE|-]           TSV lines: code, staff, campaign, url\n"
+	"                            (empty code: a random one); all or nothing\n"
+	"  list [--staff HANDLE] [--campaign NAME] [--format tsv|json]\n"
+	"  disable CODE\n"
+	"  enable CODE\n"
+	"  campaign create NAME [--url URL] [--team TEAM] [--utm] [--base-url URL]\n"
+	"                            a link for every colleague (of TEAM) who has\n"
+	"                            none in NAME yet; prints CSV\n"
+	"                            staff,name,code,short_url for all of them\n"
+	"  campaign posts NAME --template FILE [--base-url URL]\n"
+	"       (--out DIR | --mbox FILE|- --from 'NAME <ADDR>')\n"
+	"                            the template ({name} {first_name} {link}\n"
+	"                            {campaign} {team}; {{ and }}: braces) for\n"
+	"                            every colleague: DIR/HANDLE.txt, or an mbox\n"
+	"                            (a first line 'Subject: ...' is the subject)\n"
+	"  campaign list [--format tsv|json]\n"
+	"  campaign disable NAME     all its links (410, or disabled_status)\n"
+	"  campaign enable NAME      the links campaign disable disabled\n"
+	"  campaign retarget NAME --url URL [--utm | --no-utm]\n"
+	"                            all its links to URL (--utm: tagged)\n"
+	"\n"
+	"options:\n"
+	"  --db DIR      the store's directory\n"
+	"  -c, --config FILE\n"
+	"                redirectd.conf: mint and import refuse targets on its\n"
+	"                short_hosts (our own short domains: a loop)\n"
+	"  --short-host HOST\n"
+	"                refuse targets on HOST too (repeatable)\n"
+	"  --base-url URL\n"
+	"                campaign: where short links live (e.g.\n"
+	"                https://go.example.org); default: base_url from -c FILE\n"
+	"  --utm         campaign: tag targets with utm_source=advocacy,\n"
+	"                utm_medium=social, utm_campaign=NAME, utm_content=HANDLE\n"
+	"  -h, --help    this text\n"
+	"  --version     print the version\n"
+	"\n"
+	"Exit status: 0 done, 1 refused or failed, 2 usage error.\n", f);
+}
+
+int args_global(int code, const char *value)
+{
+	switch (code) {
+	case ARGS_DB: txn_store_dir(value); return 0;
+	case 'c':
+	case ARGS_CONFIG: policy_config_file(value); return 0;
+	case ARGS_SHORT_HOST: return policy_short_host(value);
+	default: return -1;
+	}
+}
+
+static void positional(struct args *a, const char *v)
+{
+	if (a->npos < ARGS_POS_MAX)
+		a->pos[a->npos] = v;
+	a->npos++;
+}
+
+/*
+ * The leading '-' in the option string makes getopt hand back positionals
+ * in place (as option 1), which also works under POSIXLY_CORRECT, where
+ * plain permuting would stop at the first positional.
+ */
+int args_parse(int argc, char **argv, const char *cmd, const struct option *lo,
+               void *opts, struct args *a)
+{
+	int c, help = 0;
+	memset(a, 0, sizeof *a);
+	optind = 0;   /* glibc: full re-initialisation for a new argv */
+	opterr = 0;   /* our own messages, with the command's name */
+	while ((c = getopt_long(argc, argv, "-:hc:", lo, NULL)) != -1) {
+		int rc = args_global(c, optarg);
+		if (rc == EXIT_USAGE)
+			return rc;
+		if (rc == 0)
+			continue;
+		switch (c) {
+		case 1: positional(a, optarg); break;
+		case 'h':
+		case ARGS_HELP: help = 1; break;
+		case ':':
+			return msg_usage_error("%s: option %s needs a value", cmd,
+			                       argv[optind - 1]);
+		default:
+			if (c >= ARGS_OWN && opts) {
+				/* ARGS_FIELD: the member's offset. */
+				*(const char **)((char *)opts + (c - ARGS_OWN)) =
+					optarg ? optarg : "";
+				break;
+			}
+			return msg_usage_error("%s: unknown option %s", cmd,
+			                       argv[optind - 1]);
+		}
+	}
+	for (; optind < argc; optind++)
+		positional(a, argv[optind]);
+	if (help) {
+		args_help(stdout);
+		return 0;
+	}
+	return ARGS_RUN;
+}

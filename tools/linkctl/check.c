@@ -1,0 +1,93 @@
+/* check: the rules for the values linkctl stores.  See check.h. */
+#include "check.h"
+
+#include <string.h>
+
+size_t check_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t need;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (n < need)
+		return 0;
+	for (size_t k = 1; k < need; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return need;
+}
+
+int check_text(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0, k; i < n; i += k) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+		if (!(k = check_utf8_len(p + i, n - i)))
+			return 0;
+	}
+	return 1;
+}
+
+int check_handle(const char *in, size_t n, char *out)
+{
+	if (n == 0 || n > CHECK_HANDLE_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			return 0;
+		out[i] = c;
+	}
+	out[n] = '\0';
+	return 1;
+}
+
+const char *check_name(const char *s, size_t n)
+{
+	if (n == 0 || n > CHECK_NAME_MAX || !check_text(s, n))
+		return "invalid name: 1-200 bytes of UTF-8 text, no control characters";
+	return NULL;
+}
+
+const char *check_team(const char *s, size_t n)
+{
+	if (n > CHECK_NAME_MAX || !check_text(s, n))
+		return "invalid team: at most 200 bytes of UTF-8 text, no control characters";
+	return NULL;
+}
+
+const char *check_email(const char *s, size_t n)
+{
+	static const char rule[] =
+		"invalid email: one '@' with text on both sides, no spaces or control characters";
+	if (n == 0)
+		return NULL;   /* optional */
+	if (n > CHECK_EMAIL_MAX || !check_text(s, n))
+		return rule;
+	const char *at = memchr(s, '@', n);
+	if (!at || at == s || at == s + n - 1 ||
+	    memchr(at + 1, '@', (size_t)(s + n - at - 1)) || memchr(s, ' ', n))
+		return rule;
+	return NULL;
+}
+
+int check_campaign(const char *s, size_t n)
+{
+	return n >= 1 && n <= CHECK_CAMPAIGN_MAX && check_text(s, n) &&
+	       !memchr(s, '/', n);
+}

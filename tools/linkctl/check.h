@@ -1,0 +1,44 @@
+/*
+ * check: the rules for the values linkctl stores -- handles, names, teams,
+ * emails, campaign names -- and the UTF-8 they are made of.  Pure: the
+ * callers word and print the refusals (the *_RULE texts are public: tests
+ * and scripts match them).  Links' codes are codes.c's (code_valid);
+ * targets are target.c's.
+ */
+#ifndef REDIRECTD_LINKCTL_CHECK_H
+#define REDIRECTD_LINKCTL_CHECK_H
+
+#include <stddef.h>
+
+#define CHECK_HANDLE_MAX 64      /* bytes */
+#define CHECK_NAME_MAX 200       /* a colleague's name, a team */
+#define CHECK_EMAIL_MAX 254
+#define CHECK_CAMPAIGN_MAX 100   /* a campaign's name */
+
+#define CHECK_HANDLE_RULE \
+	"1-64 characters of a-z 0-9 . _ -, starting with a letter or digit"
+#define CHECK_CAMPAIGN_RULE "1-100 bytes, no control characters, no '/'"
+#define CHECK_CODE_RULE "invalid code: 1-64 characters of A-Z a-z 0-9 _ -"
+
+/* Length of the UTF-8 sequence at s[0..n) (n >= 1), or 0 when it is not
+ * valid UTF-8 (overlongs, surrogates, values past U+10FFFF). */
+size_t check_utf8_len(const unsigned char *s, size_t n);
+/* 1 when s[0..n) is UTF-8 without control characters: what the name-like
+ * fields may hold (they end up in JSON and in terminals). */
+int check_text(const char *s, size_t n);
+
+/* Fold a handle to lower case into out[CHECK_HANDLE_MAX + 1] (in may be
+ * out); 0 when it is not a valid handle.  Folding makes "Alice" and
+ * "alice" one colleague. */
+int check_handle(const char *in, size_t n, char *out);
+
+/* A colleague's fields: NULL when fine, else the whole refusal
+ * ("invalid name: ...").  The email may be empty. */
+const char *check_name(const char *s, size_t n);
+const char *check_team(const char *s, size_t n);
+const char *check_email(const char *s, size_t n);
+
+/* 1 when s[0..n) may name a campaign (CHECK_CAMPAIGN_RULE). */
+int check_campaign(const char *s, size_t n);
+
+#endif
