@@ -1109,6 +1109,27 @@ void worker_wake(struct worker *w)
 	}
 }
 
+void worker_wake_all(struct worker *ws, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		worker_wake(&ws[i]);
+}
+
+uint64_t worker_min_seen(const struct worker *ws, unsigned n,
+                         enum worker_seen what)
+{
+	uint64_t min = UINT64_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t s = atomic_load_explicit(what == WORKER_SEEN_STORE
+		                                  ? &ws[i].seen_store
+		                                  : &ws[i].seen_gen,
+		                                  memory_order_acquire);
+		if (s < min)
+			min = s;
+	}
+	return min;
+}
+
 void worker_stop(struct worker *w)
 {
 	atomic_store(&w->stop, 1);

@@ -151,6 +151,17 @@ void worker_wake(struct worker *w);
 void worker_join(struct worker *w);
 void worker_deinit(struct worker *w);
 
+/* Main thread: wake every worker (a new store or attribution state waits
+ * for them). */
+void worker_wake_all(struct worker *ws, unsigned n);
+
+/* Main thread: the oldest generation any of the n workers still uses, of
+ * the attribution state (attrib.h) or of the store (storeslot.h): older
+ * ones can be freed. */
+enum worker_seen { WORKER_SEEN_GEN, WORKER_SEEN_STORE };
+uint64_t worker_min_seen(const struct worker *ws, unsigned n,
+                         enum worker_seen what);
+
 /* Open connections, all workers together (any thread). */
 unsigned server_open_connections(void);
 
