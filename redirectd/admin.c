@@ -20,8 +20,8 @@
 #include "net.h"
 
 struct admin_conn {
-	struct admin_conn *next, *prev;
 	struct admin *a;
+	unsigned slot;              /* its index in a->conns */
 	int fd;
 	struct event *rev, *wev;
 	char in[HTTP_HEAD_MAX];
@@ -33,16 +33,12 @@ struct admin_conn {
 
 /* --- connections ---------------------------------------------------------- */
 
-static void conn_close(struct admin_conn *c)
+static void admin_conn_close(struct admin_conn *c)
 {
 	struct admin *a = c->a;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		a->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	a->n_conns--;
+	struct admin_conn *last = a->conns[--a->n_conns];
+	a->conns[c->slot] = last;
+	last->slot = c->slot;
 	event_free(c->rev);
 	event_free(c->wev);
 	close(c->fd);
@@ -124,39 +120,31 @@ static void handle(struct admin_conn *c, const struct http_request *req)
 		c->closing = 1;
 }
 
-static void conn_flush(struct admin_conn *c)
+static void admin_conn_flush(struct admin_conn *c)
 {
-	while (c->out_off < c->out.len) {
-		ssize_t n = send(c->fd, c->out.p + c->out_off,
-		                 c->out.len - c->out_off, MSG_NOSIGNAL);
-		if (n > 0) {
-			c->out_off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			/* A client that does not read is closed as an idle
-			 * one is. */
-			struct timeval idle = { ADMIN_IDLE_MS / 1000,
-			                        (ADMIN_IDLE_MS % 1000) * 1000 };
-			event_add(c->wev, &idle);
-			return;
-		}
-		conn_close(c);
+	int rc = net_send(c->fd, c->out.p, c->out.len, &c->out_off);
+	if (rc > 0) {
+		/* A client that does not read is closed as an idle one is. */
+		struct timeval idle = { ADMIN_IDLE_MS / 1000,
+		                        (ADMIN_IDLE_MS % 1000) * 1000 };
+		event_add(c->wev, &idle);
+		return;
+	}
+	if (rc < 0) {
+		admin_conn_close(c);
 		return;
 	}
 	c->out_off = c->out.len = 0;
 	event_del(c->wev);
 	if (c->closing)
-		conn_close(c);
+		admin_conn_close(c);
 }
 
-static void conn_read(evutil_socket_t fd, short what, void *arg)
+static void admin_conn_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct admin_conn *c = arg;
 	if (what & EV_TIMEOUT) {
-		conn_close(c);
+		admin_conn_close(c);
 		return;
 	}
 	if (c->closing)
@@ -165,7 +153,7 @@ static void conn_read(evutil_socket_t fd, short what, void *arg)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		conn_close(c);
+		admin_conn_close(c);
 		return;
 	}
 	c->in_len += (size_t)n;
@@ -191,19 +179,19 @@ static void conn_read(evutil_socket_t fd, short what, void *arg)
 		c->in_len = 0;
 		event_del(c->rev);
 	}
-	conn_flush(c);
+	admin_conn_flush(c);
 }
 
-static void conn_write(evutil_socket_t fd, short what, void *arg)
+static void admin_conn_write(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	if (what & EV_TIMEOUT)
-		conn_close(arg);
+		admin_conn_close(arg);
 	else
-		conn_flush(arg);
+		admin_conn_flush(arg);
 }
 
-static void accept_cb(evutil_socket_t lfd, short what, void *arg)
+static void admin_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct admin *a = arg;
 	(void)what;
@@ -218,8 +206,10 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 		}
 		c->a = a;
 		c->fd = fd;
-		c->rev = event_new(a->base, fd, EV_READ | EV_PERSIST, conn_read, c);
-		c->wev = event_new(a->base, fd, EV_WRITE | EV_PERSIST, conn_write, c);
+		c->rev = event_new(a->base, fd, EV_READ | EV_PERSIST,
+		                   admin_conn_read, c);
+		c->wev = event_new(a->base, fd, EV_WRITE | EV_PERSIST,
+		                   admin_conn_write, c);
 		struct timeval idle = { ADMIN_IDLE_MS / 1000,
 		                        (ADMIN_IDLE_MS % 1000) * 1000 };
 		if (!c->rev || !c->wev || event_add(c->rev, &idle) < 0) {
@@ -231,11 +221,8 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 			free(c);
 			continue;
 		}
-		c->next = a->conns;
-		if (a->conns)
-			a->conns->prev = c;
-		a->conns = c;
-		a->n_conns++;
+		c->slot = a->n_conns;
+		a->conns[a->n_conns++] = c;
 	}
 }
 
@@ -339,7 +326,7 @@ int admin_listen(struct admin *a, char *err, size_t errlen)
 	}
 	if (fd < 0)
 		return -1;
-	a->lev = event_new(a->base, fd, EV_READ | EV_PERSIST, accept_cb, a);
+	a->lev = event_new(a->base, fd, EV_READ | EV_PERSIST, admin_accept_cb, a);
 	if (!a->lev || event_add(a->lev, NULL) < 0) {
 		snprintf(err, errlen, "cannot add the listener event");
 		if (a->lev)
@@ -354,8 +341,8 @@ int admin_listen(struct admin *a, char *err, size_t errlen)
 
 void admin_deinit(struct admin *a)
 {
-	while (a->conns)
-		conn_close(a->conns);
+	while (a->n_conns)
+		admin_conn_close(a->conns[0]);
 	if (a->lev)
 		event_free(a->lev);
 	a->lev = NULL;

@@ -36,7 +36,7 @@ struct admin {
 	char unix_path[108];        /* unix: sockets, to unlink at exit */
 	int fd;                     /* -1: not listening */
 	struct event *lev;
-	struct admin_conn *conns;
+	struct admin_conn *conns[ADMIN_CONNS_MAX];
 	unsigned n_conns;
 	uint64_t served;            /* admin requests answered */
 };

@@ -18,6 +18,10 @@
  *
  * The main thread talks to a worker only through worker_stop() and
  * worker_wake() (an eventfd) and reads its counters (relaxed atomics).
+ *
+ * This header is the workers' face to main and the admin pages; inside,
+ * server.c runs the thread, conn.c the connections, request.c the answers
+ * (conn.h, private to those three, says how they divide).
  */
 #ifndef REDIRECTD_SERVER_H
 #define REDIRECTD_SERVER_H
@@ -39,7 +43,7 @@ struct server_params {
 	struct attrib_slot *attrib;   /* replaced by main; see attrib.h */
 	uint32_t node_hash;
 	unsigned max_conns;           /* unused: max_connections is counted
-	                                 daemon-wide (server.c live_conns) */
+	                                 daemon-wide (conn.c live_conns) */
 };
 
 /* Counters, declared once: the SIGUSR2 line prints each as name=N and
@@ -76,7 +80,7 @@ enum {
 };
 extern const int server_status_code[SERVER_STATUS_N];   /* 0: other */
 
-/* The request latency histogram (see conn_answered in server.c for what
+/* The request latency histogram (see worker_observe in conn.c for what
  * it measures): upper bounds of its buckets in nanoseconds; the last
  * bucket is +Inf. */
 #define SERVER_LAT_BUCKETS 15
