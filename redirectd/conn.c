@@ -40,13 +40,6 @@ unsigned server_open_connections(void)
 	return atomic_load_explicit(&live_conns, memory_order_relaxed);
 }
 
-/* 50 us to 2.5 s: a redirect is tens of microseconds when all is well;
- * the upper buckets catch a stalled disk or loop. */
-const uint64_t server_lat_bound_ns[SERVER_LAT_BUCKETS - 1] = {
-	50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
-	25000000, 50000000, 100000000, 250000000, 1000000000, 2500000000u,
-};
-
 /* --- buffers and connection structs: per-worker free lists ------------- */
 
 static struct buf *buf_get(struct worker *w)
@@ -69,7 +62,7 @@ static void buf_put(struct worker *w, struct buf *b)
 	w->n_free_bufs++;
 }
 
-/* --- the pass's clock and the latency histogram --------------------- */
+/* --- the pass's clock -------------------------------------------------- */
 
 /* The monotonic time of this loop pass: one clock read per pass that
  * reads requests, none per request.  (libevent's cached time may come from
@@ -79,42 +72,6 @@ static uint64_t worker_pass_ns(struct worker *w)
 	if (!w->pass_ns)
 		w->pass_ns = monotime_ns();
 	return w->pass_ns;
-}
-
-static void lat_observe(struct worker *w, uint64_t ns, uint64_t n)
-{
-	unsigned b = 0;
-	while (b < SERVER_LAT_BUCKETS - 1 && ns > server_lat_bound_ns[b])
-		b++;
-	STAT_ADD(w, lat[b], n);
-}
-
-/*
- * The latency histogram.  A request's time runs from the loop pass that
- * read its first byte (w->pass_ns then, kept in c->req_ns) to the moment
- * the pass's responses are released for sending, after the click records
- * of the pass are written (worker_observe, called from worker_flush: one
- * clock read per pass).  Pipelined requests read together share the read's
- * time.  Not included: time in the kernel's queues before the read and
- * after the send, and with log_sync = batch the wait for fdatasync.
- */
-void worker_observe(struct worker *w)
-{
-	if (!w->lat_same && !w->n_lat_early)
-		return;
-	uint64_t now = monotime_ns(), sum = 0;
-	if (w->lat_same) {
-		uint64_t d = now > w->pass_ns ? now - w->pass_ns : 0;
-		lat_observe(w, d, w->lat_same);
-		sum += d * w->lat_same;
-	}
-	for (unsigned i = 0; i < w->n_lat_early; i++) {
-		uint64_t d = now > w->lat_early[i] ? now - w->lat_early[i] : 0;
-		lat_observe(w, d, 1);
-		sum += d;
-	}
-	STAT_ADD(w, lat_sum_ns, sum);
-	w->lat_same = w->n_lat_early = 0;
 }
 
 /* --- connection lifetime ------------------------------------------------ */
@@ -516,7 +473,8 @@ void worker_flush(struct worker *w)
 {
 	do {
 		uint64_t ticket = clicklog_flush(&w->log);
-		worker_observe(w);
+		if (w->lat_same || w->n_lat_early)
+			request_observe(w);
 		struct conn *list = w->pending;
 		w->pending = NULL;
 		if (ticket) {

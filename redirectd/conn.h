@@ -1,9 +1,10 @@
 /*
  * conn: private to the worker's three files (server.c, conn.c, request.c);
  * nothing else includes it.  The connection and buffer structs, the
- * counters' increment, and the helpers the request path calls per request
- * in more than one of those files, as static inline: splitting the worker
- * into files must not put a call on the hot path that was not there.
+ * counters' increment, and the helpers more than one of those files call
+ * per request, as static inline (the pass's clock, the switch to closing):
+ * splitting the worker into files must not put a call on the hot path that
+ * was not there.
  *
  *   server.c   the thread: its loop, timers (timeouts, draining), wake-ups,
  *              the move to a new store or attribution state
@@ -98,7 +99,8 @@ static inline void conn_set_closing(struct conn *c)
 	}
 }
 
-/* conn.c: accepting (the listening sockets' callbacks), the one way out
+/* conn.c (which calls request.c, never the other way): accepting (the
+ * listening sockets' callbacks), the one way out
  * (conn_close), freeing a closed connection's struct, and the flush after
  * each loop pass. */
 void conn_accept_cb(evutil_socket_t lfd, short what, void *arg);
@@ -106,8 +108,6 @@ void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
 void conn_close(struct conn *c);
 void conn_free(struct conn *c);
 void worker_flush(struct worker *w);
-/* The latency of the pass's answers into the histogram (one clock read). */
-void worker_observe(struct worker *w);
 
 /* request.c: answer one parsed request into c->out (at least OUT_RESERVE
  * bytes free); now_us: the pass's wall-clock time, for the click. */
@@ -115,5 +115,8 @@ void request_handle(struct conn *c, const struct http_request *req,
                     uint64_t now_us);
 /* Answer with an error status.  conn: enum http_conn. */
 void request_error(struct conn *c, int status, int head_only, int conn);
+/* After the pass's log write: its answers into the latency histogram (one
+ * clock read).  Call when w->lat_same or w->n_lat_early says there are. */
+void request_observe(struct worker *w);
 
 #endif

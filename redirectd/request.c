@@ -17,6 +17,7 @@
 
 #include "clickrec.h"
 #include "codes.h"
+#include "monotime.h"
 #include "platform.h"
 
 /*
@@ -50,6 +51,48 @@ const int server_status_code[SERVER_STATUS_N] = {
 #undef X
 };
 
+/* 50 us to 2.5 s: a redirect is tens of microseconds when all is well;
+ * the upper buckets catch a stalled disk or loop. */
+const uint64_t server_lat_bound_ns[SERVER_LAT_BUCKETS - 1] = {
+	50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+	25000000, 50000000, 100000000, 250000000, 1000000000, 2500000000u,
+};
+
+static void lat_observe(struct worker *w, uint64_t ns, uint64_t n)
+{
+	unsigned b = 0;
+	while (b < SERVER_LAT_BUCKETS - 1 && ns > server_lat_bound_ns[b])
+		b++;
+	STAT_ADD(w, lat[b], n);
+}
+
+/*
+ * The latency histogram.  A request's time runs from the loop pass that
+ * read its first byte (w->pass_ns then, kept in c->req_ns) to the moment
+ * the pass's responses are released for sending, after the click records
+ * of the pass are written (request_observe, called from worker_flush: one
+ * clock read per pass).  Pipelined requests read together share the read's
+ * time.  Not included: time in the kernel's queues before the read and
+ * after the send, and with log_sync = batch the wait for fdatasync.
+ */
+void request_observe(struct worker *w)
+{
+	uint64_t now = monotime_ns(), sum = 0;
+	if (w->lat_same) {
+		uint64_t d = now > w->pass_ns ? now - w->pass_ns : 0;
+		lat_observe(w, d, w->lat_same);
+		sum += d * w->lat_same;
+	}
+	for (unsigned i = 0; i < w->n_lat_early; i++) {
+		uint64_t d = now > w->lat_early[i] ? now - w->lat_early[i] : 0;
+		lat_observe(w, d, 1);
+		sum += d;
+	}
+	STAT_ADD(w, lat_sum_ns, sum);
+	w->lat_same = w->n_lat_early = 0;
+}
+
+
 static unsigned status_index(int status)
 {
 	switch (status) {
@@ -71,7 +114,7 @@ static void request_answered(struct conn *c, int status)
 	else if (w->n_lat_early < sizeof w->lat_early / sizeof *w->lat_early)
 		w->lat_early[w->n_lat_early++] = c->req_ns;
 	else
-		worker_observe(w);   /* rare: one more clock read */
+		request_observe(w);   /* rare: one more clock read */
 }
 
 /* conn: enum http_conn.  Error responses always fit: the caller keeps

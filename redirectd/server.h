@@ -80,7 +80,7 @@ enum {
 };
 extern const int server_status_code[SERVER_STATUS_N];   /* 0: other */
 
-/* The request latency histogram (see worker_observe in conn.c for what
+/* The request latency histogram (see request_observe in request.c for what
  * it measures): upper bounds of its buckets in nanoseconds; the last
  * bucket is +Inf. */
 #define SERVER_LAT_BUCKETS 15
