@@ -11,7 +11,8 @@
  *   conn.c     a connection from accept to close: read, parse, send, and
  *              the flush that holds responses until the batch's log write
  *   request.c  one parsed request answered: look-up, redirect or error,
- *              the click's attribution
+ *              the click's attribution; the counters by status and the
+ *              latency histogram
  */
 #ifndef REDIRECTD_CONN_H
 #define REDIRECTD_CONN_H
@@ -100,9 +101,8 @@ static inline void conn_set_closing(struct conn *c)
 }
 
 /* conn.c (which calls request.c, never the other way): accepting (the
- * listening sockets' callbacks), the one way out
- * (conn_close), freeing a closed connection's struct, and the flush after
- * each loop pass. */
+ * listening sockets' callbacks), the one way out (conn_close), freeing a
+ * closed connection's struct, and the flush after each loop pass. */
 void conn_accept_cb(evutil_socket_t lfd, short what, void *arg);
 void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
 void conn_close(struct conn *c);
