@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
+
 /* Counters have one writer each: a relaxed load and store, no lock. */
 static inline void counter_add(_Atomic uint64_t *c, uint64_t n)
 {
@@ -99,8 +101,7 @@ static void *sync_main(void *arg)
 		cl->n_sync_old = 0;
 		pthread_mutex_unlock(&cl->sync_lock);
 
-		struct timespec t0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		uint64_t t0 = monotime_ns();
 		if (cl->delay_ms) {
 			struct timespec ts = { cl->delay_ms / 1000,
 			                       (long)(cl->delay_ms % 1000) * 1000000 };
@@ -126,9 +127,7 @@ static void *sync_main(void *arg)
 			 * batch), as of when this round began. */
 			atomic_store_explicit(&cl->synced_batches, want,
 			                      memory_order_relaxed);
-			atomic_store_explicit(&cl->synced_at_ns,
-			                      (uint64_t)t0.tv_sec * 1000000000u +
-			                      (uint64_t)t0.tv_nsec,
+			atomic_store_explicit(&cl->synced_at_ns, t0,
 			                      memory_order_relaxed);
 		}
 		unsigned n_ret = retire(cl, old, n_old);

@@ -40,7 +40,7 @@
 
 #define CLICKLOG_BATCH 512      /* records; a full batch is flushed early */
 #define CLICKLOG_RETIRED_MAX 64 /* old segments in hand-over; rotations
-                                 * faster than the hand-over wait (main.c) */
+                                 * faster than the hand-over wait (segments.c) */
 
 struct clicklog {
 	/* Worker-owned. */

@@ -223,19 +223,18 @@ static void set_str(struct http_str *s, const unsigned char *p, size_t n)
 	s->len = n;
 }
 
-int http_parse(const char *buf, size_t len, struct http_request *req)
+/*
+ * The request line: method SP origin-form SP "HTTP/" DIGIT "." DIGIT CRLF.
+ * Returns its length (CRLF included), or HTTP_INCOMPLETE or an HTTP_ERR_*.
+ * Nothing at or past HTTP_LINE_MAX is looked at, so running into rl while
+ * it is the limit means the line is too long.  A leading CRLF (which RFC
+ * 9112 lets servers skip) is refused here like any other empty method:
+ * nginx never sends one.
+ */
+static int parse_request_line(const unsigned char *p, size_t len,
+                              struct http_request *req)
 {
-	const unsigned char *p = (const unsigned char *)buf;
 	size_t i = 0;
-
-	memset(req, 0, sizeof *req);
-
-	/*
-	 * Request line.  Nothing at or past HTTP_LINE_MAX is looked at, so
-	 * running into rl while it is the limit means the line is too long.
-	 * A leading CRLF (which RFC 9112 lets servers skip) is refused here
-	 * like any other empty method: nginx never sends one.
-	 */
 	size_t rl = len < HTTP_LINE_MAX ? len : HTTP_LINE_MAX;
 
 	while (i < rl && (cls[p[i]] & C_TCHAR))
@@ -292,27 +291,69 @@ int http_parse(const char *buf, size_t len, struct http_request *req)
 		goto line_short;
 	if (p[i] != '\n')
 		return HTTP_ERR_BAD;
-	i++;
+	return (int)(i + 1);
 
-	/* path ends at the first '?' or '#'; the query runs from '?' to '#'. */
-	{
-		const unsigned char *t = p + t0, *e = t + req->target.len;
-		const unsigned char *q = t;
-		while (q < e && !(cls[*q] & C_PATHEND))
-			q++;
-		set_str(&req->path, t, (size_t)(q - t));
-		if (q < e && *q == '?') {
-			const unsigned char *h = ++q;
-			while (h < e && *h != '#')
-				h++;
-			set_str(&req->query, q, (size_t)(h - q));
-		}
+line_short:
+	return rl == HTTP_LINE_MAX ? HTTP_ERR_URI_TOO_LONG : HTTP_INCOMPLETE;
+}
+
+/* path ends at the first '?' or '#'; the query runs from '?' to '#'. */
+static void split_target(struct http_request *req)
+{
+	const unsigned char *t = (const unsigned char *)req->target.p;
+	const unsigned char *e = t + req->target.len;
+	const unsigned char *q = t;
+	while (q < e && !(cls[*q] & C_PATHEND))
+		q++;
+	set_str(&req->path, t, (size_t)(q - t));
+	if (q < e && *q == '?') {
+		const unsigned char *h = ++q;
+		while (h < e && *h != '#')
+			h++;
+		set_str(&req->query, q, (size_t)(h - q));
 	}
+}
 
-	/*
-	 * Header fields.  As above, hl caps what is read: reaching it while it
-	 * is HTTP_HEAD_MAX means the head cannot fit.
-	 */
+/* A field's trimmed value v[0, vn) into *req (conn: the Connection
+ * options seen so far). */
+static void take_field(struct http_request *req, enum field f,
+                       const unsigned char *v, size_t vn, int *conn)
+{
+	switch (f) {
+	case F_HOST:
+		set_str(&req->host, v, vn);
+		break;
+	case F_CONNECTION:
+		*conn |= connection_options(v, vn);
+		break;
+	case F_USER_AGENT:
+		set_str(&req->user_agent, v, vn);
+		break;
+	case F_REFERER:
+		set_str(&req->referer, v, vn);
+		break;
+	case F_X_FORWARDED_FOR:
+		/* The last field is the one our own proxy appended to. */
+		set_str(&req->x_forwarded_for, v, vn);
+		req->n_forwarded_for++;
+		break;
+	case F_X_REAL_IP:
+		set_str(&req->x_real_ip, v, vn);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The header fields from i (just past the request line) to the empty line.
+ * Returns the head's whole length, or HTTP_INCOMPLETE or an HTTP_ERR_*.
+ * As above, hl caps what is read: reaching it while it is HTTP_HEAD_MAX
+ * means the head cannot fit.
+ */
+static int parse_fields(const unsigned char *p, size_t len, size_t i,
+                        struct http_request *req)
+{
 	size_t hl = len < HTTP_HEAD_MAX ? len : HTTP_HEAD_MAX;
 	unsigned n_host = 0, n_length = 0;
 	int conn = 0;
@@ -395,39 +436,23 @@ int http_parse(const char *buf, size_t len, struct http_request *req)
 		size_t v1 = i;
 		while (v1 > v0 && (cls[p[v1 - 1]] & C_OWS))
 			v1--;
-		const unsigned char *v = p + v0;
-		size_t vn = v1 - v0;
-		switch (f) {
-		case F_HOST:
-			set_str(&req->host, v, vn);
-			break;
-		case F_CONNECTION:
-			conn |= connection_options(v, vn);
-			break;
-		case F_USER_AGENT:
-			set_str(&req->user_agent, v, vn);
-			break;
-		case F_REFERER:
-			set_str(&req->referer, v, vn);
-			break;
-		case F_X_FORWARDED_FOR:
-			/* The last field is the one our own proxy appended to. */
-			set_str(&req->x_forwarded_for, v, vn);
-			req->n_forwarded_for++;
-			break;
-		case F_X_REAL_IP:
-			set_str(&req->x_real_ip, v, vn);
-			break;
-		default:
-			break;
-		}
+		take_field(req, f, p + v0, v1 - v0, &conn);
 		i += 2;
 	}
 
-line_short:
-	return rl == HTTP_LINE_MAX ? HTTP_ERR_URI_TOO_LONG : HTTP_INCOMPLETE;
 head_short:
 	return hl == HTTP_HEAD_MAX ? HTTP_ERR_HEADERS_TOO_LARGE : HTTP_INCOMPLETE;
+}
+
+int http_parse(const char *buf, size_t len, struct http_request *req)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	memset(req, 0, sizeof *req);
+	int line = parse_request_line(p, len, req);
+	if (line <= 0)
+		return line;
+	split_target(req);
+	return parse_fields(p, len, (size_t)line, req);
 }
 
 int http_error_status(int err)
@@ -498,10 +523,13 @@ static const char text_fields[] = "Cache-Control: public, max-age=86400\r\n"
 static const char close_field[] = "Connection: close\r\n";
 static const char keep_field[] = "Connection: keep-alive\r\n";
 
+/* "HTTP/1.1 302 Found\r\nDate: <date>": how every response starts. */
+#define STATUS_LINE_LEN(rlen) \
+	(LEN(status_prefix) + 3 + 1 + (rlen) + LEN(date_field) + DATE_LEN)
+
 /* HTTP_REDIRECT_MAX promises the caller a buffer size; keep it true. */
-_Static_assert(LEN(status_prefix) + 3 + 1 + REASON_MAX + LEN(date_field) +
-               DATE_LEN + LEN(location_field) + LEN(redirect_tail) +
-               LEN(keep_field) + 2 <= HTTP_REDIRECT_MAX(0),
+_Static_assert(STATUS_LINE_LEN(REASON_MAX) + LEN(location_field) +
+               LEN(redirect_tail) + LEN(keep_field) + 2 <= HTTP_REDIRECT_MAX(0),
                "HTTP_REDIRECT_MAX is not a bound");
 
 static char *put(char *o, const char *s, size_t n)
@@ -533,6 +561,18 @@ static char *put_status(char *o, int status)
 	return o + 3;
 }
 
+/* STATUS_LINE_LEN(rlen) bytes. */
+static char *put_status_line(char *o, int status, const char *reason,
+                             size_t rlen, const char *date)
+{
+	o = put(o, S(status_prefix));
+	o = put_status(o, status);
+	*o++ = ' ';
+	o = put(o, reason, rlen);
+	o = put(o, S(date_field));
+	return put(o, date, DATE_LEN);
+}
+
 /*
  * A control byte in Location would split the response (CR, LF) or make
  * nginx refuse it; target_servable() should have caught it, but the writer
@@ -557,19 +597,12 @@ size_t http_write_redirect(char *out, size_t cap, int status,
 		return 0;
 	if (!field_value_ok((const unsigned char *)location, location_len))
 		return 0;
-	size_t n = LEN(status_prefix) + 3 + 1 + rlen + LEN(date_field) +
-	           DATE_LEN + LEN(location_field) + location_len +
+	size_t n = STATUS_LINE_LEN(rlen) + LEN(location_field) + location_len +
 	           LEN(redirect_tail) + conn_len(conn) + 2;
 	if (n > cap)
 		return 0;
 
-	char *o = out;
-	o = put(o, S(status_prefix));
-	o = put_status(o, status);
-	*o++ = ' ';
-	o = put(o, reason, rlen);
-	o = put(o, S(date_field));
-	o = put(o, date, DATE_LEN);
+	char *o = put_status_line(out, status, reason, rlen, date);
 	o = put(o, S(location_field));
 	if (location_len)   /* memcpy from a NULL location is undefined */
 		o = put(o, location, location_len);
@@ -607,19 +640,13 @@ size_t http_write_text(char *out, size_t cap, int status, const char *body,
 
 	if (status < 100 || status > 999 || body_len > HTTP_TEXT_MAX)
 		return 0;
-	size_t n = LEN(status_prefix) + 3 + 1 + rlen + LEN(date_field) +
-	           DATE_LEN + 2 + LEN(text_fields) + uint_len(body_len) + 2 +
-	           conn_len(conn) + 2 + (head_only ? 0 : body_len);
+	size_t n = STATUS_LINE_LEN(rlen) + 2 + LEN(text_fields) +
+	           uint_len(body_len) + 2 + conn_len(conn) + 2 +
+	           (head_only ? 0 : body_len);
 	if (n > cap)
 		return 0;
 
-	char *o = out;
-	o = put(o, S(status_prefix));
-	o = put_status(o, status);
-	*o++ = ' ';
-	o = put(o, reason, rlen);
-	o = put(o, S(date_field));
-	o = put(o, date, DATE_LEN);
+	char *o = put_status_line(out, status, reason, rlen, date);
 	o = put(o, S("\r\n"));
 	o = put(o, S(text_fields));
 	o = put_uint(o, body_len);
@@ -643,20 +670,14 @@ size_t http_write_error(char *out, size_t cap, int status, const char *date,
 	 * length always has two digits. */
 	size_t body = 3 + 1 + rlen + 1;
 	_Static_assert(3 + 1 + REASON_MAX + 1 < 100, "body length digits");
-	size_t n = LEN(status_prefix) + 3 + 1 + rlen + LEN(date_field) +
-	           DATE_LEN + 2 + (status == 405 ? LEN(allow_field) : 0) +
+	size_t n = STATUS_LINE_LEN(rlen) + 2 +
+	           (status == 405 ? LEN(allow_field) : 0) +
 	           LEN(error_fields) + 2 + 2 + conn_len(conn) +
 	           2 + (head_only ? 0 : body);
 	if (n > cap)
 		return 0;
 
-	char *o = out;
-	o = put(o, S(status_prefix));
-	o = put_status(o, status);
-	*o++ = ' ';
-	o = put(o, reason, rlen);
-	o = put(o, S(date_field));
-	o = put(o, date, DATE_LEN);
+	char *o = put_status_line(out, status, reason, rlen, date);
 	o = put(o, S("\r\n"));
 	if (status == 405)
 		o = put(o, S(allow_field));

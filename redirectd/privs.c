@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -22,17 +21,7 @@
 #include <unistd.h>
 
 #include "clickrec.h"
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("redirectd: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#include "logmsg.h"
 
 int privs_init(struct privs *p, const char *user)
 {
@@ -41,32 +30,32 @@ int privs_init(struct privs *p, const char *user)
 	struct rlimit nocore = { 0, 0 };
 	if (setrlimit(RLIMIT_CORE, &nocore) < 0 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		say("cannot disable core dumps: %s", strerror(errno));
+		logmsg("cannot disable core dumps: %s", strerror(errno));
 		return -1;
 	}
 	int root = geteuid() == 0;
 	if (!*user) {
 		if (root)
-			say("warning: running as root; set 'user' to drop "
-			    "privileges once sockets and files are open");
+			logmsg("warning: running as root; set 'user' to drop "
+			       "privileges once sockets and files are open");
 		return 0;
 	}
 	struct passwd pw, *found = NULL;
 	char buf[4096];
 	int rc = getpwnam_r(user, &pw, buf, sizeof buf, &found);
 	if (!found) {
-		say("user %s: %s", user, rc ? strerror(rc) : "no such user");
+		logmsg("user %s: %s", user, rc ? strerror(rc) : "no such user");
 		return -1;
 	}
 	if (!root) {
 		if (pw.pw_uid != geteuid())
-			say("warning: user = %s ignored: not started as root "
-			    "(running as uid %u)", user, (unsigned)geteuid());
+			logmsg("warning: user = %s ignored: not started as root "
+			       "(running as uid %u)", user, (unsigned)geteuid());
 		return 0;
 	}
 	if (pw.pw_uid == 0) {
-		say("warning: user = %s is root: privileges are not dropped",
-		    user);
+		logmsg("warning: user = %s is root: privileges are not dropped",
+		       user);
 		return 0;
 	}
 	p->drop = 1;
@@ -89,8 +78,8 @@ static int own_file(const struct privs *p, int dfd, const char *name,
 	int rc = 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
 	    st.st_uid == 0 && fchown(fd, p->uid, p->gid) < 0) {
-		say("cannot give %s/%s to user %s: %s", dir, name, p->user,
-		    strerror(errno));
+		logmsg("cannot give %s/%s to user %s: %s", dir, name, p->user,
+		       strerror(errno));
 		rc = -1;
 	}
 	close(fd);
@@ -103,13 +92,13 @@ static int own_dir(const struct privs *p, const char *dir, mode_t mode,
                    int force_mode, const char *node)
 {
 	if (mkdir(dir, mode) < 0 && errno != EEXIST) {
-		say("cannot create %s: %s", dir, strerror(errno));
+		logmsg("cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	if (dfd < 0 || fstat(dfd, &st) < 0) {
-		say("cannot open %s: %s", dir, strerror(errno));
+		logmsg("cannot open %s: %s", dir, strerror(errno));
 		if (dfd >= 0)
 			close(dfd);
 		return -1;
@@ -118,15 +107,15 @@ static int own_dir(const struct privs *p, const char *dir, mode_t mode,
 	     fchown(dfd, p->uid, p->gid) < 0) ||
 	    (force_mode && (st.st_mode & 07777) != mode &&
 	     fchmod(dfd, mode) < 0)) {
-		say("cannot give %s to user %s: %s", dir, p->user,
-		    strerror(errno));
+		logmsg("cannot give %s to user %s: %s", dir, p->user,
+		       strerror(errno));
 		close(dfd);
 		return -1;
 	}
 	int rc = 0, dup_fd = dup(dfd);
 	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
 	if (!d) {
-		say("cannot read %s: %s", dir, strerror(errno));
+		logmsg("cannot read %s: %s", dir, strerror(errno));
 		if (dup_fd >= 0)
 			close(dup_fd);
 		close(dfd);
@@ -155,17 +144,17 @@ static int check_access(const struct privs *p, const struct config *cfg)
 	const char *dirs[] = { cfg->log_dir, cfg->state_dir };
 	for (size_t i = 0; i < 2; i++) {
 		if (access(dirs[i], R_OK | W_OK | X_OK) < 0) {
-			say("%s is not writable by user %s: %s", dirs[i], p->user,
-			    strerror(errno));
+			logmsg("%s is not writable by user %s: %s", dirs[i], p->user,
+			       strerror(errno));
 			return -1;
 		}
 	}
 	const char *files[] = { cfg->ua_rules, cfg->geoip_db };
 	for (size_t i = 0; i < 2; i++)
 		if (*files[i] && access(files[i], R_OK) < 0)
-			say("warning: %s is not readable by user %s (%s): SIGHUP "
-			    "will keep the version read at start", files[i],
-			    p->user, strerror(errno));
+			logmsg("warning: %s is not readable by user %s (%s): SIGHUP "
+			       "will keep the version read at start", files[i],
+			       p->user, strerror(errno));
 	return 0;
 }
 
@@ -179,12 +168,12 @@ int privs_drop(const struct privs *p, const struct config *cfg)
 
 	/* Groups first: once the uid is gone, they cannot be changed. */
 	if (initgroups(p->user, p->gid) < 0) {
-		say("initgroups %s: %s", p->user, strerror(errno));
+		logmsg("initgroups %s: %s", p->user, strerror(errno));
 		return -1;
 	}
 	if (setresgid(p->gid, p->gid, p->gid) < 0 ||
 	    setresuid(p->uid, p->uid, p->uid) < 0) {
-		say("cannot become user %s: %s", p->user, strerror(errno));
+		logmsg("cannot become user %s: %s", p->user, strerror(errno));
 		return -1;
 	}
 	/* It must stick: real, effective and saved ids all the user's, and
@@ -195,21 +184,21 @@ int privs_drop(const struct privs *p, const struct config *cfg)
 	    ru != p->uid || eu != p->uid || su != p->uid || rg != p->gid ||
 	    eg != p->gid || sg != p->gid || setuid(0) == 0 || seteuid(0) == 0 ||
 	    setgid(0) == 0) {
-		say("privileges were not dropped for good (uid %u/%u/%u, "
-		    "gid %u/%u/%u)", (unsigned)ru, (unsigned)eu, (unsigned)su,
-		    (unsigned)rg, (unsigned)eg, (unsigned)sg);
+		logmsg("privileges were not dropped for good (uid %u/%u/%u, "
+		       "gid %u/%u/%u)", (unsigned)ru, (unsigned)eu, (unsigned)su,
+		       (unsigned)rg, (unsigned)eg, (unsigned)sg);
 		return -1;
 	}
 	/* No exec can gain privileges again; the uid change made the process
 	 * dumpable per fs.suid_dumpable: say no again. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		say("prctl: %s", strerror(errno));
+		logmsg("prctl: %s", strerror(errno));
 		return -1;
 	}
 	if (check_access(p, cfg) < 0)
 		return -1;
-	say("running as user %s (uid %u, gid %u)", p->user, (unsigned)p->uid,
-	    (unsigned)p->gid);
+	logmsg("running as user %s (uid %u, gid %u)", p->user, (unsigned)p->uid,
+	       (unsigned)p->gid);
 	return 0;
 }

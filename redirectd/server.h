@@ -18,6 +18,10 @@
  *
  * The main thread talks to a worker only through worker_stop() and
  * worker_wake() (an eventfd) and reads its counters (relaxed atomics).
+ *
+ * This header is the workers' face to main and the admin pages; inside,
+ * server.c runs the thread, conn.c the connections, request.c the answers
+ * (conn.h, private to those three, says how they divide).
  */
 #ifndef REDIRECTD_SERVER_H
 #define REDIRECTD_SERVER_H
@@ -39,7 +43,7 @@ struct server_params {
 	struct attrib_slot *attrib;   /* replaced by main; see attrib.h */
 	uint32_t node_hash;
 	unsigned max_conns;           /* unused: max_connections is counted
-	                                 daemon-wide (server.c live_conns) */
+	                                 daemon-wide (conn.c live_conns) */
 };
 
 /* Counters, declared once: the SIGUSR2 line prints each as name=N and
@@ -76,7 +80,7 @@ enum {
 };
 extern const int server_status_code[SERVER_STATUS_N];   /* 0: other */
 
-/* The request latency histogram (see conn_answered in server.c for what
+/* The request latency histogram (see request_observe in request.c for what
  * it measures): upper bounds of its buckets in nanoseconds; the last
  * bucket is +Inf. */
 #define SERVER_LAT_BUCKETS 15
@@ -150,6 +154,17 @@ void worker_stop(struct worker *w);
 void worker_wake(struct worker *w);
 void worker_join(struct worker *w);
 void worker_deinit(struct worker *w);
+
+/* Main thread: wake every worker (a new store or attribution state waits
+ * for them). */
+void worker_wake_all(struct worker *ws, unsigned n);
+
+/* Main thread: the oldest generation any of the n workers still uses, of
+ * the attribution state (attrib.h) or of the store (storeslot.h): older
+ * ones can be freed. */
+enum worker_seen { WORKER_SEEN_GEN, WORKER_SEEN_STORE };
+uint64_t worker_min_seen(const struct worker *ws, unsigned n,
+                         enum worker_seen what);
 
 /* Open connections, all workers together (any thread). */
 unsigned server_open_connections(void);

@@ -1,0 +1,75 @@
+/*
+ * segments: the main thread's side of the click log.  The segment files it
+ * created for each worker and has not closed yet (the current one, a
+ * pending one, old ones the worker handed back); rotation (a new segment
+ * offered to a worker: SIGHUP, SIGUSR1, or after a failed fdatasync); the
+ * periodic fdatasync of log_sync = <interval>; the last fdatasync and close
+ * of the segments workers swapped out; and the reports of records dropped
+ * (a full disk) when they start and when they stop.
+ *
+ * clicklog.h owns the worker's side (the batch, the write, the mailbox a
+ * new segment goes through, the sync thread of log_sync = batch) and the
+ * file format's creation.  Main thread only.  It reports through logmsg
+ * and never exits.
+ */
+#ifndef REDIRECTD_SEGMENTS_H
+#define REDIRECTD_SEGMENTS_H
+
+#include <stdint.h>
+
+#include "clicklog.h"
+#include "config.h"
+#include "server.h"
+
+/* Segments per worker kept open: the current one, a pending one and old
+ * ones not yet let go of (with log_sync = batch the sync thread makes them
+ * durable first).  Past this a rotation is refused, and said so. */
+#define SEGMENTS_OPEN_MAX CLICKLOG_RETIRED_MAX
+
+/* One worker's open segments, and what was last said of its drops. */
+struct segments_worker {
+	int fd[SEGMENTS_OPEN_MAX];
+	unsigned n;
+	uint64_t dropped_seen;
+	int dropping;
+};
+
+struct segments {
+	const struct config *cfg;
+	struct worker *workers;
+	unsigned n_workers;
+	struct segments_worker *per;   /* n_workers of them */
+	/* For /metrics and the counters line. */
+	uint64_t syncs, sync_errors;   /* main's fdatasync calls */
+	uint64_t created;              /* segments created by this process */
+	unsigned open;
+	char error[1024];              /* why the last create failed; "" */
+};
+
+/* 0, or -1 (out of memory). */
+int segments_init(struct segments *s, const struct config *cfg,
+                  struct worker *workers, unsigned n_workers);
+
+/* Startup, before worker i runs: its first segment.  0, or -1 (said
+ * why). */
+int segments_first(struct segments *s, unsigned i);
+
+/* SIGHUP, SIGUSR1: a new segment for every worker.  fresh: how many got
+ * one; pending: how many still have one waiting (that one will do). */
+void segments_rotate_all(struct segments *s, unsigned *fresh,
+                         unsigned *pending);
+
+/* Main's tick: close what workers swapped out, then (log_sync =
+ * <interval>) make everything written durable; a failed fdatasync moves
+ * that worker to a new segment. */
+void segments_sync(struct segments *s);
+
+/* Main's tick: say when a worker starts or stops dropping records; take a
+ * batch-mode sync failure and move that worker to a new segment. */
+void segments_watch(struct segments *s);
+
+/* Exit, after the workers and their sync threads stopped: a last
+ * fdatasync and close of every segment.  The counters stay readable. */
+void segments_deinit(struct segments *s);
+
+#endif
