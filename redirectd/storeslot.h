@@ -1,7 +1,7 @@
 /*
  * storeslot: the LMDB store workers read, and its replacement while they
- * run (a node's store shipped with mdb_copy and swapped in: README "More
- * than one node").
+ * run (a node's store shipped with mdb_copy and swapped in: redirectd.conf(5),
+ * db; conf/README.md, "More than one node").
  *
  * The same pattern as attrib.h: main opens the new environment read-only
  * and publishes it with one atomic store; each worker picks up the current

@@ -60,8 +60,8 @@ static int storewatch_follow(struct storewatch *sw, const struct stat *st,
 		if (rc == EBUSY)
 			storewatch_failed(sw, "store %s: data.mdb was replaced "
 			                  "inside the directory in use; not "
-			                  "followed (swap the directory: README "
-			                  "\"More than one node\"); still serving "
+			                  "followed (swap the directory: "
+			                  "redirectd.conf(5), db); still serving "
 			                  "%s", db, cur->dir);
 		else
 			storewatch_failed(sw, "store %s: the new store cannot be "
@@ -103,8 +103,8 @@ void storewatch_check(struct storewatch *sw, int force)
 			if (!sw->unwatchable)
 				logmsg("note: store swaps of %s will not be "
 				       "followed: %s cannot look into it (give "
-				       "the store to the user: README \"More "
-				       "than one node\")", cfg->db,
+				       "the store to the user: "
+				       "redirectd.conf(5), db)", cfg->db,
 				       *cfg->user ? cfg->user : "this user");
 			sw->unwatchable = 1;
 			return;
