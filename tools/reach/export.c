@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "clickrec.h"
+#include "countries.h"
 #include "out.h"
 #include "segwalk.h"
 #include "store.h"
@@ -105,15 +106,10 @@ static void export_resolve(struct export *E, const struct click *c)
 static void export_record(struct export *E, const struct click *c,
                           const char *node)
 {
-	char iso[21], cc[8] = "", vis[17] = "";
+	char iso[21], cc[8], vis[17] = "";
 	export_resolve(E, c);
 	out_time_iso(c->time_us, iso);
-	unsigned a = (unsigned char)c->country[0];
-	unsigned b = (unsigned char)c->country[1];
-	if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f)
-		snprintf(cc, sizeof cc, "%c%c", a, b);
-	else if (a || b)
-		snprintf(cc, sizeof cc, "#%02x%02x", a, b);
+	countries_field(c->country, cc);
 	if (c->visitor)
 		snprintf(vis, sizeof vis, "%016" PRIx64, c->visitor);
 	int sok = E->txn && E->staff_ok, cok = E->txn && E->camp_ok;

@@ -45,6 +45,7 @@
 
 #include "chttp.h"
 #include "clickrec.h"
+#include "countries.h"
 #include "out.h"
 #include "segwalk.h"
 #include "store.h"
@@ -328,13 +329,8 @@ static int ship_row(struct ship *S, const struct click *c, const char *seg,
 		need += 2 * S->code_len;
 	if (ship_reserve(S, need) < 0)
 		return -1;
-	char cc[8] = "", ip[INET6_ADDRSTRLEN + 8] = "";
-	unsigned a = (unsigned char)c->country[0];
-	unsigned b = (unsigned char)c->country[1];
-	if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f)
-		snprintf(cc, sizeof cc, "%c%c", a, b);
-	else if (a || b)
-		snprintf(cc, sizeof cc, "#%02x%02x", a, b);
+	char cc[8], ip[INET6_ADDRSTRLEN + 8] = "";
+	countries_field(c->country, cc);
 	if (c->ip_family == 4 || c->ip_family == 6) {
 		int af = c->ip_family == 4 ? AF_INET : AF_INET6;
 		if (inet_ntop(af, c->ip, ip, INET6_ADDRSTRLEN) &&
