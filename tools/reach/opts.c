@@ -146,6 +146,15 @@ static void opts_help(void)
 	      stdout);
 }
 
+int opts_unknown(int opt, char *const *argv)
+{
+	if (opt == ':')
+		out_err("option '%s' needs an argument", argv[optind - 1]);
+	else
+		out_err("unknown option '%s'", argv[optind - 1]);
+	return 2;
+}
+
 /* What --format names. */
 static int opts_format(const char *s)
 {
@@ -257,12 +266,8 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 	case OPT_VERSION:
 		puts("reach " REDIRECTD_VERSION);
 		return 0;
-	case ':':
-		out_err("option '%s' needs an argument", argv[optind - 1]);
-		return 2;
 	default:
-		out_err("unknown option '%s'", argv[optind - 1]);
-		return 2;
+		return opts_unknown(opt, argv);
 	}
 	return OPTS_RUN;
 }

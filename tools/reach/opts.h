@@ -1,7 +1,7 @@
 /*
  * opts: reach's command line (not export's or ship's): the options
  * parsed and checked, times resolved in the zone of --tz, the usage and
- * --help texts.  Errors in the command line are reported here, with the
+ * --help texts; and the getopt messages all of reach's commands share.  Errors in the command line are reported here, with the
  * usage; what the options mean at run time is the other modules'.
  *
  *   reach [--db DIR] [--by GROUPING] [--rank visitors|clicks]
@@ -51,5 +51,11 @@ enum { OPTS_RUN = -1 };
 int opts_parse(struct opts *o, int argc, char **argv);
 
 void opts_free(struct opts *o);
+
+/* Report what getopt_long (with opterr 0 and optstring ":...") returned
+ * for the option just read that no case took: ':' for a missing argument,
+ * anything else an unknown option.  Returns 2, the usage error's status.
+ * For every command of reach (export.c and ship.c too). */
+int opts_unknown(int opt, char *const *argv);
 
 #endif
