@@ -214,8 +214,9 @@ static int rank_cmp_rows_clicks(const void *a, const void *b)
 
 void rank_sort(struct row *rows, size_t n, int rank_clicks)
 {
-	qsort(rows, n, sizeof *rows,
-	      rank_clicks ? rank_cmp_rows_clicks : rank_cmp_rows);
+	if (n > 1)      /* and qsort must not see rows == NULL */
+		qsort(rows, n, sizeof *rows,
+		      rank_clicks ? rank_cmp_rows_clicks : rank_cmp_rows);
 	for (size_t i = 0; i < n; i++)
 		rows[i].rank = i > 0 && rows[i].visitors == rows[i - 1].visitors &&
 		                       rows[i].clicks == rows[i - 1].clicks
