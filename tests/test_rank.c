@@ -5,7 +5,6 @@
  * (visitors, clicks) share a rank and the next one skips: 1, 2, 2, 4.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "rank.h"
 #include "tap.h"
@@ -13,14 +12,10 @@
 static struct row mk(const char *key, uint32_t id, uint64_t visitors,
                      uint64_t clicks)
 {
-	struct row r;
-	memset(&r, 0, sizeof r);
-	r.key = key;
-	r.id = id;
-	r.visitors = visitors;
-	r.clicks = clicks;
-	r.name = r.team = r.top_platform = "";
-	return r;
+	return (struct row){
+		.key = key, .id = id, .visitors = visitors, .clicks = clicks,
+		.name = "", .team = "", .top_platform = "",
+	};
 }
 
 static struct row num(uint32_t id, uint64_t visitors, uint64_t clicks)
