@@ -25,18 +25,6 @@ static void *arena_map_huge(size_t bytes)
 	return p + lead;
 }
 
-void arena_put(struct arena *a, void *p, unsigned k)
-{
-	if (!p)
-		return;
-	if (k >= ARENA_CHUNK_SHIFT) {
-		munmap(p, (size_t)1 << k);
-		return;
-	}
-	*(void **)p = a->free[k];
-	a->free[k] = p;
-}
-
 /* A new chunk to carve from; the rest of the old one goes to the lists,
  * in blocks of the sizes its length is made of.  Returns 0 or -1. */
 static int arena_new_chunk(struct arena *a)

@@ -17,6 +17,7 @@
 #define REDIRECTD_ARENA_H
 
 #include <stddef.h>
+#include <sys/mman.h>
 
 #define ARENA_CHUNK_SHIFT 21
 #define ARENA_CHUNK ((size_t)1 << ARENA_CHUNK_SHIFT)
@@ -44,7 +45,17 @@ static inline unsigned arena_shift(size_t bytes)
 void *arena_get(struct arena *a, unsigned k);
 
 /* Give back a block of 2^k bytes that arena_get returned (NULL: none). */
-void arena_put(struct arena *a, void *p, unsigned k);
+static inline void arena_put(struct arena *a, void *p, unsigned k)
+{
+	if (!p)
+		return;
+	if (k >= ARENA_CHUNK_SHIFT) {
+		munmap(p, (size_t)1 << k);
+		return;
+	}
+	*(void **)p = a->free[k];
+	a->free[k] = p;
+}
 
 /* Unmap the chunks.  Blocks of a chunk or more are their own mappings:
  * their owners put them back first. */

@@ -100,7 +100,7 @@ void groups_free(struct groups *g)
 	free(g->sp_grp);
 }
 
-int64_t pairs_add(struct pairs *t, uint64_t key)
+int64_t pairs_add(struct pairs *t, uint64_t *v, uint64_t key)
 {
 	if (t->n >= UINT32_MAX - 1)
 		return -1;
@@ -112,15 +112,9 @@ int64_t pairs_add(struct pairs *t, uint64_t key)
 		t->key = k;
 		t->cap = cap;
 	}
-	int fresh;
-	uint64_t *v = u64map_get(&t->map, key, &fresh);
-	if (!v)
-		return -1;
-	if (fresh) {
-		*v = t->n;
-		t->key[t->n++] = key;
-	}
-	return (int64_t)*v;
+	*v = t->n;
+	t->key[t->n] = key;
+	return (int64_t)t->n++;
 }
 
 void pairs_free(struct pairs *t)

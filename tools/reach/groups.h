@@ -119,17 +119,21 @@ struct pairs {
 	size_t n, cap;
 };
 
-/* pairs_get's slow path: number a new pair.  Returns it, or -1 out of
- * memory. */
-int64_t pairs_add(struct pairs *t, uint64_t key);
+/* pairs_get's slow path: a new pair, inserted in the map with its value
+ * at v, gets the next number.  Returns it, or -1 out of memory (the table
+ * is then unusable: out of memory ends the count). */
+int64_t pairs_add(struct pairs *t, uint64_t *v, uint64_t key);
 
 /* The number of a pair, numbering it on first sight; -1 out of memory. */
 static inline int64_t pairs_get(struct pairs *t, uint32_t staff,
                                 uint32_t campaign)
 {
 	uint64_t key = (uint64_t)staff << 32 | campaign;
-	const uint64_t *v = u64map_find(&t->map, key);
-	return v ? (int64_t)*v : pairs_add(t, key);
+	int fresh;
+	uint64_t *v = u64map_get(&t->map, key, &fresh);
+	if (!v)
+		return -1;
+	return fresh ? pairs_add(t, v, key) : (int64_t)*v;
 }
 
 static inline uint32_t pairs_staff(const struct pairs *t, uint32_t n)

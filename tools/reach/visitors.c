@@ -25,13 +25,6 @@ uint64_t visitors_count(const struct visitors *v)
 	return v->n;
 }
 
-void visitors_free(struct arena *a, struct visitors *v)
-{
-	arena_put(a, v->v.tab, arena_shift(visitors_bytes(v)));
-	v->v.tab = NULL;
-	v->mask = v->n = 0;
-}
-
 int visitors_sketch(struct visitors_budget *b, struct visitors *v)
 {
 	struct hll *h = arena_get(b->arena, arena_shift(sizeof *h));

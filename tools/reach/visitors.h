@@ -154,6 +154,11 @@ int visitors_sketch(struct visitors_budget *b, struct visitors *v);
 int visitors_shed(struct visitors_budget *b);
 
 /* Give v's set or sketch back to the arena; v is then empty. */
-void visitors_free(struct arena *a, struct visitors *v);
+static inline void visitors_free(struct arena *a, struct visitors *v)
+{
+	arena_put(a, v->v.tab, arena_shift(visitors_bytes(v)));
+	v->v.tab = NULL;
+	v->mask = v->n = 0;
+}
 
 #endif
