@@ -1,6 +1,6 @@
 /*
- * groups: making groups and pairs (see groups.h); finding them is inline
- * there.
+ * groups: making groups (see groups.h); finding them, and the pairs, is
+ * inline there.
  */
 #include "groups.h"
 
@@ -25,30 +25,21 @@ static struct group *groups_grow(struct group *old, size_t n, size_t cap)
 /* The group of a side id, made on first sight; NULL out of memory. */
 static struct group *groups_sparse(struct groups *g, uint32_t id)
 {
-	const uint64_t *k = u64map_find(&g->sp_map, id);
-	if (k)
-		return &g->sp_grp[*k];
-	if (g->sp_n == g->sp_cap) {
+	int64_t k = u64map_index(&g->sp_map, id);
+	if (k >= 0)
+		return &g->sp_grp[k];
+	size_t n = g->sp_map.n;
+	if (n == g->sp_cap) {
 		size_t cap = g->sp_cap ? g->sp_cap * 2 : 32;
-		uint32_t *ids = realloc(g->sp_id, cap * sizeof *ids);
-		if (!ids)
-			return NULL;
-		g->sp_id = ids;
-		struct group *grp = groups_grow(g->sp_grp, g->sp_n, cap);
+		struct group *grp = groups_grow(g->sp_grp, n, cap);
 		if (!grp)
 			return NULL;
 		g->sp_grp = grp;
 		g->sp_cap = cap;
 	}
-	int fresh;
-	uint64_t *v = u64map_get(&g->sp_map, id, &fresh);
-	if (!v)
+	if (u64map_add(&g->sp_map, id) < 0)
 		return NULL;
-	size_t n = g->sp_n++;
-	*v = n;
-	g->sp_id[n] = id;
-	memset(&g->sp_grp[n], 0, sizeof g->sp_grp[n]);
-	return &g->sp_grp[n];
+	return &g->sp_grp[n];       /* zeroed by groups_grow */
 }
 
 struct group *groups_get_slow(struct groups *g, uint32_t id)
@@ -72,8 +63,8 @@ const struct group *groups_find(const struct groups *g, uint32_t id)
 		return &g->dense[id];
 	if (id < GROUPS_DENSE_MAX)
 		return NULL;
-	const uint64_t *k = u64map_find(&g->sp_map, id);
-	return k ? &g->sp_grp[*k] : NULL;
+	int64_t k = u64map_index(&g->sp_map, id);
+	return k >= 0 ? &g->sp_grp[k] : NULL;
 }
 
 struct visitors *groups_each_visitors(void *ctx, size_t i)
@@ -96,29 +87,5 @@ void groups_free(struct groups *g)
 		visitors_free(g->arena, &groups_at(g, i)->vis);
 	free(g->dense);
 	u64map_free(&g->sp_map);
-	free(g->sp_id);
 	free(g->sp_grp);
-}
-
-int64_t pairs_add(struct pairs *t, uint64_t *v, uint64_t key)
-{
-	if (t->n >= UINT32_MAX - 1)
-		return -1;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		uint64_t *k = realloc(t->key, cap * sizeof *k);
-		if (!k)
-			return -1;
-		t->key = k;
-		t->cap = cap;
-	}
-	*v = t->n;
-	t->key[t->n] = key;
-	return (int64_t)t->n++;
-}
-
-void pairs_free(struct pairs *t)
-{
-	u64map_free(&t->map);
-	free(t->key);
 }

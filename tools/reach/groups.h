@@ -51,18 +51,18 @@ _Static_assert(offsetof(struct group, vis) + sizeof(struct visitors) <= 64 &&
  * Groups by id.  Store ids are dense and start at 1, so a plain array
  * indexed by id is both the fastest and the smallest table.  A record can
  * still carry any u32 (a future store, a hand-made file): ids from
- * GROUPS_DENSE_MAX up go to a side map (id -> index in sp_id and sp_grp)
- * instead of a giant array.  All zero is an empty table (arena set).
+ * GROUPS_DENSE_MAX up go to a side map (id -> index in sp_grp, in order of
+ * first sight) instead of a giant array.  All zero is an empty table
+ * (arena set).
  */
 #define GROUPS_DENSE_MAX (1u << 18)
 
 struct groups {
 	struct group *dense;        /* [0, ndense) indexed by id */
 	uint32_t ndense;
-	struct u64map sp_map;       /* side ids -> index */
-	uint32_t *sp_id;            /* [0, sp_n) */
-	struct group *sp_grp;
-	size_t sp_n, sp_cap;
+	struct u64map sp_map;       /* side ids -> index; its keys the ids */
+	struct group *sp_grp;       /* [sp_map.n] */
+	size_t sp_cap;
 	struct arena *arena;        /* of sets, sketches and histograms */
 };
 
@@ -85,7 +85,7 @@ const struct group *groups_find(const struct groups *g, uint32_t id);
  * sight.  groups_id is the id of the i-th. */
 static inline size_t groups_count(const struct groups *g)
 {
-	return (size_t)g->ndense + g->sp_n;
+	return (size_t)g->ndense + g->sp_map.n;
 }
 
 static inline struct group *groups_at(const struct groups *g, size_t i)
@@ -95,7 +95,8 @@ static inline struct group *groups_at(const struct groups *g, size_t i)
 
 static inline uint32_t groups_id(const struct groups *g, size_t i)
 {
-	return i < g->ndense ? (uint32_t)i : g->sp_id[i - g->ndense];
+	return i < g->ndense ? (uint32_t)i
+	                     : (uint32_t)g->sp_map.key[i - g->ndense];
 }
 
 /* visitors_budget's each over a struct groups (ctx). */
@@ -110,42 +111,41 @@ void groups_free(struct groups *g);
 
 /*
  * The (colleague, campaign) pairs of --by staff,campaign, numbered in
- * order of first sight: the group id of a pair is its number, and key[]
- * maps it back.  All zero is an empty table.
+ * order of first sight: the group id of a pair is its number, its key in
+ * the map staff << 32 | campaign.  All zero is an empty table.
  */
 struct pairs {
-	struct u64map map;      /* staff << 32 | campaign -> number */
-	uint64_t *key;          /* [n] */
-	size_t n, cap;
+	struct u64map map;
 };
-
-/* pairs_get's slow path: a new pair, inserted in the map with its value
- * at v, gets the next number.  Returns it, or -1 out of memory (the table
- * is then unusable: out of memory ends the count). */
-int64_t pairs_add(struct pairs *t, uint64_t *v, uint64_t key);
 
 /* The number of a pair, numbering it on first sight; -1 out of memory. */
 static inline int64_t pairs_get(struct pairs *t, uint32_t staff,
                                 uint32_t campaign)
 {
 	uint64_t key = (uint64_t)staff << 32 | campaign;
-	int fresh;
-	uint64_t *v = u64map_get(&t->map, key, &fresh);
-	if (!v)
-		return -1;
-	return fresh ? pairs_add(t, v, key) : (int64_t)*v;
+	int64_t n = u64map_index(&t->map, key);
+	return n >= 0 ? n : u64map_add(&t->map, key);
+}
+
+/* Pairs numbered so far. */
+static inline size_t pairs_count(const struct pairs *t)
+{
+	return t->map.n;
 }
 
 static inline uint32_t pairs_staff(const struct pairs *t, uint32_t n)
 {
-	return (uint32_t)(t->key[n] >> 32);
+	return (uint32_t)(t->map.key[n] >> 32);
 }
 
 static inline uint32_t pairs_campaign(const struct pairs *t, uint32_t n)
 {
-	return (uint32_t)t->key[n];
+	return (uint32_t)t->map.key[n];
 }
 
-void pairs_free(struct pairs *t);
+static inline void pairs_free(struct pairs *t)
+{
+	u64map_free(&t->map);
+}
 
 #endif

@@ -102,7 +102,7 @@ static void rank_keys(const struct count *C, const struct names *nm,
 		row->key = id && id <= nm->nteams ? nm->teams[id - 1] : "(none)";
 		break;
 	case GROUPING_STAFF_CAMPAIGN:
-		if (id < C->pairs.n) {
+		if (id < pairs_count(&C->pairs)) {
 			row->staff_id = pairs_staff(&C->pairs, id);
 			row->campaign_id = pairs_campaign(&C->pairs, id);
 			rank_pair_campaign(nm, row);

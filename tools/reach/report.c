@@ -476,12 +476,14 @@ static int report_spread(FILE *f, struct report *P)
 			               order[i][0], P->plat_vis[order[i][1]], max, 1);
 	fputs("</table>\n</section>\n", f);
 
-	size_t n = 0, pos = 0;
-	uint64_t (*c)[2] = malloc((u64map_count(&P->ctry) + 1) * sizeof *c);
+	size_t n = P->ctry.n;
+	uint64_t (*c)[2] = malloc((n ? n : 1) * sizeof *c);
 	if (!c)
 		return -1;
-	while (u64map_next(&P->ctry, &pos, &c[n][1], &c[n][0]))
-		n++;
+	for (size_t i = 0; i < n; i++) {
+		c[i][0] = P->ctry.val[i];
+		c[i][1] = P->ctry.key[i];
+	}
 	qsort(c, n, sizeof *c, report_cmp_desc);
 	fputs("<section id=\"countries\">\n<h2>Countries</h2>\n<table>\n"
 	      "<tr><th>country</th><th>clicks</th><th></th></tr>\n", f);
