@@ -2,7 +2,7 @@
  * test_hll: the HyperLogLog sketch (tools/reach/hll.c) against known
  * cardinalities.  For each cardinality, many sketches of distinct keys
  * (random 64-bit hashes, as real visitor ids are, and consecutive small
- * integers through hll_hash, as test visitors are) give the relative
+ * integers through hash_mix64, as test visitors are) give the relative
  * errors; their root mean square must stay near the documented standard
  * error, their mean near zero (no bias), and none beyond four standard
  * errors.  Seeds are fixed: the figures printed as comments are the ones
@@ -13,6 +13,7 @@
  * tens of per cent below a few thousand keys; a weak index is a spread
  * well past 1.5 standard errors.
  */
+#include "hash.h"
 #include "hll.h"
 #include "tap.h"
 
@@ -31,11 +32,11 @@ static uint64_t splitmix(uint64_t *s)
 
 /* Keys of trial t: random hashes (distinct with overwhelming odds at these
  * sizes; splitmix is a bijection of its counter, so they are distinct), or
- * consecutive integers from a per-trial base through hll_hash. */
+ * consecutive integers from a per-trial base through hash_mix64. */
 static uint64_t key(int sequential, uint64_t t, uint64_t i, uint64_t *state)
 {
 	if (sequential)
-		return hll_hash((t << 40) + i + 1);
+		return hash_mix64((t << 40) + i + 1);
 	(void)i;
 	return splitmix(state);
 }
@@ -87,10 +88,10 @@ int main(void)
 
 	hll_init(h);
 	ok(hll_estimate(h) == 0.0, "empty sketch: 0");
-	hll_add(h, hll_hash(42));
+	hll_add(h, hash_mix64(42));
 	is_int(llround(hll_estimate(h)), 1, "one key: 1");
 	for (int i = 0; i < 10; i++)
-		hll_add(h, hll_hash(42));
+		hll_add(h, hash_mix64(42));
 	is_int(llround(hll_estimate(h)), 1, "the same key ten times more: 1");
 
 	/* Adding keys again changes no register. */

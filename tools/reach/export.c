@@ -31,23 +31,16 @@
 #include <unistd.h>
 
 #include "clickrec.h"
+#include "countries.h"
+#include "opts.h"
 #include "out.h"
+#include "resolve.h"
 #include "segwalk.h"
-#include "store.h"
 
 struct export {
 	int csv;
 	FILE *out;
-	struct store s;
-	MDB_txn *txn;               /* NULL: no store, ids only */
-	/* The names of the last ids looked up: records of one colleague
-	 * and campaign come in runs.  Views into txn. */
-	uint32_t staff_id, camp_id, link_id;
-	int staff_ok, camp_ok, link_ok;
-	struct staff st;
-	struct campaign cp;
-	const char *code;
-	size_t code_len;
+	struct resolve names;       /* without a store: ids only */
 	int errors;
 	uint64_t records;
 };
@@ -81,56 +74,25 @@ static void export_bool(struct export *E, const char *name, int v)
 		fprintf(E->out, ", \"%s\": %s", name, v ? "true" : "false");
 }
 
-static void export_resolve(struct export *E, const struct click *c)
-{
-	if (!E->txn)
-		return;
-	if (c->staff_id != E->staff_id || !E->staff_ok) {
-		E->staff_id = c->staff_id;
-		E->staff_ok = store_staff_get_id(E->txn, &E->s, c->staff_id,
-		                                 &E->st) == 0;
-	}
-	if (c->campaign_id != E->camp_id || !E->camp_ok) {
-		E->camp_id = c->campaign_id;
-		E->camp_ok = store_campaign_get_id(E->txn, &E->s, c->campaign_id,
-		                                   &E->cp) == 0;
-	}
-	if (c->link_id != E->link_id || !E->link_ok) {
-		E->link_id = c->link_id;
-		E->link_ok = store_link_code(E->txn, &E->s, c->link_id, &E->code,
-		                             &E->code_len) == 0;
-	}
-}
-
 static void export_record(struct export *E, const struct click *c,
                           const char *node)
 {
-	char iso[21], cc[8] = "", vis[17] = "";
-	export_resolve(E, c);
+	const struct resolve *N = &E->names;
+	char iso[21], cc[8], vis[17] = "";
+	resolve_click(&E->names, c);
 	out_time_iso(c->time_us, iso);
-	unsigned a = (unsigned char)c->country[0];
-	unsigned b = (unsigned char)c->country[1];
-	if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f)
-		snprintf(cc, sizeof cc, "%c%c", a, b);
-	else if (a || b)
-		snprintf(cc, sizeof cc, "#%02x%02x", a, b);
+	countries_field(c->country, cc);
 	if (c->visitor)
 		snprintf(vis, sizeof vis, "%016" PRIx64, c->visitor);
-	int sok = E->txn && E->staff_ok, cok = E->txn && E->camp_ok;
-	int lok = E->txn && E->link_ok;
 	export_field(E, "time", iso, strlen(iso), 1);
 	export_num(E, "time_us", c->time_us);
 	export_field(E, "node", node, strlen(node), 0);
 	export_num(E, "link_id", c->link_id);
-	export_field(E, "code", lok ? E->code : "", lok ? E->code_len : 0, 0);
-	export_field(E, "staff", sok ? E->st.handle : "",
-	             sok ? E->st.handle_len : 0, 0);
-	export_field(E, "name", sok ? E->st.name : "", sok ? E->st.name_len : 0,
-	             0);
-	export_field(E, "team", sok ? E->st.team : "", sok ? E->st.team_len : 0,
-	             0);
-	export_field(E, "campaign", cok ? E->cp.name : "",
-	             cok ? E->cp.name_len : 0, 0);
+	export_field(E, "code", N->code.s, N->code.len, 0);
+	export_field(E, "staff", N->handle.s, N->handle.len, 0);
+	export_field(E, "name", N->name.s, N->name.len, 0);
+	export_field(E, "team", N->team.s, N->team.len, 0);
+	export_field(E, "campaign", N->campaign.s, N->campaign.len, 0);
 	const char *cls = clickrec_class_name(c->class);
 	const char *plat = clickrec_platform_name(c->platform);
 	export_field(E, "class", cls, strlen(cls), 0);
@@ -213,6 +175,7 @@ int export_main(int argc, char **argv)
 	};
 	struct export E;
 	const char *db = NULL;
+	const char *what;
 	int opt, explicit, rc;
 
 	memset(&E, 0, sizeof E);
@@ -242,11 +205,8 @@ int export_main(int argc, char **argv)
 			      "names from the store:\none JSON object per line "
 			      "(default) or CSV with a header.\n", stdout);
 			return 0;
-		case ':':
-			out_err("option '%s' needs an argument", argv[optind - 1]);
-			goto usage;
 		default:
-			out_err("unknown option '%s'", argv[optind - 1]);
+			opts_unknown(opt, argv);
 			goto usage;
 		}
 	}
@@ -257,21 +217,13 @@ int export_main(int argc, char **argv)
 	explicit = db != NULL;
 	if (!db)
 		db = getenv("REDIRECTD_DB");
-	if (db && *db) {
-		rc = store_open(&E.s, db, STORE_RDONLY);
-		if (rc == ENOENT && !explicit) {
-			out_err("warning: REDIRECTD_DB=%s: %s; exporting ids, not "
-			        "names", db, mdb_strerror(rc));
-		} else if (rc) {
-			out_err("%s: cannot open the store: %s", db,
-			        mdb_strerror(rc));
-			return 1;
-		} else if ((rc = mdb_txn_begin(E.s.env, NULL, MDB_RDONLY,
-		                               &E.txn))) {
-			out_err("%s: reading the store: %s", db, mdb_strerror(rc));
-			store_close(&E.s);
+	if (db && *db && (rc = resolve_open(&E.names, db, &what))) {
+		if (rc != ENOENT || explicit) {
+			out_err("%s: %s: %s", db, what, mdb_strerror(rc));
 			return 1;
 		}
+		out_err("warning: REDIRECTD_DB=%s: %s; exporting ids, not "
+		        "names", db, mdb_strerror(rc));
 	}
 	if (E.csv)
 		fputs("time,time_us,node,link_id,code,staff,name,team,campaign,"
@@ -279,10 +231,7 @@ int export_main(int argc, char **argv)
 		      "head\n", E.out);
 	for (int i = optind; i < argc; i++)
 		E.errors += segwalk(argv[i], export_seg, &E, NULL);
-	if (E.txn) {
-		mdb_txn_abort(E.txn);
-		store_close(&E.s);
-	}
+	resolve_close(&E.names);
 	if (fflush(E.out) != 0 || ferror(E.out)) {
 		out_err("export: writing: %s", strerror(errno));
 		return 1;

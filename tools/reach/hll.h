@@ -10,8 +10,9 @@
  * empirical bias tables, and no switch to linear counting with a bias at
  * the threshold, as the original HyperLogLog and HLL++ have.
  *
- * Keys must be hashed first (hll_hash) unless they are uniform already:
- * the index is the hash's top 14 bits, the rank comes from the rest.
+ * Keys must be uniform 64-bit hashes: structured keys (visitor ids that
+ * are small integers in tests) go through hash.h's hash_mix64 first.  The
+ * index is the hash's top 14 bits, the rank comes from the rest.
  */
 #ifndef REDIRECTD_HLL_H
 #define REDIRECTD_HLL_H
@@ -27,21 +28,6 @@
 struct hll {
 	uint8_t reg[HLL_REGISTERS];     /* 0, or rank 1..HLL_Q + 1 */
 };
-
-/*
- * murmur3's 64-bit finaliser: spreads structured keys (test visitors are
- * small integers) over all bits.  A bijection, so distinct keys stay
- * distinct, and 0 maps to 0 only: callers may keep 0 for "no key".
- */
-static inline uint64_t hll_hash(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
-}
 
 /* The register a hash goes to (for a prefetch before hll_add). */
 static inline size_t hll_index(uint64_t hash)

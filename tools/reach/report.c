@@ -23,76 +23,28 @@
 
 #include "advice.h"
 #include "clickrec.h"
-#include "hll.h"
+#include "countries.h"
+#include "hash.h"
 #include "out.h"
 #include "store.h"
+#include "u64map.h"
 
 #define REPORT_LEADERS_CHART 30     /* bars in the leaderboard chart */
 #define REPORT_LEADERS_DAILY 5      /* lines in the daily chart */
 #define REPORT_MAX_DAYS 92          /* days the daily chart spans */
 #define REPORT_MAX_UNSHARED 4       /* unshared links per card */
 
-/* ------------------------------------------------------- a u64 map */
-
-/* Open addressing from non-zero 64-bit keys to counts. */
-struct report_map {
-	uint64_t *k, *v;
-	size_t mask, n;
-};
-
-/* The count of key (inserting 0), or NULL out of memory.  *fresh says
- * whether it was inserted. */
-static uint64_t *report_map_get(struct report_map *m, uint64_t key,
-                                int *fresh)
-{
-	if ((m->n + 1) * 4 > (m->mask + 1) * 3 || !m->k) {
-		size_t cap = m->k ? (m->mask + 1) * 2 : 1024;
-		uint64_t *k = calloc(cap, sizeof *k), *v = calloc(cap, sizeof *v);
-		if (!k || !v) {
-			free(k), free(v);
-			return NULL;
-		}
-		for (size_t i = 0; m->k && i <= m->mask; i++)
-			if (m->k[i]) {
-				size_t j = hll_hash(m->k[i]) & (cap - 1);
-				while (k[j])
-					j = (j + 1) & (cap - 1);
-				k[j] = m->k[i];
-				v[j] = m->v[i];
-			}
-		free(m->k), free(m->v);
-		m->k = k;
-		m->v = v;
-		m->mask = cap - 1;
-	}
-	size_t j = hll_hash(key) & m->mask;
-	while (m->k[j] && m->k[j] != key)
-		j = (j + 1) & m->mask;
-	*fresh = !m->k[j];
-	if (*fresh) {
-		m->k[j] = key;
-		m->n++;
-	}
-	return &m->v[j];
-}
-
-static void report_map_free(struct report_map *m)
-{
-	free(m->k);
-	free(m->v);
-}
+/* ------------------------------------------------------ the second pass */
 
 /* A key for a tuple: distinct tuples give distinct keys but for 64-bit
  * hash collisions (one in 2^64 per pair).  Never 0. */
 static uint64_t report_key(uint64_t a, uint64_t b, uint64_t c)
 {
-	uint64_t h = hll_hash(a ^ 0x9e3779b97f4a7c15u);
-	h = hll_hash(h ^ b);
-	h = hll_hash(h ^ (c + 0x632be59bd9b4e019u));
+	uint64_t h = hash_mix64(a ^ 0x9e3779b97f4a7c15u);
+	h = hash_mix64(h ^ b);
+	h = hash_mix64(h ^ (c + 0x632be59bd9b4e019u));
 	return h ? h : 1;
 }
-
-/* ------------------------------------------------------ the second pass */
 
 struct report_person {
 	uint64_t plat_vis[PLATFORM_COUNT];
@@ -108,11 +60,11 @@ struct report {
 	uint32_t *idx;              /* staff id -> row + 1 */
 	size_t nidx;
 	struct report_person *p;    /* [nrows] */
-	struct report_map seen;     /* (row, platform|day, visitor) keys */
-	struct report_map daily;    /* (leader, day) -> visitors */
-	struct report_map clicked;  /* link ids with a human click */
+	struct u64map seen;     /* (row, platform|day, visitor) keys */
+	struct u64map daily;    /* (leader, day) -> visitors */
+	struct u64map clicked;  /* link ids with a human click */
 	uint64_t plat_clicks[PLATFORM_COUNT], plat_vis[PLATFORM_COUNT];
-	struct report_map ctry;     /* code + 1 -> clicks */
+	struct u64map ctry;     /* country code -> clicks */
 	int64_t day_min, day_max;   /* local days of the leaders' visitors */
 	size_t nleaders;
 };
@@ -125,7 +77,7 @@ static int report_count(struct report *P, const struct click *c)
 	uint64_t *v;
 	int human = c->class == CLASS_HUMAN;
 	if (human && c->link_id &&
-	    !(v = report_map_get(&P->clicked, (uint64_t)c->link_id, &fresh)))
+	    !(v = u64map_get(&P->clicked, (uint64_t)c->link_id, &fresh)))
 		return -1;
 	if (c->time_us < in->since || c->time_us >= in->until)
 		return 0;
@@ -141,11 +93,11 @@ static int report_count(struct report *P, const struct click *c)
 	uint16_t code = (uint16_t)((unsigned char)c->country[0] << 8 |
 	                           (unsigned char)c->country[1]);
 	P->plat_clicks[plat]++;
-	if (!(v = report_map_get(&P->ctry, (uint64_t)code + 1, &fresh)))
+	if (!(v = u64map_get(&P->ctry, code, &fresh)))
 		return -1;
 	(*v)++;
 	if (c->visitor) {
-		if (!report_map_get(&P->seen, report_key(~0ull, plat, c->visitor),
+		if (!u64map_get(&P->seen, report_key(~0ull, plat, c->visitor),
 		                    &fresh))
 			return -1;
 		P->plat_vis[plat] += (uint64_t)fresh;
@@ -154,23 +106,23 @@ static int report_count(struct report *P, const struct click *c)
 		return 0;
 	uint32_t row = P->idx[c->staff_id] - 1;
 	struct report_person *p = &P->p[row];
-	int64_t lt = (int64_t)c->time_us + reachtime_offset(in->zone, c->time_us);
+	int64_t lt = (int64_t)c->time_us + when_offset(in->zone, c->time_us);
 	if (lt < 0)
 		lt = 0;
 	int64_t day = lt / 86400000000;
 	p->hours[lt / 3600000000 % 24]++;
 	if (!c->visitor)
 		return 0;
-	if (!report_map_get(&P->seen, report_key(row, plat, c->visitor), &fresh))
+	if (!u64map_get(&P->seen, report_key(row, plat, c->visitor), &fresh))
 		return -1;
 	p->plat_vis[plat] += (uint64_t)fresh;
 	if (row >= P->nleaders)
 		return 0;
-	if (!report_map_get(&P->seen, report_key(row, 1000 + (uint64_t)day,
+	if (!u64map_get(&P->seen, report_key(row, 1000 + (uint64_t)day,
 	                                         c->visitor), &fresh))
 		return -1;
 	if (fresh) {
-		if (!(v = report_map_get(&P->daily,
+		if (!(v = u64map_get(&P->daily,
 		                         (uint64_t)row << 32 | ((uint32_t)day + 1u),
 		                         &fresh)))
 			return -1;
@@ -249,7 +201,7 @@ static int report_unshared(struct report *P)
 		if (in->fcamp && (l.campaign_id >= in->nfcamp ||
 		                  !in->fcamp[l.campaign_id]))
 			continue;
-		uint64_t *v = report_map_get(&P->clicked, (uint64_t)l.id, &fresh);
+		uint64_t *v = u64map_get(&P->clicked, (uint64_t)l.id, &fresh);
 		if (!v) {
 			rc = ENOMEM;
 			goto fail;
@@ -408,6 +360,14 @@ static void report_leaderboard(FILE *f, const struct report_in *in)
 	fputs("</svg>\n</section>\n", f);
 }
 
+/* Leader i's visitors on local day d. */
+static uint64_t report_daily_at(const struct report *P, size_t i, int64_t d)
+{
+	const uint64_t *v = u64map_find(&P->daily, (uint64_t)i << 32 |
+	                                           ((uint32_t)d + 1u));
+	return v ? *v : 0;
+}
+
 static void report_daily(FILE *f, struct report *P)
 {
 	const struct report_in *in = P->in;
@@ -423,13 +383,9 @@ static void report_daily(FILE *f, struct report *P)
 	int64_t nd = d1 - d0 + 1;
 	uint64_t max = 1;
 	for (size_t i = 0; i < P->nleaders; i++)
-		for (int64_t d = d0; d <= d1; d++) {
-			int fresh;
-			uint64_t *v = report_map_get(&P->daily, (uint64_t)i << 32 |
-			                             ((uint32_t)d + 1u), &fresh);
-			if (v && *v > max)
-				max = *v;
-		}
+		for (int64_t d = d0; d <= d1; d++)
+			if (report_daily_at(P, i, d) > max)
+				max = report_daily_at(P, i, d);
 	const unsigned W = 840, H = 220, L = 40, B = 24;
 	double dx = nd > 1 ? (double)(W - L - 10) / (double)(nd - 1) : 0;
 	fprintf(f, "<svg role=\"img\" aria-label=\"Daily visitors\" "
@@ -440,9 +396,9 @@ static void report_daily(FILE *f, struct report *P)
 	        "</text><text x=\"%u\" y=\"%u\" text-anchor=\"end\">0</text>\n",
 	        L - 4, max, L - 4, H - B);
 	char day[11];
-	reachtime_day_text(d0, day);
+	when_day_text(d0, day);
 	fprintf(f, "<text x=\"%u\" y=\"%u\">%s</text>\n", L, H - 6, day);
-	reachtime_day_text(d1, day);
+	when_day_text(d1, day);
 	fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">%s</text>\n",
 	        W - 10, H - 6, day);
 	for (size_t i = 0; i < P->nleaders; i++) {
@@ -454,12 +410,9 @@ static void report_daily(FILE *f, struct report *P)
 			/* The line, then a dot per day: a single day is a
 			 * line of one point, which draws nothing. */
 			for (int64_t d = d0; d <= d1; d++) {
-				int fresh;
-				uint64_t *v = report_map_get(&P->daily,
-				                             (uint64_t)i << 32 |
-				                             ((uint32_t)d + 1u), &fresh);
 				double x = L + dx * (double)(d - d0);
-				double y = (double)(H - B) - (double)(v ? *v : 0) *
+				double y = (double)(H - B) -
+				           (double)report_daily_at(P, i, d) *
 				           (H - B - 10) / (double)max;
 				if (pass == 0)
 					fprintf(f, "%s%.1f,%.1f", d > d0 ? " " : "",
@@ -523,28 +476,20 @@ static int report_spread(FILE *f, struct report *P)
 			               order[i][0], P->plat_vis[order[i][1]], max, 1);
 	fputs("</table>\n</section>\n", f);
 
-	size_t n = 0;
-	uint64_t (*c)[2] = malloc((P->ctry.n ? P->ctry.n : 1) * sizeof *c);
+	size_t n = P->ctry.n;
+	uint64_t (*c)[2] = malloc((n ? n : 1) * sizeof *c);
 	if (!c)
 		return -1;
-	for (size_t i = 0; P->ctry.k && i <= P->ctry.mask; i++)
-		if (P->ctry.k[i]) {
-			c[n][0] = P->ctry.v[i];
-			c[n][1] = P->ctry.k[i] - 1;
-			n++;
-		}
+	for (size_t i = 0; i < n; i++) {
+		c[i][0] = P->ctry.val[i];
+		c[i][1] = P->ctry.key[i];
+	}
 	qsort(c, n, sizeof *c, report_cmp_desc);
 	fputs("<section id=\"countries\">\n<h2>Countries</h2>\n<table>\n"
 	      "<tr><th>country</th><th>clicks</th><th></th></tr>\n", f);
 	for (size_t i = 0; i < n && i < 30; i++) {
 		char text[8];
-		unsigned a = (unsigned)(c[i][1] >> 8), b = (unsigned)(c[i][1] & 0xff);
-		if (c[i][1] == 0)
-			strcpy(text, "unknown");
-		else if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f)
-			snprintf(text, sizeof text, "%c%c", a, b);
-		else
-			snprintf(text, sizeof text, "#%04x", (unsigned)c[i][1]);
+		countries_text((uint16_t)c[i][1], text);
 		report_bar_row(f, text, c[i][0], 0, c[0][0], 0);
 	}
 	fputs("</table>\n</section>\n", f);
@@ -663,10 +608,10 @@ int report_html(FILE *f, const struct report_in *in)
 oom:
 	out_err("out of memory");
 done:
-	report_map_free(&P.seen);
-	report_map_free(&P.daily);
-	report_map_free(&P.clicked);
-	report_map_free(&P.ctry);
+	u64map_free(&P.seen);
+	u64map_free(&P.daily);
+	u64map_free(&P.clicked);
+	u64map_free(&P.ctry);
 	free(P.idx);
 	free(P.p);
 	return ret;

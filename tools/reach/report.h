@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "reachtime.h"
+#include "when.h"
 
 /* A colleague's line of the leaderboard, in rank order. */
 struct report_row {
@@ -40,7 +40,7 @@ struct report_in {
 	const uint8_t *fstaff, *fcamp;   /* as reach's filters; NULL: none */
 	size_t nfstaff, nfcamp;
 	int include_internal;
-	struct reachtime_zone *zone;
+	struct when_zone *zone;
 	const char *zone_name;      /* "UTC" or --tz */
 	const char *db;             /* the store, for links; NULL: none */
 	uint64_t now_us;

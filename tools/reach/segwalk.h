@@ -1,3 +1,7 @@
+/*
+ * segwalk: the segment files under the paths reach's commands are given;
+ * what is done with each file is the caller's.
+ */
 #ifndef REDIRECTD_SEGWALK_H
 #define REDIRECTD_SEGWALK_H
 

@@ -45,36 +45,31 @@
 
 #include "chttp.h"
 #include "clickrec.h"
+#include "countries.h"
+#include "opts.h"
 #include "out.h"
+#include "resolve.h"
 #include "segwalk.h"
-#include "store.h"
+#include "shipstate.h"
 
 #define SHIP_STATE_NAME ".reach-ship.state"
 #define SHIP_BATCH_DEFAULT 100000
 #define SHIP_TIMEOUT_S 300
+
+enum { OPT_DB = 256, OPT_CH, OPT_TABLE, OPT_STATE, OPT_BATCH, OPT_HELP };
 
 static const char ship_columns[] =
 	"segment, position, node, time, time_us, link_id, code, staff_id, "
 	"staff, name, team, campaign_id, campaign, class, platform, country, "
 	"referrer, visitor, status, internal, head, ip";
 
-struct ship_seg {
-	char *name;             /* base name, the state's key */
-	uint64_t done;          /* records ClickHouse accepted */
-	uint64_t first, sent;   /* this run: first record sent, how many */
-};
-
 struct ship {
-	/* State, sorted by name. */
-	struct ship_seg **segs;    /* each its own allocation: pointers to
-	                            * them stay valid as the array grows */
-	size_t nsegs, capsegs;
-	const char *state_path;
+	struct shipstate state;
 	/* The batch being built: rows, and per segment how far it reaches. */
 	char *buf;
 	size_t len, cap;
 	uint64_t rows;
-	struct ship_seg **touched; /* segments with rows in the batch */
+	struct shipstate_seg **touched; /* segments with rows in the batch */
 	uint64_t *upto;         /* their done counts once it is accepted */
 	size_t ntouched;
 	uint64_t batch;
@@ -82,169 +77,11 @@ struct ship {
 	struct chttp_url url;
 	const char *url_text;
 	char *target;           /* path?query=INSERT... */
-	/* The store, for names; txn NULL without one. */
-	struct store s;
-	MDB_txn *txn;
-	uint32_t staff_id, camp_id, link_id;
-	int staff_ok, camp_ok, link_ok, have_names;
-	struct staff st;
-	struct campaign cp;
-	const char *code;
-	size_t code_len;
+	struct resolve names;   /* without a store: ids only */
 	/* Totals. */
 	uint64_t shipped, batches;
 	int errors, failed;     /* failed: ClickHouse refused, stop */
 };
-
-/* ------------------------------------------------------------ the state */
-
-static int ship_seg_cmp(const void *a, const void *b)
-{
-	return strcmp((*(struct ship_seg *const *)a)->name,
-	              (*(struct ship_seg *const *)b)->name);
-}
-
-static struct ship_seg *ship_seg_find(struct ship *S, const char *name)
-{
-	struct ship_seg key = { .name = (char *)name }, *kp = &key;
-	if (!S->nsegs)
-		return NULL;    /* segs may be NULL: not for bsearch */
-	struct ship_seg **g = bsearch(&kp, S->segs, S->nsegs, sizeof *S->segs,
-	                              ship_seg_cmp);
-	return g ? *g : NULL;
-}
-
-static struct ship_seg *ship_seg_add(struct ship *S, const char *name,
-                                     uint64_t done)
-{
-	if (S->nsegs == S->capsegs) {
-		size_t cap = S->capsegs ? S->capsegs * 2 : 64;
-		struct ship_seg **n = realloc(S->segs, cap * sizeof *n);
-		if (!n)
-			return NULL;
-		S->segs = n;
-		S->capsegs = cap;
-	}
-	struct ship_seg *g = calloc(1, sizeof *g);
-	char *dup = strdup(name);
-	if (!g || !dup) {
-		free(g);
-		free(dup);
-		return NULL;
-	}
-	g->name = dup;
-	g->done = done;
-	/* Insert in order (names mostly arrive in order: cheap). */
-	size_t i = S->nsegs;
-	while (i > 0 && strcmp(S->segs[i - 1]->name, name) > 0)
-		i--;
-	memmove(&S->segs[i + 1], &S->segs[i], (S->nsegs - i) * sizeof *S->segs);
-	S->segs[i] = g;
-	S->nsegs++;
-	return g;
-}
-
-/* Read the state file; a missing one is an empty state.  Returns 0, or -1
- * after reporting. */
-static int ship_state_load(struct ship *S)
-{
-	FILE *f = fopen(S->state_path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		out_err("%s: %s", S->state_path, strerror(errno));
-		return -1;
-	}
-	char line[4096];
-	unsigned long lineno = 0;
-	int ret = 0;
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		char *tab = strchr(line, '\t'), *end;
-		size_t n = strlen(line);
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
-		errno = 0;
-		unsigned long long v = tab ? strtoull(line, &end, 10) : 0;
-		if (!tab || end != tab || end == line || errno || !tab[1] ||
-		    strchr(tab + 1, '/')) {
-			out_err("%s:%lu: expected RECORDS<TAB>SEGMENT", S->state_path,
-			        lineno);
-			ret = -1;
-			break;
-		}
-		struct ship_seg *g = ship_seg_find(S, tab + 1);
-		if (g)
-			g->done = v;
-		else if (!ship_seg_add(S, tab + 1, v)) {
-			out_err("out of memory");
-			ret = -1;
-			break;
-		}
-	}
-	if (ret == 0 && ferror(f)) {
-		out_err("%s: %s", S->state_path, strerror(errno));
-		ret = -1;
-	}
-	fclose(f);
-	return ret;
-}
-
-/* Replace the state file: temporary file, fsync, rename, fsync of the
- * directory.  Returns 0, or -1 after reporting (the old state stays). */
-static int ship_state_save(struct ship *S)
-{
-	size_t pl = strlen(S->state_path);
-	char *tmp = malloc(pl + 5), *dirc = strdup(S->state_path);
-	int fd = -1, ret = -1;
-	FILE *f = NULL;
-	if (!tmp || !dirc) {
-		out_err("out of memory");
-		goto done;
-	}
-	snprintf(tmp, pl + 5, "%s.tmp", S->state_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		out_err("%s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	for (size_t i = 0; i < S->nsegs; i++)
-		if (S->segs[i]->done)
-			fprintf(f, "%" PRIu64 "\t%s\n", S->segs[i]->done,
-			        S->segs[i]->name);
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
-		out_err("%s: writing: %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		out_err("%s: writing: %s", tmp, strerror(errno));
-		goto done;
-	}
-	f = NULL;
-	if (rename(tmp, S->state_path) < 0) {
-		out_err("%s: rename to %s: %s", tmp, S->state_path,
-		        strerror(errno));
-		goto done;
-	}
-	int dfd = open(dirname(dirc), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	ret = 0;
-done:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
-	free(dirc);
-	return ret;
-}
 
 /* ------------------------------------------------------------ one row */
 
@@ -287,54 +124,21 @@ static void ship_num(struct ship *S, uint64_t v, char sep)
 	S->len += (size_t)sprintf(S->buf + S->len, "%" PRIu64 "%c", v, sep);
 }
 
-static void ship_resolve(struct ship *S, const struct click *c)
-{
-	if (!S->txn)
-		return;
-	if (c->staff_id != S->staff_id || !S->have_names) {
-		S->staff_id = c->staff_id;
-		S->staff_ok = store_staff_get_id(S->txn, &S->s, c->staff_id,
-		                                 &S->st) == 0;
-	}
-	if (c->campaign_id != S->camp_id || !S->have_names) {
-		S->camp_id = c->campaign_id;
-		S->camp_ok = store_campaign_get_id(S->txn, &S->s, c->campaign_id,
-		                                   &S->cp) == 0;
-	}
-	if (c->link_id != S->link_id || !S->have_names) {
-		S->link_id = c->link_id;
-		S->link_ok = store_link_code(S->txn, &S->s, c->link_id, &S->code,
-		                             &S->code_len) == 0;
-	}
-	S->have_names = 1;
-}
-
 /* Append one record's row.  Returns 0, or -1 out of memory. */
 static int ship_row(struct ship *S, const struct click *c, const char *seg,
                     uint64_t pos, const char *node)
 {
 	/* Names are escaped at most twice their length; numbers and the
 	 * fixed fields take well under 512 bytes. */
+	const struct resolve *N = &S->names;
+	resolve_click(&S->names, c);
 	size_t need = 512 + 2 * (strlen(seg) + strlen(node) +
-	              CLICKREC_REFHOST_MAX);
-	ship_resolve(S, c);
-	int sok = S->txn && S->staff_ok, cok = S->txn && S->camp_ok;
-	int lok = S->txn && S->link_ok;
-	if (sok)
-		need += 2 * (S->st.handle_len + S->st.name_len + S->st.team_len);
-	if (cok)
-		need += 2 * S->cp.name_len;
-	if (lok)
-		need += 2 * S->code_len;
+	              CLICKREC_REFHOST_MAX + N->code.len + N->handle.len +
+	              N->name.len + N->team.len + N->campaign.len);
 	if (ship_reserve(S, need) < 0)
 		return -1;
-	char cc[8] = "", ip[INET6_ADDRSTRLEN + 8] = "";
-	unsigned a = (unsigned char)c->country[0];
-	unsigned b = (unsigned char)c->country[1];
-	if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f)
-		snprintf(cc, sizeof cc, "%c%c", a, b);
-	else if (a || b)
-		snprintf(cc, sizeof cc, "#%02x%02x", a, b);
+	char cc[8], ip[INET6_ADDRSTRLEN + 8] = "";
+	countries_field(c->country, cc);
 	if (c->ip_family == 4 || c->ip_family == 6) {
 		int af = c->ip_family == 4 ? AF_INET : AF_INET6;
 		if (inet_ntop(af, c->ip, ip, INET6_ADDRSTRLEN) &&
@@ -347,13 +151,13 @@ static int ship_row(struct ship *S, const struct click *c, const char *seg,
 	ship_num(S, c->time_us / 1000000, '\t');
 	ship_num(S, c->time_us, '\t');
 	ship_num(S, c->link_id, '\t');
-	ship_str(S, lok ? S->code : "", lok ? S->code_len : 0, '\t');
+	ship_str(S, N->code.s, N->code.len, '\t');
 	ship_num(S, c->staff_id, '\t');
-	ship_str(S, sok ? S->st.handle : "", sok ? S->st.handle_len : 0, '\t');
-	ship_str(S, sok ? S->st.name : "", sok ? S->st.name_len : 0, '\t');
-	ship_str(S, sok ? S->st.team : "", sok ? S->st.team_len : 0, '\t');
+	ship_str(S, N->handle.s, N->handle.len, '\t');
+	ship_str(S, N->name.s, N->name.len, '\t');
+	ship_str(S, N->team.s, N->team.len, '\t');
 	ship_num(S, c->campaign_id, '\t');
-	ship_str(S, cok ? S->cp.name : "", cok ? S->cp.name_len : 0, '\t');
+	ship_str(S, N->campaign.s, N->campaign.len, '\t');
 	const char *cls = clickrec_class_name(c->class);
 	const char *plat = clickrec_platform_name(c->platform);
 	ship_str(S, cls, strlen(cls), '\t');
@@ -399,11 +203,11 @@ static int ship_flush(struct ship *S)
 	}
 	free(resp);
 	for (size_t i = 0; i < S->ntouched; i++) {
-		struct ship_seg *g = S->touched[i];
+		struct shipstate_seg *g = S->touched[i];
 		g->sent += S->upto[i] - g->done;
 		g->done = S->upto[i];
 	}
-	if (ship_state_save(S) < 0) {
+	if (shipstate_save(&S->state) < 0) {
 		/* ClickHouse has the rows; the next run sends them again and
 		 * the table counts them once. */
 		S->failed = 1;
@@ -418,13 +222,13 @@ static int ship_flush(struct ship *S)
 }
 
 /* The batch now reaches record upto of segment g. */
-static int ship_touch(struct ship *S, struct ship_seg *g, uint64_t upto)
+static int ship_touch(struct ship *S, struct shipstate_seg *g, uint64_t upto)
 {
 	if (S->ntouched && S->touched[S->ntouched - 1] == g) {
 		S->upto[S->ntouched - 1] = upto;
 		return 0;
 	}
-	struct ship_seg **t = realloc(S->touched,
+	struct shipstate_seg **t = realloc(S->touched,
 	                              (S->ntouched + 1) * sizeof *t);
 	if (t)
 		S->touched = t;
@@ -468,8 +272,8 @@ static int ship_file(struct ship *S, const char *path)
 		out_err("%s: not a click-log segment", path);
 		goto done;
 	}
-	struct ship_seg *g = ship_seg_find(S, name);
-	if (!g && !(g = ship_seg_add(S, name, 0))) {
+	struct shipstate_seg *g = shipstate_find(&S->state, name);
+	if (!g && !(g = shipstate_add(&S->state, name, 0))) {
 		out_err("out of memory");
 		goto done;
 	}
@@ -571,11 +375,75 @@ static double ship_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int ship_main(int argc, char **argv)
+/* The command line, as given. */
+struct ship_opts {
+	const char *db, *table, *state;
+};
+
+/* One option of getopt_long's into S and o.  Returns -1 to go on, or the
+ * exit status: 0 after --help, 2 after a usage error (reported). */
+static int ship_opt(struct ship *S, struct ship_opts *o, int opt, char *arg,
+                    char **argv)
 {
-	enum { OPT_DB = 256, OPT_CH, OPT_TABLE, OPT_STATE, OPT_BATCH,
-	       OPT_HELP };
-	static const struct option opts[] = {
+	char err[256];
+	switch (opt) {
+	case OPT_DB:
+		o->db = arg;
+		break;
+	case OPT_CH:
+		S->url_text = arg;
+		if (chttp_url_parse(arg, &S->url, err, sizeof err) < 0) {
+			out_err("ship: --clickhouse %s: %s", arg, err);
+			return 2;
+		}
+		break;
+	case OPT_TABLE:
+		if (!ship_table_ok(arg)) {
+			out_err("ship: --table: expected [DATABASE.]TABLE "
+			        "(letters, digits, _), not '%s'", arg);
+			return 2;
+		}
+		o->table = arg;
+		break;
+	case OPT_STATE:
+		o->state = arg;
+		break;
+	case OPT_BATCH: {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(arg, &end, 10);
+		if (errno || *end || end == arg || v == 0 || v > 10000000 ||
+		    arg[0] == '-') {
+			out_err("ship: --batch: expected 1 to 10000000 "
+			        "records, not '%s'", arg);
+			return 2;
+		}
+		S->batch = v;
+		break;
+	}
+	case 'h':
+	case OPT_HELP:
+		ship_usage(stdout);
+		fputs("\nSend the click records of the segments that "
+		      "earlier runs did not send to a\nClickHouse table "
+		      "(conf/clickhouse.sql) over HTTP, in batches of N "
+		      "(100000),\nnames resolved through the store.  "
+		      "FILE (default: PATH/.reach-ship.state,\nPATH the "
+		      "first directory given) remembers how far each "
+		      "segment went.\n", stdout);
+		return 0;
+	default:
+		return opts_unknown(opt, argv);
+	}
+	return -1;
+}
+
+/* Parse the command line.  Returns -1 to go on, or the exit status (see
+ * ship_opt). */
+static int ship_parse(struct ship *S, struct ship_opts *o, int argc,
+                      char **argv)
+{
+	static const struct option table[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "clickhouse", required_argument, NULL, OPT_CH },
 		{ "table", required_argument, NULL, OPT_TABLE },
@@ -584,166 +452,123 @@ int ship_main(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ship S;
-	const char *db = NULL, *table = NULL, *state = NULL;
-	char *state_buf = NULL, *lock_path = NULL;
-	char err[256];
-	int opt, rc, lockfd = -1, ret = 1;
-
-	memset(&S, 0, sizeof S);
-	S.batch = SHIP_BATCH_DEFAULT;
+	int opt, rc = -1;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_DB:
-			db = optarg;
-			break;
-		case OPT_CH:
-			S.url_text = optarg;
-			if (chttp_url_parse(optarg, &S.url, err, sizeof err) < 0) {
-				out_err("ship: --clickhouse %s: %s", optarg, err);
-				goto usage;
-			}
-			break;
-		case OPT_TABLE:
-			if (!ship_table_ok(optarg)) {
-				out_err("ship: --table: expected [DATABASE.]TABLE "
-				        "(letters, digits, _), not '%s'", optarg);
-				goto usage;
-			}
-			table = optarg;
-			break;
-		case OPT_STATE:
-			state = optarg;
-			break;
-		case OPT_BATCH: {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || v == 0 ||
-			    v > 10000000 || optarg[0] == '-') {
-				out_err("ship: --batch: expected 1 to 10000000 "
-				        "records, not '%s'", optarg);
-				goto usage;
-			}
-			S.batch = v;
-			break;
-		}
-		case 'h':
-		case OPT_HELP:
-			ship_usage(stdout);
-			fputs("\nSend the click records of the segments that "
-			      "earlier runs did not send to a\nClickHouse table "
-			      "(conf/clickhouse.sql) over HTTP, in batches of N "
-			      "(100000),\nnames resolved through the store.  "
-			      "FILE (default: PATH/.reach-ship.state,\nPATH the "
-			      "first directory given) remembers how far each "
-			      "segment went.\n", stdout);
-			return 0;
-		case ':':
-			out_err("option '%s' needs an argument", argv[optind - 1]);
-			goto usage;
-		default:
-			out_err("unknown option '%s'", argv[optind - 1]);
-			goto usage;
-		}
-	}
-	if (!S.url_text || !table) {
+	while (rc < 0 && (opt = getopt_long(argc, argv, ":h", table, NULL)) != -1)
+		rc = ship_opt(S, o, opt, optarg, argv);
+	if (rc >= 0)
+		return rc;
+	if (!S->url_text || !o->table) {
 		out_err("ship: --clickhouse URL and --table NAME are required");
-		goto usage;
+		return 2;
 	}
 	if (optind >= argc) {
 		out_err("ship: no segment files or directories given");
-		goto usage;
+		return 2;
 	}
-	if (!state) {
-		struct stat st;
-		const char *p0 = argv[optind];
-		size_t n = strlen(p0) + sizeof SHIP_STATE_NAME + 2;
-		if (!(state_buf = malloc(n)))
-			goto oom;
-		if (stat(p0, &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(state_buf, n, "%s/%s", p0, SHIP_STATE_NAME);
-		} else {
-			char *dc = strdup(p0);
-			if (!dc)
-				goto oom;
-			snprintf(state_buf, n, "%s/%s", dirname(dc),
-			         SHIP_STATE_NAME);
-			free(dc);
-		}
-		state = state_buf;
-	}
-	S.state_path = state;
+	return -1;
+}
 
-	/* The insert: URL's path and query, then query=INSERT ... */
+/* The default state file: in the first PATH if it is a directory, else
+ * next to it.  Returns it (malloc'd), or NULL out of memory. */
+static char *ship_state_path(const char *p0)
+{
+	struct stat st;
+	size_t n = strlen(p0) + sizeof SHIP_STATE_NAME + 2;
+	char *path = malloc(n);
+	if (!path)
+		return NULL;
+	if (stat(p0, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(path, n, "%s/%s", p0, SHIP_STATE_NAME);
+		return path;
+	}
+	char *dc = strdup(p0);
+	if (!dc) {
+		free(path);
+		return NULL;
+	}
+	snprintf(path, n, "%s/%s", dirname(dc), SHIP_STATE_NAME);
+	free(dc);
+	return path;
+}
+
+/* The insert: the URL's path and query, then query=INSERT ...  Returns 0,
+ * or -1 out of memory. */
+static int ship_target(struct ship *S, const char *table)
+{
 	char q[512];
 	snprintf(q, sizeof q, "INSERT INTO %s (%s) FORMAT TabSeparated", table,
 	         ship_columns);
-	size_t tcap = strlen(S.url.path) + strlen(S.url.query) + 3 * strlen(q) +
-	              3 * (sizeof S.url.user + sizeof S.url.password) + 64;
-	if (!(S.target = malloc(tcap)))
-		goto oom;
-	snprintf(S.target, tcap, "%s?%s%s", S.url.path, S.url.query,
-	         S.url.query[0] ? "&" : "");
-	if (S.url.user[0]) {
-		strcat(S.target, "user=");
-		chttp_qencode(S.target, tcap, S.url.user);
-		strcat(S.target, "&password=");
-		chttp_qencode(S.target, tcap, S.url.password);
-		strcat(S.target, "&");
+	size_t tcap = strlen(S->url.path) + strlen(S->url.query) + 3 * strlen(q) +
+	              3 * (sizeof S->url.user + sizeof S->url.password) + 64;
+	if (!(S->target = malloc(tcap)))
+		return -1;
+	snprintf(S->target, tcap, "%s?%s%s", S->url.path, S->url.query,
+	         S->url.query[0] ? "&" : "");
+	if (S->url.user[0]) {
+		strcat(S->target, "user=");
+		chttp_qencode(S->target, tcap, S->url.user);
+		strcat(S->target, "&password=");
+		chttp_qencode(S->target, tcap, S->url.password);
+		strcat(S->target, "&");
 	}
-	strcat(S.target, "query=");
-	chttp_qencode(S.target, tcap, q);
+	strcat(S->target, "query=");
+	chttp_qencode(S->target, tcap, q);
+	return 0;
+}
 
+/* Take the lock next to the state file (FILE.lock, flock): two runs must
+ * not interleave.  Returns its descriptor, or -1 after reporting. */
+static int ship_lock(const char *state)
+{
 	size_t ll = strlen(state) + 6;
-	if (!(lock_path = malloc(ll)))
-		goto oom;
-	snprintf(lock_path, ll, "%s.lock", state);
-	lockfd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (lockfd < 0) {
-		out_err("ship: %s: %s", lock_path, strerror(errno));
-		goto cleanup;
+	char *lock_path = malloc(ll);
+	if (!lock_path) {
+		out_err("out of memory");
+		return -1;
 	}
-	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+	snprintf(lock_path, ll, "%s.lock", state);
+	int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		out_err("ship: %s: %s", lock_path, strerror(errno));
+	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		out_err("ship: %s: %s", lock_path,
 		        errno == EWOULDBLOCK ? "another reach ship is running"
 		                             : strerror(errno));
-		goto cleanup;
+		close(fd);
+		fd = -1;
 	}
-	if (ship_state_load(&S) < 0)
-		goto cleanup;
+	free(lock_path);
+	return fd;
+}
 
+/* The store for names: --db, or $REDIRECTD_DB, or none (a warning).
+ * Returns 0, or -1 after reporting. */
+static int ship_names(struct ship *S, const char *db)
+{
+	const char *what;
+	int rc;
 	if (!db)
 		db = getenv("REDIRECTD_DB");
-	if (db && *db) {
-		rc = store_open(&S.s, db, STORE_RDONLY);
-		if (rc) {
-			out_err("%s: cannot open the store: %s", db,
-			        mdb_strerror(rc));
-			goto cleanup;
-		}
-		if ((rc = mdb_txn_begin(S.s.env, NULL, MDB_RDONLY, &S.txn))) {
-			out_err("%s: reading the store: %s", db, mdb_strerror(rc));
-			store_close(&S.s);
-			goto cleanup;
-		}
-	} else {
+	if (!db || !*db) {
 		out_err("warning: ship: no store (--db, REDIRECTD_DB): "
 		        "shipping ids without names");
+		return 0;
 	}
+	if ((rc = resolve_open(&S->names, db, &what))) {
+		out_err("%s: %s: %s", db, what, mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
 
-	double t0 = ship_now();
-	for (int i = optind; i < argc && !S.failed; i++)
-		S.errors += segwalk(argv[i], ship_seg, &S, NULL);
-	if (!S.failed)
-		ship_flush(&S);
-	double secs = ship_now() - t0;
-
+/* What went where: a line per segment sent from, then the totals. */
+static void ship_summary(const struct ship *S, const char *table, double secs)
+{
 	size_t nseg = 0;
-	for (size_t i = 0; i < S.nsegs; i++) {
-		const struct ship_seg *g = S.segs[i];
+	for (size_t i = 0; i < S->state.n; i++) {
+		const struct shipstate_seg *g = S->state.segs[i];
 		if (!g->sent)
 			continue;
 		nseg++;
@@ -752,13 +577,42 @@ int ship_main(int argc, char **argv)
 	}
 	out_err("ship: shipped %" PRIu64 " records from %zu segments in %"
 	        PRIu64 " batches, %.2f s (%.0f records/s) to %s %s%s",
-	        S.shipped, nseg, S.batches, secs,
-	        secs > 0 ? (double)S.shipped / secs : 0.0, S.url_text, table,
-	        S.failed ? "; stopped at the error above" : "");
-	if (S.txn) {
-		mdb_txn_abort(S.txn);
-		store_close(&S.s);
+	        S->shipped, nseg, S->batches, secs,
+	        secs > 0 ? (double)S->shipped / secs : 0.0, S->url_text, table,
+	        S->failed ? "; stopped at the error above" : "");
+}
+
+int ship_main(int argc, char **argv)
+{
+	struct ship S;
+	struct ship_opts o = { 0 };
+	char *state_buf = NULL;
+	int lockfd = -1, ret = 1;
+
+	memset(&S, 0, sizeof S);
+	S.batch = SHIP_BATCH_DEFAULT;
+	int rc = ship_parse(&S, &o, argc, argv);
+	if (rc >= 0) {
+		if (rc == 2)
+			ship_usage(stderr);
+		return rc;
 	}
+	if (!o.state && !(o.state = state_buf = ship_state_path(argv[optind])))
+		goto oom;
+	S.state.path = o.state;
+	if (ship_target(&S, o.table) < 0)
+		goto oom;
+	if ((lockfd = ship_lock(o.state)) < 0 || shipstate_load(&S.state) < 0 ||
+	    ship_names(&S, o.db) < 0)
+		goto cleanup;
+
+	double t0 = ship_now();
+	for (int i = optind; i < argc && !S.failed; i++)
+		S.errors += segwalk(argv[i], ship_seg, &S, NULL);
+	if (!S.failed)
+		ship_flush(&S);
+	ship_summary(&S, o.table, ship_now() - t0);
+	resolve_close(&S.names);
 	ret = S.errors || S.failed ? 1 : 0;
 	goto cleanup;
 oom:
@@ -766,19 +620,11 @@ oom:
 cleanup:
 	if (lockfd >= 0)
 		close(lockfd);
-	for (size_t i = 0; i < S.nsegs; i++) {
-		free(S.segs[i]->name);
-		free(S.segs[i]);
-	}
-	free(S.segs);
+	shipstate_free(&S.state);
 	free(S.buf);
 	free(S.touched);
 	free(S.upto);
 	free(S.target);
 	free(state_buf);
-	free(lock_path);
 	return ret;
-usage:
-	ship_usage(stderr);
-	return 2;
 }

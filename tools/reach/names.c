@@ -1,9 +1,9 @@
 /*
- * reachnames: what reach knows from the store: every colleague and
+ * names: what reach knows from the store: every colleague and
  * campaign by id, the teams, and the filters of --staff, --team and
- * --campaign resolved to ids (see reachnames.h).
+ * --campaign resolved to ids (see names.h).
  */
-#include "reachnames.h"
+#include "names.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -34,7 +34,7 @@ static uint32_t names_be32(const void *p)
 /* Read a *_by_id table (staff when staff, else campaigns) into *out,
  * sorted by id.  Returns 0 or an LMDB/errno code. */
 static int names_load_table(const struct store *s, MDB_txn *txn, int staff,
-                            const char *dir, struct reach_name **out,
+                            const char *dir, struct names_entry **out,
                             size_t *nout)
 {
 	MDB_cursor *cur = NULL;
@@ -49,7 +49,7 @@ static int names_load_table(const struct store *s, MDB_txn *txn, int staff,
 		if (k.mv_size != 4)
 			continue;
 		uint32_t id = names_be32(k.mv_data);
-		struct reach_name nm = { .id = id };
+		struct names_entry nm = { .id = id };
 		struct staff st;
 		struct campaign cp;
 		rc = staff ? store_staff_get_id(txn, s, id, &st)
@@ -74,7 +74,7 @@ static int names_load_table(const struct store *s, MDB_txn *txn, int staff,
 		}
 		if (*nout == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			struct reach_name *n = realloc(*out, ncap * sizeof *n);
+			struct names_entry *n = realloc(*out, ncap * sizeof *n);
 			if (!n) {
 				free(nm.key), free(nm.name), free(nm.team);
 				rc = ENOMEM;
@@ -99,7 +99,7 @@ static int names_cmp_str(const void *a, const void *b)
 }
 
 /* The team number of a name (index + 1), or 0. */
-static uint32_t names_team_num(const struct reach_names *N, const char *team)
+static uint32_t names_team_num(const struct names *N, const char *team)
 {
 	if (!*team)
 		return 0;
@@ -110,7 +110,7 @@ static uint32_t names_team_num(const struct reach_names *N, const char *team)
 
 /* Teams from the colleagues: the sorted distinct non-empty names, and
  * every colleague's team number.  Returns 0 or ENOMEM. */
-static int names_load_teams(struct reach_names *N)
+static int names_load_teams(struct names *N)
 {
 	uint32_t maxid = 0;
 	N->teams = calloc(N->nstaff ? N->nstaff : 1, sizeof *N->teams);
@@ -143,7 +143,7 @@ static int names_load_teams(struct reach_names *N)
  * $REDIRECTD_DB that does not exist is a warning: the variable may be set
  * for a daemon elsewhere.
  */
-int reachnames_load(struct reach_names *N, const char *dir, int explicit)
+int names_load(struct names *N, const char *dir, int explicit)
 {
 	struct store s;
 	MDB_txn *txn = NULL;
@@ -174,8 +174,8 @@ cleanup:
 	return ret;
 }
 
-const struct reach_name *reachnames_find(const struct reach_name *v,
-                                           size_t n, uint32_t id)
+const struct names_entry *names_find(const struct names_entry *v,
+                                     size_t n, uint32_t id)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -192,7 +192,7 @@ const struct reach_name *reachnames_find(const struct reach_name *v,
 
 /* Mark in set[0, n) the ids named in the list args; kind: "staff",
  * "team" or "campaign".  Returns 0 or -1 after reporting. */
-static int names_filter_mark(const struct reach_names *N, const char *kind,
+static int names_filter_mark(const struct names *N, const char *kind,
                              const char **args, size_t nargs, uint8_t *set,
                              size_t n)
 {
@@ -203,7 +203,7 @@ static int names_filter_mark(const struct reach_names *N, const char *kind,
 			size_t len = end ? (size_t)(end - p) : strlen(p);
 			int found = 0;
 			if (kind[0] == 's' || kind[0] == 'c') {
-				const struct reach_name *v = kind[0] == 's' ? N->staff
+				const struct names_entry *v = kind[0] == 's' ? N->staff
 				                                            : N->camps;
 				size_t nv = kind[0] == 's' ? N->nstaff : N->ncamps;
 				for (size_t i = 0; i < nv; i++)
@@ -234,8 +234,7 @@ static int names_filter_mark(const struct reach_names *N, const char *kind,
 	return 0;
 }
 
-int reachnames_filters(struct reach_names *N,
-                        const struct reach_filter_args *f)
+int names_filters(struct names *N, const struct names_filter_args *f)
 {
 	uint32_t maxs = 0, maxc = 0;
 	for (size_t i = 0; i < N->nstaff; i++)
@@ -283,7 +282,7 @@ int reachnames_filters(struct reach_names *N,
 }
 
 
-void reachnames_free(struct reach_names *N)
+void names_free(struct names *N)
 {
 	for (size_t i = 0; i < N->nstaff; i++) {
 		free(N->staff[i].key);

@@ -1,8 +1,8 @@
 /*
- * reachtime: parsing times and durations for reach's windows, and the time
- * zone offsets of its day and hour groupings (see reachtime.h).
+ * when: parsing times and durations for reach's windows, and the time
+ * zone offsets of its day and hour groupings (see when.h).
  */
-#include "reachtime.h"
+#include "when.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-int reachtime_set_zone(const char *zone)
+int when_set_zone(const char *zone)
 {
 	/* A name, not a path or a POSIX rule: "../x" or "EST5EDT,M3" would
 	 * be read as something other than a zone of the database. */
@@ -31,7 +31,7 @@ int reachtime_set_zone(const char *zone)
 	return 0;
 }
 
-int reachtime_parse(const char *s, int local, uint64_t *us)
+int when_parse(const char *s, int local, uint64_t *us)
 {
 	if (s[0] == '@') {
 		char *end;
@@ -91,7 +91,7 @@ int reachtime_parse(const char *s, int local, uint64_t *us)
 	return 0;
 }
 
-int reachtime_duration(const char *s, uint64_t *us)
+int when_duration(const char *s, uint64_t *us)
 {
 	char *end;
 	if (*s < '0' || *s > '9')
@@ -112,20 +112,20 @@ int reachtime_duration(const char *s, uint64_t *us)
 	return 0;
 }
 
-int64_t reachtime_offset_slow(struct reachtime_zone *z, uint64_t us)
+int64_t when_offset_slow(struct when_zone *z, uint64_t us)
 {
 	time_t t = (time_t)(us / 1000000u);
 	struct tm tm;
 	int64_t off = 0;
 	if (localtime_r(&t, &tm))
 		off = (int64_t)tm.tm_gmtoff * 1000000;
-	z->lo = us - us % REACHTIME_QUARTER;
-	z->hi = z->lo + REACHTIME_QUARTER;
+	z->lo = us - us % WHEN_QUARTER;
+	z->hi = z->lo + WHEN_QUARTER;
 	z->off = off;
 	return off;
 }
 
-void reachtime_day_text(int64_t day, char out[11])
+void when_day_text(int64_t day, char out[11])
 {
 	time_t t = (time_t)(day * 86400);
 	struct tm tm;

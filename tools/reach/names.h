@@ -1,28 +1,28 @@
 /*
- * reachnames: what reach knows from the store (read-only): every
+ * names: what reach knows from the store (read-only): every
  * colleague and campaign by id, so a leaderboard can show names and list
  * people without clicks; the teams, numbered, for --by team; and the
  * filters --staff, --team and --campaign resolved to sets of ids for the
  * counting loop.  Nothing here reads the logs.
  */
-#ifndef REDIRECTD_REACHNAMES_H
-#define REDIRECTD_REACHNAMES_H
+#ifndef REDIRECTD_NAMES_H
+#define REDIRECTD_NAMES_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* A colleague or a campaign. */
-struct reach_name {
+struct names_entry {
 	uint32_t id;
 	char *key;      /* handle or campaign name */
 	char *name;     /* staff: the name; campaigns: "" */
 	char *team;     /* the colleague's or the campaign's team, or "" */
 };
 
-struct reach_names {
-	struct reach_name *staff;   /* sorted by id */
+struct names {
+	struct names_entry *staff;  /* sorted by id */
 	size_t nstaff;
-	struct reach_name *camps;   /* sorted by id */
+	struct names_entry *camps;  /* sorted by id */
 	size_t ncamps;
 	char **teams;               /* team number - 1 -> name (views), sorted */
 	size_t nteams;
@@ -40,7 +40,7 @@ struct reach_names {
  * among those named by --staff (if given) and in a team named by --team
  * (if given), and its campaign among --campaign (if given).
  */
-struct reach_filter_args {
+struct names_filter_args {
 	const char **staff, **team, **campaign;
 	size_t nstaff, nteam, ncampaign;
 };
@@ -48,17 +48,16 @@ struct reach_filter_args {
 /* Read every colleague and campaign of the store in dir, and the teams.
  * Returns 0 or -1 after reporting; a store that does not exist is only a
  * warning unless explicit (named by --db, not $REDIRECTD_DB). */
-int reachnames_load(struct reach_names *N, const char *dir, int explicit);
+int names_load(struct names *N, const char *dir, int explicit);
 
 /* The entry of id in v[0, n) (sorted by id), or NULL. */
-const struct reach_name *reachnames_find(const struct reach_name *v,
-                                         size_t n, uint32_t id);
+const struct names_entry *names_find(const struct names_entry *v,
+                                     size_t n, uint32_t id);
 
 /* Resolve the filters into N->fstaff and N->fcamp.  Names the store does
  * not know are an error.  Returns 0 or -1 after reporting. */
-int reachnames_filters(struct reach_names *N,
-                       const struct reach_filter_args *f);
+int names_filters(struct names *N, const struct names_filter_args *f);
 
-void reachnames_free(struct reach_names *N);
+void names_free(struct names *N);
 
 #endif

@@ -1,0 +1,45 @@
+/*
+ * csv: the CSV leaderboard (see csv.h); quoting is out.c's.
+ */
+#include "csv.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "out.h"
+
+void csv_write(FILE *f, const struct board *b)
+{
+	int staff = GROUPING_NAMES_STAFF(b->by), people = GROUPING_PEOPLE(b->by);
+	int pair = b->by == GROUPING_STAFF_CAMPAIGN;
+	fprintf(f, "rank,%s,%s%s", grouping_key_col(b->by),
+	        staff ? "name,team," : "", pair ? "campaign," : "");
+	fputs("clicks,visitors,bots,previews,crawlers,tools,probes,internal", f);
+	fputs(people ? ",countries,top_country,top_platform\n" : "\n", f);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		fprintf(f, "%lu,", r->rank);
+		out_csv_field(f, rank_key(r), strlen(rank_key(r)));
+		if (staff) {
+			putc(',', f);
+			out_csv_field(f, r->name, strlen(r->name));
+			putc(',', f);
+			out_csv_field(f, r->team, strlen(r->team));
+		}
+		if (pair) {
+			putc(',', f);
+			out_csv_field(f, rank_ckey(r), strlen(rank_ckey(r)));
+		}
+		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		           ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+		        r->clicks, r->visitors, r->bots, r->previews, r->crawlers,
+		        r->tools, r->probes, r->internal);
+		if (people) {
+			fprintf(f, ",%" PRIu64 ",", r->countries);
+			out_csv_field(f, r->top_country, strlen(r->top_country));
+			putc(',', f);
+			out_csv_field(f, r->top_platform, strlen(r->top_platform));
+		}
+		putc('\n', f);
+	}
+}

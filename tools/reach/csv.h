@@ -1,0 +1,14 @@
+/*
+ * csv: the leaderboard as CSV with a header line (--format csv), one row
+ * per group; the columns are those of the grouping (see reach(1)).
+ */
+#ifndef REDIRECTD_CSV_H
+#define REDIRECTD_CSV_H
+
+#include <stdio.h>
+
+#include "rank.h"
+
+void csv_write(FILE *f, const struct board *b);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * json: the JSON leaderboard (see json.h); string escaping is out.c's.
+ */
+#include "json.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "out.h"
+
+/* ", \"NAME\": " and s as a JSON string. */
+static void json_str(FILE *f, const char *name, const char *s)
+{
+	fprintf(f, ", \"%s\": ", name);
+	out_json_str(f, s, strlen(s));
+}
+
+void json_write(FILE *f, const struct board *b)
+{
+	int staff = GROUPING_NAMES_STAFF(b->by), people = GROUPING_PEOPLE(b->by);
+	int pair = b->by == GROUPING_STAFF_CAMPAIGN;
+	fputs(b->n ? "[\n" : "[]\n", f);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		fprintf(f, "  {\"rank\": %lu, \"%s\": ", r->rank,
+		        grouping_key_col(b->by));
+		if (b->by == GROUPING_HOUR)
+			fputs(rank_key(r), f);      /* a number, 0-23 */
+		else
+			out_json_str(f, rank_key(r), strlen(rank_key(r)));
+		if (staff) {
+			json_str(f, "name", r->name);
+			json_str(f, "team", r->team);
+		}
+		if (pair)
+			json_str(f, "campaign", rank_ckey(r));
+		fprintf(f, ", \"clicks\": %" PRIu64 ", \"visitors\": %" PRIu64,
+		        r->clicks, r->visitors);
+		/* Only on estimates: exact rows read as they always have. */
+		if (r->estimated)
+			fputs(", \"visitors_estimated\": true", f);
+		fprintf(f, ", \"bots\": %" PRIu64 ", \"previews\": %" PRIu64
+		           ", \"crawlers\": %" PRIu64 ", \"tools\": %" PRIu64
+		           ", \"probes\": %" PRIu64 ", \"internal\": %" PRIu64,
+		        r->bots, r->previews, r->crawlers, r->tools, r->probes,
+		        r->internal);
+		if (people) {
+			fprintf(f, ", \"countries\": %" PRIu64, r->countries);
+			json_str(f, "top_country", r->top_country);
+			json_str(f, "top_platform", r->top_platform);
+		}
+		fprintf(f, "}%s\n", i + 1 < b->n ? "," : "");
+	}
+	if (b->n)
+		fputs("]\n", f);
+}

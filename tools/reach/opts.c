@@ -1,0 +1,363 @@
+/*
+ * opts: reach's command line (see opts.h): the option table, the checks
+ * and the texts.
+ */
+#include "opts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clickrec.h"
+#include "out.h"
+#include "visitors.h"
+#include "when.h"
+
+#include "version.h"     /* REDIRECTD_VERSION, from meson.build */
+
+/* The cap of --visitor-memory: a terabyte. */
+#define OPTS_VIS_MAX_MIB (1 << 20)
+
+enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
+       OPT_SINCE, OPT_UNTIL, OPT_EXACT_LIMIT, OPT_VISITOR_MEMORY, OPT_HELP,
+       OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
+       OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS };
+
+static const struct option opts_table[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "include-internal", no_argument, NULL, OPT_INCLUDE_INTERNAL },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "exact-limit", required_argument, NULL, OPT_EXACT_LIMIT },
+	{ "visitor-memory", required_argument, NULL, OPT_VISITOR_MEMORY },
+	{ "tz", required_argument, NULL, OPT_TZ },
+	{ "last", required_argument, NULL, OPT_LAST },
+	{ "staff", required_argument, NULL, OPT_STAFF },
+	{ "team", required_argument, NULL, OPT_TEAM },
+	{ "campaign", required_argument, NULL, OPT_CAMPAIGN },
+	{ "rank", required_argument, NULL, OPT_RANK },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "unshared-days", required_argument, NULL, OPT_UNSHARED_DAYS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The times as typed, resolved after every option: --tz may come after
+ * --since. */
+struct opts_times {
+	const char *since, *until, *last;
+};
+
+/* A whole decimal number up to max (no sign, no spaces).  Returns 0 or
+ * -1. */
+static int opts_num(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void opts_usage(FILE *f)
+{
+	fputs("usage: reach [--db DIR] [--by GROUPING] [--rank visitors|clicks]\n"
+	      "             [--format table|csv|json|html] [--output FILE]\n"
+	      "             [--include-internal] [--unshared-days N]\n"
+	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
+	      "             [--staff H,...] [--team T,...] [--campaign C,...]\n"
+	      "             [--exact-limit N] [--visitor-memory MIB] PATH...\n"
+	      "       reach export [--db DIR] [--format ndjson|csv] PATH...\n", f);
+}
+
+static void opts_help(void)
+{
+	opts_usage(stdout);
+	fputs("\n"
+	      "Count click-log segments (files, or directories searched for *"
+	      CLICKREC_SUFFIX ")\n"
+	      "into a leaderboard of visitors reached per colleague, team,\n"
+	      "campaign, country, platform, day or hour; or, with export, "
+	      "write the\n"
+	      "decoded records.\n"
+	      "\n"
+	      "  --db DIR        LMDB store to resolve ids to names (default "
+	      "$REDIRECTD_DB;\n"
+	      "                  an empty DIR means none)\n"
+	      "  --by KEY        staff (default), team, campaign, staff,campaign,\n"
+	      "                  country, platform, day or hour\n"
+	      "  --rank R        visitors (default) or clicks first\n"
+	      "  --format F      table (default), csv, json or html (a report)\n"
+	      "  --output FILE   write the report to FILE (whole or not at all)\n"
+	      "  --unshared-days N\n"
+	      "                  html: a campaign link this old without a "
+	      "click is\n"
+	      "                  recommended for sharing (default 3)\n"
+	      "  --include-internal\n"
+	      "                  count clicks from internal networks as clicks "
+	      "and visitors\n"
+	      "  --since TIME    count clicks at or after TIME (UTC unless --tz)\n"
+	      "  --until TIME    count clicks before TIME (UTC unless --tz)\n"
+	      "  --last SPAN     count clicks of the last SPAN: Nh, Nd or Nw\n"
+	      "  --tz ZONE       times, days and hours in ZONE (Europe/Paris)\n"
+	      "  --staff H,...   only these colleagues' clicks (repeatable)\n"
+	      "  --team T,...    only clicks of these teams' colleagues\n"
+	      "  --campaign C,...\n"
+	      "                  only clicks of these campaigns\n"
+	      "  --exact-limit N count at most N visitors of a group exactly; "
+	      "past N,\n"
+	      "                  estimate (default: no limit but the memory)\n"
+	      "  --visitor-memory MIB\n"
+	      "                  memory for visitor counts (default 256); "
+	      "past it the\n"
+	      "                  largest groups are estimated\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or @SECONDS.\n"
+	      "Filters of different options all apply; the names of one option\n"
+	      "add up.\n"
+	      "clicks: human clicks, without internal ones unless "
+	      "--include-internal;\n"
+	      "visitors: distinct visitors among them; bots: previews, crawlers,\n"
+	      "tools, probes and unclassified requests; internal: human clicks "
+	      "from\n"
+	      "internal networks (always shown).  For staff and campaigns, from "
+	      "the\n"
+	      "counted clicks: countries (distinct known), top_country (most "
+	      "clicks,\n"
+	      "ties alphabetical, never unknown) and top_platform (most clicks, "
+	      "ties\n"
+	      "to the lower platform number, so unknown then none win).\n"
+	      "Estimated visitors (HyperLogLog, standard error 0.81%) are "
+	      "marked ~ in the\n"
+	      "table and \"visitors_estimated\": true in JSON, and a note on "
+	      "stderr says\n"
+	      "how many there are.\n",
+	      stdout);
+}
+
+int opts_unknown(int opt, char *const *argv)
+{
+	if (opt == ':')
+		out_err("option '%s' needs an argument", argv[optind - 1]);
+	else
+		out_err("unknown option '%s'", argv[optind - 1]);
+	return 2;
+}
+
+/* What --format names. */
+static int opts_format(const char *s)
+{
+	static const char *const names[] = {
+		[OPTS_TABLE] = "table", [OPTS_CSV] = "csv", [OPTS_JSON] = "json",
+		[OPTS_HTML] = "html",
+	};
+	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* One option of getopt_long's.  Returns OPTS_RUN to go on, or the exit
+ * status (see opts_parse). */
+static int opts_one(struct opts *o, struct opts_times *t, int opt,
+                    char *arg, char **argv)
+{
+	struct names_filter_args *fa = &o->filters;
+	uint64_t v;
+	int i;
+	switch (opt) {
+	case OPT_DB:
+		o->db = arg;
+		o->db_explicit = 1;
+		break;
+	case OPT_BY:
+		if ((i = grouping_parse(arg)) < 0) {
+			out_err("--by: expected staff, team, campaign, "
+			        "staff,campaign, country, platform, day or "
+			        "hour, not '%s'", arg);
+			return 2;
+		}
+		o->by = (enum grouping)i;
+		break;
+	case OPT_INCLUDE_INTERNAL:
+		o->include_internal = 1;
+		break;
+	case OPT_FORMAT:
+		if ((i = opts_format(arg)) < 0) {
+			out_err("--format: expected table, csv, json or "
+			        "html, not '%s'", arg);
+			return 2;
+		}
+		o->format = (enum opts_format)i;
+		break;
+	case OPT_SINCE:
+		t->since = arg;
+		break;
+	case OPT_UNTIL:
+		t->until = arg;
+		break;
+	case OPT_LAST:
+		t->last = arg;
+		break;
+	case OPT_TZ:
+		o->tz = arg;
+		break;
+	case OPT_STAFF:
+		fa->staff[fa->nstaff++] = arg;
+		break;
+	case OPT_TEAM:
+		fa->team[fa->nteam++] = arg;
+		break;
+	case OPT_CAMPAIGN:
+		fa->campaign[fa->ncampaign++] = arg;
+		break;
+	case OPT_OUTPUT:
+		o->output = arg;
+		break;
+	case OPT_UNSHARED_DAYS:
+		if (opts_num(arg, 36500, &v) < 0) {
+			out_err("--unshared-days: expected a number of days, "
+			        "not '%s'", arg);
+			return 2;
+		}
+		o->unshared_days = (unsigned)v;
+		break;
+	case OPT_RANK:
+		if (strcmp(arg, "visitors") == 0)
+			o->rank_clicks = 0;
+		else if (strcmp(arg, "clicks") == 0)
+			o->rank_clicks = 1;
+		else {
+			out_err("--rank: expected visitors or clicks, not "
+			        "'%s'", arg);
+			return 2;
+		}
+		break;
+	case OPT_EXACT_LIMIT:
+		if (opts_num(arg, UINT64_MAX, &o->exact_limit) < 0) {
+			out_err("--exact-limit: expected a number of "
+			        "visitors, not '%s'", arg);
+			return 2;
+		}
+		break;
+	case OPT_VISITOR_MEMORY:
+		if (opts_num(arg, OPTS_VIS_MAX_MIB, &v) < 0 || v == 0) {
+			out_err("--visitor-memory: expected MiB from 1 to "
+			        "%d, not '%s'", OPTS_VIS_MAX_MIB, arg);
+			return 2;
+		}
+		o->vis_limit = (size_t)v << 20;
+		break;
+	case 'h':
+	case OPT_HELP:
+		opts_help();
+		return 0;
+	case OPT_VERSION:
+		puts("reach " REDIRECTD_VERSION);
+		return 0;
+	default:
+		return opts_unknown(opt, argv);
+	}
+	return OPTS_RUN;
+}
+
+/* What the options say together, and the times in the zone.  Returns
+ * OPTS_RUN, or 2 after reporting. */
+static int opts_check(struct opts *o, const struct opts_times *t)
+{
+	if (o->tz) {
+		if (when_set_zone(o->tz) < 0) {
+			out_err("--tz: no time zone '%s' in the TZ database "
+			        "(want a name like Europe/Paris or UTC)", o->tz);
+			return 2;
+		}
+		o->local = 1;
+	}
+	if (o->format == OPTS_HTML && o->by != GROUPING_STAFF) {
+		out_err("--format html is a report on colleagues: --by staff "
+		        "only");
+		return 2;
+	}
+	if (t->last && t->since) {
+		out_err("--last and --since: give one of them");
+		return 2;
+	}
+	if (t->since && when_parse(t->since, o->local, &o->since) < 0) {
+		out_err("--since: bad time '%s' (want YYYY-MM-DD[THH:MM[:SS]][Z] "
+		        "or @SECONDS)", t->since);
+		return 2;
+	}
+	if (t->until && when_parse(t->until, o->local, &o->until) < 0) {
+		out_err("--until: bad time '%s' (want YYYY-MM-DD[THH:MM[:SS]][Z] "
+		        "or @SECONDS)", t->until);
+		return 2;
+	}
+	if (t->last) {
+		uint64_t span;
+		struct timespec now;
+		if (when_duration(t->last, &span) < 0) {
+			out_err("--last: expected a number and h, d or w (7d), "
+			        "not '%s'", t->last);
+			return 2;
+		}
+		clock_gettime(CLOCK_REALTIME, &now);
+		uint64_t us = (uint64_t)now.tv_sec * 1000000u +
+		              (uint64_t)now.tv_nsec / 1000u;
+		o->since = us > span ? us - span : 0;
+	}
+	return OPTS_RUN;
+}
+
+int opts_parse(struct opts *o, int argc, char **argv)
+{
+	struct names_filter_args *fa = &o->filters;
+	struct opts_times t = { 0 };
+	int rc = OPTS_RUN, opt;
+	*o = (struct opts){
+		.until = UINT64_MAX, .exact_limit = UINT64_MAX,
+		.vis_limit = (size_t)VISITORS_BUDGET_MIB << 20,
+		.unshared_days = 3,
+	};
+	opterr = 0;
+	fa->staff = calloc((size_t)argc, sizeof *fa->staff);
+	fa->team = calloc((size_t)argc, sizeof *fa->team);
+	fa->campaign = calloc((size_t)argc, sizeof *fa->campaign);
+	if (!fa->staff || !fa->team || !fa->campaign) {
+		out_err("out of memory");
+		return 1;
+	}
+	while (rc == OPTS_RUN &&
+	       (opt = getopt_long(argc, argv, ":h", opts_table, NULL)) != -1)
+		rc = opts_one(o, &t, opt, optarg, argv);
+	if (rc == OPTS_RUN && optind >= argc) {
+		out_err("no segment files or directories given");
+		rc = 2;
+	}
+	if (rc == OPTS_RUN)
+		rc = opts_check(o, &t);
+	if (rc == 2)
+		opts_usage(stderr);
+	if (!o->db)
+		o->db = getenv("REDIRECTD_DB");
+	o->paths = argv + optind;
+	o->npaths = argc - optind;
+	return rc;
+}
+
+void opts_free(struct opts *o)
+{
+	free(o->filters.staff);
+	free(o->filters.team);
+	free(o->filters.campaign);
+}

@@ -1,0 +1,23 @@
+/*
+ * output: where the leaderboard goes and in which format: stdout, or the
+ * file of --output, which appears whole or not at all (a temporary file
+ * renamed); table.h, csv.h, json.h or the HTML report (report.h, handed
+ * what it reads beyond the rows); and, after it, the note on stderr of how
+ * many figures are estimates.
+ */
+#ifndef REDIRECTD_OUTPUT_H
+#define REDIRECTD_OUTPUT_H
+
+#include "count.h"
+#include "files.h"
+#include "names.h"
+#include "opts.h"
+#include "rank.h"
+
+/* Write b as o asks.  The HTML report reads the segments of F again with
+ * C's window and zone and nm's filters.  Returns 0, or -1 after
+ * reporting (no file of --output left behind). */
+int output_write(const struct opts *o, const struct board *b, struct count *C,
+                 const struct names *nm, const struct files *F);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * rank: rows, their names and their order (see rank.h).
+ */
+#include "rank.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clickrec.h"
+
+/*
+ * The spread of a colleague's or campaign's counted human clicks.  Ties:
+ * the top country is the alphabetically first (by its text) of those with
+ * most clicks, and unknown is never one (countries does not count it
+ * either); the top platform is the lowest enum value, which makes "unknown"
+ * and "none" win their ties: they are counted like any platform, so a link
+ * shared where no platform shows is reported as such.
+ */
+static void rank_spread(const struct count *C, struct row *row,
+                        const struct group *c)
+{
+	uint64_t best = 0;
+	for (uint32_t i = 1; c->ctry && i < C->countries.n; i++) {
+		if (!c->ctry[i])
+			continue;
+		char text[8];
+		row->countries++;
+		countries_text(C->countries.code[i], text);
+		if (c->ctry[i] > best ||
+		    (c->ctry[i] == best && strcmp(text, row->top_country) < 0)) {
+			best = c->ctry[i];
+			memcpy(row->top_country, text, sizeof text);
+		}
+	}
+	best = 0;
+	for (unsigned p = 0; p < PLATFORM_COUNT; p++)
+		if (c->plat[p] > best) {
+			best = c->plat[p];
+			row->top_platform = clickrec_platform_name(p);
+		}
+}
+
+/* The campaign column of a pair's row. */
+static void rank_pair_campaign(const struct names *nm, struct row *row)
+{
+	const struct names_entry *cn = names_find(nm->camps, nm->ncamps,
+	                                          row->campaign_id);
+	if (cn)
+		row->ckey = cn->key;
+	else if (row->campaign_id == 0)
+		row->ckey = "(none)";
+	else
+		snprintf(row->ckeybuf, sizeof row->ckeybuf, "#%" PRIu32,
+		         row->campaign_id);
+}
+
+/* The key, name and team of a row of colleagues or campaigns (nid: the
+ * colleague of a pair). */
+static void rank_person(const struct names *nm, enum grouping by,
+                        struct row *row, uint32_t nid)
+{
+	const struct names_entry *e =
+		by == GROUPING_CAMPAIGN ? names_find(nm->camps, nm->ncamps, nid)
+		                        : names_find(nm->staff, nm->nstaff, nid);
+	if (e) {
+		row->key = e->key;
+		row->name = e->name;
+		row->team = e->team;
+	} else if (nid == 0) {
+		/* Campaign 0 is "no campaign"; staff 0 a hit on a code the
+		 * store did not know. */
+		row->key = "(none)";
+	} else {
+		snprintf(row->keybuf, sizeof row->keybuf, "#%" PRIu32, nid);
+		row->numeric = by != GROUPING_STAFF_CAMPAIGN;
+	}
+}
+
+/* The key columns of a row: what its id means under the grouping. */
+static void rank_keys(const struct count *C, const struct names *nm,
+                      struct row *row, uint32_t id)
+{
+	/* Not row->key = row->keybuf: qsort moves rows. */
+	switch (C->by) {
+	case GROUPING_COUNTRY:
+		countries_text(C->countries.code[id], row->keybuf);
+		break;
+	case GROUPING_PLATFORM:
+		row->key = clickrec_platform_name(id);
+		break;
+	case GROUPING_DAY:
+		when_day_text(id, row->keybuf);
+		row->numeric = 1;
+		break;
+	case GROUPING_HOUR:
+		snprintf(row->keybuf, sizeof row->keybuf, "%" PRIu32, id);
+		row->numeric = 1;
+		break;
+	case GROUPING_TEAM:
+		row->key = id && id <= nm->nteams ? nm->teams[id - 1] : "(none)";
+		break;
+	case GROUPING_STAFF_CAMPAIGN:
+		if (id < pairs_count(&C->pairs)) {
+			row->staff_id = pairs_staff(&C->pairs, id);
+			row->campaign_id = pairs_campaign(&C->pairs, id);
+			rank_pair_campaign(nm, row);
+			id = row->staff_id;
+		}
+		rank_person(nm, C->by, row, id);
+		break;
+	default:
+		rank_person(nm, C->by, row, id);
+	}
+}
+
+static void rank_fill(const struct count *C, const struct names *nm,
+                      struct row *row, uint32_t id, const struct group *c)
+{
+	memset(row, 0, sizeof *row);
+	row->id = id;
+	row->name = row->team = row->top_platform = "";
+	rank_keys(C, nm, row, id);
+	if (!c)
+		return;
+	row->clicks = c->cls[CLASS_HUMAN];
+	row->visitors = visitors_count(&c->vis);
+	row->estimated = visitors_estimated(&c->vis);
+	row->previews = c->cls[CLASS_PREVIEW];
+	row->crawlers = c->cls[CLASS_CRAWLER];
+	row->tools = c->cls[CLASS_TOOL];
+	row->probes = c->cls[CLASS_PROBE];
+	row->bots = row->previews + row->crawlers + row->tools + row->probes +
+	            c->cls[CLASS_UNKNOWN];
+	row->internal = c->internal;
+	if (GROUPING_PEOPLE(C->by))
+		rank_spread(C, row, c);
+}
+
+static int rank_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int rank_staff_passes(const struct names *nm, uint32_t id)
+{
+	return !nm->fstaff || (id < nm->nfstaff && nm->fstaff[id]);
+}
+
+/* The ids listed even without a click, sorted: the colleagues, campaigns
+ * or teams of the store that the filters let through.  Returns the count
+ * (*out may be NULL for 0), or (size_t)-1 out of memory. */
+static size_t rank_listed(enum grouping by, const struct names *nm,
+                          uint32_t **out)
+{
+	size_t n = 0, max = nm->nstaff + nm->ncamps + nm->nteams;
+	uint32_t *v = malloc((max ? max : 1) * sizeof *v);
+	if (!v)
+		return (size_t)-1;
+	if (by == GROUPING_STAFF) {
+		for (size_t i = 0; i < nm->nstaff; i++)
+			if (rank_staff_passes(nm, nm->staff[i].id))
+				v[n++] = nm->staff[i].id;
+	} else if (by == GROUPING_CAMPAIGN) {
+		for (size_t i = 0; i < nm->ncamps; i++) {
+			uint32_t id = nm->camps[i].id;
+			if (!nm->fcamp || (id < nm->nfcamp && nm->fcamp[id]))
+				v[n++] = id;
+		}
+	} else if (by == GROUPING_TEAM) {
+		for (size_t i = 0; i < nm->nstaff; i++) {
+			uint32_t t = nm->team_of[nm->staff[i].id];
+			if (t && rank_staff_passes(nm, nm->staff[i].id))
+				v[n++] = t;
+		}
+	}
+	qsort(v, n, sizeof *v, rank_cmp_u32);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (m == 0 || v[m - 1] != v[i])
+			v[m++] = v[i];
+	*out = v;
+	return m;
+}
+
+static int rank_cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->visitors != y->visitors)
+		return x->visitors > y->visitors ? -1 : 1;
+	if (x->clicks != y->clicks)
+		return x->clicks > y->clicks ? -1 : 1;
+	/* "#10" after "#9": ids without a name sort as numbers. */
+	if (x->numeric && y->numeric)
+		return x->id < y->id ? -1 : x->id > y->id;
+	int c = strcmp(rank_key(x), rank_key(y));
+	if (c)
+		return c;
+	if ((c = strcmp(rank_ckey(x), rank_ckey(y))))
+		return c;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* --rank clicks: clicks first, then as rank_cmp_rows. */
+static int rank_cmp_rows_clicks(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->clicks != y->clicks)
+		return x->clicks > y->clicks ? -1 : 1;
+	return rank_cmp_rows(a, b);
+}
+
+void rank_sort(struct row *rows, size_t n, int rank_clicks)
+{
+	if (n > 1)      /* and qsort must not see rows == NULL */
+		qsort(rows, n, sizeof *rows,
+		      rank_clicks ? rank_cmp_rows_clicks : rank_cmp_rows);
+	for (size_t i = 0; i < n; i++)
+		rows[i].rank = i > 0 && rows[i].visitors == rows[i - 1].visitors &&
+		                       rows[i].clicks == rows[i - 1].clicks
+		                   ? rows[i - 1].rank
+		                   : i + 1;
+}
+
+/* Rows: every id listed (rank_listed), then every id seen only in the
+ * logs. */
+int rank_board(const struct count *C, const struct names *nm,
+               int rank_clicks, struct board *b)
+{
+	const struct groups *g = &C->groups;
+	uint32_t *listed = NULL;
+	size_t nl = rank_listed(C->by, nm, &listed);
+	if (nl == (size_t)-1)
+		return -1;
+	size_t max = nl + groups_count(g), n = 0;
+	struct row *rows = malloc((max ? max : 1) * sizeof *rows);
+	if (!rows) {
+		free(listed);
+		return -1;
+	}
+	for (size_t i = 0; i < nl; i++)
+		rank_fill(C, nm, &rows[n++], listed[i],
+		          groups_find(g, listed[i]));
+	for (size_t i = 0; i < groups_count(g); i++) {
+		uint32_t id = groups_id(g, i);
+		const struct group *c = groups_at(g, i);
+		/* Side groups are made only by a record: always a row. */
+		if ((i >= g->ndense || groups_any(c)) &&
+		    !bsearch(&id, listed, nl, sizeof *listed, rank_cmp_u32))
+			rank_fill(C, nm, &rows[n++], id, c);
+	}
+	free(listed);
+	rank_sort(rows, n, rank_clicks);
+	*b = (struct board){
+		.by = C->by, .include_internal = C->include_internal,
+		.rows = rows, .n = n, .records = C->records,
+	};
+	return 0;
+}

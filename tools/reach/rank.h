@@ -1,0 +1,72 @@
+/*
+ * rank: the leaderboard out of the counters: a row per group seen and
+ * per colleague, campaign or team of the store that the filters let
+ * through (so people without a click are listed too), named from the
+ * store, sorted and ranked.  What the rows look like on the page is the
+ * output formats' (table.c, csv.c, json.c, report.c).
+ */
+#ifndef REDIRECTD_RANK_H
+#define REDIRECTD_RANK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "count.h"
+#include "grouping.h"
+#include "names.h"
+
+/* One line of the report. */
+struct row {
+	uint32_t id;
+	uint32_t staff_id, campaign_id;     /* --by staff,campaign */
+	const char *ckey;       /* the campaign of a pair; NULL: ckeybuf */
+	char ckeybuf[16];
+	const char *key;        /* store name, "(none)", platform; NULL: keybuf */
+	int numeric;            /* keybuf is "#<id>": sorts as a number */
+	int estimated;          /* visitors is a HyperLogLog estimate */
+	const char *name, *team;
+	char keybuf[16];        /* "#<id>", or a country */
+	uint64_t clicks, visitors, bots, previews, crawlers, tools, probes;
+	uint64_t internal, countries;
+	char top_country[8];    /* "" when none */
+	const char *top_platform;   /* "" when no counted human click */
+	unsigned long rank;
+};
+
+/* What every output format gets: the ranked rows and the run's totals. */
+struct board {
+	enum grouping by;
+	int include_internal;
+	struct row *rows;       /* [n], malloc'd */
+	size_t n;
+	uint64_t records;       /* records inside the time window */
+	size_t segments;        /* segments counted */
+};
+
+/* The key and the campaign of a row as printed. */
+static inline const char *rank_key(const struct row *r)
+{
+	return r->key ? r->key : r->keybuf;
+}
+
+static inline const char *rank_ckey(const struct row *r)
+{
+	return r->ckey ? r->ckey : r->ckeybuf;
+}
+
+/* Build the ranked rows of C's counters (settled) into b->rows, names from
+ * nm; rank_clicks: clicks first, else visitors.  Returns 0, or -1 out of
+ * memory.  The rows point into C and nm: they live as long as both. */
+int rank_board(const struct count *C, const struct names *nm,
+               int rank_clicks, struct board *b);
+
+/*
+ * Sort rows by visitors then clicks (clicks then visitors with
+ * rank_clicks), then by key (ids without a name as numbers), and rank
+ * them: competition ranking, equal (visitors, clicks) share a rank and the
+ * next distinct one skips ("1,2,2,4"), so a rank still tells how many are
+ * ahead.
+ */
+void rank_sort(struct row *rows, size_t n, int rank_clicks);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * resolve: the store's names of a record's ids (link code, colleague's
+ * handle, name and team, campaign), for reach export and reach ship, one
+ * record at a time.  Looked up again only when an id changes (records of
+ * one colleague and campaign come in runs); an id the store does not know
+ * gives empty names.  reach's leaderboard loads every name at once
+ * instead (names.h).
+ */
+#ifndef REDIRECTD_RESOLVE_H
+#define REDIRECTD_RESOLVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clickrec.h"
+#include "store.h"
+
+struct resolve_str {
+	const char *s;      /* "" when unknown */
+	size_t len;
+};
+
+/* All zero: no store, every name empty. */
+struct resolve {
+	/* The names of the record last resolved: views into txn, valid
+	 * until the next resolve_click or resolve_close. */
+	struct resolve_str code, handle, name, team, campaign;
+	struct store s;
+	MDB_txn *txn;               /* NULL: no store */
+	uint32_t staff_id, camp_id, link_id;
+	int staff_ok, camp_ok, link_ok, looked;
+	struct staff st;
+	struct campaign cp;
+};
+
+/* Open the store in dir read-only, in one read transaction.  Returns 0,
+ * or the code for mdb_strerror with *what the step that failed ("cannot
+ * open the store", or "reading the store"); ENOENT: no store there.
+ * Without a store R stays all zero. */
+int resolve_open(struct resolve *R, const char *dir, const char **what);
+
+/* The names of c's ids into R's views. */
+void resolve_click(struct resolve *R, const struct click *c);
+
+void resolve_close(struct resolve *R);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * table: the text leaderboard (see table.h).  Widths are measured in
+ * code points, so names stay aligned without a locale.
+ */
+#include "table.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* Display width of a string in a terminal: UTF-8 code points, i.e. bytes
+ * that are not continuation bytes.  Wide (CJK) characters would need
+ * wcwidth and a locale; names are mostly Latin, and this keeps the output
+ * independent of the environment. */
+static size_t table_width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Print a cell padded to width; control characters become '?' so a name
+ * cannot break the table (or the terminal). */
+static void table_cell(FILE *f, const char *s, size_t width)
+{
+	size_t w = table_width(s);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		putc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+	for (; w < width; w++)
+		putc(' ', f);
+}
+
+static int table_digits(uint64_t v)
+{
+	int n = 1;
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static void table_widen(size_t *w, const char *s)
+{
+	size_t n = table_width(s);
+	if (n > *w)
+		*w = n;
+}
+
+static void table_widen_num(int *w, int digits)
+{
+	if (digits > *w)
+		*w = digits;
+}
+
+/* The columns' widths (at least their headers') and the totals. */
+struct table_cols {
+	int staff, pair, people;
+	const char *keyhdr;
+	size_t key, name, camp, ctry;
+	int rank, vis, clk, bot, inr, est;
+	uint64_t tv, tc, tb, ti;
+};
+
+static void table_measure(const struct board *b, struct table_cols *w)
+{
+	static const char *const keyhdrs[] = {
+		[GROUPING_STAFF] = "STAFF", [GROUPING_CAMPAIGN] = "CAMPAIGN",
+		[GROUPING_TEAM] = "TEAM", [GROUPING_STAFF_CAMPAIGN] = "STAFF",
+		[GROUPING_COUNTRY] = "COUNTRY", [GROUPING_PLATFORM] = "PLATFORM",
+		[GROUPING_DAY] = "DAY", [GROUPING_HOUR] = "HOUR",
+	};
+	*w = (struct table_cols){
+		.staff = GROUPING_NAMES_STAFF(b->by),
+		.pair = b->by == GROUPING_STAFF_CAMPAIGN,
+		.people = GROUPING_PEOPLE(b->by),
+		.keyhdr = keyhdrs[b->by],
+		.key = strlen(keyhdrs[b->by]), .name = strlen("NAME"),
+		.camp = strlen("CAMPAIGN"), .ctry = strlen("COUNTRY"),
+		.rank = 4, .vis = 8, .clk = 6, .bot = 4, .inr = 8,
+	};
+	for (size_t i = 0; i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		table_widen(&w->key, rank_key(r));
+		table_widen(&w->name, r->name);
+		if (w->pair)
+			table_widen(&w->camp, rank_ckey(r));
+		table_widen(&w->ctry, r->top_country);
+		table_widen_num(&w->rank, table_digits(r->rank));
+		/* An estimate is "~N". */
+		table_widen_num(&w->vis, table_digits(r->visitors) + r->estimated);
+		w->est |= r->estimated;
+		table_widen_num(&w->clk, table_digits(r->clicks));
+		table_widen_num(&w->bot, table_digits(r->bots));
+		table_widen_num(&w->inr, table_digits(r->internal));
+		w->tv += r->visitors;
+		w->tc += r->clicks;
+		w->tb += r->bots;
+		w->ti += r->internal;
+	}
+}
+
+/* The key cells of a line: key, then name and campaign where shown. */
+static void table_keys(FILE *f, const struct table_cols *w, const char *key,
+                       const char *name, const char *camp)
+{
+	table_cell(f, key, w->key);
+	fputs("  ", f);
+	if (w->staff) {
+		table_cell(f, name, w->name);
+		fputs("  ", f);
+	}
+	if (w->pair) {
+		table_cell(f, camp, w->camp);
+		fputs("  ", f);
+	}
+}
+
+static void table_row(FILE *f, const struct table_cols *w, const struct row *r)
+{
+	fprintf(f, "%*lu  ", w->rank, r->rank);
+	table_keys(f, w, rank_key(r), r->name, rank_ckey(r));
+	char vis[24];
+	snprintf(vis, sizeof vis, "%s%" PRIu64, r->estimated ? "~" : "",
+	         r->visitors);
+	fprintf(f, "%*s  %*" PRIu64 "  %*" PRIu64 "  %*" PRIu64,
+	        w->vis, vis, w->clk, r->clicks, w->bot, r->bots, w->inr,
+	        r->internal);
+	/* Without a counted human click both spread cells are empty: the
+	 * line ends here, with no trailing blanks. */
+	if (w->people && r->top_platform[0]) {
+		fputs("  ", f);
+		table_cell(f, r->top_country, w->ctry);
+		fputs("  ", f);
+		table_cell(f, r->top_platform, 0);
+	}
+	putc('\n', f);
+}
+
+void table_write(FILE *f, const struct board *b)
+{
+	struct table_cols w;
+	table_measure(b, &w);
+	fprintf(f, "%*s  ", w.rank, "RANK");
+	table_keys(f, &w, w.keyhdr, "NAME", "CAMPAIGN");
+	fprintf(f, "%*s  %*s  %*s  %*s", w.vis, "VISITORS", w.clk, "CLICKS",
+	        w.bot, "BOTS", w.inr, "INTERNAL");
+	if (w.people) {
+		fputs("  ", f);
+		table_cell(f, "COUNTRY", w.ctry);
+		fputs("  PLATFORM", f);
+	}
+	putc('\n', f);
+	for (size_t i = 0; i < b->n; i++)
+		table_row(f, &w, &b->rows[i]);
+	fprintf(f,
+	        "total: %s%" PRIu64 " visitors (unique per %s, summed), %" PRIu64
+	        " clicks, %" PRIu64 " bots, %" PRIu64 " internal (%s), %" PRIu64
+	        " records from %zu segments\n",
+	        w.est ? "~" : "", w.tv,
+	        b->by == GROUPING_STAFF ? "colleague"
+	        : w.pair ? "colleague and campaign" : grouping_name(b->by),
+	        w.tc, w.tb, w.ti,
+	        b->include_internal ? "included" : "excluded", b->records,
+	        b->segments);
+}
