@@ -1,5 +1,6 @@
 /* salt: daily salt files.  See salt.h. */
 #include "salt.h"
+#include "fdio.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,20 +26,6 @@ static void day_name(int64_t day, char *out, size_t cap)
 	char ymd[16];
 	strftime(ymd, sizeof ymd, "%Y-%m-%d", &tm);
 	snprintf(out, cap, PREFIX "%s", ymd);
-}
-
-static int read_exact(int fd, unsigned char *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
 }
 
 /* Create the file with a fresh salt: written to a temporary name, synced,
@@ -92,7 +79,7 @@ int salt_load(const char *state_dir, int64_t day,
 		struct stat st;
 		/* A salt anyone else can read is no secret: replace it. */
 		if (fstat(fd, &st) < 0 || st.st_size != VISITOR_SALT_LEN ||
-		    (st.st_mode & 077) || read_exact(fd, salt, VISITOR_SALT_LEN) < 0)
+		    (st.st_mode & 077) || fdio_read_full(fd, salt, VISITOR_SALT_LEN) != VISITOR_SALT_LEN)
 			rc = 1;
 		close(fd);
 	} else if (errno == ENOENT) {

@@ -26,6 +26,7 @@
 
 #include "clickrec.h"
 #include "out.h"
+#include "when.h"
 
 static void mkseg_usage(void)
 {
@@ -85,7 +86,7 @@ static int mkseg_parse(char *line, unsigned long lineno, struct click *c)
 		}
 		*val++ = '\0';
 		if (strcmp(tok, "time") == 0) {
-			bad = out_parse_time(val, &c->time_us) < 0;
+			bad = when_parse(val, 0, &c->time_us) < 0;
 		} else if (strcmp(tok, "time_us") == 0) {
 			bad = mkseg_num(val, UINT64_MAX, &v) < 0;
 			c->time_us = v;
@@ -162,7 +163,7 @@ int main(int argc, char **argv)
 			if (mkseg_num(argv[++i], UINT32_MAX, &worker) < 0)
 				goto usage;
 		} else if (strcmp(a, "--created") == 0 && has) {
-			if (out_parse_time(argv[++i], &created) < 0)
+			if (when_parse(argv[++i], 0, &created) < 0)
 				goto usage;
 		} else if (strcmp(a, "--torn") == 0 && has) {
 			if (mkseg_num(argv[++i], CLICKREC_SIZE - 1, &torn) < 0 ||

@@ -12,7 +12,7 @@
 
 #include "clickrec.h"
 #include "count.h"
-#include "csv.h"
+#include "csvout.h"
 #include "rank.h"
 #include "tap.h"
 
@@ -62,7 +62,7 @@ static char *csv(struct count *C, const struct names *nm)
 	FILE *f = open_memstream(&text, &len);
 	if (rank_board(C, nm, 0, &b) < 0 || !f)
 		return NULL;
-	csv_write(f, &b);
+	csvout_write(f, &b);
 	fclose(f);
 	free(b.rows);
 	return text;

@@ -58,51 +58,6 @@ void out_time_iso(uint64_t us, char out[21])
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int out_parse_time(const char *s, uint64_t *us)
-{
-	if (s[0] == '@') {
-		char *end;
-		unsigned long long v = strtoull(s + 1, &end, 10);
-		if (end == s + 1 || *end)
-			return -1;
-		*us = (uint64_t)v * 1000000u;
-		return 0;
-	}
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	int n = 0, len = (int)strlen(s);
-	if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
-	    n != 10)
-		return -1;
-	const char *p = s + 10;
-	if (*p == 'T' || *p == ' ') {
-		int m = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &m) != 2 ||
-		    m != 5)
-			return -1;
-		p += 1 + m;
-		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &tm.tm_sec, &m) != 1 || m != 2)
-				return -1;
-			p += 3;
-		}
-	}
-	if (*p == 'Z')
-		p++;
-	if (p != s + len)
-		return -1;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	if (t < 0)
-		return -1;
-	*us = (uint64_t)t * 1000000u;
-	return 0;
-}
-
 void out_err(const char *fmt, ...)
 {
 	va_list ap;

@@ -16,13 +16,6 @@ void out_csv_field(FILE *f, const char *s, size_t len);
 /* Format microseconds since the epoch as "2026-11-25T18:33:07Z" (UTC)
  * into out[21]. */
 void out_time_iso(uint64_t us, char out[21]);
-/*
- * Parse a time for --since/--until: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM",
- * "YYYY-MM-DDTHH:MM:SS" (a space may replace the T; a trailing Z is
- * allowed; all UTC), or "@SECONDS" since the epoch.  Returns 0 and
- * microseconds, or -1.
- */
-int out_parse_time(const char *s, uint64_t *us);
 
 /* Print "PROG: message" to stderr (printf-style). */
 void out_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

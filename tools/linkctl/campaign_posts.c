@@ -5,7 +5,7 @@
  * link: DIR/HANDLE.txt each, or one mbox of ready-to-send emails.  Reads
  * the store (one read transaction) and writes files; the rendering and
  * the mail format are posts.c's.  Every file is written whole or not at
- * all (a temporary file, then rename(2)).
+ * all (wholefile.h).
  */
 #include "args.h"
 #include "campaign.h"
@@ -18,15 +18,14 @@
 #include "posts.h"
 #include "txn.h"
 #include "view.h"
+#include "wholefile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 struct posts_opts {
 	const char *template, *out, *mbox, *from, *base_url;
@@ -55,41 +54,23 @@ struct run {
 	size_t written, skipped;
 };
 
-/* Write buf to path through a temporary file and rename(2): a reader
- * (or a mailer) never sees half of it.  "-": standard output.  Returns 0
- * or EXIT_REFUSED (reported). */
+/* Write buf to path whole or not at all (wholefile.h): a reader (or a
+ * mailer) never sees half of it.  "-": standard output.  Returns 0 or
+ * EXIT_REFUSED (reported). */
 static int write_file(const char *path, const char *buf, size_t len)
 {
 	if (strcmp(path, "-") == 0) {
 		fwrite(buf, 1, len, stdout);
 		return msg_flush();
 	}
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof tmp) {
-		out_err("%s: name too long", path);
-		return EXIT_REFUSED;
+	struct wholefile w;
+	int rc = wholefile_open(&w, path, 0644);
+	if (rc == 0) {
+		fwrite(buf, 1, len, w.f);
+		rc = wholefile_commit(&w);
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		out_err("open %s: %s", tmp, strerror(errno));
-		return EXIT_REFUSED;
-	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, buf + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			out_err("write %s: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return EXIT_REFUSED;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		out_err("%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (rc < 0) {
+		out_err("%s: %s", path, strerror(-rc));
 		return EXIT_REFUSED;
 	}
 	return 0;

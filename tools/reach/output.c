@@ -9,13 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "csv.h"
-#include "json.h"
+#include "csvout.h"
+#include "jsonout.h"
 #include "out.h"
 #include "report.h"
 #include "table.h"
+#include "wholefile.h"
 
 /* The HTML report (report.c) over the leaderboard's rows.  Returns 0 or
  * -1 after reporting. */
@@ -80,67 +80,38 @@ static void output_note_estimates(const struct board *b)
 		        grouping_plural(b->by));
 }
 
-/* A temporary file next to path for the report.  Returns the stream with
- * *tmp its name (malloc'd), or NULL after reporting. */
-static FILE *output_open(const char *path, char **tmp)
-{
-	size_t len = strlen(path) + 16;
-	int fd = -1;
-	FILE *f = NULL;
-	if ((*tmp = malloc(len)))
-		snprintf(*tmp, len, "%s.tmpXXXXXX", path);
-	if (!*tmp || (fd = mkstemp(*tmp)) < 0 || !(f = fdopen(fd, "w"))) {
-		out_err("%s: %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(*tmp);
-		}
-		free(*tmp);
-		*tmp = NULL;
-		return NULL;
-	}
-	fchmod(fd, 0644);
-	return f;
-}
-
 int output_write(const struct opts *o, const struct board *b, struct count *C,
                  const struct names *nm, const struct files *F)
 {
-	char *tmp = NULL;
+	struct wholefile w = { 0 };
 	FILE *out = stdout;
-	int ret = -1;
-	if (o->output && !(out = output_open(o->output, &tmp)))
-		return -1;
+	int rc;
+	if (o->output) {
+		if ((rc = wholefile_open(&w, o->output, 0644)) < 0) {
+			out_err("%s: %s", o->output, strerror(-rc));
+			return -1;
+		}
+		out = w.f;
+	}
 	if (o->format == OPTS_TABLE)
 		table_write(out, b);
 	else if (o->format == OPTS_CSV)
-		csv_write(out, b);
+		csvout_write(out, b);
 	else if (o->format == OPTS_JSON)
-		json_write(out, b);
+		jsonout_write(out, b);
 	else if (output_html(out, o, b, C, nm, F) < 0)
-		goto done;
+		goto fail;
 	if (fflush(out) != 0 || ferror(out)) {
 		out_err("writing the report: %s", strerror(errno));
-		goto done;
+		goto fail;
 	}
-	if (tmp) {
-		int bad = fclose(out) != 0;
-		out = stdout;
-		if (bad || rename(tmp, o->output) < 0) {
-			out_err("%s: %s", o->output, strerror(errno));
-			goto done;
-		}
-		free(tmp);
-		tmp = NULL;
+	if (o->output && (rc = wholefile_commit(&w)) < 0) {
+		out_err("%s: %s", o->output, strerror(-rc));
+		return -1;
 	}
 	output_note_estimates(b);
-	ret = 0;
-done:
-	if (tmp) {
-		if (out != stdout)
-			fclose(out);
-		unlink(tmp);
-		free(tmp);
-	}
-	return ret;
+	return 0;
+fail:
+	wholefile_abort(&w);
+	return -1;
 }

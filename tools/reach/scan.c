@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "clickrec.h"
+#include "fdio.h"
 #include "out.h"
 
 /* An error or warning while the progress line may be up: clear it first. */
@@ -35,24 +36,6 @@ int scan_init(struct scan *S)
 void scan_free(struct scan *S)
 {
 	free(S->buf);
-}
-
-/* read(2) until len bytes or the end of the file.  Returns the bytes read,
- * or -1 with errno. */
-static ssize_t scan_read(int fd, unsigned char *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		ssize_t r = read(fd, buf + got, len - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
 }
 
 /*
@@ -119,7 +102,7 @@ static int scan_open(struct scan *S, const char *path, size_t *len)
 	 * where it ended at fstat, at worst in a torn record (warned about). */
 	*len = (size_t)st.st_size;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	ssize_t got = scan_read(fd, S->buf, CLICKREC_HEADER_SIZE);
+	ssize_t got = fdio_read_full(fd, S->buf, CLICKREC_HEADER_SIZE);
 	if (got < 0) {
 		SCAN_ERR(S, "%s: %s", path, strerror(errno));
 		goto fail;
@@ -145,7 +128,7 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 		return -1;
 	while (off < len && rc == CLICKREC_END) {
 		size_t want = len - off < SCAN_BUF ? len - off : SCAN_BUF;
-		ssize_t got = scan_read(fd, S->buf, want);
+		ssize_t got = fdio_read_full(fd, S->buf, want);
 		if (got < 0) {
 			SCAN_ERR(S, "%s: %s", path, strerror(errno));
 			goto cleanup;

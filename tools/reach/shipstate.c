@@ -4,15 +4,13 @@
 #include "shipstate.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "out.h"
+#include "wholefile.h"
 
 static int shipstate_cmp(const void *a, const void *b)
 {
@@ -105,59 +103,25 @@ int shipstate_load(struct shipstate *T)
 	return ret;
 }
 
-/* Temporary file, fsync, rename, fsync of the directory. */
+/* Written whole or not at all (wholefile.h): a crash leaves the old
+ * state or the new one, and a state never runs ahead of the rows. */
 int shipstate_save(const struct shipstate *T)
 {
-	size_t pl = strlen(T->path);
-	char *tmp = malloc(pl + 5), *dirc = strdup(T->path);
-	int fd = -1, ret = -1;
-	FILE *f = NULL;
-	if (!tmp || !dirc) {
-		out_err("out of memory");
-		goto done;
+	struct wholefile w;
+	int rc = wholefile_open(&w, T->path, 0640);
+	if (rc < 0) {
+		out_err("%s: %s", T->path, strerror(-rc));
+		return -1;
 	}
-	snprintf(tmp, pl + 5, "%s.tmp", T->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		out_err("%s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
 	for (size_t i = 0; i < T->n; i++)
 		if (T->segs[i]->done)
-			fprintf(f, "%" PRIu64 "\t%s\n", T->segs[i]->done,
+			fprintf(w.f, "%" PRIu64 "\t%s\n", T->segs[i]->done,
 			        T->segs[i]->name);
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
-		out_err("%s: writing: %s", tmp, strerror(errno));
-		goto done;
+	if ((rc = wholefile_commit(&w)) < 0) {
+		out_err("%s: writing: %s", T->path, strerror(-rc));
+		return -1;
 	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		out_err("%s: writing: %s", tmp, strerror(errno));
-		goto done;
-	}
-	f = NULL;
-	if (rename(tmp, T->path) < 0) {
-		out_err("%s: rename to %s: %s", tmp, T->path,
-		        strerror(errno));
-		goto done;
-	}
-	int dfd = open(dirname(dirc), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	ret = 0;
-done:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
-	free(dirc);
-	return ret;
+	return 0;
 }
 
 void shipstate_free(struct shipstate *T)

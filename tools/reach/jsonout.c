@@ -1,7 +1,7 @@
 /*
- * json: the JSON leaderboard (see json.h); string escaping is out.c's.
+ * jsonout: the JSON leaderboard (see jsonout.h); string escaping is out.c's.
  */
-#include "json.h"
+#include "jsonout.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -15,7 +15,7 @@ static void json_str(FILE *f, const char *name, const char *s)
 	out_json_str(f, s, strlen(s));
 }
 
-void json_write(FILE *f, const struct board *b)
+void jsonout_write(FILE *f, const struct board *b)
 {
 	int staff = GROUPING_NAMES_STAFF(b->by), people = GROUPING_PEOPLE(b->by);
 	int pair = b->by == GROUPING_STAFF_CAMPAIGN;

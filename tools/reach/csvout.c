@@ -1,14 +1,14 @@
 /*
- * csv: the CSV leaderboard (see csv.h); quoting is out.c's.
+ * csvout: the CSV leaderboard (see csvout.h); quoting is out.c's.
  */
-#include "csv.h"
+#include "csvout.h"
 
 #include <inttypes.h>
 #include <string.h>
 
 #include "out.h"
 
-void csv_write(FILE *f, const struct board *b)
+void csvout_write(FILE *f, const struct board *b)
 {
 	int staff = GROUPING_NAMES_STAFF(b->by), people = GROUPING_PEOPLE(b->by);
 	int pair = b->by == GROUPING_STAFF_CAMPAIGN;
