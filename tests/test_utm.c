@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "out.h"
 #include "utm.h"
 
 #define TAGS(c, h) "utm_source=advocacy&utm_medium=social&utm_campaign=" c \
@@ -60,9 +61,9 @@ int main(void)
 	is_int(utm_tag(u, strlen(u), "c", 1, "h", 1, exact, want), 0,
 	       "no room for the NUL: 0");
 	char e[8];
-	is_int(utm_escape("a b", 3, e, sizeof e), 5, "escape length");
+	is_int(out_pct_encode("a b", 3, e, sizeof e), 5, "escape length");
 	ok(memcmp(e, "a%20b", 5) == 0, "escape bytes");
-	is_int((long long)utm_escape("   ", 3, e, sizeof e), (long long)(size_t)-1,
+	is_int((long long)out_pct_encode("   ", 3, e, sizeof e), (long long)(size_t)-1,
 	       "escape past cap: (size_t)-1");
 	return tap_done();
 }

@@ -50,6 +50,28 @@ void out_csv_field(FILE *f, const char *s, size_t len)
 	putc('"', f);
 }
 
+size_t out_pct_encode(const char *s, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		            (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		            c == '_' || c == '~';
+		if (cap - o < (plain ? 1u : 3u))
+			return (size_t)-1;
+		if (plain) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	return o;
+}
+
 void out_time_iso(uint64_t us, char out[21])
 {
 	time_t t = (time_t)(us / 1000000u);

@@ -1,29 +1,9 @@
 /* utm: tagging a target URL with utm_* parameters.  See utm.h. */
 #include "utm.h"
 
-#include <string.h>
+#include "out.h"
 
-size_t utm_escape(const char *s, size_t n, char *out, size_t cap)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		            (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		            c == '_' || c == '~';
-		if (cap - o < (plain ? 1u : 3u))
-			return (size_t)-1;
-		if (plain) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	return o;
-}
+#include <string.h>
 
 /* 1 when the parameter p[0..n) is one of the four we set. */
 static int utm_ours(const char *p, size_t n)
@@ -51,7 +31,7 @@ static void put(char *out, size_t cap, size_t *o, const char *s, size_t n)
 static void put_escaped(char *out, size_t cap, size_t *o, const char *s,
                         size_t n)
 {
-	size_t w = *o <= cap ? utm_escape(s, n, out + *o, cap - *o)
+	size_t w = *o <= cap ? out_pct_encode(s, n, out + *o, cap - *o)
 	                     : (size_t)-1;
 	*o = w == (size_t)-1 ? cap + 1 : *o + w;
 }

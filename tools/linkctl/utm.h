@@ -26,15 +26,11 @@
  * utm_campaign or utm_content are dropped (ours replace them), and so are
  * empty ones ("a=1&&b=2" gives "a=1&b=2").  campaign and content are
  * percent-encoded (RFC 3986 unreserved bytes stay, every other byte is
- * %XX, a space %20).  Returns the length written (out is NUL-terminated),
+ * %XX, a space %20: out_pct_encode).  Returns the length written (out is NUL-terminated),
  * or 0 when the result and its NUL would not fit in cap.
  */
 size_t utm_tag(const char *url, size_t len, const char *campaign,
                size_t campaign_len, const char *content, size_t content_len,
                char *out, size_t cap);
-
-/* Percent-encode s[0..n) as above into out; returns the length written
- * (not NUL-terminated), or (size_t)-1 when it would pass cap. */
-size_t utm_escape(const char *s, size_t n, char *out, size_t cap);
 
 #endif

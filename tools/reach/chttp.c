@@ -5,6 +5,7 @@
  * connect too) and reading one response.  It knows nothing of ClickHouse.
  */
 #include "chttp.h"
+#include "out.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -138,23 +139,11 @@ int chttp_url_parse(const char *url, struct chttp_url *u, char *err,
 
 int chttp_qencode(char *out, size_t cap, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t o = strlen(out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		            (c >= '0' && c <= '9') || strchr("-._~", c);
-		if (o + (plain ? 1 : 3) >= cap)
-			return -1;
-		if (plain) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
+	size_t n = out_pct_encode(s, strlen(s), out + o, cap - o - 1);
+	if (n == (size_t)-1)
+		return -1;
+	out[o + n] = '\0';
 	return 0;
 }
 

@@ -20,15 +20,11 @@
 #include "export.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "clickrec.h"
 #include "countries.h"
@@ -110,44 +106,22 @@ static void export_record(struct export *E, const struct click *c,
 /* Export one segment.  Returns 0, or -1 after reporting. */
 static int export_file(struct export *E, const char *path)
 {
-	struct stat st;
-	int ret = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		out_err("%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size < CLICKREC_HEADER_SIZE) {
-		out_err("%s: not a click-log segment", path);
-		goto done;
-	}
-	size_t len = (size_t)st.st_size;
-	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		out_err("%s: mmap: %s", path, strerror(errno));
-		goto done;
-	}
-	struct clickrec_reader r;
+	struct segmap m;
+	if (segwalk_open(path, &m) < 0)
+		return -1;
+	int ret = -1, rc;
 	struct click c;
-	if (clickrec_reader_init(&r, map, len) < 0) {
-		out_err("%s: not a click-log segment (bad header)", path);
-	} else {
-		int rc;
-		while ((rc = clickrec_reader_next(&r, &c)) == CLICKREC_RECORD)
-			export_record(E, &c, r.header.node);
-		if (rc == CLICKREC_CORRUPT)
-			out_err("%s: corrupt record at offset %zu", path, r.off);
-		else
-			ret = 0;
-		if (rc == CLICKREC_TORN)
-			out_err("warning: %s: torn record at offset %zu "
-			        "(interrupted write); exported the records "
-			        "before it", path, r.off);
-	}
-	munmap(map, len);
-done:
-	if (fd >= 0)
-		close(fd);
+	while ((rc = clickrec_reader_next(&m.r, &c)) == CLICKREC_RECORD)
+		export_record(E, &c, m.r.header.node);
+	if (rc == CLICKREC_CORRUPT)
+		out_err("%s: corrupt record at offset %zu", path, m.r.off);
+	else
+		ret = 0;
+	if (rc == CLICKREC_TORN)
+		out_err("warning: %s: torn record at offset %zu "
+		        "(interrupted write); exported the records "
+		        "before it", path, m.r.off);
+	segwalk_close(&m);
 	return ret;
 }
 

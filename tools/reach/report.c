@@ -10,16 +10,13 @@
  * has no script at all and no external resource.
  */
 #include "report.h"
+#include "segwalk.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "advice.h"
 #include "clickrec.h"
@@ -139,33 +136,18 @@ static int report_count(struct report *P, const struct click *c)
  * but a segment may have grown).  Returns 0 or -1 after reporting. */
 static int report_file(struct report *P, const char *path)
 {
-	struct stat st;
-	int ret = -1, fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < CLICKREC_HEADER_SIZE) {
-		out_err("%s: %s", path, fd < 0 ? strerror(errno) : "unreadable");
-		goto done;
-	}
-	size_t len = (size_t)st.st_size;
-	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		out_err("%s: mmap: %s", path, strerror(errno));
-		goto done;
-	}
-	struct clickrec_reader r;
+	struct segmap m;
+	if (segwalk_open(path, &m) < 0)
+		return -1;
+	int ret = 0;
 	struct click c;
-	if (clickrec_reader_init(&r, map, len) == 0) {
-		ret = 0;
-		while (clickrec_reader_next(&r, &c) == CLICKREC_RECORD)
-			if (report_count(P, &c) < 0) {
-				out_err("out of memory");
-				ret = -1;
-				break;
-			}
-	}
-	munmap(map, len);
-done:
-	if (fd >= 0)
-		close(fd);
+	while (clickrec_reader_next(&m.r, &c) == CLICKREC_RECORD)
+		if (report_count(P, &c) < 0) {
+			out_err("out of memory");
+			ret = -1;
+			break;
+		}
+	segwalk_close(&m);
 	return ret;
 }
 

@@ -1,11 +1,15 @@
-/* segwalk: the segment files under the paths the reach commands are given. */
+/* segwalk: the segment files under the paths the reach commands are given,
+ * and one opened for its records (see segwalk.h). */
 #include "segwalk.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "clickrec.h"
 #include "out.h"
@@ -90,4 +94,45 @@ int segwalk(const char *path, segwalk_fn fn, void *ctx, int *stopped)
 	if (stopped)
 		*stopped = stop;
 	return errors;
+}
+
+int segwalk_open(const char *path, struct segmap *m)
+{
+	struct stat st;
+	m->map = MAP_FAILED;
+	m->len = 0;
+	/* O_NONBLOCK: a FIFO named like a segment must not hang the run. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		out_err("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < CLICKREC_HEADER_SIZE) {
+		out_err("%s: not a click-log segment", path);
+		goto fail;
+	}
+	m->len = (size_t)st.st_size;
+	m->map = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m->map == MAP_FAILED) {
+		out_err("%s: mmap: %s", path, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	if (clickrec_reader_init(&m->r, m->map, m->len) < 0) {
+		out_err("%s: not a click-log segment (bad header)", path);
+		segwalk_close(m);
+		return -1;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+void segwalk_close(struct segmap *m)
+{
+	if (m->map != MAP_FAILED)
+		munmap(m->map, m->len);
+	m->map = MAP_FAILED;
 }

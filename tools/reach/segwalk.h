@@ -1,11 +1,15 @@
 /*
- * segwalk: the segment files under the paths reach's commands are given;
- * what is done with each file is the caller's.
+ * segwalk: the segment files under the paths reach's commands are given,
+ * and one of them opened for reading records; what is done with the
+ * records is the caller's.
  */
 #ifndef REDIRECTD_SEGWALK_H
 #define REDIRECTD_SEGWALK_H
 
+#include <stddef.h>
 #include <sys/stat.h>
+
+#include "clickrec.h"
 
 /*
  * The segment files named by path, as reach, reach export and reach ship
@@ -19,5 +23,19 @@
  */
 typedef int (*segwalk_fn)(void *ctx, const char *path, const struct stat *st);
 int segwalk(const char *path, segwalk_fn fn, void *ctx, int *stopped);
+
+/* A segment mapped read-only, with a reader over it (clickrec.h). */
+struct segmap {
+	void *map;
+	size_t len;
+	struct clickrec_reader r;   /* r.header: the segment's header */
+};
+
+/* Open path as a segment: a regular file with a valid header, mapped
+ * whole.  0, or -1 after reporting "PATH: ..." with out_err.  The
+ * mapping is a snapshot of the file's length now (a live segment may
+ * grow; what is appended later is read on another run). */
+int segwalk_open(const char *path, struct segmap *m);
+void segwalk_close(struct segmap *m);
 
 #endif

@@ -30,7 +30,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -38,8 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -247,10 +244,8 @@ static int ship_touch(struct ship *S, struct shipstate_seg *g, uint64_t upto)
 /* Ship what is new in one segment.  Returns 0, or -1 after reporting. */
 static int ship_file(struct ship *S, const char *path)
 {
-	struct stat st;
-	int ret = -1;
-	void *map = MAP_FAILED;
-	size_t len = 0;
+	struct segmap m = { .map = NULL };
+	int ret = -1, mapped = 0;
 	char *pc = strdup(path);
 	if (!pc) {
 		out_err("out of memory");
@@ -263,21 +258,15 @@ static int ship_file(struct ship *S, const char *path)
 		free(pc);
 		return -1;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		out_err("%s: %s", path, strerror(errno));
+	if (segwalk_open(path, &m) < 0)
 		goto done;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size < CLICKREC_HEADER_SIZE) {
-		out_err("%s: not a click-log segment", path);
-		goto done;
-	}
+	mapped = 1;
 	struct shipstate_seg *g = shipstate_find(&S->state, name);
 	if (!g && !(g = shipstate_add(&S->state, name, 0))) {
 		out_err("out of memory");
 		goto done;
 	}
-	uint64_t whole = ((uint64_t)st.st_size - CLICKREC_HEADER_SIZE) /
+	uint64_t whole = ((uint64_t)m.len - CLICKREC_HEADER_SIZE) /
 	                 CLICKREC_SIZE;
 	if (whole < g->done) {
 		out_err("warning: %s: %" PRIu64 " records, fewer than the %"
@@ -286,27 +275,17 @@ static int ship_file(struct ship *S, const char *path)
 		ret = 0;
 		goto done;
 	}
-	len = (size_t)st.st_size;
-	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		out_err("%s: mmap: %s", path, strerror(errno));
-		goto done;
-	}
-	struct clickrec_reader r;
-	if (clickrec_reader_init(&r, map, len) < 0) {
-		out_err("%s: not a click-log segment (bad header)", path);
-		goto done;
-	}
+	struct clickrec_reader *r = &m.r;
 	/* Records before done were verified and accepted on an earlier
 	 * run: start after them. */
 	uint64_t pos = g->done;
-	r.off = CLICKREC_HEADER_SIZE + (size_t)pos * CLICKREC_SIZE;
+	r->off = CLICKREC_HEADER_SIZE + (size_t)pos * CLICKREC_SIZE;
 	if (!g->sent)
 		g->first = pos;
 	struct click c;
 	int rc;
-	while ((rc = clickrec_reader_next(&r, &c)) == CLICKREC_RECORD) {
-		if (ship_row(S, &c, name, pos, r.header.node) < 0 ||
+	while ((rc = clickrec_reader_next(r, &c)) == CLICKREC_RECORD) {
+		if (ship_row(S, &c, name, pos, r->header.node) < 0 ||
 		    ship_touch(S, g, pos + 1) < 0) {
 			out_err("out of memory");
 			goto done;
@@ -317,7 +296,7 @@ static int ship_file(struct ship *S, const char *path)
 	}
 	if (rc == CLICKREC_CORRUPT) {
 		out_err("%s: corrupt record at offset %zu; shipped the records "
-		        "before it", path, r.off);
+		        "before it", path, r->off);
 		goto done;
 	}
 	if (rc == CLICKREC_TORN) {
@@ -327,15 +306,13 @@ static int ship_file(struct ship *S, const char *path)
 		 * time, so nothing is lost either way. */
 		out_err("%s: partial record at offset %zu (the segment is being "
 		        "written, or was torn); shipped the records before it, "
-		        "the rest goes next time", path, r.off);
+		        "the rest goes next time", path, r->off);
 		goto done;
 	}
 	ret = 0;
 done:
-	if (map != MAP_FAILED)
-		munmap(map, len);
-	if (fd >= 0)
-		close(fd);
+	if (mapped)
+		segwalk_close(&m);
 	free(pc);
 	return ret;
 }
