@@ -1,7 +1,7 @@
 /*
  * test_count: reach's counting loop (tools/reach/count.c) over records
  * encoded as the daemon writes them, then ranked (rank.c) and written as
- * CSV (csv.c): classes, internal clicks, the time window, the filters,
+ * CSV (csvout.c): classes, internal clicks, the time window, the filters,
  * visitors counted once, the spread of countries and platforms, the
  * groupings by record fields, and a record that does not verify.
  */

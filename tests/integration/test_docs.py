@@ -8,7 +8,9 @@
   - a command of `linkctl --help` or `reach --help`, or an option of those,
     of `redirectd --help` and of `redirectd-ship-store --help`, run for
     real, is missing from its man page;
-  - a page in man/ is not installed, or mandoc -T lint warns about it.
+  - a page in man/ is not installed, or mandoc -T lint warns about it;
+  - a file in redirectd/, tools/, tests/, bench/ or conf/ is not named in
+    its folder's README.md (the source map), fuzz seed corpora aside.
 """
 import json
 import os
@@ -201,4 +203,22 @@ for p in pages:
         ok(r.returncode == 0 and not (r.stdout + r.stderr).strip(),
            "mandoc -T lint: man/%s has no warnings" % p, r.stdout + r.stderr)
 ok(mandoc is not None, "mandoc is installed (tools/deps.sh installs it)")
+
+
+# --- each folder's README names every file in it -------------------------------------
+# A file is named by its name, as the source maps' tables do.  Seed corpora
+# (tests/fuzz/corpus/) are data named as a folder; anything git does not
+# keep (caches) is skipped.
+SKIP_DIRS = {"corpus", "__pycache__"}
+for folder in ("redirectd", "tools", "tests", "bench", "conf"):
+    readme = read(folder, "README.md")
+    names = []
+    for root, dirs, files in os.walk(os.path.join(SRC, folder)):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        names += [os.path.relpath(os.path.join(root, f), os.path.join(SRC, folder))
+                  for f in sorted(files) if f != "README.md" and not f.endswith(".pyc")]
+    missing = [n for n in names if not re.search(r"(?<![\w.-])%s(?![\w-])"
+                                                 % re.escape(os.path.basename(n)), readme)]
+    ok(names and not missing, "%s/README.md names every file in %s/ (%d)"
+       % (folder, folder, len(names)), "missing: %s" % missing)
 done()
