@@ -1,6 +1,7 @@
 /* test_check: tools/linkctl/check.c -- UTF-8 text, handles folded,
  * colleagues' names, teams and emails, campaign names. */
 #include "check.h"
+#include "utf8.h"
 #include "tap.h"
 
 #include <string.h>
@@ -25,9 +26,9 @@ int main(void)
 	   "text: no overlong forms");
 	ok(!TEXT("\xed\xa0\x80") && !TEXT("\xf4\x90\x80\x80") && !TEXT("\xf5\x80\x80\x80"),
 	   "text: no surrogates, nothing past U+10FFFF");
-	is_int(check_utf8_len((const unsigned char *)"\xe2\x82\xac!", 4), 3,
+	is_int(utf8_len((const unsigned char *)"\xe2\x82\xac!", 4), 3,
 	       "utf8_len: a three-byte sequence");
-	is_int(check_utf8_len((const unsigned char *)"\xe2\x82", 2), 0,
+	is_int(utf8_len((const unsigned char *)"\xe2\x82", 2), 0,
 	       "utf8_len: cut short");
 
 	is_str(fold("Alice"), "alice", "handle: folded to lower case");

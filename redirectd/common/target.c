@@ -1,5 +1,6 @@
 /* target: URL rules for link targets.  See target.h for the rules and why. */
 #include "target.h"
+#include "utf8.h"
 
 #include <string.h>
 #include <strings.h>
@@ -35,35 +36,6 @@ static int host_char(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	       (c >= 'A' && c <= 'Z') || c == '-' || c == '.';
-}
-
-/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t need;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		need = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		need = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* Overlong and surrogate forms. */
-	if (need == 3 && p[0] == 0xe0 && p[1] < 0xa0)
-		return 0;
-	if (need == 3 && p[0] == 0xed && p[1] > 0x9f)
-		return 0;
-	if (need == 4 && p[0] == 0xf0 && p[1] < 0x90)
-		return 0;
-	if (need == 4 && p[0] == 0xf4 && p[1] > 0x8f)
-		return 0;
-	return need;
 }
 
 /* host equals name, or is a subdomain of it; case-insensitive.  A trailing
@@ -126,6 +98,137 @@ void target_host(const char *url, size_t len, const char **host,
 	*host_len = end - start;
 }
 
+/* Characters refused anywhere, checked before anything else so that the
+ * message names the real problem.  TARGET_OK or the error. */
+static int target_chars(const char *in, size_t len)
+{
+	for (size_t k = 0; k < len; k++) {
+		unsigned char c = (unsigned char)in[k];
+		if (c == ' ')
+			return TARGET_SPACE;
+		if (c < 0x20 || c == 0x7f)
+			return TARGET_CONTROL;
+		if (c == '\\')
+			return TARGET_BACKSLASH;
+	}
+	return TARGET_OK;
+}
+
+/* The authority auth[0..alen): no userinfo, a bracketed IPv6 literal or
+ * a host name, an optional port.  Sets *hlen to the host's length
+ * (brackets included).  TARGET_OK or the error. */
+static int target_authority(const char *auth, size_t alen, size_t *hlen)
+{
+	if (memchr(auth, '@', alen))
+		return TARGET_USERINFO;
+	if (alen == 0)
+		return TARGET_NO_HOST;
+	size_t h;
+	if (auth[0] == '[') {
+		const char *close = memchr(auth, ']', alen);
+		if (!close || close == auth + 1)
+			return TARGET_BAD_HOST;
+		h = (size_t)(close - auth) + 1;
+		for (size_t k = 1; k + 1 < h; k++) {
+			unsigned char c = (unsigned char)auth[k];
+			if (!is_hex(c) && c != ':' && c != '.')
+				return TARGET_BAD_HOST;
+		}
+	} else {
+		h = 0;
+		while (h < alen && auth[h] != ':')
+			h++;
+		if (h == 0)
+			return TARGET_NO_HOST;
+		for (size_t k = 0; k < h; k++) {
+			unsigned char c = (unsigned char)auth[k];
+			if (c >= 0x80)
+				return TARGET_NON_ASCII_HOST;
+			if (!host_char(c))
+				return TARGET_BAD_HOST;
+		}
+		if (auth[0] == '.' || auth[0] == '-' || memmem(auth, h, "..", 2))
+			return TARGET_BAD_HOST;
+	}
+	if (h < alen) {
+		/* Port: ':' then 1..5 digits, at most 65535. */
+		if (auth[h] != ':' || alen - h < 2 || alen - h > 6)
+			return TARGET_BAD_PORT;
+		unsigned port = 0;
+		for (size_t k = h + 1; k < alen; k++) {
+			if (auth[k] < '0' || auth[k] > '9')
+				return TARGET_BAD_PORT;
+			port = port * 10 + (unsigned)(auth[k] - '0');
+		}
+		if (port == 0 || port > 65535)
+			return TARGET_BAD_PORT;
+	}
+	*hlen = h;
+	return TARGET_OK;
+}
+
+/* The host (lower case, host[0..hlen)) against the policy: never our own
+ * short domain or a known shortener (a loop, or a chain that hides the
+ * target), and within the allowed domains when there is a list (an
+ * address literal never is).  TARGET_OK or the error. */
+static int target_host_policy(const char *host, size_t hlen,
+                              const struct target_policy *p)
+{
+	if (host[0] == '[')
+		return p->n_allowed ? TARGET_NOT_ALLOWED : TARGET_OK;
+	if (host_in(host, hlen, p->own_hosts, p->n_own_hosts))
+		return TARGET_OWN_HOST;
+	if (!p->allow_shorteners &&
+	    host_in(host, hlen, shorteners, sizeof shorteners / sizeof *shorteners))
+		return TARGET_SHORTENER;
+	if (p->n_allowed && !host_in(host, hlen, p->allowed, p->n_allowed))
+		return TARGET_NOT_ALLOWED;
+	return TARGET_OK;
+}
+
+/* Path, query and fragment, in[0..len), appended to out at *o: valid
+ * escapes kept, bytes a URL may hold as they are, every other byte (a
+ * valid UTF-8 sequence) percent-encoded.  TARGET_OK or the error. */
+static int target_rest(const char *in, size_t len, char *out, size_t *o)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '%') {
+			if (i + 2 >= len || !is_hex((unsigned char)in[i + 1]) ||
+			    !is_hex((unsigned char)in[i + 2]))
+				return TARGET_BAD_PERCENT;
+			if (*o + 3 > TARGET_MAX)
+				return TARGET_TOO_LONG;
+			memcpy(out + *o, in + i, 3);
+			*o += 3;
+			i += 3;
+			continue;
+		}
+		if (c < 0x80 && path_ok[c]) {
+			if (*o + 1 > TARGET_MAX)
+				return TARGET_TOO_LONG;
+			out[(*o)++] = (char)c;
+			i++;
+			continue;
+		}
+		size_t n = utf8_len((const unsigned char *)in + i, len - i);
+		if (n == 0)
+			return TARGET_BAD_UTF8;
+		if (*o + 3 * n > TARGET_MAX)
+			return TARGET_TOO_LONG;
+		for (size_t k = 0; k < n; k++) {
+			unsigned char b = (unsigned char)in[i + k];
+			out[(*o)++] = '%';
+			out[(*o)++] = hex[b >> 4];
+			out[(*o)++] = hex[b & 15];
+		}
+		i += n;
+	}
+	return TARGET_OK;
+}
+
 int target_normalize(const char *in, size_t len, const struct target_policy *p,
                      char *out, size_t *out_len)
 {
@@ -138,18 +241,9 @@ int target_normalize(const char *in, size_t len, const struct target_policy *p,
 		return TARGET_EMPTY;
 	if (len > TARGET_MAX * 3)   /* no point scanning megabytes */
 		return TARGET_TOO_LONG;
-
-	/* Characters refused anywhere, before anything else: the message
-	 * should name the real problem. */
-	for (size_t k = 0; k < len; k++) {
-		unsigned char c = (unsigned char)in[k];
-		if (c == ' ')
-			return TARGET_SPACE;
-		if (c < 0x20 || c == 0x7f)
-			return TARGET_CONTROL;
-		if (c == '\\')
-			return TARGET_BACKSLASH;
-	}
+	int rc = target_chars(in, len);
+	if (rc != TARGET_OK)
+		return rc;
 
 	size_t i, o;
 	if (len >= 7 && strncasecmp(in, "http://", 7) == 0) {
@@ -163,115 +257,23 @@ int target_normalize(const char *in, size_t len, const struct target_policy *p,
 	}
 
 	/* Authority: up to the first '/', '?' or '#'. */
-	size_t a = i;
+	size_t a = i, hlen;
 	while (i < len && in[i] != '/' && in[i] != '?' && in[i] != '#')
 		i++;
-	const char *auth = in + a;
 	size_t alen = i - a;
-	if (memchr(auth, '@', alen))
-		return TARGET_USERINFO;
-	if (alen == 0)
-		return TARGET_NO_HOST;
-	size_t hlen;
-	if (auth[0] == '[') {
-		const char *close = memchr(auth, ']', alen);
-		if (!close || close == auth + 1)
-			return TARGET_BAD_HOST;
-		hlen = (size_t)(close - auth) + 1;
-		for (size_t k = 1; k + 1 < hlen; k++) {
-			unsigned char c = (unsigned char)auth[k];
-			if (!is_hex(c) && c != ':' && c != '.')
-				return TARGET_BAD_HOST;
-		}
-	} else {
-		hlen = 0;
-		while (hlen < alen && auth[hlen] != ':')
-			hlen++;
-		if (hlen == 0)
-			return TARGET_NO_HOST;
-		for (size_t k = 0; k < hlen; k++) {
-			unsigned char c = (unsigned char)auth[k];
-			if (c >= 0x80)
-				return TARGET_NON_ASCII_HOST;
-			if (!host_char(c))
-				return TARGET_BAD_HOST;
-		}
-		if (auth[0] == '.' || auth[0] == '-' || memmem(auth, hlen, "..", 2))
-			return TARGET_BAD_HOST;
-	}
-	if (hlen < alen) {
-		/* Port: ':' then 1..5 digits, at most 65535. */
-		if (auth[hlen] != ':' || alen - hlen < 2 || alen - hlen > 6)
-			return TARGET_BAD_PORT;
-		unsigned port = 0;
-		for (size_t k = hlen + 1; k < alen; k++) {
-			if (auth[k] < '0' || auth[k] > '9')
-				return TARGET_BAD_PORT;
-			port = port * 10 + (unsigned)(auth[k] - '0');
-		}
-		if (port == 0 || port > 65535)
-			return TARGET_BAD_PORT;
-	}
+	if ((rc = target_authority(in + a, alen, &hlen)) != TARGET_OK)
+		return rc;
 	if (alen + o > TARGET_MAX)
 		return TARGET_TOO_LONG;
 	/* Hosts are case-insensitive: store them in lower case, so policy
 	 * checks and reports see one spelling. */
 	for (size_t k = 0; k < alen; k++) {
-		char c = auth[k];
+		char c = in[a + k];
 		out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 	}
-	const char *host = out + o - alen;
-	if (auth[0] != '[') {
-		if (host_in(host, hlen, p->own_hosts, p->n_own_hosts))
-			return TARGET_OWN_HOST;
-		if (!p->allow_shorteners &&
-		    host_in(host, hlen, shorteners,
-		            sizeof shorteners / sizeof *shorteners))
-			return TARGET_SHORTENER;
-		if (p->n_allowed && !host_in(host, hlen, p->allowed, p->n_allowed))
-			return TARGET_NOT_ALLOWED;
-	} else if (p->n_allowed) {
-		return TARGET_NOT_ALLOWED;
-	}
-
-	/* Path, query, fragment. */
-	static const char hex[] = "0123456789ABCDEF";
-	while (i < len) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '%') {
-			if (i + 2 >= len || !is_hex((unsigned char)in[i + 1]) ||
-			    !is_hex((unsigned char)in[i + 2]))
-				return TARGET_BAD_PERCENT;
-			if (o + 3 > TARGET_MAX)
-				return TARGET_TOO_LONG;
-			memcpy(out + o, in + i, 3);
-			o += 3;
-			i += 3;
-			continue;
-		}
-		size_t n = 1;
-		if (c >= 0x80) {
-			n = utf8_len((const unsigned char *)in + i, len - i);
-			if (n == 0)
-				return TARGET_BAD_UTF8;
-		}
-		if (c < 0x80 && path_ok[c]) {
-			if (o + 1 > TARGET_MAX)
-				return TARGET_TOO_LONG;
-			out[o++] = (char)c;
-			i++;
-			continue;
-		}
-		if (o + 3 * n > TARGET_MAX)
-			return TARGET_TOO_LONG;
-		for (size_t k = 0; k < n; k++) {
-			unsigned char b = (unsigned char)in[i + k];
-			out[o++] = '%';
-			out[o++] = hex[b >> 4];
-			out[o++] = hex[b & 15];
-		}
-		i += n;
-	}
+	if ((rc = target_host_policy(out + o - alen, hlen, p)) != TARGET_OK ||
+	    (rc = target_rest(in + i, len - i, out, &o)) != TARGET_OK)
+		return rc;
 	out[o] = '\0';
 	*out_len = o;
 	return TARGET_OK;

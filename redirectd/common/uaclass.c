@@ -450,15 +450,27 @@ static size_t add_builtins(struct pat *pats)
 
 /* ----------------------------------------------------------- compiling */
 
-/* Build the automaton from pats[0..n).  Returns 0, -1 when memory ran out,
- * or 1 after reporting duplicate patterns. */
-static int compile(struct ua_rules *r, const struct pat *pats, size_t n,
-                   struct ua_diag *diag)
+/* The work arrays of one compilation, total states at most. */
+struct build {
+	uint32_t k;             /* input classes */
+	uint32_t anchor;        /* the start-of-text class */
+	uint8_t map[256];       /* byte (lower-cased) -> class */
+	uint32_t states;        /* in the trie */
+	uint32_t *g;            /* goto, then delta: [state * k + class] */
+	uint32_t *own;          /* best rule ending here */
+	uint32_t *fail;
+	uint32_t *best;         /* own or a suffix's */
+	uint32_t *queue;
+	uint32_t *newid;
+};
+
+/* Input classes: 0 for bytes in no pattern, one per byte used, and the
+ * start-of-text symbol last.  Upper-case letters never count as used, so
+ * there are at most 256 - 26 + 2 classes: a uint8_t holds one.  Returns
+ * the most states the trie can have. */
+static size_t compile_classes(struct ua_rules *r, struct build *b,
+                              const struct pat *pats, size_t n)
 {
-	/* Input classes: 0 for bytes in no pattern, one per byte used, and
-	 * the start-of-text symbol last.  Upper-case letters never count as
-	 * used, so there are at most 256 - 26 + 2 classes: a uint8_t holds
-	 * one. */
 	uint8_t used[256] = { 0 };
 	size_t total = 1;
 	for (size_t i = 0; i < n; i++) {
@@ -467,118 +479,141 @@ static int compile(struct ua_rules *r, const struct pat *pats, size_t n,
 		total += pats[i].len + (size_t)pats[i].anchored;
 	}
 	uint32_t k = 1;
-	uint8_t map[256] = { 0 };
+	memset(b->map, 0, sizeof b->map);
 	for (int c = 0; c < 256; c++)
 		if (used[c])
-			map[c] = (uint8_t)k++;
-	const uint32_t anchor = k++;
+			b->map[c] = (uint8_t)k++;
+	b->anchor = k++;
 	for (int c = 0; c < 256; c++)
-		r->cls[c] = map[lower((unsigned char)c)];
-	r->k = k;
+		r->cls[c] = b->map[lower((unsigned char)c)];
+	r->k = b->k = k;
+	return total;
+}
 
-	int rc = -1;
-	uint32_t *g = calloc(total * k, sizeof *g);   /* goto, then delta */
-	uint32_t *own = calloc(total, sizeof *own);   /* best rule ending here */
-	uint32_t *fail = calloc(total, sizeof *fail);
-	uint32_t *best = calloc(total, sizeof *best); /* own or a suffix's */
-	uint32_t *queue = calloc(total, sizeof *queue);
-	uint32_t *newid = calloc(total, sizeof *newid);
-	if (!g || !own || !fail || !best || !queue || !newid)
-		goto out;
-
-	/* The trie.  State 0 is the root; 0 as a child means "none yet". */
-	uint32_t states = 1;
-	rc = 0;
+/* The trie.  State 0 is the root; 0 as a child means "none yet".  Returns
+ * 0, or 1 after reporting a built-in pattern listed twice. */
+static int compile_trie(struct build *b, const struct pat *pats, size_t n,
+                        struct ua_diag *diag)
+{
+	const uint32_t k = b->k;
+	uint32_t *g = b->g;
+	int rc = 0;
+	b->states = 1;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t s = 0;
 		if (pats[i].anchored) {
-			if (!g[s * k + anchor])
-				g[s * k + anchor] = states++;
-			s = g[s * k + anchor];
+			if (!g[s * k + b->anchor])
+				g[s * k + b->anchor] = b->states++;
+			s = g[s * k + b->anchor];
 		}
 		for (uint32_t j = 0; j < pats[i].len; j++) {
-			uint32_t c = map[lower((unsigned char)pats[i].s[j])];
+			uint32_t c = b->map[lower((unsigned char)pats[i].s[j])];
 			if (!g[s * k + c])
-				g[s * k + c] = states++;
+				g[s * k + c] = b->states++;
 			s = g[s * k + c];
 		}
 		uint32_t sc = SCORE(pats[i].r.tier, pats[i].len, i);
-		if (own[s]) {
+		if (b->own[s] && pats[i].line == 0) {
 			/* The same substring twice.  The parser refuses an
-			 * operator's duplicates, so this is an operator rule
-			 * replacing a built-in, or a built-in table edit that
-			 * the unit tests catch. */
-			if (pats[i].line != 0) {
-				own[s] = sc;
-				continue;
-			}
+			 * operator's duplicates, so an operator rule may
+			 * replace a built-in (below), and a built-in table
+			 * edit that lists one twice is caught here. */
 			diag_add(diag, 0, "built-in rule \"%.*s\" listed twice",
 			         (int)pats[i].len, pats[i].s);
 			rc = 1;
 			continue;
 		}
-		own[s] = sc;
+		b->own[s] = sc;
 	}
-	if (rc)
-		goto out;
+	return rc;
+}
 
-	/* Breadth-first: failure links, completed rows, inherited scores.  A
-	 * state's failure target is shallower, so its row is already whole. */
-	uint32_t head = 0, tail = 0;
+/* Breadth-first: failure links, completed rows, inherited scores.  A
+ * state's failure target is shallower, so its row is already whole. */
+static void compile_links(struct build *b)
+{
+	const uint32_t k = b->k;
+	uint32_t *g = b->g, head = 0, tail = 0;
 	for (uint32_t c = 0; c < k; c++) {
 		uint32_t u = g[c];
 		if (u) {
-			fail[u] = 0;
-			queue[tail++] = u;
+			b->fail[u] = 0;
+			b->queue[tail++] = u;
 		}
 	}
 	while (head < tail) {
-		uint32_t s = queue[head++];
-		best[s] = own[s] > best[fail[s]] ? own[s] : best[fail[s]];
+		uint32_t s = b->queue[head++];
+		uint32_t f = b->fail[s];
+		b->best[s] = b->own[s] > b->best[f] ? b->own[s] : b->best[f];
 		for (uint32_t c = 0; c < k; c++) {
 			uint32_t u = g[s * k + c];
 			if (u) {
-				fail[u] = g[fail[s] * k + c];
-				queue[tail++] = u;
+				b->fail[u] = g[f * k + c];
+				b->queue[tail++] = u;
 			} else {
-				g[s * k + c] = g[fail[s] * k + c];
+				g[s * k + c] = g[f * k + c];
 			}
 		}
 	}
+}
 
-	/* Renumber: states without a score first (the root stays 0), then
-	 * the scoring ones, so "offset >= out_from" tells a hit. */
+/* The tables the matcher runs on.  States are renumbered: those without a
+ * score first (the root stays 0), then the scoring ones, so "offset >=
+ * out_from" tells a hit.  Returns 0, or -1 when memory ran out. */
+static int compile_tables(struct ua_rules *r, struct build *b)
+{
+	const uint32_t k = b->k, states = b->states;
 	uint32_t next = 0, n_out = 0;
 	for (uint32_t s = 0; s < states; s++)
-		if (!best[s])
-			newid[s] = next++;
+		if (!b->best[s])
+			b->newid[s] = next++;
 	r->out_from = next * k;
 	for (uint32_t s = 0; s < states; s++)
-		if (best[s])
-			newid[s] = next++, n_out++;
-
-	rc = -1;
+		if (b->best[s]) {
+			b->newid[s] = next++;
+			n_out++;
+		}
 	r->delta = malloc((size_t)states * k * sizeof *r->delta);
 	r->score = malloc((n_out ? n_out : 1) * sizeof *r->score);
 	if (!r->delta || !r->score)
-		goto out;
+		return -1;
 	for (uint32_t s = 0; s < states; s++) {
-		uint32_t *row = r->delta + (size_t)newid[s] * k;
+		uint32_t *row = r->delta + (size_t)b->newid[s] * k;
 		for (uint32_t c = 0; c < k; c++)
-			row[c] = newid[g[s * k + c]] * k;
-		if (best[s])
-			r->score[newid[s] - r->out_from / k] = best[s];
+			row[c] = b->newid[b->g[s * k + c]] * k;
+		if (b->best[s])
+			r->score[b->newid[s] - r->out_from / k] = b->best[s];
 	}
 	r->n_states = states;
-	r->start = r->delta[anchor];    /* root's row is row 0 */
-	rc = 0;
-out:
-	free(g);
-	free(own);
-	free(fail);
-	free(best);
-	free(queue);
-	free(newid);
+	r->start = r->delta[b->anchor];     /* root's row is row 0 */
+	return 0;
+}
+
+/* Build the automaton from pats[0..n).  Returns 0, -1 when memory ran out,
+ * or 1 after reporting duplicate patterns. */
+static int compile(struct ua_rules *r, const struct pat *pats, size_t n,
+                   struct ua_diag *diag)
+{
+	struct build b;
+	size_t total = compile_classes(r, &b, pats, n);
+	int rc = -1;
+	b.g = calloc(total * b.k, sizeof *b.g);
+	b.own = calloc(total, sizeof *b.own);
+	b.fail = calloc(total, sizeof *b.fail);
+	b.best = calloc(total, sizeof *b.best);
+	b.queue = calloc(total, sizeof *b.queue);
+	b.newid = calloc(total, sizeof *b.newid);
+	if (b.g && b.own && b.fail && b.best && b.queue && b.newid &&
+	    (rc = compile_trie(&b, pats, n, diag)) == 0) {
+		compile_links(&b);
+		rc = compile_tables(r, &b);
+	}
+	free(b.g);
+	free(b.own);
+	free(b.fail);
+	free(b.best);
+	free(b.queue);
+	free(b.newid);
 	return rc;
 }
 

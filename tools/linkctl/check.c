@@ -1,32 +1,8 @@
 /* check: the rules for the values linkctl stores.  See check.h. */
 #include "check.h"
+#include "utf8.h"
 
 #include <string.h>
-
-size_t check_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t need;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (size_t k = 1; k < need; k++)
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return need;
-}
 
 int check_text(const char *s, size_t n)
 {
@@ -34,7 +10,7 @@ int check_text(const char *s, size_t n)
 	for (size_t i = 0, k; i < n; i += k) {
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return 0;
-		if (!(k = check_utf8_len(p + i, n - i)))
+		if (!(k = utf8_len(p + i, n - i)))
 			return 0;
 	}
 	return 1;

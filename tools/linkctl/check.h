@@ -20,9 +20,6 @@
 #define CHECK_CAMPAIGN_RULE "1-100 bytes, no control characters, no '/'"
 #define CHECK_CODE_RULE "invalid code: 1-64 characters of A-Z a-z 0-9 _ -"
 
-/* Length of the UTF-8 sequence at s[0..n) (n >= 1), or 0 when it is not
- * valid UTF-8 (overlongs, surrogates, values past U+10FFFF). */
-size_t check_utf8_len(const unsigned char *s, size_t n);
 /* 1 when s[0..n) is UTF-8 without control characters: what the name-like
  * fields may hold (they end up in JSON and in terminals). */
 int check_text(const char *s, size_t n);

@@ -3,8 +3,8 @@
  * See posts.h for the template language and the mbox format.
  */
 #include "posts.h"
+#include "utf8.h"
 
-#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,7 +174,7 @@ int posts_compile(struct posts_template *t, const char *buf, size_t len,
 	unsigned ln = 1;
 	for (size_t i = 0; i < len;) {
 		unsigned char ch = (unsigned char)buf[i];
-		size_t n = check_utf8_len((const unsigned char *)buf + i, len - i);
+		size_t n = utf8_len((const unsigned char *)buf + i, len - i);
 		if (!n) {
 			*line = ln;
 			snprintf(err, errlen, "not UTF-8 text");
@@ -321,7 +321,7 @@ int posts_parse_from(const char *s, size_t n, const char **name,
 		}
 		for (size_t i = 0; i < nl;) {
 			unsigned char c = (unsigned char)s[i];
-			size_t k = check_utf8_len((const unsigned char *)s + i, nl - i);
+			size_t k = utf8_len((const unsigned char *)s + i, nl - i);
 			if (!k || c < 0x20 || c == 0x7f || c == '"' || c == '\\')
 				return -1;
 			i += k;
@@ -368,7 +368,7 @@ static void encoded_words(struct posts_buf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n) {
-			size_t k = check_utf8_len(u + j, n - j);
+			size_t k = utf8_len(u + j, n - j);
 			if (!k)
 				k = 1;   /* not UTF-8: bytes pass one by one */
 			if (j + k - i > 39)

@@ -1,0 +1,40 @@
+/*
+ * utf8: the one UTF-8 decoder's length step, for the target rules
+ * (target.c) and the tools' text checks (linkctl's check.c, posts.c).
+ * Strict, as RFC 3629 has it: no overlong forms, no surrogates, nothing
+ * past U+10FFFF.
+ */
+#ifndef REDIRECTD_UTF8_H
+#define REDIRECTD_UTF8_H
+
+#include <stddef.h>
+
+/* The length of the valid UTF-8 sequence at s (at most n >= 1 bytes): 1
+ * for ASCII, 2 to 4, or 0 when it is not valid or cut short. */
+static inline size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t need;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (n < need)
+		return 0;
+	for (size_t k = 1; k < need; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong three- and four-byte forms, surrogates, past U+10FFFF. */
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return need;
+}
+
+#endif
