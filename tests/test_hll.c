@@ -6,7 +6,7 @@
  * errors; their root mean square must stay near the documented standard
  * error, their mean near zero (no bias), and none beyond four standard
  * errors.  Seeds are fixed: the figures printed as comments are the ones
- * README quotes.
+ * reach(1) and bench/RESULTS.md quote.
  *
  * What a broken sketch does here: a wrong alpha or rank is a bias of
  * several per cent at every size; a missing small-range correction is
@@ -41,7 +41,7 @@ static uint64_t key(int sequential, uint64_t t, uint64_t i, uint64_t *state)
 	return splitmix(state);
 }
 
-/* Squared errors of every sketch, for the figure README quotes. */
+/* Squared errors of every sketch, for the figure reach(1) quotes. */
 static double pooled2;
 static int pooled_n;
 

@@ -123,17 +123,15 @@ static int parse_v6(const char *s, size_t len, uint8_t b[16])
 	if (gap < 0 ? n != 8 : n > 7)
 		return -1;
 
-	int zeros = 8 - n, o = 0;
+	/* The groups after the gap move right by the zero groups it
+	 * stands for (none without one). */
+	int zeros = 8 - n;
+	memset(b, 0, 16);
 	for (int k = 0; k < n; k++) {
-		if (k == gap)
-			for (int z = 0; z < zeros; z++, o += 2)
-				b[o] = b[o + 1] = 0;
-		b[o++] = (uint8_t)(g[k] >> 8);
-		b[o++] = (uint8_t)g[k];
+		int at = 2 * (gap >= 0 && k >= gap ? k + zeros : k);
+		b[at] = (uint8_t)(g[k] >> 8);
+		b[at + 1] = (uint8_t)g[k];
 	}
-	if (gap == n)   /* trailing "::" (or "::" alone) */
-		for (int z = 0; z < zeros; z++, o += 2)
-			b[o] = b[o + 1] = 0;
 	return 0;
 }
 
