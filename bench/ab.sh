@@ -10,8 +10,9 @@
 # a Referer on every request, requests spread over all codes) and prints
 # requests/s and server CPU microseconds per request (utime+stime from
 # /proc), with the ratio B/A.  Every request carries X-Real-IP (random
-# public IPv4).  Extra options for B only: B_OPTS (e.g. -c FILE with
-# trusted_proxies and geoip_db, to have every attribution step on).
+# public IPv4).  Extra options for both: OPTS (e.g. -c FILE with
+# trusted_proxies and geoip_db, to have every attribution step on); for B
+# only: B_OPTS.
 # Machines here are shared: read the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,8 +65,8 @@ LUA
 run_one() {   # $1 label, $2 binary
 	local port=$((20000 + RANDOM % 20000))
 	rm -rf "$work/log"
-	local extra=() opts=
-	[ "$1" = B ] && opts=${B_OPTS:-}
+	local extra=() opts=${OPTS:-}
+	[ "$1" = B ] && opts="$opts ${B_OPTS:-}"
 	# Builds since attribution keep the visitor salt in a state directory.
 	if "$2" --help | grep -q -- --state-dir; then extra=(--state-dir "$work/state"); fi
 	taskset -c 0 "$2" --listen 127.0.0.1:$port --db "$work/db" --log-dir "$work/log" \
