@@ -77,7 +77,10 @@ static void opts_usage(FILE *f)
 	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
 	      "             [--staff H,...] [--team T,...] [--campaign C,...]\n"
 	      "             [--exact-limit N] [--visitor-memory MIB] PATH...\n"
-	      "       reach export [--db DIR] [--format ndjson|csv] PATH...\n", f);
+	      "       reach export [--db DIR] [--format ndjson|csv] PATH...\n"
+	      "       reach ship --clickhouse URL --table NAME [--db DIR] "
+	      "[--state FILE]\n"
+	      "                  [--batch N] PATH...\n", f);
 }
 
 static void opts_help(void)
@@ -89,7 +92,8 @@ static void opts_help(void)
 	      "into a leaderboard of visitors reached per colleague, team,\n"
 	      "campaign, country, platform, day or hour; or, with export, "
 	      "write the\n"
-	      "decoded records.\n"
+	      "decoded records; or, with ship, send them to ClickHouse "
+	      "(reach ship --help).\n"
 	      "\n"
 	      "  --db DIR        LMDB store to resolve ids to names (default "
 	      "$REDIRECTD_DB;\n"
