@@ -47,7 +47,14 @@ rules = os.path.join(tmp, "ua.rules")
 with open(rules, "w") as f:
     f.write("tool PrivsProbe/\n")
 os.chmod(rules, 0o644)
-geo = os.path.join(BUILD, "tests", "geo-flat.mmdb")
+# A copy of the test country database beside the rules: the checkout (and
+# the build in it) may be private to root, as in CI, where nobody could
+# not read it again on SIGHUP.
+geo = os.path.join(tmp, "geo-flat.mmdb")
+built_geo = os.path.join(BUILD, "tests", "geo-flat.mmdb")
+if os.path.exists(built_geo):
+    shutil.copyfile(built_geo, geo)
+    os.chmod(geo, 0o644)
 conf = os.path.join(tmp, "redirectd.conf")
 with open(conf, "w") as f:
     f.write("user = nobody\nua_rules = %s\n" % rules)
