@@ -37,7 +37,7 @@ class Daemon:
     """A redirectd process; use as a context manager."""
 
     def __init__(self, db, log_dir, threads=2, extra=(), host="127.0.0.1",
-                 conf=None, preexec_fn=None):
+                 conf=None, preexec_fn=None, env=None):
         self.host = host
         self.port = free_port(host)
         self.db = db
@@ -56,7 +56,8 @@ class Daemon:
                                         "redirectd-%d.err" % self.port)
         self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                                     stderr=self.stderr, preexec_fn=preexec_fn)
+                                     stderr=self.stderr, preexec_fn=preexec_fn,
+                                     env=env)
         self.wait_ready()
 
     def wait_ready(self, timeout=10):
