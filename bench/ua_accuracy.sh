@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ua_accuracy.sh: precision and recall of the User-Agent classifier
-# (redirectd/common/uaclass.c) on thousands of real User-Agents.
+# (redirectd/common/uarules.c, matched by uaclass.c) on thousands of real User-Agents.
 #
 #   bash bench/ua_accuracy.sh [ua_eval options: -t to time, -q, -r RULES]
 #

@@ -1,7 +1,7 @@
 /*
- * uaclass: the built-in User-Agent rules, the operator rules parser and the
- * Aho-Corasick automaton that applies them.  See uaclass.h for the rules'
- * meaning; this file owns how they are matched.
+ * uaclass: the operator rules parser and the Aho-Corasick automaton that
+ * applies them with the built-in rules (uarules.c).  See uaclass.h for the
+ * rules' meaning; this file owns how they are matched.
  *
  * The automaton is a full DFA over byte classes: bytes that occur in no
  * rule share class 0, and upper-case ASCII letters share their lower-case
@@ -18,178 +18,13 @@
  * is a plain byte).
  */
 #include "uaclass.h"
+#include "uarules.h"
 #include <xxhash.h>
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum tier { T_GENERIC = 1, T_LIBRARY = 2, T_INAPP = 3, T_SERVICE = 4,
-            T_OPERATOR = 5 };
-
-/*
- * The built-in rules: groups of '|'-separated lower-case substrings sharing
- * a tier, class and platform.  A leading '^' anchors one at the start.
- * Sources: each product's documented User-Agent where it has one, and the
- * crawler-user-agents and user-agents data sets (bench/ua_accuracy.sh
- * measures these rules against them; run it after every change here).
- */
-struct builtin {
-	uint8_t tier, class, platform;
-	const char *pats;
-};
-
-static const struct builtin builtins[] = {
-	/* ---- link previews (unfurlers): fetch a page to draw a card. */
-	/* Facebook and Instagram share; iMessage sends "facebookexternalhit/1.1
-	 * Facebot Twitterbot/1.0"; LINE sends "facebookexternalhit/1.1;
-	 * line-poker/1.0". */
-	{ T_SERVICE, CLASS_PREVIEW, 0,
-	  "facebookexternalhit|meta-externalhit|twitterbot|linkedinbot|"
-	  "slackbot|slack-imgproxy|discordbot|telegrambot|skypeuripreview|"
-	  "microsoftpreview|bingpreview|redditbot|pinterestbot|pinterest/0.|"
-	  "cardyb|blueskypreviewbot|bluesky-domain-status|"
-	  "snap url preview|snapurlpreview|kakaotalk-scrap|vkshare|"
-	  "yahoo link preview|yahoomailproxy|embedly|iframely|"
-	  "quora link preview|quora-bot|flipboardproxy|line-poker|"
-	  "synapse (bot|mattermost-bot|nextcloud server crawler|"
-	  "discourse forum onebox|zulipurlpreview|keybasebot|groupmebot|"
-	  "odklbot|linespider|steamchaturllookup|chatwork linkpreview|"
-	  "dingtalkbot|github-camo|googleimageproxy|google web preview|"
-	  "google-pagerenderer|developers.google.com/+/web/snippet|"
-	  "evernoterichlinkbot|clickuplinkunfurler|mediumbot-metatagfetcher|"
-	  "bufferlinkpreviewbot|orlo-linkpreview|opengraph.io|twilioproxy|"
-	  "summalybot|unfurlbot|arenaunfurlbot|tweetmemebot|everyonesocialbot|"
-	  "newsharecounts|jetslide|hatena antenna|xing bot|vkrobot|gg peekbot|"
-	  "loomlybot|shortwave image fetcher|fastmailua|codabot|listgembot|"
-	  "aasa-bot|supabase paired crawler|dazzle bluesky bot|"
-	  "compatible; goodreads|mastodon/|pleroma|akkoma|misskey/|gotosocial|friendica|"
-	  "pixelfed/|firefish/|calckey/|sharkey/|iceshrimp|hubzilla|"
-	  "lemmy/|takahe/|bookwyrm" },
-	/* Anchored: these names also occur inside the desktop apps' Electron
-	 * User-Agents (Notion) or could inside a browser's (WhatsApp, Viber,
-	 * Tumblr); only the fetchers start with them.  Signal's previews
-	 * send "WhatsApp/2". */
-	{ T_SERVICE, CLASS_PREVIEW, 0,
-	  "^whatsapp|^viber|^tumblr/|^notion/|^bluesky/|^ning/|^nuzzel" },
-	/* Outlook for Windows fetches links in mail for its previews with
-	 * "Microsoft Office/16.0 (...; Microsoft Outlook ...)"; Office's own
-	 * pre-flight checks before opening a link are tools (below). */
-	{ T_SERVICE, CLASS_PREVIEW, 0, "microsoft office/" },
-
-	/* ---- crawlers: search engines, SEO, archives, AI training. */
-	/* meta-externalagent crawls for AI training; facebookcatalog for
-	 * shopping catalogues; Facebot for ads. */
-	{ T_SERVICE, CLASS_CRAWLER, 0,
-	  "googlebot|google-inspectiontool|googleother|adsbot-google|"
-	  "mediapartners-google|storebot-google|"
-	  "google-site-verification|google-adwords|google-ads-|owler (|"
-	  "google-certificates-bridge|google-physicalweb|google favicon|"
-	  "playstore-google|google-xrawler|bingbot|msnbot|adidxbot|applebot|"
-	  "duckduckbot|duckassistbot|baiduspider|yandexbot|yandeximages|"
-	  "yandex.com/bots|slurp|seznambot|sogou|exabot|ahrefsbot|ahrefssite|"
-	  "semrushbot|siteauditbot|mj12bot|dotbot|petalbot|bytespider|"
-	  "tiktokspider|gptbot|oai-searchbot|claudebot|claude-searchbot|"
-	  "anthropic-ai|ccbot|archive.org_bot|ia_archiver|heritrix|amazonbot|"
-	  "perplexitybot|youbot|diffbot|cohere-ai|ai2bot|imagesiftbot|"
-	  "timpibot|omgili|webzio|mojeekbot|qwantify|qwantbot|coccocbot|"
-	  "yeti/|daumoa|seekport|blexbot|dataforseobot|serpstatbot|"
-	  "barkrowler|megaindex|linkdexbot|rogerbot|screaming frog|sitebulb|"
-	  "awariobot|magpie-crawler|zoominfobot|proximic|grapeshot|"
-	  "mediatoolkitbot|neevabot|ioncrawl|facebookcatalog|facebot|"
-	  "meta-externalagent|meta-webindexer|meta-externalads|nutch|"
-	  "netcraft|yahoocachesystem|ichiro/|swisscows|marginalia|"
-	  "library of congress|archive-it|webcapture|miniature.io|"
-	  "datanyze|dataprovider|ips-agent|outbrain|adbeat|admantx|"
-	  "pixalate|scope3|hype machine|meltwater|brandwatch|um-ln/|"
-	  "trendsmapresolver|twingly|attracta|infegy|linkdex|panscient|"
-	  "amazon-kendra|kangaroo bot|bravebot|yisouspider|brandverity|"
-	  "snapchatads|newsnow/|pro-sitemaps|netshelter|evc-batch|"
-	  "rsiteauditor|montools.com" },
-
-	/* ---- tools: scripted and headless clients, monitors, scanners,
-	 * feed readers, AI agents fetching for a user (not a click). */
-	{ T_SERVICE, CLASS_TOOL, 0,
-	  "headlesschrome|phantomjs|puppeteer|playwright|selenium|slimerjs|"
-	  "htmlunit|splash version|testlocally|ghost inspector|"
-	  "uptimerobot|pingdom|statuscake|site24x7|betteruptime|"
-	  "better uptime|betterstack|uptime-kuma|uptimekuma|freshping|"
-	  "hetrixtools|newrelicpinger|datadog|checkly|monitis|updown.io|"
-	  "zgrab|nmap|masscan|nuclei|sqlmap|nikto|acunetix|qualys|censys|"
-	  "expanse|paloaltonetworks|shodan|netsparker|wpscan|openvas|"
-	  "gobuster|dirbuster|feroxbuster|wfuzz|zmeu|l9explore|leakix|"
-	  "internetmeasurement|w3c-checklink|w3c_validator|linkchecker|"
-	  "link sleuth|linkwalker|linktiger|feedly|inoreader|feedbin|"
-	  "newsblur|theoldreader|feedfetcher|tiny tiny rss|freshrss|miniflux|"
-	  "newsboat|feeder.co|feedflow|blogtrottr|nextcloud-news|openrss|"
-	  "feedburner|feedparser|rss-parser|ms-office|existence discovery|"
-	  "protocol discovery|google-read-aloud|googledocs|google-apps-script|"
-	  "apis-google|google-safety|meta-externalfetcher|chatgpt-user|"
-	  "claude-user|claude-web|perplexity-user|mistralai-user|manus-user|"
-	  "googleagent|google-agent|gecko) code/|gecko) cursor/|gecko) trae/|"
-	  "httrack|webcopier|sitesucker|cyotekwebcopy|offline explorer|"
-	  "teleport pro|webzip|zapier|integromat|make/production|"
-	  "ifttt|postmanruntime|insomnia|nyt_scraping|collapsify|"
-	  "criticalcss|penthouse|pwabuilder|readable/|printfriendly|"
-	  "nitro-optimizer|marketgoo|hotjar|zoterotranslation|"
-	  "instaparser|instapaper|pocketparser|wallabag|remove.bg|"
-	  "pdf24|imgproxy|cloudflare|amazon cloudfront|salesforce.com|"
-	  "sfdc-callout|sendgrid|sparkpost|shopify-captain-hook|webhook|"
-	  "geedoshop|impact.com|mailservertest|ugaresearch|appinsights|"
-	  "siteimprove|dareboost|chrome-lighthouse|ptst/|cookiehub|"
-	  "hardenize|newrelicsynthetics|silktide|thousandeyes|keydrop.io|"
-	  "poduptime|sindup|sqwatcher|gtmetrix|securityheaders|rigor)|"
-	  "watchtowr|foregenix|newsai/|xmco.fr|upday/" },
-
-	/* ---- HTTP libraries and command-line clients. */
-	{ T_LIBRARY, CLASS_TOOL, 0,
-	  "curl|wget|python-requests|python-urllib|python/|aiohttp|httpx|"
-	  "go-http-client|java/|jakarta commons-httpclient|apache-httpclient|"
-	  "okhttp|node-fetch|axios/|undici|got (|guzzlehttp|php/|libwww-perl|"
-	  "lwp::|lwp-|http.rb/|faraday|rest-client|typhoeus|winhttp|"
-	  "dalvik/|cfnetwork/|httpie/|scrapy|colly|mechanize|reqwest|hyper/|"
-	  "http_request2|zend_http_client|symfony|dart:io|restsharp|"
-	  "jersey/|jetty/|ahc/|asynchttpclient|akka-http|newspaper/|"
-	  "google-http-java-client|go-resty|fasthttp|deno/|bun/|wordpress/|"
-	  "pcore-http|http_get|httpunit|larbin|indy library|btwebclient|"
-	  "customasynchttpclient|powershell|libcurl|urllib|requests/|"
-	  "aria2" },
-
-	/* ---- in-app browsers: humans, with the app when it has a platform.
-	 * They outrank generic words because their device fields are free
-	 * text ("...; CUBOT; KINGKONG 5 Pro; mt6761; ..."), and never a named
-	 * service (Bytespider, facebookexternalhit, Snap URL Preview outrank
-	 * them).  Each is the app's exact token ("snapchat/", not "snapchat",
-	 * which SnapchatAds also carries), so that outranking stays narrow. */
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_FACEBOOK,
-	  "fban/|fbav/|fb_iab/|fbios|messengerforios|orca-android|metaiab" },
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_INSTAGRAM, "instagram " },
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_THREADS, "barcelona " },
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_LINKEDIN, "linkedinapp" },
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_X,
-	  "twitter for iphone|twitter for ipad|twitterandroid|"
-	  "twitter for android" },
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_TIKTOK,
-	  "musical_ly|bytedancewebview|trill_" },
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_REDDIT, "reddit/version" },
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_YOUTUBE, "com.google.ios.youtube" },
-	{ T_INAPP, CLASS_HUMAN, PLATFORM_OTHER,
-	  "snapchat/|[pinterest/| line/|micromessenger|kakaotalk|"
-	  "telegram-android|naver(inapp|daumapps" },
-	/* Device names holding a generic word ("CUBOT" phones). */
-	{ T_INAPP, CLASS_HUMAN, 0, "cubot" },
-
-	/* ---- generic words of automation: only when nothing named matched. */
-	{ T_GENERIC, CLASS_CRAWLER, 0,
-	  "bot|crawl|spider|archiver|+http|http://|https://|www.|"
-	  "mailto:|(at)|[at]|indexer|sitemap|.com" },
-	{ T_GENERIC, CLASS_TOOL, 0,
-	  "scraper|scraping|fetcher|http-client|httpclient|http client|"
-	  "scan|monitor|check|audit|headless|validator|feed|lighthouse|"
-	  "synthetic|optimizer|rss|uptime" },
-	{ T_GENERIC, CLASS_PREVIEW, 0, "preview|unfurl" },
-};
 
 struct rule {
 	uint8_t class, platform, tier, anchored;
@@ -409,9 +244,9 @@ static unsigned parse_file(const char *text, size_t len, struct pat *pats,
 static size_t count_patterns(const char *text, size_t len)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+	for (size_t i = 0; i < ua_n_builtins; i++) {
 		n++;
-		for (const char *c = builtins[i].pats; *c; c++)
+		for (const char *c = ua_builtins[i].pats; *c; c++)
 			n += *c == '|';
 	}
 	if (text) {
@@ -426,8 +261,8 @@ static size_t count_patterns(const char *text, size_t len)
 static size_t add_builtins(struct pat *pats)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
-		const struct builtin *b = &builtins[i];
+	for (size_t i = 0; i < ua_n_builtins; i++) {
+		const struct builtin *b = &ua_builtins[i];
 		const char *s = b->pats;
 		for (;;) {
 			const char *end = strchr(s, '|');
