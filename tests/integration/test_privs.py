@@ -15,11 +15,10 @@ import shutil
 import signal
 import stat
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import BUILD, REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
-from daemon import Daemon, free_port, linkctl  # noqa: E402
+from daemon import Daemon, free_port, linkctl, wait_for  # noqa: E402
 
 if os.geteuid() != 0:
     print("1..0 # SKIP needs root (to drop privileges to nobody)")
@@ -77,15 +76,6 @@ def segments():
 
 def records():
     return sum((os.path.getsize(p) - 128) // 128 for p in segments())
-
-
-def wait_for(cond, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
 
 
 with Daemon(db, logs, conf=conf, threads=2) as d:
