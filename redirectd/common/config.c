@@ -18,7 +18,7 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n);
  * does; tests/integration/test_docs.py holds the three to one another. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
             K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
-            K_BOOL, K_URL, K_ADMIN };
+            K_BOOL, K_URL, K_ADMIN, K_TEXT };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -61,6 +61,11 @@ static const struct directive {
 	  F(query_passthrough) },
 	{ .name = "base_url", .kind = K_URL, .def = "" },
 	{ .name = "admin_listen", .kind = K_ADMIN, .def = "127.0.0.1:9180" },
+	/* linkctl's campaign posts --send: the command mails are handed to
+	 * on its standard input, and their From. */
+	{ .name = "mailer", .kind = K_TEXT, .def = "/usr/sbin/sendmail -t -oi",
+	  F(mailer) },
+	{ .name = "mail_from", .kind = K_TEXT, .def = "", F(mail_from) },
 #undef F
 };
 #define N_DIRECTIVES (sizeof directives / sizeof *directives)
@@ -426,6 +431,24 @@ int config_set(struct config *c, const char *name, const char *value,
 			return -1;
 		}
 		memcpy(c->base_url, url, len + 1);
+		return 0;
+	}
+	case K_TEXT: {
+		/* Text as written: what it means is its user's to check
+		 * (linkctl checks mail_from as an address, runs mailer). */
+		size_t len = strlen(value);
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) {
+				snprintf(err, errlen, "%s: control character in the "
+				         "value", name);
+				return -1;
+			}
+		if (len >= CONFIG_STR_MAX) {
+			snprintf(err, errlen, "%s: longer than %d bytes", name,
+			         CONFIG_STR_MAX - 1);
+			return -1;
+		}
+		memcpy((char *)c + d->off, value, len + 1);
 		return 0;
 	}
 	case K_ADMIN:

@@ -65,6 +65,11 @@ struct config {
 	 * thread, never a worker): "HOST:PORT", "[V6]:PORT", or
 	 * "unix:/absolute/path"; "" when off. */
 	char admin_listen[CONFIG_STR_MAX];
+	/* mailer, mail_from: for linkctl's campaign posts --send (a command
+	 * line run by /bin/sh; "Name <addr>" or ""), as written.  The daemon
+	 * does not use them. */
+	char mailer[CONFIG_STR_MAX];
+	char mail_from[CONFIG_STR_MAX];
 };
 
 struct config_diag {

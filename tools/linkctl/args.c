@@ -1,6 +1,7 @@
 /* args: linkctl's shared command line.  See args.h. */
 #include "args.h"
 
+#include "conf.h"
 #include "msg.h"
 #include "policy.h"
 #include "txn.h"
@@ -67,7 +68,7 @@ int args_global(int code, const char *value)
 	switch (code) {
 	case ARGS_DB: txn_store_dir(value); return 0;
 	case 'c':
-	case ARGS_CONFIG: policy_config_file(value); return 0;
+	case ARGS_CONFIG: conf_file(value); return 0;
 	case ARGS_SHORT_HOST: return policy_short_host(value);
 	default: return -1;
 	}

@@ -1,21 +1,26 @@
 /*
  * campaign_posts: linkctl campaign posts NAME --template FILE
- * (--out DIR | --mbox FILE|- --from 'NAME <ADDR>') -- the template
- * rendered for every colleague of the campaign with their own short
- * link: DIR/HANDLE.txt each, or one mbox of ready-to-send emails.  Reads
- * the store (one read transaction) and writes files; the rendering and
- * the mail format are posts.c's.  Every file is written whole or not at
- * all (wholefile.h).
+ * (--out DIR | --mbox FILE|- | --send) -- the template rendered for
+ * every colleague of the campaign with their own short link:
+ * DIR/HANDLE.txt each, one mbox of ready-to-send emails, or each email
+ * handed to the mailer once (send.c, with its ledger).  Reads the store
+ * (one read transaction) and writes files; the rendering and the mail
+ * format are posts.c's.  Every file is written whole or not at all
+ * (wholefile.h).
  */
 #include "args.h"
 #include "campaign.h"
 #include "check.h"
 #include "commands.h"
+#include "conf.h"
 #include "hash.h"
 #include "input.h"
+#include "ledger.h"
+#include "mailer.h"
 #include "msg.h"
 #include "out.h"
 #include "posts.h"
+#include "send.h"
 #include "txn.h"
 #include "view.h"
 #include "wholefile.h"
@@ -29,6 +34,7 @@
 
 struct posts_opts {
 	const char *template, *out, *mbox, *from, *base_url;
+	const char *send, *mailer, *resend, *id, *dry_run, *ledger, *staff;
 };
 
 #define OPT(name) ARGS_FIELD(struct posts_opts, name)
@@ -39,7 +45,17 @@ static const struct option options[] = {
 	{ "mbox", required_argument, NULL, OPT(mbox) },
 	{ "from", required_argument, NULL, OPT(from) },
 	{ "base-url", required_argument, NULL, OPT(base_url) },
+	{ "send", no_argument, NULL, OPT(send) },
+	{ "mailer", required_argument, NULL, OPT(mailer) },
+	{ "resend", no_argument, NULL, OPT(resend) },
+	{ "id", required_argument, NULL, OPT(id) },
+	{ "dry-run", no_argument, NULL, OPT(dry_run) },
+	{ "ledger", required_argument, NULL, OPT(ledger) },
+	{ "staff", required_argument, NULL, OPT(staff) },
 	{ 0, 0, 0, 0 } };
+
+/* --staff's handles: at most this many. */
+#define STAFF_ONLY_MAX 256
 
 /* One run: what every colleague's post is made from, and the output. */
 struct run {
@@ -50,8 +66,13 @@ struct run {
 	uint32_t cid;
 	char cname[CHECK_CAMPAIGN_MAX + 1];
 	struct posts_template t;
-	struct posts_buf mbox, text, subj;
+	struct posts_buf mbox, text, subj, msg;
 	size_t written, skipped;
+	struct send send;               /* --send */
+	char ledger_dir[4096];
+	char only[STAFF_ONLY_MAX][CHECK_HANDLE_MAX + 1];   /* --staff */
+	size_t nonly;
+	unsigned char only_seen[STAFF_ONLY_MAX];
 };
 
 /* Write buf to path whole or not at all (wholefile.h): a reader (or a
@@ -97,6 +118,19 @@ static int posts_time(time_t *t)
 	return 0;
 }
 
+/* The ledger's label of this run's message: --id, else today's date
+ * (local time; SOURCE_DATE_EPOCH's day when set). */
+static const char *message_label(const struct run *r)
+{
+	static char day[16];
+	if (r->o->id)
+		return r->o->id;
+	struct tm tm;
+	localtime_r(&r->now, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	return day;
+}
+
 /* The template, compiled before the store is opened.  0 or EXIT_REFUSED
  * (reported); r->t is to be freed either way. */
 static int load_template(struct run *r)
@@ -109,6 +143,8 @@ static int load_template(struct run *r)
 	if (rc)
 		return rc;
 	rc = posts_compile(&r->t, buf, len, &line, err, sizeof err);
+	if (rc == 0 && r->o->send)
+		r->send.message = ledger_message(buf, len, message_label(r));
 	free(buf);
 	if (rc == -2) {
 		out_err("%s: %s", label, strerror(ENOMEM));
@@ -118,7 +154,7 @@ static int load_template(struct run *r)
 		out_err("%s:%u: %s", label, line, err);
 		return EXIT_REFUSED;
 	}
-	if (r->o->mbox && !r->t.has_subject) {
+	if (!r->o->out && !r->t.has_subject) {
 		out_err("%s: an email needs a subject: start the template with "
 		        "a line 'Subject: ...'", label);
 		return EXIT_REFUSED;
@@ -133,6 +169,11 @@ static int post_mail(struct run *r, const struct staff *st,
                      const char *handle, const struct posts_values *v)
 {
 	char to_name[CHECK_NAME_MAX + 1], to_addr[256];
+	if (st->flags & STAFF_NO_MAIL) {
+		send_skip_opted_out(&r->send);
+		r->skipped++;
+		return 0;
+	}
 	if (!st->email_len || !posts_addr_ok(st->email, st->email_len)) {
 		if (st->email_len)
 			out_err("warning: %s's email '%s' cannot go in a To: "
@@ -141,6 +182,7 @@ static int post_mail(struct run *r, const struct staff *st,
 		else
 			out_err("warning: %s has no email: no message for "
 			        "them", handle);
+		send_skip_no_address(&r->send);
 		r->skipped++;
 		return 0;
 	}
@@ -172,7 +214,9 @@ static int post_mail(struct run *r, const struct staff *st,
 		out_err("%s: %s", handle, strerror(ENOMEM));
 		return EXIT_REFUSED;
 	}
-	int mrc = posts_mbox_message(&r->mbox, &m, &bad);
+	r->msg.len = 0;
+	int mrc = r->o->send ? posts_mail_message(&r->msg, &m, &bad)
+	                     : posts_mbox_message(&r->mbox, &m, &bad);
 	if (mrc == -3) {
 		out_err("%s's post: a header line (the name or a word of the "
 		        "subject) would be longer than 998 bytes, more than "
@@ -183,6 +227,14 @@ static int post_mail(struct run *r, const struct staff *st,
 		out_err("%s's post: line %u is longer than 997 bytes, more "
 		        "than email carries", handle, bad);
 		return EXIT_REFUSED;
+	}
+	if (r->o->send) {
+		if (r->msg.failed) {
+			out_err("%s: %s", handle, strerror(ENOMEM));
+			return EXIT_REFUSED;
+		}
+		return send_one(&r->send, st->id, handle, to_addr, subj,
+		                r->msg.p, r->msg.len);
 	}
 	r->written++;
 	return 0;
@@ -195,6 +247,14 @@ static int post_one(struct run *r, const struct staff *st,
 {
 	char handle[CHECK_HANDLE_MAX + 1];
 	view_copy(handle, sizeof handle, st->handle, st->handle_len);
+	if (r->nonly) {
+		size_t i = 0;
+		while (i < r->nonly && strcmp(r->only[i], handle))
+			i++;
+		if (i == r->nonly)
+			return 0;
+		r->only_seen[i] = 1;
+	}
 	if (l->flags & LINK_DISABLED) {
 		out_err("warning: %s's link %s is disabled: no post for them",
 		        handle, l->code);
@@ -231,6 +291,30 @@ static int post_one(struct run *r, const struct staff *st,
 	return 0;
 }
 
+/* --staff's handles: each a colleague with a link in the campaign, or
+ * nothing is written or sent.  0 or EXIT_REFUSED (reported). */
+static int only_check(const struct run *r, const struct cstaff *staff,
+                      const struct clinks *links)
+{
+	for (size_t i = 0; i < r->nonly; i++) {
+		size_t j = 0;
+		while (j < staff->n &&
+		       !view_eq(staff->v[j].handle, staff->v[j].handle_len,
+		                r->only[i]))
+			j++;
+		if (j == staff->n) {
+			out_err("--staff: no colleague '%s'", msg_shows(r->only[i]));
+			return EXIT_REFUSED;
+		}
+		if (!campaign_first_link(links, staff->v[j].id)) {
+			out_err("--staff: %s has no link in campaign '%s'",
+			        msg_shows(r->only[i]), msg_shows(r->cname));
+			return EXIT_REFUSED;
+		}
+	}
+	return 0;
+}
+
 /* Every colleague of the campaign, from one read transaction; the mbox
  * is written after it ended.  0 or EXIT_REFUSED (reported). */
 static int posts_write(struct run *r, const char *name)
@@ -240,6 +324,7 @@ static int posts_write(struct run *r, const char *name)
 	struct clinks links = { 0 };
 	struct cstaff staff = { 0 };
 	struct campaign c;
+	int began = 0;
 	int rc = txn_read(&s, &txn);
 	if (rc)
 		return rc;
@@ -260,7 +345,12 @@ static int posts_write(struct run *r, const char *name)
 		out_err("mkdir %s: %s", r->o->out, strerror(errno));
 		goto out;
 	}
-	for (size_t i = 0; i < staff.n; i++) {
+	if (only_check(r, &staff, &links))
+		goto out;
+	if (r->o->send && send_begin(&r->send))
+		goto out;
+	began = r->o->send != NULL;
+	for (size_t i = 0; i < staff.n && !send_stopped(); i++) {
 		const struct clink *l = campaign_first_link(&links, staff.v[i].id);
 		if (l && post_one(r, &staff.v[i], l))   /* !l: not in it */
 			goto out;
@@ -280,6 +370,10 @@ out:
 	txn_read_end(&s, txn);
 	free(links.v);
 	free(staff.v);
+	if (began) {
+		int src = send_end(&r->send, r->cname);
+		rc = rc ? rc : src;
+	}
 	return rc;
 }
 
@@ -299,26 +393,95 @@ static int parse_from(struct run *r, const char *from)
 	return 0;
 }
 
+/* --staff a,b,c into r->only.  0 or EXIT_USAGE (reported). */
+static int parse_only(struct run *r, const char *list)
+{
+	for (const char *p = list;;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (r->nonly == STAFF_ONLY_MAX)
+			return msg_usage_error("campaign posts: --staff: more than "
+			                       "%d handles", STAFF_ONLY_MAX);
+		if (!check_handle(p, n, r->only[r->nonly]))
+			return msg_usage_error("campaign posts: --staff: '%s' is "
+			                       "not a handle", msg_show(p, n));
+		r->nonly++;
+		if (!e)
+			return 0;
+		p = e + 1;
+	}
+}
+
 /* The options that must go together.  0 or EXIT_USAGE (reported). */
 static int check_options(const struct posts_opts *o, const struct args *a)
 {
+	static const char *const send_only[] = {
+		"--mailer", "--resend", "--id", "--dry-run", "--ledger" };
+	const char *given[] = { o->mailer, o->resend, o->id, o->dry_run,
+	                        o->ledger };
 	if (a->npos != 1)
 		return msg_usage_error("campaign posts: expected one NAME");
 	if (!o->template)
 		return msg_usage_error("campaign posts: --template FILE is required");
-	if (!o->out == !o->mbox)
-		return msg_usage_error("campaign posts: one of --out DIR and "
-		                       "--mbox FILE");
-	if (o->mbox && !o->from)
-		return msg_usage_error("campaign posts: --mbox needs --from "
-		                       "'NAME <ADDRESS>'");
+	if (!!o->out + !!o->mbox + !!o->send != 1)
+		return msg_usage_error("campaign posts: one of --out DIR, "
+		                       "--mbox FILE and --send");
 	if (o->out && o->from)
-		return msg_usage_error("campaign posts: --from goes with --mbox");
+		return msg_usage_error("campaign posts: --from goes with --mbox "
+		                       "or --send");
+	for (size_t i = 0; i < sizeof given / sizeof *given; i++)
+		if (given[i] && !o->send)
+			return msg_usage_error("campaign posts: %s goes with --send",
+			                       send_only[i]);
+	if (o->id && (!*o->id || strlen(o->id) > 64 ||
+	              strcspn(o->id, "\t\n\r") != strlen(o->id)))
+		return msg_usage_error("campaign posts: --id: 1 to 64 characters "
+		                       "on one line, got '%s'", msg_shows(o->id));
+	return 0;
+}
+
+/* From, the mailer and the ledger of a run that mails: the options, else
+ * -c FILE's mail_from and mailer.  0, EXIT_USAGE or EXIT_REFUSED
+ * (reported). */
+static int mail_setup(struct run *r)
+{
+	const struct posts_opts *o = r->o;
+	const struct config *cfg;
+	int rc = conf_load(&cfg);
+	if (rc)
+		return rc;
+	const char *from = o->from ? o->from : cfg->mail_from;
+	if (!*from)
+		return msg_usage_error("campaign posts: %s needs --from "
+		                       "'NAME <ADDRESS>' (or mail_from in -c FILE)",
+		                       o->mbox ? "--mbox" : "--send");
+	if ((rc = parse_from(r, from)))
+		return rc;
+	if (!o->send)
+		return 0;
+	r->send.mailer = o->mailer ? o->mailer : cfg->mailer;
+	r->send.resend = o->resend != NULL;
+	r->send.dry_run = o->dry_run != NULL;
+	char err[300];
+	if (mailer_check(r->send.mailer, err, sizeof err)) {
+		out_err("campaign posts: %s (set it with --mailer CMD or mailer "
+		        "in -c FILE); nothing sent", err);
+		return EXIT_REFUSED;
+	}
+	if (o->ledger)
+		snprintf(r->ledger_dir, sizeof r->ledger_dir, "%s", o->ledger);
+	else if (send_ledger_dir(txn_store_path(), r->ledger_dir,
+	                         sizeof r->ledger_dir)) {
+		out_err("campaign posts: the store's path is too long");
+		return EXIT_REFUSED;
+	}
+	r->send.ledger_dir = r->ledger_dir;
 	return 0;
 }
 
 int campaign_posts_main(int argc, char **argv)
 {
+	static struct run r;    /* large (--staff's handles): not on the stack */
 	struct posts_opts o = { 0 };
 	struct args a;
 	int rc = args_parse(argc, argv, "campaign posts", options, &o, &a);
@@ -326,17 +489,19 @@ int campaign_posts_main(int argc, char **argv)
 		return rc;
 	if ((rc = check_options(&o, &a)))
 		return rc;
-	struct run r = { .o = &o };
+	memset(&r, 0, sizeof r);
+	r.o = &o;
 	struct target_policy policy;
 	if ((rc = campaign_base_url("posts", o.base_url, &policy, &r.base)) ||
-	    (o.from && (rc = parse_from(&r, o.from))))
+	    (o.staff && (rc = parse_only(&r, o.staff))) ||
+	    (!o.out && (rc = mail_setup(&r))))
 		return rc;
 	if (posts_time(&r.now))
 		return msg_usage_error("SOURCE_DATE_EPOCH: want seconds since the "
 		                       "epoch");
 	if ((rc = load_template(&r)) == 0)
 		rc = posts_write(&r, a.pos[0]);
-	if (rc == 0) {
+	if (rc == 0 && !o.send) {
 		fprintf(stderr, "campaign '%s': %zu %s written to %s%s",
 		        msg_shows(r.cname), r.written,
 		        o.out ? (r.written == 1 ? "post" : "posts")
@@ -350,5 +515,6 @@ int campaign_posts_main(int argc, char **argv)
 	posts_buf_free(&r.mbox);
 	posts_buf_free(&r.text);
 	posts_buf_free(&r.subj);
+	posts_buf_free(&r.msg);
 	return rc;
 }

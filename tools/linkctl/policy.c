@@ -2,8 +2,7 @@
  * policy.h. */
 #include "policy.h"
 
-#include "config.h"
-#include "input.h"
+#include "conf.h"
 #include "msg.h"
 #include "out.h"
 
@@ -12,17 +11,11 @@
 
 #define SHORT_HOST_ARGS_MAX 64
 
-static const char *config_path;
 /* Every --short-host, and --base-url's host. */
 static char short_host_args[SHORT_HOST_ARGS_MAX][CONFIG_HOST_MAX];
 static unsigned n_short_host_args;
 /* --base-url, and base_url from -c FILE (read by policy_load). */
 static char base_url_arg[CONFIG_STR_MAX], base_url_conf[CONFIG_STR_MAX];
-
-void policy_config_file(const char *path)
-{
-	config_path = path;
-}
 
 int policy_short_host(const char *v)
 {
@@ -80,30 +73,19 @@ const char *policy_base_url(void)
 
 int policy_load(struct target_policy *p)
 {
-	static struct config cfg;   /* large: not on the stack */
 	static const char *own[CONFIG_LIST_MAX + 1 + SHORT_HOST_ARGS_MAX];
 	static char conf_host[CONFIG_HOST_MAX];
 	size_t n = 0;
-	config_init(&cfg);
-	if (config_path) {
-		char *buf;
-		size_t len;
-		const char *label;
-		int rc = input_read(config_path, &buf, &len, &label);
+	if (conf_given()) {
+		const struct config *cfg;
+		int rc = conf_load(&cfg);
 		if (rc)
 			return rc;
-		struct config_diag diag;
-		unsigned bad = config_parse(&cfg, buf, len, &diag);
-		free(buf);
-		for (unsigned i = 0; i < bad && i < CONFIG_DIAG_MAX; i++)
-			out_err("%s:%u: %s", label, diag.e[i].line, diag.e[i].msg);
-		if (bad)
-			return EXIT_REFUSED;
-		for (unsigned i = 0; i < cfg.n_short_hosts; i++)
-			own[n++] = cfg.short_hosts[i];
+		for (unsigned i = 0; i < cfg->n_short_hosts; i++)
+			own[n++] = cfg->short_hosts[i];
 		/* base_url's host is ours too: a target there is a loop. */
-		strcpy(base_url_conf, cfg.base_url);
-		if (cfg.base_url[0] && base_url_host(cfg.base_url, conf_host))
+		strcpy(base_url_conf, cfg->base_url);
+		if (cfg->base_url[0] && base_url_host(cfg->base_url, conf_host))
 			own[n++] = conf_host;
 	}
 	for (unsigned i = 0; i < n_short_host_args; i++)

@@ -4,15 +4,13 @@
  * target would make a loop: short_hosts and base_url's host from -c FILE,
  * every --short-host and --base-url -- and the base URL short links are
  * printed under (campaign create and posts).  Holds the options until a
- * command asks; reads the configuration file only then.
+ * command asks; the configuration file is conf.c's.
  */
 #ifndef REDIRECTD_LINKCTL_POLICY_H
 #define REDIRECTD_LINKCTL_POLICY_H
 
 #include "target.h"
 
-/* -c FILE: redirectd.conf, read by policy_load. */
-void policy_config_file(const char *path);
 /* --short-host HOST (or a comma list), checked and folded like the
  * short_hosts directive.  0, or EXIT_USAGE (reported). */
 int policy_short_host(const char *value);

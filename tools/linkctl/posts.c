@@ -468,8 +468,9 @@ static void subject(struct posts_buf *b, const char *s, size_t n)
 	add_str(b, "\n");
 }
 
-int posts_mbox_message(struct posts_buf *b, const struct posts_mail *m,
-                       unsigned *line)
+/* One message: mboxrd-framed (mbox) or as a mailer takes it. */
+static int message(struct posts_buf *b, const struct posts_mail *m, int mbox,
+                   unsigned *line)
 {
 	static const char days[7][4] = {
 		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
@@ -502,10 +503,12 @@ int posts_mbox_message(struct posts_buf *b, const struct posts_mail *m,
 	         days[tm.tm_wday], months[tm.tm_mon], tm.tm_mday, tm.tm_hour,
 	         tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
 	size_t start = b->len;
-	add_str(b, "From ");
-	add_str(b, m->from_addr);
-	add_str(b, " ");
-	add_str(b, when);
+	if (mbox) {
+		add_str(b, "From ");
+		add_str(b, m->from_addr);
+		add_str(b, " ");
+		add_str(b, when);
+	}
 	mailbox(b, "From: ", m->from_name, m->from_addr);
 	mailbox(b, "To: ", m->to_name, m->to_addr);
 	subject(b, m->subject, m->subject_len);
@@ -534,20 +537,34 @@ int posts_mbox_message(struct posts_buf *b, const struct posts_mail *m,
 		}
 	}
 	/* mboxrd: ">From ", ">>From "... gain one '>', so a reader that
-	 * takes one away from each gets the body back exactly. */
+	 * takes one away from each gets the body back exactly.  A mailer
+	 * takes the body as it is (sendmail -oi: a lone "." ends nothing). */
 	const char *p = m->body, *end = m->body + m->body_len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
 		const char *q = p;
-		while (q < e && *q == '>')
+		while (mbox && q < e && *q == '>')
 			q++;
-		if ((size_t)(e - q) >= 5 && memcmp(q, "From ", 5) == 0)
+		if (mbox && (size_t)(e - q) >= 5 && memcmp(q, "From ", 5) == 0)
 			add_str(b, ">");
 		posts_buf_add(b, p, (size_t)(e - p));
 		add_str(b, "\n");
 		p = nl ? nl + 1 : end;
 	}
-	add_str(b, "\n");
+	if (mbox)
+		add_str(b, "\n");
 	return 0;
+}
+
+int posts_mbox_message(struct posts_buf *b, const struct posts_mail *m,
+                       unsigned *line)
+{
+	return message(b, m, 1, line);
+}
+
+int posts_mail_message(struct posts_buf *b, const struct posts_mail *m,
+                       unsigned *line)
+{
+	return message(b, m, 0, line);
 }

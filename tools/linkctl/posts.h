@@ -109,4 +109,10 @@ struct posts_mail {
 int posts_mbox_message(struct posts_buf *b, const struct posts_mail *m,
                        unsigned *line);
 
+/* The same message as a mailer takes it on its standard input (sendmail
+ * -t -oi): no "From " line, the body as it is, no empty line after it.
+ * Returns as posts_mbox_message. */
+int posts_mail_message(struct posts_buf *b, const struct posts_mail *m,
+                       unsigned *line);
+
 #endif

@@ -20,6 +20,11 @@ void txn_store_dir(const char *dir)
 	db_dir = dir;
 }
 
+const char *txn_store_path(void)
+{
+	return db_dir;
+}
+
 int txn_report(int rc, const char *op)
 {
 	if (rc == 0 || rc == MDB_MAP_FULL)

@@ -20,6 +20,7 @@
 
 /* The store's directory (--db, $REDIRECTD_DB); the caller keeps it. */
 void txn_store_dir(const char *dir);
+const char *txn_store_path(void);
 
 /*
  * The body of a write transaction.  Returns 0, TXN_FAILED (reported) or

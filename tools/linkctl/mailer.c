@@ -1,0 +1,306 @@
+/* mailer: one message to the mailer command, via the courier.  See
+ * mailer.h. */
+#define _GNU_SOURCE         /* memfd_create, pipe2, close_range */
+#include "mailer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* What the courier keeps of the mailer's output, for the reason. */
+#define OUTPUT_MAX 4096
+
+static int executable(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
+}
+
+int mailer_check(const char *cmd, char *err, size_t errlen)
+{
+	char word[4096];
+	size_t n = 0;
+	while (*cmd == ' ' || *cmd == '\t')
+		cmd++;
+	/* The first word as the shell would take it when it is plain; a
+	 * command that starts with quotes, variables or redirections is
+	 * left to the shell. */
+	while (cmd[n] && cmd[n] != ' ' && cmd[n] != '\t' && n < sizeof word - 1)
+		n++;
+	memcpy(word, cmd, n);
+	word[n] = '\0';
+	if (!n) {
+		snprintf(err, errlen, "the mailer command is empty");
+		return -1;
+	}
+	if (strpbrk(word, "\"'$`\\<>|&;()*?[=~"))
+		return 0;
+	if (strchr(word, '/')) {
+		if (executable(word))
+			return 0;
+		snprintf(err, errlen, "mailer %s: %s", word,
+		         access(word, F_OK) ? strerror(errno)
+		                            : "not an executable file");
+		return -1;
+	}
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	for (const char *p = path; *p;) {
+		const char *e = strchr(p, ':');
+		size_t dl = e ? (size_t)(e - p) : strlen(p);
+		char full[8192];
+		snprintf(full, sizeof full, "%.*s/%s", (int)dl, dl ? p : ".", word);
+		if (executable(full))
+			return 0;
+		p += dl + (e != NULL);
+	}
+	snprintf(err, errlen, "mailer %s: not found in PATH", word);
+	return -1;
+}
+
+/* The whole message in an anonymous file, at offset 0.  fd or -1. */
+static int message_file(const char *msg, size_t len)
+{
+	int fd = memfd_create("linkctl-message", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, msg + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = errno;
+			close(fd);
+			errno = w < 0 ? e : EIO;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* The last non-empty line of out[0..n), control characters as '?'. */
+static void last_line(const char *out, size_t n, char *line, size_t max)
+{
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
+	             out[n - 1] == ' '))
+		n--;
+	size_t s = n;
+	while (s && out[s - 1] != '\n')
+		s--;
+	size_t o = 0;
+	for (size_t i = s; i < n && o + 1 < max; i++)
+		line[o++] = (unsigned char)out[i] < 0x20 ? '?' : out[i];
+	line[o] = '\0';
+}
+
+/* In the mailer's process: stdin the message, stdout and stderr the
+ * courier's pipe, nothing else open; then the shell.  Never returns. */
+static void run_mailer(const char *cmd, int msgfd, int outfd)
+{
+	if (dup2(msgfd, 0) < 0 || dup2(outfd, 1) < 0 || dup2(outfd, 2) < 0)
+		_exit(127);
+	close_range(3, ~0U, 0);
+	/* The courier's ignored signals would be the mailer's too. */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	dprintf(2, "cannot run /bin/sh: %s\n", strerror(errno));
+	_exit(127);
+}
+
+/* In the courier: run the mailer and say how it went in r->reason. */
+static enum mailer_outcome mail_one(const char *cmd, int msgfd,
+                                    struct mailer_result *r)
+{
+	int out[2];
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		snprintf(r->reason, sizeof r->reason, "pipe: %s", strerror(errno));
+		return MAILER_FAILED;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(r->reason, sizeof r->reason, "fork: %s", strerror(errno));
+		close(out[0]);
+		close(out[1]);
+		return MAILER_FAILED;
+	}
+	if (pid == 0)
+		run_mailer(cmd, msgfd, out[1]);
+	close(out[1]);
+	static char buf[OUTPUT_MAX];
+	size_t n = 0;
+	for (;;) {
+		char tmp[512];
+		ssize_t k = read(out[0], tmp, sizeof tmp);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		/* Keep the last OUTPUT_MAX bytes: the mailer's verdict comes
+		 * last. */
+		if ((size_t)k >= sizeof buf) {
+			memcpy(buf, tmp + (size_t)k - sizeof buf, sizeof buf);
+			n = sizeof buf;
+		} else {
+			if (n + (size_t)k > sizeof buf) {
+				size_t drop = n + (size_t)k - sizeof buf;
+				memmove(buf, buf + drop, n - drop);
+				n -= drop;
+			}
+			memcpy(buf + n, tmp, (size_t)k);
+			n += (size_t)k;
+		}
+	}
+	close(out[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(r->reason, sizeof r->reason, "waitpid: %s",
+			         strerror(errno));
+			return MAILER_FAILED;
+		}
+	char said[160];
+	last_line(buf, n, said, sizeof said);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return MAILER_SENT;
+	if (WIFEXITED(status))
+		snprintf(r->reason, sizeof r->reason, "the mailer exited with "
+		         "status %d%s%s", WEXITSTATUS(status), said[0] ? ": " : "",
+		         said);
+	else
+		snprintf(r->reason, sizeof r->reason, "the mailer was killed by "
+		         "signal %d (%s)%s%s", WTERMSIG(status),
+		         strsignal(WTERMSIG(status)), said[0] ? ": " : "", said);
+	return MAILER_FAILED;
+}
+
+/* The courier's whole life: claim, mail, settle, report.  Never
+ * returns. */
+static void courier(const char *cmd, const char *ledger_dir,
+                    const struct ledger_key *k, int resend, int msgfd,
+                    int resfd)
+{
+	struct mailer_result r = { 0 };
+	struct ledger l;
+	struct ledger_owner self;
+	enum ledger_claim claim;
+	int rc;
+	/* Out of linkctl's process group, deaf to the signals that ask
+	 * linkctl to stop: linkctl stops between messages, never one
+	 * halfway (only SIGKILL can leave a message unsettled). */
+	setpgid(0, 0);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	/* linkctl may be gone when the outcome is told: the ledger has it
+	 * by then. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = ledger_self(&self))) {
+		snprintf(r.reason, sizeof r.reason, "/proc/self: %s",
+		         strerror(rc));
+		r.outcome = MAILER_LEDGER;
+	} else if ((rc = ledger_open(&l, ledger_dir, 1))) {
+		snprintf(r.reason, sizeof r.reason, "ledger %s: %s", ledger_dir,
+		         mdb_strerror(rc));
+		r.outcome = MAILER_LEDGER;
+	} else {
+		rc = ledger_claim(&l, k, &self, resend, &claim, &r.seen);
+		if (rc) {
+			snprintf(r.reason, sizeof r.reason, "ledger %s: %s",
+			         ledger_dir, mdb_strerror(rc));
+			r.outcome = MAILER_LEDGER;
+		} else if (claim != LEDGER_CLAIMED) {
+			r.outcome = claim == LEDGER_DONE ? MAILER_DONE
+			            : claim == LEDGER_BUSY ? MAILER_BUSY
+			                                   : MAILER_UNKNOWN;
+		} else {
+			r.outcome = mail_one(cmd, msgfd, &r);
+			rc = ledger_settle(&l, k, &self,
+			                   r.outcome == MAILER_SENT ? LEDGER_SENT
+			                                            : LEDGER_FAILED,
+			                   r.reason);
+			if (rc && r.outcome == MAILER_SENT) {
+				/* Sent, but the ledger does not know: the next run
+				 * finds it SENDING by a dead process and asks. */
+				snprintf(r.reason, sizeof r.reason, "sent, but the "
+				         "ledger %s could not record it: %s",
+				         ledger_dir, mdb_strerror(rc));
+				r.outcome = MAILER_LEDGER;
+			}
+		}
+		ledger_close(&l);
+	}
+	ssize_t w;
+	do
+		w = write(resfd, &r, sizeof r);
+	while (w < 0 && errno == EINTR);
+	_exit(0);
+}
+
+int mailer_send(const char *cmd, const char *ledger_dir,
+                const struct ledger_key *k, int resend, const char *msg,
+                size_t len, struct mailer_result *r)
+{
+	int res[2];
+	int msgfd = message_file(msg, len);
+	if (msgfd < 0)
+		return errno;
+	if (pipe2(res, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(msgfd);
+		return e;
+	}
+	fflush(NULL);   /* nothing buffered is written twice by the child */
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(msgfd);
+		close(res[0]);
+		close(res[1]);
+		return e;
+	}
+	if (pid == 0) {
+		close(res[0]);
+		courier(cmd, ledger_dir, k, resend, msgfd, res[1]);
+	}
+	close(msgfd);
+	close(res[1]);
+	size_t got = 0;
+	while (got < sizeof *r) {
+		ssize_t n = read(res[0], (char *)r + got, sizeof *r - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(res[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got != sizeof *r) {
+		memset(r, 0, sizeof *r);
+		r->outcome = MAILER_LEDGER;
+		snprintf(r->reason, sizeof r->reason, "the process sending it "
+		         "died before it said how it went (see the next run)");
+	}
+	return 0;
+}
