@@ -162,7 +162,8 @@ int store_link_put(MDB_txn *txn, const struct store *s, const char *code,
  * may point into the map (a record just read): they are copied first.
  * Both write version 2 records. */
 int store_staff_add(MDB_txn *txn, const struct store *s, struct staff *st);
-int store_staff_put(MDB_txn *txn, const struct store *s, const struct staff *st);
+int store_staff_put(MDB_txn *txn, const struct store *s,
+                    const struct staff *st);
 /* store_campaign_ensure finds the campaign by name or creates it (assigning
  * c->id); *created tells which.  On find, *c is filled from the store. */
 int store_campaign_ensure(MDB_txn *txn, const struct store *s,
