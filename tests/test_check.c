@@ -1,5 +1,5 @@
 /* test_check: tools/linkctl/check.c -- UTF-8 text, handles folded,
- * colleagues' names, teams and emails, campaign names. */
+ * colleagues' names, teams, emails and mail settings, campaign names. */
 #include "check.h"
 #include "utf8.h"
 #include "tap.h"
@@ -63,6 +63,18 @@ int main(void)
 	ok(check_email("ab", 2) && check_email("@b", 2) && check_email("a@", 2) &&
 	   check_email("a@b@c", 5) && check_email("a b@c", 5),
 	   "email: refused shapes");
+
+#define MAIL(s) check_mail(s, sizeof s - 1)
+	ok(MAIL("") == 1 && MAIL("yes") == 1 && MAIL("YES") == 1 &&
+	   MAIL("Yes") == 1 && MAIL("1") == 1 && MAIL("true") == 1 &&
+	   MAIL("TRUE") == 1, "mail: yes, 1, true, any case, or empty");
+	ok(MAIL("no") == 0 && MAIL("NO") == 0 && MAIL("0") == 0 &&
+	   MAIL("false") == 0 && MAIL("False") == 0, "mail: no, 0, false");
+	ok(MAIL("y") == -1 && MAIL("n") == -1 && MAIL(" yes") == -1 &&
+	   MAIL("yes ") == -1 && MAIL("yess") == -1 && MAIL("2") == -1 &&
+	   MAIL("on") == -1 && MAIL("ye\0") == -1 && MAIL("\0") == -1,
+	   "mail: anything else refused");
+	ok(check_mail("yes!", 3) == 1, "mail: only the n bytes are read");
 
 	ok(check_campaign("spring 2026", 11) && check_campaign("ü", 2),
 	   "campaign: text");

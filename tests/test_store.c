@@ -112,6 +112,115 @@ static void test_codec(void)
 	       "encode: url of 65535 bytes fits");
 }
 
+/* decode over a copy of exactly len bytes (ASan sees any read past); the
+ * copy, which out's views point into, lives until the next call. */
+static int staff_decode_copy(const unsigned char *rec, size_t len,
+                             struct staff *out)
+{
+	static unsigned char *copy;
+	free(copy);
+	copy = malloc(len ? len : 1);
+	memcpy(copy, rec, len);
+	MDB_val k = { 3, "ana" }, v = { len, copy };
+	return store_staff_decode(&k, &v, out);
+}
+
+/* Every prefix of rec[0..n) is refused, and one byte more too. */
+static void staff_truncations(const unsigned char *rec, size_t n,
+                              const char *what)
+{
+	struct staff d;
+	int bad = 0;
+	for (size_t len = 0; len < n; len++)
+		if (staff_decode_copy(rec, len, &d) != EINVAL)
+			bad++;
+	is_int(bad, 0, "%s: every truncation (0..%zu bytes) -> EINVAL", what,
+	       n - 1);
+	unsigned char more[64];
+	memcpy(more, rec, n);
+	more[n] = 0;
+	is_int(staff_decode_copy(more, n + 1, &d), EINVAL,
+	       "%s: one byte too many -> EINVAL", what);
+}
+
+static void test_staff_codec(void)
+{
+	struct staff st = {
+		.id = 0x01020304, .created_us = 0x1122334455667788ull,
+		.flags = STAFF_NO_MAIL,
+		.handle = "ana", .handle_len = 3,
+		.name = "Ana", .name_len = 3, .team = "", .team_len = 0,
+		.email = "a@x.org", .email_len = 7,
+	};
+	unsigned char buf[64];
+	size_t n = store_staff_encode(&st, buf, sizeof buf);
+	is_int(n, 14 + 2 + 3 + 2 + 2 + 7, "staff encode: header + 3 strings");
+	/* The on-disk layout: pin it. */
+	is_int(buf[0], 2, "staff encode: version byte 2");
+	is_int(buf[1], 0x04, "staff encode: id little-endian at 1");
+	is_int(buf[5], 0x88, "staff encode: created_us at 5");
+	is_int(buf[13], STAFF_NO_MAIL, "staff encode: flags at 13");
+	is_int(buf[14] | buf[15] << 8, 3, "staff encode: name length at 14");
+	ok(memcmp(buf + 16, "Ana", 3) == 0, "staff encode: name bytes");
+
+	struct staff d;
+	memset(&d, 0xee, sizeof d);
+	is_int(staff_decode_copy(buf, n, &d), 0, "staff decode v2: round trip");
+	is_int(d.id, 0x01020304, "staff decode v2: id");
+	ok(d.created_us == 0x1122334455667788ull, "staff decode v2: created_us");
+	is_int(d.flags, STAFF_NO_MAIL, "staff decode v2: flags");
+	ok(d.name_len == 3 && d.team_len == 0 && d.email_len == 7,
+	   "staff decode v2: string lengths");
+	ok(d.handle_len == 3, "staff decode: handle from the key");
+	st.flags = 0;
+	n = store_staff_encode(&st, buf, sizeof buf);
+	is_int(buf[0], 2, "staff encode: version 2 without flags too");
+	is_int(staff_decode_copy(buf, n, &d), 0, "staff decode v2, flags 0");
+	is_int(d.flags, 0, "staff decode v2: flags 0");
+	is_int(store_staff_encode(&st, buf, n - 1), 0,
+	       "staff encode: cap one short -> 0");
+	is_int(store_staff_encode(&st, buf, n), n, "staff encode: exact cap fits");
+	staff_truncations(buf, n, "staff decode v2");
+
+	/* A version 1 record as the code before flags wrote it. */
+	static const unsigned char v1[] = {
+		1, 9, 0, 0, 0, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+		3, 0, 'B', 'e', 'a', 3, 0, 'o', 'p', 's', 0, 0,
+	};
+	memset(&d, 0xee, sizeof d);
+	is_int(staff_decode_copy(v1, sizeof v1, &d), 0, "staff decode v1");
+	is_int(d.id, 9, "staff decode v1: id");
+	ok(d.created_us == 0x1122334455667788ull, "staff decode v1: created_us");
+	is_int(d.flags, 0, "staff decode v1: flags 0 (mail on)");
+	ok(d.name_len == 3 && memcmp(d.name, "Bea", 3) == 0 &&
+	   d.team_len == 3 && memcmp(d.team, "ops", 3) == 0 && d.email_len == 0,
+	   "staff decode v1: name, team, no email");
+	staff_truncations(v1, sizeof v1, "staff decode v1");
+
+	unsigned char v[64];
+	memcpy(v, v1, sizeof v1);
+	v[0] = 2;   /* a v1 body under a v2 byte: the strings are off by one */
+	is_int(staff_decode_copy(v, sizeof v1, &d), EINVAL,
+	       "staff decode: v1 body marked version 2 -> EINVAL");
+	int accepted = 0;
+	for (unsigned ver = 0; ver < 256; ver++) {
+		v[0] = (unsigned char)ver;
+		if (ver != 1 && staff_decode_copy(v, sizeof v1, &d) != EINVAL)
+			accepted++;
+	}
+	is_int(accepted, 0, "staff decode: versions other than 1 and 2 -> EINVAL");
+
+	static char big[0x10000];
+	static unsigned char bigbuf[STORE_STAFF_MAX + 1];
+	struct staff b = { .name = big, .name_len = sizeof big };
+	is_int(store_staff_encode(&b, bigbuf, sizeof bigbuf), 0,
+	       "staff encode: a name of 65536 bytes does not fit");
+	b.name_len = b.team_len = b.email_len = 0xffff;
+	b.team = b.email = big;
+	is_int(store_staff_encode(&b, bigbuf, STORE_STAFF_MAX), STORE_STAFF_MAX,
+	       "staff encode: three strings of 65535 bytes fill STORE_STAFF_MAX");
+}
+
 static struct staff mk_staff(const char *handle, const char *name,
                              const char *team, const char *email)
 {
@@ -173,6 +282,47 @@ static void test_write(void)
 	       "unknown handle -> MDB_NOTFOUND");
 	is_int(store_staff_get_id(txn, &s, 3, &g), MDB_NOTFOUND,
 	       "unknown staff id -> MDB_NOTFOUND");
+
+	/* store_staff_put: from a record just read (its views into the map). */
+	is_int(store_staff_get(txn, &s, "alice", &g), 0, "get alice to change");
+	uint64_t alice_created = g.created_us;
+	g.flags = STAFF_NO_MAIL;
+	g.email = "";
+	g.email_len = 0;
+	is_int(store_staff_put(txn, &s, &g), 0, "staff put: alice opts out");
+	is_int(store_staff_get_id(txn, &s, 1, &g), 0, "alice by id after put");
+	is_int(g.flags, STAFF_NO_MAIL, "put: flags stored");
+	is_int(g.email_len, 0, "put: email cleared");
+	ok(g.name_len == 13 && memcmp(g.name, "Alice Liddell", 13) == 0 &&
+	   g.team_len == 6, "put: name and team kept");
+	ok(g.created_us == alice_created, "put: created_us kept");
+	struct staff nobody = mk_staff("carol", "Carol", "", "");
+	nobody.id = 3;
+	is_int(store_staff_put(txn, &s, &nobody), MDB_NOTFOUND,
+	       "staff put of an unknown handle -> MDB_NOTFOUND");
+	g.id = 2;
+	is_int(store_staff_put(txn, &s, &g), EINVAL,
+	       "staff put with another colleague's id -> EINVAL");
+	/* A version 1 record (the store of an older linkctl) reads as mail
+	 * on and is rewritten as version 2. */
+	static const unsigned char v1[] = {
+		1, 9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+		3, 0, 'D', 'o', 'r', 0, 0, 0, 0,
+	};
+	MDB_val k1 = { 4, "dora" }, v1v = { sizeof v1, (void *)v1 };
+	is_int(mdb_put(txn, s.staff, &k1, &v1v, 0), 0, "a v1 record for dora");
+	is_int(store_staff_get(txn, &s, "dora", &g), 0, "get dora (v1)");
+	is_int(g.flags, 0, "dora (v1): flags 0");
+	g.flags = STAFF_NO_MAIL;
+	is_int(store_staff_put(txn, &s, &g), 0, "put dora");
+	is_int(mdb_get(txn, s.staff, &k1, &v1v), 0, "dora's record");
+	ok(v1v.mv_size == sizeof v1 + 1 &&
+	   ((const unsigned char *)v1v.mv_data)[0] == 2,
+	   "rewritten as version 2 (one byte more)");
+	is_int(store_staff_get(txn, &s, "dora", &g), 0, "get dora (v2)");
+	ok(g.flags == STAFF_NO_MAIL && g.id == 9 && g.name_len == 3,
+	   "dora (v2): flags, id and name");
+	is_int(mdb_del(txn, s.staff, &k1, NULL), 0, "dora removed again");
 
 	struct campaign c = { .name = "spring", .name_len = 6 };
 	int created = -1;
@@ -469,6 +619,7 @@ static void test_grow_cap(void)
 int main(void)
 {
 	test_codec();
+	test_staff_codec();
 	const char *t = getenv("TMPDIR");
 	snprintf(tmp, sizeof tmp, "%s/test_store-XXXXXX", t && *t ? t : "/tmp");
 	if (!mkdtemp(tmp)) {

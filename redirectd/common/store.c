@@ -280,29 +280,66 @@ int store_link_put(MDB_txn *txn, const struct store *s, const char *code,
 	return mdb_put(txn, s->links, &k, &v, 0);
 }
 
-/* Staff record v1: u8 version, u32 id, u64 created_us, name, team, email. */
-static int staff_decode(const MDB_val *key, const MDB_val *val,
-                        struct staff *st)
+/* Staff record v2: u8 version, u32 id, u64 created_us, u8 flags, name,
+ * team, email.  v1, written before STAFF_* flags existed, is the same
+ * without the flags byte: it still decodes, with flags 0 (a colleague who
+ * never opted out), and is rewritten as v2 when it changes. */
+#define STAFF_V1_HDR 13
+#define STAFF_V2_HDR 14
+
+/* 1 when st's strings fit their u16 lengths. */
+static int staff_fits(const struct staff *st)
+{
+	return st->name_len <= 0xffff && st->team_len <= 0xffff &&
+	       st->email_len <= 0xffff;
+}
+
+size_t store_staff_encode(const struct staff *st, unsigned char *out,
+                          size_t cap)
+{
+	if (!staff_fits(st))
+		return 0;
+	size_t n = STAFF_V2_HDR + 6 + st->name_len + st->team_len +
+	           st->email_len;
+	if (n > cap)
+		return 0;
+	out[0] = 2;
+	le_put32(out + 1, st->id);
+	le_put64(out + 5, st->created_us);
+	out[13] = st->flags;
+	unsigned char *p = put_str(out + STAFF_V2_HDR, st->name, st->name_len);
+	p = put_str(p, st->team, st->team_len);
+	put_str(p, st->email, st->email_len);
+	return n;
+}
+
+int store_staff_decode(const MDB_val *key, const MDB_val *val,
+                       struct staff *st)
 {
 	const unsigned char *p = val->mv_data, *end = p + val->mv_size;
-	if (val->mv_size < 13 || p[0] != 1)
+	size_t hdr;
+	if (val->mv_size == 0)
+		return EINVAL;
+	if (p[0] == 1)
+		hdr = STAFF_V1_HDR;
+	else if (p[0] == 2)
+		hdr = STAFF_V2_HDR;
+	else
+		return EINVAL;
+	if (val->mv_size < hdr)
 		return EINVAL;
 	memset(st, 0, sizeof *st);
 	st->id = le_get32(p + 1);
 	st->created_us = le_get64(p + 5);
+	if (p[0] == 2)
+		st->flags = p[13];
 	st->handle = key->mv_data;
 	st->handle_len = key->mv_size;
-	p += 13;
+	p += hdr;
 	p = get_str(p, end, &st->name, &st->name_len);
 	p = get_str(p, end, &st->team, &st->team_len);
 	p = get_str(p, end, &st->email, &st->email_len);
 	return p == end ? 0 : EINVAL;
-}
-
-int store_staff_decode(const MDB_val *key, const MDB_val *val,
-                       struct staff *out)
-{
-	return staff_decode(key, val, out);
 }
 
 int store_staff_get(MDB_txn *txn, const struct store *s, const char *handle,
@@ -312,7 +349,7 @@ int store_staff_get(MDB_txn *txn, const struct store *s, const char *handle,
 	int rc = mdb_get(txn, s->staff, &k, &v);
 	if (rc)
 		return rc;
-	return staff_decode(&k, &v, out);
+	return store_staff_decode(&k, &v, out);
 }
 
 int store_staff_get_id(MDB_txn *txn, const struct store *s, uint32_t id,
@@ -324,7 +361,21 @@ int store_staff_get_id(MDB_txn *txn, const struct store *s, uint32_t id,
 		return rc;
 	if ((rc = mdb_get(txn, s->staff, &k, &v)))
 		return rc;
-	return staff_decode(&k, &v, out);
+	return store_staff_decode(&k, &v, out);
+}
+
+/* The record of st under its handle, encoded before it is written: st's
+ * views may point into the map (a record just read), which mdb_put may
+ * change under them. */
+static int staff_write(MDB_txn *txn, const struct store *s,
+                       const struct staff *st)
+{
+	unsigned char buf[STORE_STAFF_MAX];
+	size_t n = store_staff_encode(st, buf, sizeof buf);
+	if (!n)
+		return EINVAL;
+	MDB_val k = { st->handle_len, (void *)st->handle }, v = { n, buf };
+	return mdb_put(txn, s->staff, &k, &v, 0);
 }
 
 int store_staff_add(MDB_txn *txn, const struct store *s, struct staff *st)
@@ -335,26 +386,31 @@ int store_staff_add(MDB_txn *txn, const struct store *s, struct staff *st)
 		return MDB_KEYEXIST;
 	if (rc != MDB_NOTFOUND)
 		return rc;
-	if (st->name_len > 0xffff || st->team_len > 0xffff ||
-	    st->email_len > 0xffff)
-		return EINVAL;
+	if (!staff_fits(st))
+		return EINVAL;   /* before an id is spent on it */
 	if ((rc = next_id(txn, s, "next_staff", &st->id)))
 		return rc;
 	if (!st->created_us)
 		st->created_us = now_us();
-	unsigned char buf[13 + 6 + 3 * 0xffff];
-	unsigned char *p = buf;
-	p[0] = 1;
-	le_put32(p + 1, st->id);
-	le_put64(p + 5, st->created_us);
-	p = put_str(p + 13, st->name, st->name_len);
-	p = put_str(p, st->team, st->team_len);
-	p = put_str(p, st->email, st->email_len);
-	v.mv_size = (size_t)(p - buf);
-	v.mv_data = buf;
-	if ((rc = mdb_put(txn, s->staff, &k, &v, 0)))
+	if ((rc = staff_write(txn, s, st)))
 		return rc;
 	return put_by_id(txn, s->staff_by_id, st->id, st->handle, st->handle_len);
+}
+
+int store_staff_put(MDB_txn *txn, const struct store *s, const struct staff *st)
+{
+	MDB_val k = { st->handle_len, (void *)st->handle }, v;
+	struct staff old;
+	int rc = mdb_get(txn, s->staff, &k, &v);
+	if (rc)
+		return rc;
+	if ((rc = store_staff_decode(&k, &v, &old)))
+		return rc;
+	/* The id is staff_by_id's key and every link's staff_id: a record
+	 * that changed it would orphan both. */
+	if (old.id != st->id)
+		return EINVAL;
+	return staff_write(txn, s, st);
 }
 
 /* Campaign record v1: u8 version, u32 id, u8 flags, u64 created_us, url,

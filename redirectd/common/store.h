@@ -6,12 +6,16 @@
  *                   "next_campaign" -> u32 id counters (last id handed out)
  *   links           code -> link record (below)
  *   link_by_id      u32 id (big-endian) -> code
- *   staff           handle -> staff record
+ *   staff           handle -> staff record (below)
  *   staff_by_id     u32 id (big-endian) -> handle
  *   campaigns       name -> campaign record
  *   campaign_by_id  u32 id (big-endian) -> name
  * Ids start at 1; 0 means "none" in click records.  Every record starts with
- * a version byte so the schema can grow without a migration of old records.
+ * a version byte so the schema can grow without a migration of old records:
+ * staff records are version 2 since they carry flags (STAFF_NO_MAIL);
+ * version 1 records, written before, are the same without the flags byte,
+ * read as flags 0, and become version 2 when they are next written.  The
+ * byte layouts are store.c's, beside each codec.
  *
  * Functions return 0 or an LMDB return code (an errno value or an MDB_*
  * code); describe one with mdb_strerror().  Views (const char * + length)
@@ -68,9 +72,15 @@ struct link {
 	size_t url_len;
 };
 
+/* Staff flags (on disk, in staff records of version 2).  STAFF_NO_MAIL:
+ * the colleague opted out of mail from `campaign posts --send` (linkctl
+ * staff set --no-mail); they still have links, they are not mailed. */
+#define STAFF_NO_MAIL 0x01
+
 struct staff {
 	uint32_t id;
 	uint64_t created_us;
+	uint8_t flags;          /* STAFF_*; 0 in a version 1 record */
 	const char *handle; size_t handle_len;   /* the key */
 	const char *name;   size_t name_len;
 	const char *team;   size_t team_len;
@@ -107,6 +117,16 @@ size_t store_link_encode(const struct link *l, unsigned char *out, size_t cap);
 int store_link_decode(const void *val, size_t len, struct link *out);
 #define STORE_LINK_HDR 26   /* bytes before the URL in an encoded link */
 
+/*
+ * Pure codec for staff records (the handle is the key, not in the record).
+ * encode writes version 2 and returns the bytes written, or 0 when cap is
+ * too small or a string is over 65535 bytes; STORE_STAFF_MAX always fits.
+ * Decoding (store_staff_decode, below) reads versions 1 and 2.
+ */
+size_t store_staff_encode(const struct staff *st, unsigned char *out,
+                          size_t cap);
+#define STORE_STAFF_MAX (14 + 3 * (2 + 0xffff))
+
 /* Look-ups.  MDB_NOTFOUND when absent; views live as long as txn. */
 int store_link_get(MDB_txn *txn, const struct store *s, const char *code,
                    size_t code_len, struct link *out);
@@ -135,8 +155,15 @@ int store_link_add(MDB_txn *txn, const struct store *s, const char *code,
                    size_t code_len, struct link *l);
 int store_link_put(MDB_txn *txn, const struct store *s, const char *code,
                    size_t code_len, const struct link *l);
-/* store_staff_add assigns st->id; MDB_KEYEXIST for a taken handle. */
+/* store_staff_add assigns st->id; MDB_KEYEXIST for a taken handle.
+ * store_staff_put rewrites the record of an existing colleague (found by
+ * st->handle) with st's fields and flags: MDB_NOTFOUND when there is none,
+ * EINVAL when st->id is not theirs (ids are never reassigned).  st's views
+ * may point into the map (a record just read): they are copied first.
+ * Both write version 2 records. */
 int store_staff_add(MDB_txn *txn, const struct store *s, struct staff *st);
+int store_staff_put(MDB_txn *txn, const struct store *s,
+                    const struct staff *st);
 /* store_campaign_ensure finds the campaign by name or creates it (assigning
  * c->id); *created tells which.  On find, *c is filled from the store. */
 int store_campaign_ensure(MDB_txn *txn, const struct store *s,

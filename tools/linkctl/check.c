@@ -3,6 +3,7 @@
 #include "utf8.h"
 
 #include <string.h>
+#include <strings.h>
 
 int check_text(const char *s, size_t n)
 {
@@ -60,6 +61,22 @@ const char *check_email(const char *s, size_t n)
 	    memchr(at + 1, '@', (size_t)(s + n - at - 1)) || memchr(s, ' ', n))
 		return rule;
 	return NULL;
+}
+
+int check_mail(const char *s, size_t n)
+{
+	static const struct {
+		const char *word;
+		int yes;
+	} words[] = {
+		{ "", 1 }, { "yes", 1 }, { "1", 1 }, { "true", 1 },
+		{ "no", 0 }, { "0", 0 }, { "false", 0 },
+	};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strlen(words[i].word) == n &&
+		    strncasecmp(s, words[i].word, n) == 0)
+			return words[i].yes;
+	return -1;
 }
 
 int check_campaign(const char *s, size_t n)

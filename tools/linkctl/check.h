@@ -1,9 +1,9 @@
 /*
  * check: the rules for the values linkctl stores -- handles, names, teams,
- * emails, campaign names -- and the UTF-8 they are made of.  Pure: the
- * callers word and print the refusals (the *_RULE texts are public: tests
- * and scripts match them).  Links' codes are codes.c's (code_valid);
- * targets are target.c's.
+ * emails, the mail opt-out, campaign names -- and the UTF-8 they are made
+ * of.  Pure: the callers word and print the refusals (the *_RULE texts are
+ * public: tests and scripts match them).  Links' codes are codes.c's
+ * (code_valid); targets are target.c's.
  */
 #ifndef REDIRECTD_LINKCTL_CHECK_H
 #define REDIRECTD_LINKCTL_CHECK_H
@@ -34,6 +34,12 @@ int check_handle(const char *in, size_t n, char *out);
 const char *check_name(const char *s, size_t n);
 const char *check_team(const char *s, size_t n);
 const char *check_email(const char *s, size_t n);
+
+/* A colleague's mail setting as staff import's mail column spells it:
+ * 1 for yes (also empty, 1, true), 0 for no (0, false), any case; -1 for
+ * anything else (CHECK_MAIL_RULE). */
+int check_mail(const char *s, size_t n);
+#define CHECK_MAIL_RULE "yes or no (or 1 or 0, true or false; empty: yes)"
 
 /* 1 when s[0..n) may name a campaign (CHECK_CAMPAIGN_RULE). */
 int check_campaign(const char *s, size_t n);

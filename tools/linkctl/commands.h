@@ -12,6 +12,8 @@
 int staff_add_main(int argc, char **argv);
 int staff_import_main(int argc, char **argv);
 int staff_list_main(int argc, char **argv);
+/* staff_set.c */
+int staff_set_main(int argc, char **argv);
 /* mint.c, import.c, list.c */
 int mint_main(int argc, char **argv);
 int import_main(int argc, char **argv);

@@ -44,6 +44,7 @@ static const struct command staff_commands[] = {
 	{ "add", staff_add_main, NULL },
 	{ "import", staff_import_main, NULL },
 	{ "list", staff_list_main, NULL },
+	{ "set", staff_set_main, NULL },
 	{ NULL, NULL, NULL },
 };
 

@@ -2,9 +2,9 @@
  * staff: the colleagues -- linkctl staff add, staff import (CSV, all or
  * nothing: the whole file is parsed and checked before the store is
  * opened, then written in one transaction), staff list -- and staff_find,
- * the look-up of a handle as typed that mint, import and list share.
- * The rules for a colleague's fields are check.c's; the CSV reader is
- * tools/common/csv.c.
+ * the look-up of a handle as typed that mint, import, list and staff set
+ * share.  staff set is staff_set.c's.  The rules for a colleague's fields
+ * are check.c's; the CSV reader is tools/common/csv.c.
  */
 #include "staff.h"
 
@@ -53,6 +53,7 @@ int staff_find(MDB_txn *txn, struct store *s, const char *in, size_t len,
 
 struct add_opts {
 	const char *name, *team, *email;
+	const char *no_mail;   /* a flag: "" when given */
 };
 
 static const struct option add_options[] = {
@@ -60,6 +61,7 @@ static const struct option add_options[] = {
 	{ "name", required_argument, NULL, ARGS_FIELD(struct add_opts, name) },
 	{ "team", required_argument, NULL, ARGS_FIELD(struct add_opts, team) },
 	{ "email", required_argument, NULL, ARGS_FIELD(struct add_opts, email) },
+	{ "no-mail", no_argument, NULL, ARGS_FIELD(struct add_opts, no_mail) },
 	{ 0, 0, 0, 0 } };
 
 static int txn_add(MDB_txn *txn, struct store *s, void *arg)
@@ -103,35 +105,43 @@ int staff_add_main(int argc, char **argv)
 		.name = o.name, .name_len = strlen(o.name),
 		.team = team, .team_len = strlen(team),
 		.email = email, .email_len = strlen(email),
+		.flags = o.no_mail ? STAFF_NO_MAIL : 0,
 	};
 	return txn_run(txn_add, &st);
 }
 
 /* --------------------------------------------------------------- import */
 
+/* The header: these four columns, or these and mail (optional: a file
+ * made before it existed still imports, everybody with mail on). */
 #define CSV_HEADER "handle,name,team,email"
+#define CSV_MAIL ",mail"
+#define CSV_FIELDS 5
 
-/* One colleague of the file: its line and its four fields, unescaped in
- * place and NUL-terminated. */
+/* One colleague of the file: its line, its fields (the fifth, mail, when
+ * the header has it), unescaped in place and NUL-terminated, and whether
+ * they are mailed. */
 struct row {
 	unsigned line;
-	char *f[4];
-	size_t len[4];
+	char *f[CSV_FIELDS];
+	size_t len[CSV_FIELDS];
+	int mail;
 };
 
 struct import {
 	const char *file;
+	size_t nf;            /* the header's fields: 4, or 5 with mail */
 	struct row *rows;
 	size_t n, cap;
 	struct strmap seen;   /* handle -> its line */
 };
 
 /*
- * Read the record at *pos: its first four fields unescaped in place and
- * NUL-terminated (the byte after a field -- its separator, closing quote
- * or line end, or the spare byte after the buffer -- is read already),
- * the count of all in *nf.  *line counts the line feeds.  NULL, or what
- * is wrong.
+ * Read the record at *pos: its first CSV_FIELDS fields unescaped in place
+ * and NUL-terminated (the byte after a field -- its separator, closing
+ * quote or line end, or the spare byte after the buffer -- is read
+ * already), the count of all in *nf.  *line counts the line feeds.  NULL,
+ * or what is wrong.
  */
 static const char *record(char *buf, size_t len, size_t *pos, unsigned *line,
                           struct row *row, size_t *nf)
@@ -141,7 +151,7 @@ static const char *record(char *buf, size_t len, size_t *pos, unsigned *line,
 	ptrdiff_t n = csv_read(rec, len - *pos, 1, &r);
 	if (n == CSV_BAD)
 		return r.why;
-	for (size_t k = 0; k < r.nf && k < 4; k++) {
+	for (size_t k = 0; k < r.nf && k < CSV_FIELDS; k++) {
 		row->f[k] = rec + r.f[k].off;
 		row->len[k] = r.f[k].quoted
 		            ? csv_unescape(row->f[k], r.f[k].len) : r.f[k].len;
@@ -155,7 +165,7 @@ static const char *record(char *buf, size_t len, size_t *pos, unsigned *line,
 
 /* Check a colleague of the file and keep it.  0 or EXIT_REFUSED
  * (reported). */
-static int import_row(struct import *im, const struct row *row)
+static int import_row(struct import *im, struct row *row)
 {
 	const char *why;
 	char *const *f = row->f;
@@ -169,6 +179,12 @@ static int import_row(struct import *im, const struct row *row)
 	if ((why = check_name(f[1], fl[1])) || (why = check_team(f[2], fl[2])) ||
 	    (why = check_email(f[3], fl[3]))) {
 		msg_at(im->file, row->line, "%s", why);
+		return EXIT_REFUSED;
+	}
+	row->mail = im->nf > 4 ? check_mail(f[4], fl[4]) : 1;
+	if (row->mail < 0) {
+		msg_at(im->file, row->line, "invalid mail '%s': " CHECK_MAIL_RULE,
+		       msg_show(f[4], fl[4]));
 		return EXIT_REFUSED;
 	}
 	if (strmap_get(&im->seen, f[0], fl[0], &first)) {
@@ -202,13 +218,16 @@ static int import_parse(char *buf, size_t len, struct import *im)
 		pos = 3;   /* spreadsheets write a UTF-8 byte order mark */
 	/* Shown as found, before reading unescapes the buffer in place. */
 	const char *found = msg_show(buf + pos, strcspn(buf + pos, "\r\n"));
-	if ((why = record(buf, len, &pos, &line, &row, &nf)) || nf != 4 ||
+	if ((why = record(buf, len, &pos, &line, &row, &nf)) ||
+	    (nf != 4 && nf != 5) ||
 	    strcmp(row.f[0], "handle") || strcmp(row.f[1], "name") ||
-	    strcmp(row.f[2], "team") || strcmp(row.f[3], "email")) {
-		msg_at(im->file, 1, "expected the header '" CSV_HEADER
-		       "', found '%s'", found);
+	    strcmp(row.f[2], "team") || strcmp(row.f[3], "email") ||
+	    (nf == 5 && strcmp(row.f[4], "mail"))) {
+		msg_at(im->file, 1, "expected the header '" CSV_HEADER "' or '"
+		       CSV_HEADER CSV_MAIL "', found '%s'", found);
 		return EXIT_REFUSED;
 	}
+	im->nf = nf;
 	while (pos < len) {
 		row.line = line;
 		if (buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < len &&
@@ -221,9 +240,10 @@ static int import_parse(char *buf, size_t len, struct import *im)
 			msg_at(im->file, row.line, "%s", why);
 			return EXIT_REFUSED;
 		}
-		if (nf != 4) {
-			msg_at(im->file, row.line,
-			       "expected 4 fields (" CSV_HEADER "), found %zu", nf);
+		if (nf != im->nf) {
+			msg_at(im->file, row.line, "expected %zu fields (" CSV_HEADER
+			       "%s), found %zu", im->nf, im->nf > 4 ? CSV_MAIL : "",
+			       nf);
 			return EXIT_REFUSED;
 		}
 		if (import_row(im, &row))
@@ -242,6 +262,7 @@ static int txn_import(MDB_txn *txn, struct store *s, void *arg)
 			.name = row->f[1], .name_len = row->len[1],
 			.team = row->f[2], .team_len = row->len[2],
 			.email = row->f[3], .email_len = row->len[3],
+			.flags = row->mail ? 0 : STAFF_NO_MAIL,
 		};
 		int rc = store_staff_add(txn, s, &st);
 		if (rc == MDB_KEYEXIST) {
@@ -328,6 +349,8 @@ static int list_row(struct listing *l, const MDB_val *k, const MDB_val *v,
 	listing_str(l, "team", st.team, st.team_len);
 	listing_str(l, "email", st.email, st.email_len);
 	listing_json_uint(l, "id", (unsigned)st.id);
+	/* Last, after the columns scripts already read. */
+	listing_bool(l, "mail", !(st.flags & STAFF_NO_MAIL));
 	listing_row_end(l);
 	return 0;
 }
@@ -349,8 +372,8 @@ int staff_list_main(int argc, char **argv)
 	struct reader r = { NULL, &s };
 	if ((rc = txn_read(&s, &r.txn)))
 		return rc;
-	rc = listing_table(r.txn, s.staff, json, "handle\tname\tteam\temail\n",
-	                   list_row, &r);
+	rc = listing_table(r.txn, s.staff, json,
+	                   "handle\tname\tteam\temail\tmail\n", list_row, &r);
 	txn_read_end(&s, r.txn);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * staff: finding a colleague by the handle as typed, for the commands
- * that take one (mint, import, list --staff).  The staff commands
- * themselves (add, import, list) are in commands.h.
+ * that take one (mint, import, list --staff, staff set).  The staff
+ * commands themselves (add, import, list, set) are in commands.h.
  */
 #ifndef REDIRECTD_LINKCTL_STAFF_H
 #define REDIRECTD_LINKCTL_STAFF_H
