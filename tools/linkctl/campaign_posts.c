@@ -234,7 +234,7 @@ static int post_mail(struct run *r, const struct staff *st,
 			return EXIT_REFUSED;
 		}
 		return send_one(&r->send, st->id, handle, to_addr, subj,
-		                r->msg.p, r->msg.len);
+		                r->subj.len, r->msg.p, r->msg.len);
 	}
 	r->written++;
 	return 0;
@@ -334,6 +334,7 @@ static int posts_write(struct run *r, const char *name)
 	    campaign_staff(txn, &s, &staff))
 		goto out;
 	r->cid = c.id;
+	r->send.campaign = c.id;
 	view_copy(r->cname, sizeof r->cname, c.name, c.name_len);
 	if (c.flags & CAMPAIGN_DISABLED) {
 		out_err("campaign '%s' is disabled: its links answer %s (linkctl "

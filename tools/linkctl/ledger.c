@@ -218,6 +218,10 @@ static int proc_start(uint32_t pid, uint64_t *start)
 	/* p + 1 is the space before field 3 (the state); the start time
 	 * is field 22. */
 	p++;
+	/* A zombie has ended: whatever it was doing is over (a parent that
+	 * died leaves its children to an init that may be slow to reap). */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return ENOENT;
 	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	unsigned long long v;

@@ -1,6 +1,5 @@
 /* mailer: one message to the mailer command, via the courier.  See
  * mailer.h. */
-#define _GNU_SOURCE         /* memfd_create, pipe2, close_range */
 #include "mailer.h"
 
 #include <errno.h>
@@ -154,20 +153,15 @@ static enum mailer_outcome mail_one(const char *cmd, int msgfd,
 			continue;
 		if (k <= 0)
 			break;
-		/* Keep the last OUTPUT_MAX bytes: the mailer's verdict comes
-		 * last. */
-		if ((size_t)k >= sizeof buf) {
-			memcpy(buf, tmp + (size_t)k - sizeof buf, sizeof buf);
-			n = sizeof buf;
-		} else {
-			if (n + (size_t)k > sizeof buf) {
-				size_t drop = n + (size_t)k - sizeof buf;
-				memmove(buf, buf + drop, n - drop);
-				n -= drop;
-			}
-			memcpy(buf + n, tmp, (size_t)k);
-			n += (size_t)k;
+		/* Keep the last OUTPUT_MAX bytes (tmp is smaller): the
+		 * mailer's verdict comes last. */
+		if (n + (size_t)k > sizeof buf) {
+			size_t drop = n + (size_t)k - sizeof buf;
+			memmove(buf, buf + drop, n - drop);
+			n -= drop;
 		}
+		memcpy(buf + n, tmp, (size_t)k);
+		n += (size_t)k;
 	}
 	close(out[0]);
 	int status;
@@ -181,10 +175,17 @@ static enum mailer_outcome mail_one(const char *cmd, int msgfd,
 	last_line(buf, n, said, sizeof said);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return MAILER_SENT;
-	if (WIFEXITED(status))
+	if (WIFEXITED(status)) {
+		/* The shell reports a command killed by signal N as status
+		 * 128 + N: say which. */
+		int st = WEXITSTATUS(status);
+		char sig[64] = "";
+		if (st > 128 && st < 128 + 32)
+			snprintf(sig, sizeof sig, " (signal %d: %s)", st - 128,
+			         strsignal(st - 128));
 		snprintf(r->reason, sizeof r->reason, "the mailer exited with "
-		         "status %d%s%s", WEXITSTATUS(status), said[0] ? ": " : "",
-		         said);
+		         "status %d%s%s%s", st, sig, said[0] ? ": " : "", said);
+	}
 	else
 		snprintf(r->reason, sizeof r->reason, "the mailer was killed by "
 		         "signal %d (%s)%s%s", WTERMSIG(status),
@@ -293,14 +294,17 @@ int mailer_send(const char *cmd, const char *ledger_dir,
 		got += (size_t)n;
 	}
 	close(res[0]);
-	int status;
+	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (got != sizeof *r) {
 		memset(r, 0, sizeof *r);
-		r->outcome = MAILER_LEDGER;
-		snprintf(r->reason, sizeof r->reason, "the process sending it "
-		         "died before it said how it went (see the next run)");
+		r->outcome = MAILER_LOST;
+		if (WIFSIGNALED(status))
+			snprintf(r->reason, sizeof r->reason, "killed by signal %d",
+			         WTERMSIG(status));
+		else
+			snprintf(r->reason, sizeof r->reason, "ended without a word");
 	}
 	return 0;
 }

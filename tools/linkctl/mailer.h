@@ -29,6 +29,7 @@ enum mailer_outcome {
 	MAILER_DONE,        /* already sent by an earlier run */
 	MAILER_BUSY,        /* another run is sending it now */
 	MAILER_UNKNOWN,     /* a run died while sending it (seen) */
+	MAILER_LOST,        /* the courier died: nobody knows (reason) */
 	MAILER_LEDGER,      /* the ledger could not be written (reason) */
 };
 

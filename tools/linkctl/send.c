@@ -87,8 +87,8 @@ static void when_text(uint64_t us, char out[32])
 }
 
 int send_one(struct send *s, uint32_t staff_id, const char *handle,
-             const char *addr, const char *subject, const char *msg,
-             size_t len)
+             const char *addr, const char *subject, size_t subject_len,
+             const char *msg, size_t len)
 {
 	struct ledger_key k;
 	struct ledger_entry e;
@@ -100,7 +100,8 @@ int send_one(struct send *s, uint32_t staff_id, const char *handle,
 	}
 	if (s->dry_run) {
 		/* handle, address, subject: a TSV line a script can read. */
-		printf("%s\t%s\t%s\n", handle, addr, subject);
+		printf("%s\t%s\t%.*s\n", handle, addr, (int)subject_len,
+		       subject);
 		s->sent++;
 		return 0;
 	}
@@ -132,6 +133,13 @@ int send_one(struct send *s, uint32_t staff_id, const char *handle,
 		        "known; look in the mail log or ask, then send it again "
 		        "with --resend --staff %s if it did not", handle,
 		        (unsigned)r.seen.owner.pid, when, handle);
+		s->unknown++;
+		return 0;
+	case MAILER_LOST:
+		out_err("%s: the process handing this message to the mailer "
+		        "died (%s): whether it went is not known; look in the "
+		        "mail log or ask, then send it again with --resend "
+		        "--staff %s if it did not", handle, r.reason, handle);
 		s->unknown++;
 		return 0;
 	case MAILER_FAILED:

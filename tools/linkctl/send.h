@@ -49,13 +49,13 @@ void send_skip_no_address(struct send *s);
 
 /*
  * One colleague's message msg[0..len) (as posts_mail_message made it),
- * to addr, for the dry run's listing with subject.  Reports a failure
+ * to addr, for the dry run's listing with subject[0..subject_len).  Reports a failure
  * naming handle.  0, or EXIT_REFUSED when the run cannot go on (the
  * ledger cannot be written; reported).
  */
 int send_one(struct send *s, uint32_t staff_id, const char *handle,
-             const char *addr, const char *subject, const char *msg,
-             size_t len);
+             const char *addr, const char *subject, size_t subject_len,
+             const char *msg, size_t len);
 
 /* The run's line on standard error ("campaign 'NAME': 3 sent, 2 already
  * sent, ..."), the snapshot closed.  Returns the exit status: 0, or
