@@ -21,7 +21,7 @@ LINKCTL = tap.LINKCTL
 CODE_RULE = "linkctl: invalid code: 1-64 characters of A-Z a-z 0-9 _ -\n"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\n"
-STAFF_HDR = "handle\tname\tteam\temail\n"
+STAFF_HDR = "handle\tname\tteam\temail\tmail\n"
 
 TMP = tap.tempdir("linkctl-test-")
 
@@ -117,7 +117,8 @@ def test_help_version():
     eq(r.returncode, 0, "--help exits 0")
     ok(r.stdout.startswith("usage: linkctl"), "--help prints the usage",
        r.stdout)
-    for cmd in ("staff add", "staff import", "staff list", "mint", "import",
+    for cmd in ("staff add", "staff import", "staff list", "staff set",
+                "--no-mail", "mint", "import",
                 "list", "disable", "enable", "--db", "--version"):
         ok(cmd in r.stdout, "--help lists " + cmd)
     eq(r.stderr, "", "--help: nothing on stderr")
@@ -178,10 +179,10 @@ def test_missing_store():
     eq(r.returncode, 0, "REDIRECTD_DB: staff add")
     ok(os.path.exists(os.path.join(db, "data.mdb")),
        "REDIRECTD_DB: a write command creates the store there")
-    eq(lk(db, "staff", "list").stdout, STAFF_HDR + "envy\tEnv\t\t\n",
+    eq(lk(db, "staff", "list").stdout, STAFF_HDR + "envy\tEnv\t\t\tyes\n",
        "REDIRECTD_DB: the colleague is in that store")
     r = lk(None, "staff", "list", env={"REDIRECTD_DB": db})
-    eq(r.stdout, STAFF_HDR + "envy\tEnv\t\t\n", "REDIRECTD_DB read")
+    eq(r.stdout, STAFF_HDR + "envy\tEnv\t\t\tyes\n", "REDIRECTD_DB read")
     r = lk(os.path.join(TMP, "no", "such", "parent"), "staff", "add", "x",
            "--name", "X")
     eq(r.returncode, 1, "store under a missing parent: exit 1")
@@ -206,10 +207,10 @@ def test_staff(db):
     eq(r.returncode, 0, "handle with . _ - and a UTF-8 name")
 
     want = (STAFF_HDR +
-            "0.x_y-z\tZoë Ünal\t\t\n"
-            "alice\tAlice Liddell\tGrowth\talice@example.org\n"
-            "bob\tBob Builder\t\t\n" +
-            "z" * 64 + "\t" + "N" * 200 + "\t\t\n")
+            "0.x_y-z\tZoë Ünal\t\t\tyes\n"
+            "alice\tAlice Liddell\tGrowth\talice@example.org\tyes\n"
+            "bob\tBob Builder\t\t\tyes\n" +
+            "z" * 64 + "\t" + "N" * 200 + "\t\t\tyes\n")
     r = lk(db, "staff", "list")
     eq((r.returncode, r.stdout), (0, want), "staff list tsv, sorted by handle")
     eq(lk(db, "staff", "list", "--format", "tsv").stdout, want,
@@ -222,13 +223,13 @@ def test_staff(db):
         got = str(e)
     eq(got, [
         {"handle": "0.x_y-z", "name": "Zoë Ünal", "team": "", "email": "",
-         "id": 4},
+         "id": 4, "mail": True},
         {"handle": "alice", "name": "Alice Liddell", "team": "Growth",
-         "email": "alice@example.org", "id": 1},
+         "email": "alice@example.org", "id": 1, "mail": True},
         {"handle": "bob", "name": "Bob Builder", "team": "", "email": "",
-         "id": 2},
+         "id": 2, "mail": True},
         {"handle": "z" * 64, "name": "N" * 200, "team": "", "email": "",
-         "id": 3},
+         "id": 3, "mail": True},
     ], "staff list json")
     ok(r.stdout.startswith("[\n{\"handle\":\"0.x_y-z\",") and
        r.stdout.endswith("}\n]\n"), "staff list json layout", r.stdout)
@@ -275,10 +276,10 @@ def test_staff_import(db):
     eq((r.returncode, r.stdout, r.stderr),
        (0, "", "imported 3 colleagues\n"), "staff import CSV")
     got = lk(db, "staff", "list").stdout.splitlines()
-    ok("carol\tCarol, the \"Great\"\tOps\tcarol@example.org" in got,
+    ok("carol\tCarol, the \"Great\"\tOps\tcarol@example.org\tyes" in got,
        "quoted comma and doubled quotes unescaped, handle folded", got)
-    ok("dave\tDave\tSales, EMEA\t" in got, "quoted comma in team", got)
-    ok("erin\tErin\t\terin@example.org" in got, "quoted email", got)
+    ok("dave\tDave\tSales, EMEA\t\tyes" in got, "quoted comma in team", got)
+    ok("erin\tErin\t\terin@example.org\tyes" in got, "quoted email", got)
     r = lk(db, "staff", "import", "-",
            input="handle,name,team,email\nfrank,Frank,,\n")
     eq((r.returncode, r.stderr), (0, "imported 1 colleagues\n"),
@@ -293,12 +294,15 @@ def test_staff_import(db):
                 "linkctl: %s:%s\n" % (p, msg), "staff import: " + name)
 
     bad("handle,name,team\nx,y,z\n",
-        "1: expected the header 'handle,name,team,email', "
-        "found 'handle,name,team'", "wrong header")
+        "1: expected the header 'handle,name,team,email' or "
+        "'handle,name,team,email,mail', found 'handle,name,team'",
+        "wrong header")
     bad("gina,Gina,,\n",
-        "1: expected the header 'handle,name,team,email', found 'gina,Gina,,'",
+        "1: expected the header 'handle,name,team,email' or "
+        "'handle,name,team,email,mail', found 'gina,Gina,,'",
         "no header")
-    bad("", "1: expected the header 'handle,name,team,email', found ''",
+    bad("", "1: expected the header 'handle,name,team,email' or "
+        "'handle,name,team,email,mail', found ''",
         "empty file")
     bad("handle,name,team,email\ngina,Gina,,\nhank,Hank,,\ngina,G2,,\n",
         "4: staff 'gina' repeats line 2", "handle repeated in the file")
@@ -351,6 +355,195 @@ def test_staff_import(db):
             "missing file")
     ok("gina" not in lk(db, "staff", "list").stdout,
        "no refused import added anyone")
+
+
+# ------------------------------------------------------------ mail opt-out
+
+def staff_json(db):
+    """staff list --format json as {handle: row}."""
+    r = lk(db, "staff", "list", "--format", "json")
+    try:
+        return {row["handle"]: row for row in json.loads(r.stdout)}
+    except (ValueError, KeyError, TypeError):
+        return r.stdout
+
+
+def test_staff_set():
+    db = newdb("mail")
+    lk(db, "staff", "add", "ana", "--name", "Ana Lima", "--team", "comms",
+       "--email", "ana@example.org")
+    r = lk(db, "staff", "add", "bo", "--name", "Bo", "--no-mail")
+    eq((r.returncode, r.stdout, r.stderr), (0, "", ""),
+       "staff add --no-mail: exit 0, prints nothing")
+    code = lk(db, "mint", "--staff", "ana", "--url",
+              "https://example.org/a").stdout.strip()
+    eq(lk(db, "staff", "list").stdout,
+       STAFF_HDR + "ana\tAna Lima\tcomms\tana@example.org\tyes\n"
+       "bo\tBo\t\t\tno\n", "staff list: mail yes, and no after --no-mail")
+    eq(staff_json(db), {
+        "ana": {"handle": "ana", "name": "Ana Lima", "team": "comms",
+                "email": "ana@example.org", "id": 1, "mail": True},
+        "bo": {"handle": "bo", "name": "Bo", "team": "", "email": "",
+               "id": 2, "mail": False},
+    }, "staff list json: mail true / false")
+
+    r = lk(db, "staff", "set", "ANA", "--no-mail")
+    eq((r.returncode, r.stdout, r.stderr),
+       (0, "", "staff 'ana': mail yes -> no\n"), "staff set --no-mail")
+    eq(lk(db, "staff", "list").stdout.splitlines()[1],
+       "ana\tAna Lima\tcomms\tana@example.org\tno", "listed with mail no")
+    eq(staff_json(db).get("ana", {}).get("mail"), False, "json: mail false")
+    before = state(db)
+    r = lk(db, "staff", "set", "ana", "--no-mail")
+    eq((r.returncode, r.stderr),
+       (0, "staff 'ana': nothing changed (already so)\n"),
+       "staff set --no-mail again: nothing changed")
+    eq(state(db), before, "nothing changed: the store as it was")
+    r = lk(db, "staff", "set", "--mail", "ana")
+    eq((r.returncode, r.stderr), (0, "staff 'ana': mail no -> yes\n"),
+       "staff set --mail (option before the handle)")
+    eq(staff_json(db).get("ana", {}).get("mail"), True, "json: mail true again")
+    r = lk(db, "staff", "set", "bo", "--mail", "--team", "ops",
+           "--email", "bo@example.org", "--name", "Bo Ek")
+    eq((r.returncode, r.stderr),
+       (0, "staff 'bo': name 'Bo' -> 'Bo Ek', team '' -> 'ops', "
+        "email '' -> 'bo@example.org', mail no -> yes\n"),
+       "staff set: every field at once, in one line")
+    r = lk(db, "staff", "set", "bo", "--email", "", "--team", "", "--no-mail")
+    eq((r.returncode, r.stderr),
+       (0, "staff 'bo': team 'ops' -> '', email 'bo@example.org' -> '', "
+        "mail yes -> no\n"), "staff set --email '' --team '': cleared")
+    eq(staff_json(db).get("bo"),
+       {"handle": "bo", "name": "Bo Ek", "team": "", "email": "", "id": 2,
+        "mail": False}, "bo: id kept, name set, team and email cleared")
+    got, _ = rows(db, "--staff", "ana")
+    eq(got, [code + "\tana\t\thttps://example.org/a\t302\tenabled"],
+       "ana's link is still hers")
+
+    refused(db, ["staff", "set", "zed", "--no-mail"],
+            "linkctl: no colleague 'zed' (add one with: linkctl staff add)\n",
+            "staff set: unknown handle")
+    refused(db, ["staff", "set", "a b", "--mail"],
+            "linkctl: no colleague 'a b' (add one with: linkctl staff add)\n",
+            "staff set: a handle nobody can have")
+    refused(db, ["staff", "set", "ana", "--name", ""],
+            "linkctl: invalid name: 1-200 bytes of UTF-8 text, "
+            "no control characters\n", "staff set: empty name")
+    refused(db, ["staff", "set", "ana", "--email", "nobody"],
+            "linkctl: invalid email: one '@' with text on both sides, "
+            "no spaces or control characters\n", "staff set: bad email")
+    refused(db, ["staff", "set", "ana", "--team", "a\nb", "--no-mail"],
+            "linkctl: invalid team: at most 200 bytes of UTF-8 text, "
+            "no control characters\n",
+            "staff set: a bad team refuses the whole change")
+    before = state(db)
+    r = usage(db, ["staff", "set", "ana"], "staff set without a change")
+    eq(r.stderr, "linkctl: staff set: nothing to change (--mail, --no-mail, "
+       "--name, --team or --email) (see linkctl --help)\n",
+       "staff set without a change: message")
+    usage(db, ["staff", "set", "ana", "--mail", "--no-mail"],
+          "staff set --mail --no-mail")
+    usage(db, ["staff", "set", "--no-mail"], "staff set without a handle")
+    usage(db, ["staff", "set", "ana", "bo", "--no-mail"],
+          "staff set with two handles")
+    usage(db, ["staff", "set", "ana", "--mail=yes"], "--mail takes no value")
+    usage(db, ["staff", "add", "cy", "--name", "Cy", "--mail"],
+          "staff add takes --no-mail only")
+    eq(state(db), before, "usage errors change nothing")
+
+
+def test_staff_import_mail():
+    db = newdb("mailimport")
+    csv = ("handle,name,team,email,mail\r\n"
+           "a1,A1,,a1@example.org,yes\r\n"
+           "a2,A2,,,NO\r\n"
+           "a3,A3,,,\r\n"
+           "a4,A4,,,0\r\n"
+           "a5,A5,,,1\r\n"
+           "a6,A6,,,False\r\n"
+           "a7,A7,,,TRUE\r\n"
+           "a8,A8,,,\"no\"\r\n")
+    r = lk(db, "staff", "import", write("mail.csv", csv))
+    eq((r.returncode, r.stderr), (0, "imported 8 colleagues\n"),
+       "staff import with a mail column")
+    eq(lk(db, "staff", "list").stdout, STAFF_HDR +
+       "a1\tA1\t\ta1@example.org\tyes\n" "a2\tA2\t\t\tno\n"
+       "a3\tA3\t\t\tyes\n" "a4\tA4\t\t\tno\n" "a5\tA5\t\t\tyes\n"
+       "a6\tA6\t\t\tno\n" "a7\tA7\t\t\tyes\n" "a8\tA8\t\t\tno\n",
+       "mail: yes/no, 1/0, true/false in any case, quoted; empty is yes")
+    r = lk(db, "staff", "import", "-",
+           input="handle,name,team,email\nb1,B1,,\n")
+    eq(r.returncode, 0, "a file without the mail column still imports")
+    eq(staff_json(db).get("b1", {}).get("mail"), True,
+       "without the column: mail yes")
+
+    def bad(text, msg, name):
+        p = write("badmail.csv", text)
+        refused(db, ["staff", "import", p],
+                "linkctl: %s:%s\n" % (p, msg), "staff import: " + name)
+
+    rule = "yes or no (or 1 or 0, true or false; empty: yes)"
+    bad("handle,name,team,email,mail\nc1,C1,,,yes\nc2,C2,,,maybe\n",
+        "3: invalid mail 'maybe': " + rule, "a bad mail value")
+    bad("handle,name,team,email,mail\nc1,C1,,,y\n",
+        "2: invalid mail 'y': " + rule, "mail 'y'")
+    bad("handle,name,team,email,mail\nc1,C1,,, no\n",
+        "2: invalid mail ' no': " + rule, "mail with a space")
+    bad("handle,name,team,email,mail\nc1,C1,,,\"n\no\"\n",
+        "2: invalid mail 'n?o': " + rule, "mail with a line break, shown safely")
+    bad("handle,name,team,email,mail\nc1,C1,,\n",
+        "2: expected 5 fields (handle,name,team,email,mail), found 4",
+        "a row without its mail field")
+    bad("handle,name,team,email,mail\nc1,C1,,,no,x\n",
+        "2: expected 5 fields (handle,name,team,email,mail), found 6",
+        "a row with a field too many")
+    bad("handle,name,team,email,mails\nc1,C1,,,no\n",
+        "1: expected the header 'handle,name,team,email' or "
+        "'handle,name,team,email,mail', found 'handle,name,team,email,mails'",
+        "a fifth column that is not mail")
+    bad("handle,name,team,mail,email\nc1,C1,,no,\n",
+        "1: expected the header 'handle,name,team,email' or "
+        "'handle,name,team,email,mail', found 'handle,name,team,mail,email'",
+        "mail in another place")
+
+
+def test_staff_v1_store():
+    """A store an older linkctl wrote (staff records of version 1, without
+    the flags byte) reads as mail yes and is upgraded by staff set."""
+    mdb_dump, mdb_load = shutil.which("mdb_dump"), shutil.which("mdb_load")
+    if not (mdb_dump and mdb_load):
+        ok(True, "v1 store # SKIP lmdb-utils not installed")
+        return
+    db = newdb("v1")
+    lk(db, "staff", "add", "old", "--name", "Old Timer", "--email",
+       "old@example.org", "--no-mail")
+    r = tap.run([mdb_dump, "-s", "staff", db])
+    lines = r.stdout.splitlines(keepends=True)
+    key = " " + b"old".hex() + "\n"
+    i = lines.index(key) if key in lines else -1
+    ok(i > 0 and lines[i + 1].startswith(" 02"),
+       "linkctl writes a version 2 staff record", r.stdout)
+    if i <= 0:
+        return
+    v2 = bytes.fromhex(lines[i + 1].strip())
+    v1 = b"\x01" + v2[1:13] + v2[14:]   # no flags byte
+    lines[i + 1] = " " + v1.hex() + "\n"
+    r = subprocess.run([mdb_load, "-s", "staff", db], input="".join(lines),
+                       capture_output=True, text=True)
+    ok(r.returncode == 0, "mdb_load: the record as version 1", r.stderr)
+    eq(lk(db, "staff", "list").stdout,
+       STAFF_HDR + "old\tOld Timer\t\told@example.org\tyes\n",
+       "a version 1 record lists, with mail yes")
+    r = lk(db, "staff", "set", "old", "--no-mail")
+    eq((r.returncode, r.stderr), (0, "staff 'old': mail yes -> no\n"),
+       "staff set on a version 1 record")
+    eq(staff_json(db).get("old"),
+       {"handle": "old", "name": "Old Timer", "team": "",
+        "email": "old@example.org", "id": 1, "mail": False},
+       "rewritten: the same colleague, mail no")
+    r = tap.run([mdb_dump, "-s", "staff", db])
+    ok(" " + v2.hex() + "\n" in r.stdout,
+       "rewritten as version 2, byte for byte as linkctl writes it", r.stdout)
 
 
 # ------------------------------------------------------------ mint
@@ -718,6 +911,9 @@ def main():
         db = newdb("main")
         test_staff(db)
         test_staff_import(db)
+        test_staff_set()
+        test_staff_import_mail()
+        test_staff_v1_store()
         test_mint(db)
         test_list(db)
         test_toggle(db)
