@@ -84,6 +84,9 @@ for name, default in sorted(table.items()):
         ok(word is not None and len(prose.split()) > 2 and word != "empty",
            "redirectd.conf(5): %s has no default value and says what happens instead" % name,
            prose)
+    elif " " in default:    # a command line: all of its words
+        eq(prose.rstrip(" ."), default,
+           "redirectd.conf(5): the default of %s" % name)
     else:
         eq(word, default or "empty", "redirectd.conf(5): the default of %s" % name)
 

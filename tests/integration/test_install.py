@@ -70,6 +70,8 @@ MANPAGES = {"redirectd": ("8", "redirectd.8"), "redirectd.conf": ("5", "redirect
             "redirectd-ship-store": ("8", "redirectd-ship-store.8")}
 EXAMPLES = os.path.join(DATADIR, "doc", "redirectd", "examples")
 UNIT = os.path.join(UNITDIR, "redirectd.service")
+MAIL_UNIT = os.path.join(UNITDIR, "redirectd-mail@.service")
+MAIL_TIMER = os.path.join(UNITDIR, "redirectd-mail@.timer")
 
 for name, path in list(PROGRAMS.items()) + list(SCRIPTS.items()):
     p = installed(path)
@@ -83,9 +85,12 @@ for conf in ("redirectd.conf", "nginx.conf"):
     with open(p, "rb") as f, open(os.path.join(SRC, "conf", conf), "rb") as g:
         eq(f.read(), g.read(), "example %s installed in %s, as in conf/" % (conf, EXAMPLES))
 ok(os.path.isfile(installed(UNIT)), "redirectd.service installed in " + UNITDIR)
+for u in (MAIL_UNIT, MAIL_TIMER):
+    ok(os.path.isfile(installed(u)), "%s installed in %s"
+       % (os.path.basename(u), UNITDIR))
 everything = sorted(os.path.relpath(os.path.join(d, f), dest)
                     for d, _, fs in os.walk(dest) for f in fs)
-ok(len(everything) == len(PROGRAMS) + len(SCRIPTS) + len(MANPAGES) + 2 + 1,
+ok(len(everything) == len(PROGRAMS) + len(SCRIPTS) + len(MANPAGES) + 2 + 3,
    "nothing else is installed (%d files)" % len(everything), "\n".join(everything))
 
 # DESTDIR in the environment works the same way.
@@ -189,13 +194,19 @@ missing = [d for d in directives if not re.search(r"^#?%s =" % d, example, re.M)
 ok(not missing, "the example redirectd.conf shows every directive", "missing: %s" % missing)
 
 # --- the systemd unit -------------------------------------------------------------
+def unit_keys(text):
+    """{key: [value, ...]} of a unit file's settings."""
+    keys = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith("#"):
+            k, v = line.split("=", 1)
+            keys.setdefault(k, []).append(v)
+    return keys
+
+
 with open(installed(UNIT)) as f:
     unit = f.read()
-keys = {}
-for line in unit.splitlines():
-    if "=" in line and not line.startswith("#"):
-        k, v = line.split("=", 1)
-        keys.setdefault(k, []).append(v)
+keys = unit_keys(unit)
 eq(keys.get("ExecStart"), ["%s -c %s" % (PROGRAMS["redirectd"],
                                          os.path.join(SYSCONFDIR, "redirectd", "redirectd.conf"))],
    "the unit starts the installed daemon with sysconfdir's redirectd.conf")
@@ -224,6 +235,43 @@ if analyze:
                        env=dict(os.environ, MANPATH=manroot), timeout=60)
     ok(r.returncode == 0 and not (r.stdout + r.stderr).strip(),
        "systemd-analyze verify: the unit is clean", r.stdout + r.stderr)
+else:
+    ok(True, "# SKIP systemd-analyze not installed")
+
+# --- the daily mail's units -------------------------------------------------------
+with open(installed(MAIL_UNIT)) as f:
+    mail_unit = f.read()
+mkeys = unit_keys(mail_unit)
+start = (mkeys.get("ExecStart") or [""])[0].split()
+ok(start[:3] == [PROGRAMS["linkctl"], "-c",
+                 os.path.join(SYSCONFDIR, "redirectd", "redirectd.conf")]
+   and "--send" in start and "%i" in start,
+   "the mail unit runs the installed linkctl's campaign posts --send for "
+   "its instance with sysconfdir's redirectd.conf", start)
+for k, v in (("Type", "oneshot"), ("User", "redirectd"), ("KillMode", "mixed")):
+    eq(mkeys.get(k), [v], "the mail unit says %s=%s" % (k, v))
+ok(start[start.index("--ledger") + 1] == "/var/lib/redirectd/" +
+   (mkeys.get("StateDirectory") or [""])[0].split("/", 1)[-1],
+   "the ledger is the directory systemd makes for the unit's user",
+   (start, mkeys.get("StateDirectory")))
+if analyze:
+    # An instance of the pair, ExecStart pointing at the destdir's linkctl.
+    for src, dst, text in (
+            (MAIL_UNIT, "redirectd-mail@spring.service",
+             mail_unit.replace(PROGRAMS["linkctl"],
+                               installed(PROGRAMS["linkctl"]))),
+            (MAIL_TIMER, "redirectd-mail@spring.timer",
+             open(installed(MAIL_TIMER)).read())):
+        with open(os.path.join(tmp, dst), "w") as f:
+            f.write(text)
+    r = subprocess.run([analyze, "verify",
+                        os.path.join(tmp, "redirectd-mail@spring.timer"),
+                        os.path.join(tmp, "redirectd-mail@spring.service")],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, MANPATH=manroot), timeout=60)
+    ok(r.returncode == 0 and not (r.stdout + r.stderr).strip(),
+       "systemd-analyze verify: the mail timer and service are clean",
+       r.stdout + r.stderr)
 else:
     ok(True, "# SKIP systemd-analyze not installed")
 
