@@ -425,6 +425,14 @@ def test_config(mta):
            "--base-url", BASE, "--send", "--mailer", mta.mailer)
     ok(r.returncode == 2 and "want 'Name <user@example.org>'" in r.stderr,
        "a mail_from that is not an address is refused", r.stderr)
+    before = mta.count()
+    bad = write("broken.conf", "mailer = %s\nmail_from = %s\nthreads = many\n"
+                % (mta.mailer, FROM))
+    r = lk("-c", bad, "campaign", "posts", "spring", "--template", t,
+           "--base-url", BASE, "--send", "--resend")
+    ok(r.returncode == 1 and "broken.conf:3: threads:" in r.stderr,
+       "a configuration with a mistake is refused, naming its line", r.stderr)
+    eq(mta.count(), before, "and nothing is sent")
 
 
 def main():

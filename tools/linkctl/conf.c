@@ -22,10 +22,10 @@ int conf_given(void)
 int conf_load(const struct config **out)
 {
 	static struct config cfg;   /* large: not on the stack */
-	static int state;           /* 0 unread, 1 read, EXIT_REFUSED */
-	if (state == 0) {
+	static int state = -1;      /* -1 unread, else conf_load's result */
+	if (state < 0) {
 		config_init(&cfg);
-		state = 1;
+		state = 0;
 		if (path) {
 			char *buf;
 			size_t len;
@@ -44,5 +44,5 @@ int conf_load(const struct config **out)
 		}
 	}
 	*out = &cfg;
-	return state == 1 ? 0 : state;
+	return state;
 }
