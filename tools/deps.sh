@@ -5,13 +5,16 @@ set -euo pipefail
 need=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev libxxhash-dev
       libmaxminddb-dev lmdb-utils libmaxmind-db-writer-perl python3 curl
       strace nginx openssl mandoc man-db groff-base chromium
-      prometheus clickhouse-server "$@")
+      prometheus clickhouse-server exim4-daemon-light msmtp "$@")
 # strace: test_faults kills the daemon at chosen syscalls; nginx, openssl:
 # test_nginx runs conf/nginx.conf over TLS; mandoc, man-db, groff-base:
 # test_install lints the man pages; chromium: test_browser clicks a short
 # link in a real (headless) browser; prometheus: test_admin checks /metrics
 # with its promtool; clickhouse-server: test_ship ships the click log into
-# it and checks conf/clickhouse.sql against reach.
+# it and checks conf/clickhouse.sql against reach; exim4-daemon-light, msmtp:
+# the mail tests (tests/integration/mta.py) run an Exim of their own on a
+# loopback port and send through msmtp (a system Exim on port 25, if the
+# package starts one, is neither used nor in the way).
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
