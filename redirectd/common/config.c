@@ -66,6 +66,8 @@ static const struct directive {
 	{ .name = "mailer", .kind = K_TEXT, .def = "/usr/sbin/sendmail -t -oi",
 	  F(mailer) },
 	{ .name = "mail_from", .kind = K_TEXT, .def = "", F(mail_from) },
+	{ .name = "mailer_timeout", .kind = K_DURATION, .def = "5m",
+	  F(mailer_timeout_ms), .min = 1000, .max = 3600000 },
 #undef F
 };
 #define N_DIRECTIVES (sizeof directives / sizeof *directives)

@@ -70,6 +70,7 @@ struct config {
 	 * does not use them. */
 	char mailer[CONFIG_STR_MAX];
 	char mail_from[CONFIG_STR_MAX];
+	unsigned mailer_timeout_ms;     /* then the mailer is killed */
 };
 
 struct config_diag {

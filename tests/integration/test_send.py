@@ -40,7 +40,8 @@ ADDR = {h: h + "@example.org" for h in ("ana", "ben", "dee", "eve")}
 def lk(*args, env=None, timeout=120):
     e = dict(os.environ)
     e.pop("REDIRECTD_DB", None)
-    e["SOURCE_DATE_EPOCH"] = str(DAY)
+    e.pop("SOURCE_DATE_EPOCH", None)
+    e["LINKCTL_TEST_NOW"] = str(DAY)
     e.update(env or {})
     return subprocess.run([LINKCTL, "--db", DB] + list(args),
                           capture_output=True, text=True, timeout=timeout,
@@ -151,7 +152,7 @@ def test_delivery(mta, links):
 
     # The next day, the same template: a new message.  A series with --id
     # is one message whatever the day.
-    next_day = {"SOURCE_DATE_EPOCH": str(DAY + 86400)}
+    next_day = {"LINKCTL_TEST_NOW": str(DAY + 86400)}
     r = send(TEMPLATE, "--dry-run", mailer=mta.mailer, env=next_day)
     ok("3 would be sent, 0 already sent" in r.stderr,
        "the next day the same template is a new message", r.stderr)
@@ -242,7 +243,8 @@ def starts():
 def start_send(template, mailer, *extra):
     e = dict(os.environ)
     e.pop("REDIRECTD_DB", None)
-    e["SOURCE_DATE_EPOCH"] = str(DAY)
+    e.pop("SOURCE_DATE_EPOCH", None)
+    e["LINKCTL_TEST_NOW"] = str(DAY)
     return subprocess.Popen(
         [LINKCTL, "--db", DB, "campaign", "posts", "spring", "--template",
          template, "--base-url", BASE, "--send", "--from", FROM, "--mailer",
@@ -317,14 +319,18 @@ def test_killed(mta):
             pass
     r = send(t, mailer=mta.mailer)
     eq(r.returncode, 1, "a message whose courier died: exit status 1")
-    ok("ana: a run (pid %d) was killed while handing this message to the "
-       "mailer" % couriers[0] in r.stderr and "--resend --staff ana"
-       in r.stderr, "names it, the process and what to do", r.stderr)
+    ok("ana: the process (pid %d) handing this message to the mailer at "
+       % couriers[0] in r.stderr and "was killed: whether it went is not "
+       "known" in r.stderr and "--resend --staff ana" in r.stderr,
+       "names it, the process and what to do", r.stderr)
     ok("2 sent, 0 already sent, 1 unknown" in r.stderr,
        "the others were sent", r.stderr)
     r = send(t, mailer=mta.mailer)
     ok(r.returncode == 1 and "0 sent, 2 already sent, 1 unknown"
        in r.stderr, "never sent again unasked", r.stderr)
+    r = send(t, "--dry-run", mailer=mta.mailer)
+    ok("0 would be sent, 2 already sent, 1 unknown" in r.stderr and
+       r.stdout == "", "--dry-run says so too", r.stdout + r.stderr)
     r = send(t, "--resend", "--staff", "ana", mailer=mta.mailer)
     ok(r.returncode == 0 and "1 sent, 0 already sent" in r.stderr,
        "--resend --staff ana sends hers alone", r.stderr)
@@ -435,6 +441,97 @@ def test_config(mta):
     eq(mta.count(), before, "and nothing is sent")
 
 
+def subjects(mta, subject):
+    """[messages with this subject] per colleague of ADDR, in order."""
+    got = mta.all_messages()
+    return [len([m for m in got.get(ADDR[h], [])
+                 if str(m["Subject"]) == subject]) for h in ADDR]
+
+
+def test_robust(mta, links):
+    """What a review tried in order to break it."""
+    # Started with SIGCHLD ignored (inherited across exec): the mailer's
+    # exit status must still be known, or a sent message reads as failed.
+    t = write("sigchld.txt", "Subject: sigchld\n\nHi {name}\n")
+    e = dict(os.environ, LINKCTL_TEST_NOW=str(DAY))
+    e.pop("SOURCE_DATE_EPOCH", None)
+    r = subprocess.run(
+        [LINKCTL, "--db", DB, "campaign", "posts", "spring", "--template", t,
+         "--base-url", BASE, "--send", "--from", FROM, "--mailer",
+         mta.mailer], capture_output=True, text=True, timeout=120, env=e,
+        preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+    ok(r.returncode == 0 and "3 sent" in r.stderr,
+       "started with SIGCHLD ignored: sent and recorded", r.stderr)
+    r = send(t, mailer=mta.mailer)
+    ok("0 sent, 3 already sent" in r.stderr, "so nothing goes twice",
+       r.stderr)
+    eq(subjects(mta, "sigchld"), [1, 1, 0, 1], "one each")
+
+    # A mailer that leaves a process behind holding its output: the run
+    # waits for the mailer, not for that process, which goes with it.
+    t = write("bg.txt", "Subject: background\n\nHi {name}\n")
+    bg = wrapper("bg.sh", "sleep 600 &", mta)
+    r = send(t, mailer=bg)
+    ok(r.returncode == 0 and "3 sent" in r.stderr,
+       "a mailer leaving a background process behind: the run ends",
+       r.stderr)
+    left = subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True,
+                          text=True).stdout.split()
+    eq(left, [], "and what the mailer left in its group is gone")
+
+    # A mailer that hangs: killed after mailer_timeout; the message may
+    # have gone, so it is reported, and sent again only when asked.
+    t = write("hang.txt", "Subject: hung mailer\n\nHi {name}\n")
+    hang = wrapper("hang.sh", "if grep -q '^To:.*ben@' \"$f\"; then "
+                   "sleep 600; fi", mta)
+    conf = write("timeout.conf", "mailer_timeout = 1s\n")
+    r = lk("-c", conf, "campaign", "posts", "spring", "--template", t,
+           "--base-url", BASE, "--send", "--from", FROM, "--mailer", hang)
+    eq(r.returncode, 1, "a mailer past mailer_timeout: exit status 1")
+    ok("ben: the mailer did not finish within 1000 ms and was killed: "
+       "whether it went is not known" in r.stderr and
+       "2 sent, 0 already sent, 1 unknown" in r.stderr,
+       "it is named, the others sent", r.stderr)
+    r = send(t, mailer=mta.mailer)
+    ok(r.returncode == 1 and "0 sent, 2 already sent, 1 unknown"
+       in r.stderr, "not sent again unasked", r.stderr)
+    r = send(t, "--resend", "--staff", "ben", mailer=mta.mailer)
+    ok(r.returncode == 0 and "1 sent" in r.stderr, "--resend --staff ben",
+       r.stderr)
+    eq(subjects(mta, "hung mailer"), [1, 1, 0, 1], "one each")
+
+    # The shell's own words start a mailer command as well as programs.
+    t = write("exec.txt", "Subject: exec\n\nHi {name}\n")
+    r = send(t, mailer="exec " + mta.mailer)
+    ok(r.returncode == 0 and "3 sent" in r.stderr,
+       "--mailer 'exec msmtp ...' is the shell's to run", r.stderr)
+
+    # A colleague whose link is disabled is counted among the skipped.
+    r = lk("disable", links["eve"].rsplit("/", 1)[1])
+    t = write("disabled.txt", "Subject: disabled\n\nHi {name}\n")
+    r = send(t, mailer=mta.mailer)
+    ok(r.returncode == 0 and "2 sent, 0 already sent, 3 skipped (1 opted "
+       "out, 1 without an address, 1 with a disabled link)" in r.stderr,
+       "a disabled link is counted as skipped", r.stderr)
+    lk("enable", links["eve"].rsplit("/", 1)[1])
+
+    before = mta.count()
+    r = send(TEMPLATE, "--ledger", DB, "--resend", mailer=mta.mailer)
+    ok(r.returncode == 1 and "that is the store" in r.stderr,
+       "--ledger naming the store is refused", r.stderr)
+    r = send(TEMPLATE, "--ledger", "/dev/null/ledger", "--resend",
+             mailer=mta.mailer)
+    ok(r.returncode == 1 and "ledger /dev/null/ledger: Not a directory: "
+       "nothing sent" in r.stderr,
+       "a ledger that cannot be made: one message, nothing sent", r.stderr)
+    r = send(TEMPLATE, "--resend", mailer=mta.mailer,
+             env={"SOURCE_DATE_EPOCH": str(DAY)})
+    ok(r.returncode == 2 and "SOURCE_DATE_EPOCH is set" in r.stderr,
+       "--send refuses SOURCE_DATE_EPOCH (it would freeze the day)",
+       r.stderr)
+    eq(mta.count(), before, "none of these sent anything")
+
+
 def main():
     require_mta()
     with Mta(TMP) as mta:
@@ -447,6 +544,7 @@ def main():
         test_signal(mta)
         test_refusals(mta)
         test_config(mta)
+        test_robust(mta, links)
     ok(os.path.isdir(LEDGER), "the ledger is beside the store")
     tap.done()
 

@@ -99,12 +99,22 @@ static int write_file(const char *path, const char *buf, size_t len)
 
 /*
  * The time the mails carry: now, or SOURCE_DATE_EPOCH (seconds since the
- * epoch, as reproducible-builds.org defines it) for output that is the
- * same on every run.  -1 when that variable is not a number.
+ * epoch, as reproducible-builds.org defines it) for files that are the
+ * same on every run.  Mail that is sent carries the real time, and its
+ * day is what the ledger counts by: SOURCE_DATE_EPOCH is refused there
+ * (left in a timer's environment it would freeze the day, and every
+ * later morning would send nothing).  LINKCTL_TEST_NOW is the tests'
+ * clock for --send, not an interface.  EXIT_USAGE (reported) or 0.
  */
-static int posts_time(time_t *t)
+static int posts_time(const struct posts_opts *o, time_t *t)
 {
 	const char *e = getenv("SOURCE_DATE_EPOCH");
+	if (e && *e && o->send)
+		return msg_usage_error("campaign posts --send: SOURCE_DATE_EPOCH "
+		                       "is set; mail carries the real date and "
+		                       "the ledger counts days by it (unset it)");
+	if (o->send)
+		e = getenv("LINKCTL_TEST_NOW");
 	if (!e || !*e) {
 		*t = time(NULL);
 		return 0;
@@ -113,13 +123,14 @@ static int posts_time(time_t *t)
 	errno = 0;
 	long long v = strtoll(e, &end, 10);
 	if (errno || *end || v < 0)
-		return -1;
+		return msg_usage_error("SOURCE_DATE_EPOCH: want seconds since "
+		                       "the epoch");
 	*t = (time_t)v;
 	return 0;
 }
 
 /* The ledger's label of this run's message: --id, else today's date
- * (local time; SOURCE_DATE_EPOCH's day when set). */
+ * (local time). */
 static const char *message_label(const struct run *r)
 {
 	static char day[16];
@@ -233,8 +244,12 @@ static int post_mail(struct run *r, const struct staff *st,
 			out_err("%s: %s", handle, strerror(ENOMEM));
 			return EXIT_REFUSED;
 		}
-		return send_one(&r->send, st->id, handle, to_addr, subj,
-		                r->subj.len, r->msg.p, r->msg.len);
+		if (send_queue(&r->send, st->id, handle, to_addr, subj,
+		               r->subj.len, r->msg.p, r->msg.len)) {
+			out_err("%s: %s", handle, strerror(ENOMEM));
+			return EXIT_REFUSED;
+		}
+		return 0;
 	}
 	r->written++;
 	return 0;
@@ -258,6 +273,7 @@ static int post_one(struct run *r, const struct staff *st,
 	if (l->flags & LINK_DISABLED) {
 		out_err("warning: %s's link %s is disabled: no post for them",
 		        handle, l->code);
+		send_skip_disabled(&r->send);
 		r->skipped++;
 		return 0;
 	}
@@ -324,7 +340,6 @@ static int posts_write(struct run *r, const char *name)
 	struct clinks links = { 0 };
 	struct cstaff staff = { 0 };
 	struct campaign c;
-	int began = 0;
 	int rc = txn_read(&s, &txn);
 	if (rc)
 		return rc;
@@ -348,10 +363,7 @@ static int posts_write(struct run *r, const char *name)
 	}
 	if (only_check(r, &staff, &links))
 		goto out;
-	if (r->o->send && send_begin(&r->send))
-		goto out;
-	began = r->o->send != NULL;
-	for (size_t i = 0; i < staff.n && !send_stopped(); i++) {
+	for (size_t i = 0; i < staff.n; i++) {
 		const struct clink *l = campaign_first_link(&links, staff.v[i].id);
 		if (l && post_one(r, &staff.v[i], l))   /* !l: not in it */
 			goto out;
@@ -366,15 +378,19 @@ static int posts_write(struct run *r, const char *name)
 	if (r->o->mbox && write_file(r->o->mbox, r->mbox.p ? r->mbox.p : "",
 	                             r->mbox.len))
 		goto out;
-	rc = 0;
+	/* The messages are rendered: mailing them needs the store no more. */
+	txn_read_end(&s, NULL);
+	if (r->o->send)
+		rc = send_run(&r->send, r->cname);
+	else
+		rc = 0;
+	free(links.v);
+	free(staff.v);
+	return rc;
 out:
 	txn_read_end(&s, txn);
 	free(links.v);
 	free(staff.v);
-	if (began) {
-		int src = send_end(&r->send, r->cname);
-		rc = rc ? rc : src;
-	}
 	return rc;
 }
 
@@ -477,6 +493,8 @@ static int mail_setup(struct run *r)
 		return EXIT_REFUSED;
 	}
 	r->send.ledger_dir = r->ledger_dir;
+	r->send.store_dir = txn_store_path();
+	r->send.timeout_ms = cfg->mailer_timeout_ms;
 	return 0;
 }
 
@@ -497,9 +515,8 @@ int campaign_posts_main(int argc, char **argv)
 	    (o.staff && (rc = parse_only(&r, o.staff))) ||
 	    (!o.out && (rc = mail_setup(&r))))
 		return rc;
-	if (posts_time(&r.now))
-		return msg_usage_error("SOURCE_DATE_EPOCH: want seconds since the "
-		                       "epoch");
+	if ((rc = posts_time(&o, &r.now)))
+		return rc;
 	if ((rc = load_template(&r)) == 0)
 		rc = posts_write(&r, a.pos[0]);
 	if (rc == 0 && !o.send) {
@@ -517,5 +534,6 @@ int campaign_posts_main(int argc, char **argv)
 	posts_buf_free(&r.text);
 	posts_buf_free(&r.subj);
 	posts_buf_free(&r.msg);
+	send_free(&r.send);
 	return rc;
 }

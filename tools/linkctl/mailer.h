@@ -11,7 +11,9 @@
  * ledger, runs the mailer through /bin/sh -c, waits for it and settles
  * the ledger: if linkctl is killed meanwhile the courier still records
  * whether the message went, and a re-run neither loses nor repeats it.
- * The courier tells linkctl the outcome over a pipe.
+ * The courier tells linkctl the outcome over a pipe.  The courier opens
+ * the ledger afresh; linkctl has no ledger open while couriers run, and
+ * the store it has open is never touched in the child.
  *
  * Returns 0 or an errno value; never prints (the outcome's reason says
  * what the mailer said).
@@ -27,16 +29,21 @@ enum mailer_outcome {
 	MAILER_SENT,        /* the mailer took it */
 	MAILER_FAILED,      /* it did not (reason); the next run tries again */
 	MAILER_DONE,        /* already sent by an earlier run */
-	MAILER_BUSY,        /* another run is sending it now */
+	MAILER_BUSY,        /* another run is sending it now (seen) */
 	MAILER_UNKNOWN,     /* a run died while sending it (seen) */
-	MAILER_LOST,        /* the courier died: nobody knows (reason) */
-	MAILER_LEDGER,      /* the ledger could not be written (reason) */
+	MAILER_UNSETTLED,   /* the mailer may have taken it, but that could
+	                     * not be told or recorded (reason): the ledger
+	                     * keeps it as being sent, for a person to decide */
+	MAILER_LOST,        /* the courier died without a word (reason) */
+	MAILER_LEDGER,      /* the ledger could not be claimed in (reason):
+	                     * nothing was sent */
 };
 
 struct mailer_result {
 	enum mailer_outcome outcome;
 	char reason[LEDGER_REASON_MAX + 1];
 	struct ledger_entry seen;   /* BUSY, UNKNOWN: the claim found */
+	int courier;                /* its pid */
 };
 
 /*
@@ -47,10 +54,14 @@ struct mailer_result {
  */
 int mailer_check(const char *cmd, char *err, size_t errlen);
 
-/* Send msg[0..len) to cmd as the message k of the ledger in ledger_dir
- * (resend: also when it was sent before).  *r says what happened. */
+/*
+ * Send msg[0..len) to cmd as the message k of the ledger in ledger_dir
+ * (resend: also when it was sent before).  A mailer still running after
+ * timeout_ms is killed (its process group) and the message left
+ * unsettled: it may have gone.  *r says what happened.
+ */
 int mailer_send(const char *cmd, const char *ledger_dir,
-                const struct ledger_key *k, int resend, const char *msg,
-                size_t len, struct mailer_result *r);
+                const struct ledger_key *k, int resend, unsigned timeout_ms,
+                const char *msg, size_t len, struct mailer_result *r);
 
 #endif

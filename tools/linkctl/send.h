@@ -5,8 +5,15 @@
  * colleague it could not mail, by name and reason.  With dry_run: what
  * would be sent to whom, on standard output, and nothing sent or written.
  *
- * SIGINT, SIGTERM and SIGHUP stop a run between two messages (the one in
- * flight is finished and recorded): the next run sends the rest.
+ * The messages are rendered first, into a queue, while the store's read
+ * transaction is open; send_run mails them after it ended, so a run of
+ * thousands of messages pins no old pages of the store, and the ledger
+ * is read once at the start (its records of this message) and then only
+ * by the couriers, so no long reader pins the ledger's pages either.
+ *
+ * SIGINT, SIGTERM and SIGHUP (unless ignored when linkctl started) stop a
+ * run between two messages (the one in flight is finished and recorded):
+ * the next run sends the rest.
  */
 #ifndef REDIRECTD_LINKCTL_SEND_H
 #define REDIRECTD_LINKCTL_SEND_H
@@ -14,53 +21,52 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ledger.h"
+struct send_item;
 
 struct send {
-	/* Set by the caller before send_begin. */
+	/* Set by the caller. */
 	const char *mailer;     /* the command line */
 	const char *ledger_dir;
+	const char *store_dir;  /* the ledger must not be the store */
+	unsigned timeout_ms;    /* mailer_timeout */
 	int resend, dry_run;
 	uint32_t campaign;
 	uint64_t message;       /* ledger_message of the template and label */
+	/* The queue. */
+	struct send_item *items;
+	size_t n, cap;
+	char *text;             /* handles, addresses, subjects, messages */
+	size_t len, text_cap;
 	/* What the run did. */
-	size_t sent, already, busy, unknown, failed, opted_out, no_address;
-	/* The ledger as it was when the run began (for dry_run and to pass
-	 * over what was sent without a process each). */
-	struct ledger snap;
-	MDB_txn *snap_txn;
+	size_t sent, already, busy, unknown, failed;
+	size_t opted_out, no_address, disabled;
 };
 
 /* The ledger's default place: "mail-ledger" beside the store's
- * directory.  out has room for 4096 bytes.  0, or -1 when too long. */
+ * directory.  0, or -1 when it does not fit outlen. */
 int send_ledger_dir(const char *store_dir, char *out, size_t outlen);
 
-/* Open the snapshot and set up the signals.  0 or EXIT_REFUSED
- * (reported). */
-int send_begin(struct send *s);
-
-/* 1 once a signal asked the run to stop. */
-int send_stopped(void);
-
-/* A colleague skipped before any message: opted out, or no usable
- * address (counted; reported by the caller). */
+/* A colleague left out (counted for the run's line; the caller warns). */
 void send_skip_opted_out(struct send *s);
 void send_skip_no_address(struct send *s);
+void send_skip_disabled(struct send *s);
+
+/* Queue one colleague's message msg[0..len), as posts_mail_message made
+ * it, to addr, with its subject for the dry run's listing.  0, or ENOMEM
+ * (nothing queued). */
+int send_queue(struct send *s, uint32_t staff_id, const char *handle,
+               const char *addr, const char *subject, size_t subject_len,
+               const char *msg, size_t len);
 
 /*
- * One colleague's message msg[0..len) (as posts_mail_message made it),
- * to addr, for the dry run's listing with subject[0..subject_len).  Reports a failure
- * naming handle.  0, or EXIT_REFUSED when the run cannot go on (the
- * ledger cannot be written; reported).
+ * Mail the queue (or list it, dry_run), then print the run's line on
+ * standard error ("campaign 'NAME': 3 sent, 2 already sent, ...").
+ * Returns the exit status: 0, or EXIT_REFUSED when the ledger cannot be
+ * written (nothing sent), a message failed or its fate is unknown, or a
+ * signal stopped the run.
  */
-int send_one(struct send *s, uint32_t staff_id, const char *handle,
-             const char *addr, const char *subject, size_t subject_len,
-             const char *msg, size_t len);
+int send_run(struct send *s, const char *campaign_name);
 
-/* The run's line on standard error ("campaign 'NAME': 3 sent, 2 already
- * sent, ..."), the snapshot closed.  Returns the exit status: 0, or
- * EXIT_REFUSED when a message failed, is unknown, or the run was
- * stopped. */
-int send_end(struct send *s, const char *campaign_name);
+void send_free(struct send *s);
 
 #endif
