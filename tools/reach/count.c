@@ -8,18 +8,7 @@
 #include "clickrec.h"
 #include "hash.h"
 #include "le.h"
-
-/*
- * The fields the loop reads from a record that verified, at the offsets of
- * clickrec.h's layout table.  Decoding whole records (clickrec_decode
- * copies the address and referrer too) took a third of the loop.  The
- * integration tests write every field through clickrec's encoder, so an
- * offset that drifted from the format would fail them.
- */
-enum {
-	REC_TIME = 0, REC_VISITOR = 8, REC_STAFF = 20, REC_CAMPAIGN = 24,
-	REC_CLASS = 34, REC_FLAGS = 35, REC_PLATFORM = 36, REC_COUNTRY = 56,
-};
+#include "recfield.h"
 
 int count_init(struct count *C, uint64_t exact_limit, size_t vis_limit)
 {

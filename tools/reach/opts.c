@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clickrec.h"
 #include "out.h"
@@ -307,18 +306,10 @@ static int opts_check(struct opts *o, const struct opts_times *t)
 		        "or @SECONDS)", t->until);
 		return 2;
 	}
-	if (t->last) {
-		uint64_t span;
-		struct timespec now;
-		if (when_duration(t->last, &span) < 0) {
-			out_err("--last: expected a number and h, d or w (7d), "
-			        "not '%s'", t->last);
-			return 2;
-		}
-		clock_gettime(CLOCK_REALTIME, &now);
-		uint64_t us = (uint64_t)now.tv_sec * 1000000u +
-		              (uint64_t)now.tv_nsec / 1000u;
-		o->since = us > span ? us - span : 0;
+	if (t->last && when_last(t->last, &o->since) < 0) {
+		out_err("--last: expected a number and h, d or w (7d), not '%s'",
+		        t->last);
+		return 2;
 	}
 	return OPTS_RUN;
 }

@@ -1,0 +1,147 @@
+/*
+ * cards: what a colleague's card says beyond the leaderboard's row -- their
+ * distinct visitors per platform, their clicks per local hour, their
+ * campaign links that no human clicked, their team's size and median --
+ * and the recommendations (advice.h) made of it.  reach's HTML report
+ * (report.c) counts it in its second pass over the segments; the figures
+ * of linkctl's posts (figures.c) in the same pass as the leaderboard.  The
+ * wording is advice.c's; the leaderboard's counters are count.c's.
+ *
+ * Which records count is reach's rule (count.h): inside [since, until),
+ * through the filters, human, and not internal unless include_internal.
+ * A link "has a click" when any human record of the logs read names it,
+ * inside the window or not.
+ *
+ * Distinct visitors per (colleague, platform) are one exact set of 64-bit
+ * keys of the triple (visitors.h's set, never a sketch; two triples share
+ * a key one time in 2^64): memory grows with the distinct triples, 11 to
+ * 21 bytes each.  Work per counted click is prefetched and settled
+ * CARDS_AHEAD clicks later, as count.c does, so the cache misses of a set
+ * larger than the cache overlap.  Colleagues with ids from CARDS_MAX_ID up
+ * get no card figures (no store hands such ids out).  Not thread-safe.
+ */
+#ifndef REDIRECTD_CARDS_H
+#define REDIRECTD_CARDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "advice.h"
+#include "arena.h"
+#include "clickrec.h"
+#include "store.h"
+#include "u64map.h"
+#include "visitors.h"
+#include "when.h"
+
+#define CARDS_AHEAD 16
+#define CARDS_MAX_ID (1u << 24)
+#define CARDS_MAX_UNSHARED 4        /* unshared links on a card */
+#define CARDS_DENSE_LINKS (1u << 26)    /* link ids in the bitmap */
+
+/* One colleague's counters. */
+struct cards_person {
+	uint64_t plat_vis[PLATFORM_COUNT];  /* distinct visitors */
+	uint64_t hours[24];                 /* counted clicks, local hours */
+};
+
+struct cards_pending {
+	uint64_t key;       /* the (colleague, platform, visitor) key; 0: none */
+	uint32_t person;
+	uint8_t plat, hour;
+};
+
+struct cards {
+	/* What counts, set before the first record (as count.h's). */
+	uint64_t since, until;          /* [since, until), microseconds */
+	const uint8_t *fstaff, *fcamp;  /* reach's filters; NULL: none */
+	size_t nfstaff, nfcamp;
+	int include_internal;
+	struct when_zone *zone;         /* hours in it; never NULL */
+	/* The tables: all zero is empty. */
+	uint32_t *idx;                  /* staff id -> person + 1 */
+	size_t nidx;
+	struct cards_person *p;         /* [np] */
+	size_t np, capp;
+	struct arena arena;
+	struct visitors_budget budget;  /* of seen: no limit */
+	struct visitors seen;           /* (colleague, platform, visitor) */
+	uint64_t *clicked;              /* a bit per link id below
+	                                   CARDS_DENSE_LINKS; [nclicked] */
+	size_t nclicked;
+	struct u64map clicked_far;      /* link ids from there up */
+	struct cards_pending pend[CARDS_AHEAD];
+	size_t npend;
+};
+
+/* Set up the tables of K (all zero but the fields above).  cards_free
+ * after. */
+void cards_init(struct cards *K);
+
+/* Count one verified record (CLICKREC_SIZE bytes at rec).  Returns 1 when
+ * it is a counted click, 0 when not, -1 out of memory.  Work may stay
+ * pending: cards_settle_all before reading. */
+int cards_record(struct cards *K, const unsigned char *rec);
+
+/* cards_record over n verified records at buf.  Returns 0, or -1 out of
+ * memory. */
+int cards_records(struct cards *K, const unsigned char *buf, size_t n);
+
+/* Settle what is pending.  Returns 0, or -1 out of memory. */
+int cards_settle_all(struct cards *K);
+
+/* A colleague's counters (settled), or NULL when none was counted. */
+const struct cards_person *cards_person(const struct cards *K,
+                                        uint32_t staff_id);
+
+/* Did a human record name link id? */
+int cards_clicked(const struct cards *K, uint32_t link_id);
+
+void cards_free(struct cards *K);
+
+/* A card's unshared links, strings kept here. */
+struct cards_unshared {
+	struct advice_unshared u[CARDS_MAX_UNSHARED];
+	char camp[CARDS_MAX_UNSHARED][64];
+	char code[CARDS_MAX_UNSHARED][32];
+	size_t n;
+};
+
+/*
+ * The campaign links of the store (s, a read transaction txn), enabled,
+ * minted days or more before now_us, in a campaign K's filter lets
+ * through, and without a click (cards_clicked): up to CARDS_MAX_UNSHARED
+ * per colleague, in the order of their codes, into out[row[staff] - 1] for
+ * the colleagues with a row (row[staff_id] != 0, staff_id < nrow).
+ * Returns 0, or an LMDB or errno code (nothing reported).
+ */
+int cards_unshared(const struct cards *K, const struct store *s,
+                   MDB_txn *txn, const uint32_t *row, size_t nrow,
+                   uint64_t now_us, unsigned days,
+                   struct cards_unshared *out);
+
+/*
+ * For each of n rows, the size of its team among the rows (team[i]; ""
+ * for none) and the median of their visitors (advice_median): into
+ * size[i] and median[i], 0 and 0 without a team.  Returns 0, or -1 out of
+ * memory.
+ */
+int cards_teams(size_t n, const char *const *team, const uint64_t *visitors,
+                size_t *size, uint64_t *median);
+
+/* A row's figures and its team's, for cards_advice. */
+struct cards_row {
+	uint32_t staff_id;
+	uint64_t visitors, clicks;
+	const char *team;               /* "" for none */
+	size_t team_size;
+	uint64_t team_median;
+	const struct cards_unshared *unshared;  /* NULL: none */
+};
+
+/* The card's recommendations (advice_for) of a row, hours in the zone
+ * named zone: up to max into out; returns how many. */
+size_t cards_advice(const struct cards *K, const struct cards_row *r,
+                    const char *zone, struct advice *out, size_t max);
+
+#endif
