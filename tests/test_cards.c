@@ -44,7 +44,6 @@ static void start(struct cards *K)
 	K->since = T0;
 	K->until = T0 + 24 * HOUR;
 	K->zone = &utc;
-	cards_init(K);
 }
 
 static void counting(void)

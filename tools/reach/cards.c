@@ -18,22 +18,21 @@
 
 /* ----------------------------------------------------------- counting */
 
-/* The budget of the seen set never sheds: nothing to walk. */
-static struct visitors *cards_no_sets(void *ctx, size_t i)
-{
-	(void)ctx, (void)i;
-	return NULL;
-}
+/*
+ * A counted click in a colleague's list: the visitor's hash in bits 9-63
+ * (0: no visitor; a visitor whose 55 bits are all 0, one in 2^55, counts
+ * as none), the platform in bits 5-8, the local hour in bits 0-4.  What
+ * tells visitors apart is bits 5-63: the hash with the platform.
+ */
+#define CARDS_VIS_SHIFT 9
+#define CARDS_PLAT_SHIFT 5
+_Static_assert(PLATFORM_COUNT <= 16, "4 bits of platform");
 
-/* The key of a (colleague, platform, visitor) triple: spread over all
- * bits (the set's slot is its low bits), never 0 (an empty slot). */
-static inline uint64_t cards_key(uint32_t staff, unsigned plat,
-                                 uint64_t visitor)
+static inline uint64_t cards_key(uint64_t visitor, unsigned plat,
+                                 unsigned hour)
 {
-	uint64_t k = hash_mix64(hash_mix64(visitor) ^
-	                        ((uint64_t)staff << 8 | plat) *
-	                        0x9e3779b97f4a7c15u);
-	return k ? k : 1;
+	uint64_t h = visitor ? hash_mix64(visitor) >> CARDS_VIS_SHIFT : 0;
+	return h << CARDS_VIS_SHIFT | (uint64_t)plat << CARDS_PLAT_SHIFT | hour;
 }
 
 /* The array p of *n zeroed elements of size bytes grown by doubling (from
@@ -53,8 +52,8 @@ static void *cards_grow(void *p, size_t *n, size_t size, size_t first,
 	return q;
 }
 
-/* A colleague's person index, made on first sight: idx grown to cover
- * the id, a zeroed person added.  Returns it, or -1 out of memory. */
+/* A colleague's index, made on first sight: idx grown to cover the id, a
+ * zeroed person added.  Returns it, or -1 out of memory. */
 static int64_t cards_person_slow(struct cards *K, uint32_t staff)
 {
 	if (staff >= K->nidx) {
@@ -65,14 +64,12 @@ static int64_t cards_person_slow(struct cards *K, uint32_t staff)
 		K->idx = idx;
 	}
 	if (K->np == K->capp) {
-		size_t cap = K->capp ? K->capp * 2 : 256;
-		struct cards_person *p = realloc(K->p, cap * sizeof *p);
+		struct cards_person *p = cards_grow(K->p, &K->capp, sizeof *p, 256,
+		                                    K->np);
 		if (!p)
 			return -1;
 		K->p = p;
-		K->capp = cap;
 	}
-	memset(&K->p[K->np], 0, sizeof K->p[K->np]);
 	K->idx[staff] = (uint32_t)++K->np;
 	return (int64_t)K->np - 1;
 }
@@ -117,31 +114,148 @@ int cards_clicked(const struct cards *K, uint32_t link)
 	       u64map_index(&K->clicked_far, link) >= 0;
 }
 
-/* The second half of a counted click: its hour, and its visitor in the
- * seen set, new ones counted for the platform.  Returns 0, or -1 out of
- * memory (or past the set's 2^31 slots, where it would turn into a
- * sketch and stop telling new visitors from old). */
-static inline int cards_settle(struct cards *K, const struct cards_pending *q)
+/* Append a click to its colleague's part of the log: a new block when the
+ * last is full.  Returns 0, or -1 out of memory. */
+static int cards_log_slow(struct cards *K, struct cards_part *t,
+                          uint64_t key, uint32_t person)
 {
-	struct cards_person *p = &K->p[q->person];
-	p->hours[q->hour]++;
-	if (!q->key)
-		return 0;
-	uint32_t n = K->seen.n;
-	if (visitors_add(&K->budget, &K->seen, q->key) < 0 || !K->seen.mask)
+	if (t->nb == t->capb) {
+		size_t cap = t->capb ? t->capb * 2 : 16;
+		struct cards_block **b = realloc(t->b, cap * sizeof *b);
+		if (!b)
+			return -1;
+		t->b = b;
+		t->capb = cap;
+	}
+	struct cards_block *b = arena_get(&K->arena, CARDS_BLOCK_SHIFT);
+	if (!b)
 		return -1;
-	p->plat_vis[q->plat] += K->seen.n != n;
+	t->b[t->nb++] = b;
+	t->used = 1;
+	b->key[0] = key;
+	b->person[0] = person;
 	return 0;
 }
 
+static inline int cards_log(struct cards *K, uint64_t key, uint32_t person)
+{
+	struct cards_part *t = &K->part[person % CARDS_PARTS];
+	if (t->nb && t->used < CARDS_BLOCK) {
+		struct cards_block *b = t->b[t->nb - 1];
+		b->key[t->used] = key;
+		b->person[t->used++] = person;
+		return 0;
+	}
+	return cards_log_slow(K, t, key, person);
+}
+
+/* A colleague's clicks k[0, n) counted into p: the hours, and each
+ * distinct (platform, visitor) once, in a scratch set of at least twice
+ * as many slots (tab, [mask + 1], zeroed here). */
+static void cards_tally(const uint64_t *k, size_t n, struct cards_person *p,
+                        uint64_t *tab, size_t mask)
+{
+	memset(tab, 0, (mask + 1) * sizeof *tab);
+	for (size_t i = 0; i < n; i++) {
+		/* The slot of a click 16 ahead: the misses of a set larger
+		 * than the cache overlap. */
+		if (i + 16 < n)
+			__builtin_prefetch(&tab[(size_t)(k[i + 16] >> CARDS_VIS_SHIFT) &
+			                        mask], 1);
+		p->hours[k[i] & 31]++;
+		if (!(k[i] >> CARDS_VIS_SHIFT))
+			continue;
+		uint64_t v = k[i] >> CARDS_PLAT_SHIFT;
+		size_t j = (size_t)(k[i] >> CARDS_VIS_SHIFT) & mask;
+		while (tab[j] && tab[j] != v)
+			j = (j + 1) & mask;
+		if (!tab[j]) {
+			tab[j] = v;
+			p->plat_vis[v & 15]++;
+		}
+	}
+}
+
+/* A growable scratch array of words. */
+struct cards_words {
+	uint64_t *v;
+	size_t cap;
+};
+
+static int cards_words(struct cards_words *w, size_t n)
+{
+	if (n <= w->cap)
+		return 0;
+	free(w->v);
+	w->cap = n;
+	return (w->v = malloc(n * sizeof *w->v)) ? 0 : -1;
+}
+
+/* One part of the log sorted by colleague into keys (a counting sort:
+ * start[l] is where the part's l-th colleague's clicks begin, start[nl]
+ * the end), its blocks given back as they are read.  Returns 0, or -1 out
+ * of memory. */
+static int cards_sort(struct cards *K, struct cards_part *t, size_t *start,
+                      size_t *pos, size_t nl, struct cards_words *keys)
+{
+	size_t total = 0;
+	memset(start, 0, (nl + 1) * sizeof *start);
+	for (size_t c = 0; c < t->nb; c++)
+		for (size_t i = 0, n = c + 1 < t->nb ? CARDS_BLOCK : t->used;
+		     i < n; i++)
+			start[t->b[c]->person[i] / CARDS_PARTS + 1]++;
+	for (size_t l = 1; l <= nl; l++)
+		start[l] += start[l - 1];
+	total = start[nl];
+	if (cards_words(keys, total ? total : 1) < 0)
+		return -1;
+	memcpy(pos, start, nl * sizeof *pos);
+	for (size_t c = 0; c < t->nb; c++) {
+		const struct cards_block *b = t->b[c];
+		for (size_t i = 0, n = c + 1 < t->nb ? CARDS_BLOCK : t->used;
+		     i < n; i++)
+			keys->v[pos[b->person[i] / CARDS_PARTS]++] = b->key[i];
+		arena_put(&K->arena, t->b[c], CARDS_BLOCK_SHIFT);
+	}
+	free(t->b);
+	memset(t, 0, sizeof *t);
+	return 0;
+}
+
+/*
+ * Part by part (a part holds every CARDS_PARTS-th colleague: its sorted
+ * copy stays small, and its colleagues' ends stay in the cache while it
+ * is sorted), each colleague's clicks tallied.
+ */
 int cards_settle_all(struct cards *K)
 {
-	size_t n = K->npend;
-	for (size_t i = n > CARDS_AHEAD ? n - CARDS_AHEAD : 0; i < n; i++)
-		if (cards_settle(K, &K->pend[i % CARDS_AHEAD]) < 0)
-			return -1;
-	K->npend = 0;
-	return 0;
+	size_t nl = (K->np + CARDS_PARTS - 1) / CARDS_PARTS;
+	size_t *start = malloc((nl + 1) * sizeof *start);
+	size_t *pos = malloc((nl ? nl : 1) * sizeof *pos);
+	struct cards_words keys = { 0 }, tab = { 0 };
+	int ret = -1;
+	if (!start || !pos)
+		goto done;
+	for (size_t p = 0; p < CARDS_PARTS; p++) {
+		if (cards_sort(K, &K->part[p], start, pos, nl, &keys) < 0)
+			goto done;
+		for (size_t l = 0; l < nl && l * CARDS_PARTS + p < K->np; l++) {
+			size_t n = start[l + 1] - start[l], m = 16;
+			while (m < 2 * n)
+				m *= 2;
+			if (cards_words(&tab, m) < 0)
+				goto done;
+			cards_tally(keys.v + start[l], n,
+			            &K->p[l * CARDS_PARTS + p], tab.v, m - 1);
+		}
+	}
+	ret = 0;
+done:
+	free(start);
+	free(pos);
+	free(keys.v);
+	free(tab.v);
+	return ret;
 }
 
 static inline int cards_one(struct cards *K, const unsigned char *p)
@@ -170,26 +284,9 @@ static inline int cards_one(struct cards *K, const unsigned char *p)
 	int64_t lt = (int64_t)t + when_offset(K->zone, t);
 	if (lt < 0)
 		lt = 0;
-	uint64_t v = le_get64(p + REC_VISITOR);
-	struct cards_pending *q = &K->pend[K->npend % CARDS_AHEAD];
-	if (K->npend >= CARDS_AHEAD && cards_settle(K, q) < 0)
-		return -1;
-	q->key = v ? cards_key(s, plat, v) : 0;
-	q->person = (uint32_t)who;
-	q->plat = (uint8_t)plat;
-	q->hour = (uint8_t)(lt / 3600000000 % 24);
-	K->npend++;
-	__builtin_prefetch(&K->p[who].hours[q->hour], 1);
-	__builtin_prefetch(&K->p[who].plat_vis[plat], 1);
-	if (q->key)
-		__builtin_prefetch(visitors_home(&K->seen, q->key), 1);
-	return 1;
-}
-
-void cards_init(struct cards *K)
-{
-	visitors_budget_init(&K->budget, &K->arena, UINT64_MAX, SIZE_MAX,
-	                     cards_no_sets, NULL);
+	uint64_t key = cards_key(le_get64(p + REC_VISITOR), plat,
+	                         (unsigned)(lt / 3600000000 % 24));
+	return cards_log(K, key, (uint32_t)who) < 0 ? -1 : 1;
 }
 
 int cards_record(struct cards *K, const unsigned char *rec)
@@ -214,7 +311,8 @@ const struct cards_person *cards_person(const struct cards *K,
 
 void cards_free(struct cards *K)
 {
-	visitors_free(&K->arena, &K->seen);
+	for (size_t p = 0; p < CARDS_PARTS; p++)
+		free(K->part[p].b);
 	arena_free(&K->arena);
 	free(K->idx);
 	free(K->p);

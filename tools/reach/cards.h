@@ -12,13 +12,19 @@
  * A link "has a click" when any human record of the logs read names it,
  * inside the window or not.
  *
- * Distinct visitors per (colleague, platform) are one exact set of 64-bit
- * keys of the triple (visitors.h's set, never a sketch; two triples share
- * a key one time in 2^64): memory grows with the distinct triples, 11 to
- * 21 bytes each.  Work per counted click is prefetched and settled
- * CARDS_AHEAD clicks later, as count.c does, so the cache misses of a set
- * larger than the cache overlap.  Colleagues with ids from CARDS_MAX_ID up
- * get no card figures (no store hands such ids out).  Not thread-safe.
+ * While the records are read, each counted click is appended to a log (its
+ * colleague, and a word of its visitor, platform and hour: 12 bytes,
+ * written in order into one of 64 parts, on 2 MiB pages); cards_settle_all
+ * then sorts each part by colleague and counts each colleague's clicks:
+ * their hours, and their distinct (platform, visitor) pairs in a scratch
+ * set that fits them.  Exact (two visitors of a colleague share a word one
+ * time in 2^55), and cheap in the pass: counters and sets touched at
+ * random per click, as the leaderboard's visitors are (count.c), cost as
+ * much again as the whole leaderboard over 10 million records, a list per
+ * colleague half of it (the cache misses of their ends), this log a tenth.
+ * Memory grows with the counted clicks: 12 bytes each.
+ * Colleagues with ids from CARDS_MAX_ID up get no card figures (no store
+ * hands such ids out).  Not thread-safe.
  */
 #ifndef REDIRECTD_CARDS_H
 #define REDIRECTD_CARDS_H
@@ -31,24 +37,34 @@
 #include "clickrec.h"
 #include "store.h"
 #include "u64map.h"
-#include "visitors.h"
 #include "when.h"
 
-#define CARDS_AHEAD 16
 #define CARDS_MAX_ID (1u << 24)
 #define CARDS_MAX_UNSHARED 4        /* unshared links on a card */
+#define CARDS_UNSHARED_DAYS 3       /* --unshared-days' default */
 #define CARDS_DENSE_LINKS (1u << 26)    /* link ids in the bitmap */
 
-/* One colleague's counters. */
+/* One colleague's counters, counted by cards_settle_all. */
 struct cards_person {
 	uint64_t plat_vis[PLATFORM_COUNT];  /* distinct visitors */
 	uint64_t hours[24];                 /* counted clicks, local hours */
 };
 
-struct cards_pending {
-	uint64_t key;       /* the (colleague, platform, visitor) key; 0: none */
-	uint32_t person;
-	uint8_t plat, hour;
+/* A block of the log of counted clicks: a word of each one's visitor,
+ * platform and hour (cards.c says how), then their colleagues. */
+#define CARDS_BLOCK_SHIFT 16
+#define CARDS_BLOCK (((size_t)1 << CARDS_BLOCK_SHIFT) / \
+                     (sizeof(uint64_t) + sizeof(uint32_t)))
+struct cards_block {
+	uint64_t key[CARDS_BLOCK];
+	uint32_t person[CARDS_BLOCK];
+};
+
+/* The log of the colleagues i with i % CARDS_PARTS the same. */
+#define CARDS_PARTS 64
+struct cards_part {
+	struct cards_block **b;     /* [nb], the last one used */
+	size_t nb, capb, used;
 };
 
 struct cards {
@@ -63,31 +79,26 @@ struct cards {
 	size_t nidx;
 	struct cards_person *p;         /* [np] */
 	size_t np, capp;
-	struct arena arena;
-	struct visitors_budget budget;  /* of seen: no limit */
-	struct visitors seen;           /* (colleague, platform, visitor) */
+	struct arena arena;             /* of the log's blocks */
+	struct cards_part part[CARDS_PARTS];    /* the log */
 	uint64_t *clicked;              /* a bit per link id below
 	                                   CARDS_DENSE_LINKS; [nclicked] */
 	size_t nclicked;
 	struct u64map clicked_far;      /* link ids from there up */
-	struct cards_pending pend[CARDS_AHEAD];
-	size_t npend;
 };
 
-/* Set up the tables of K (all zero but the fields above).  cards_free
- * after. */
-void cards_init(struct cards *K);
-
-/* Count one verified record (CLICKREC_SIZE bytes at rec).  Returns 1 when
- * it is a counted click, 0 when not, -1 out of memory.  Work may stay
- * pending: cards_settle_all before reading. */
+/* Count one verified record (CLICKREC_SIZE bytes at rec) into K (all zero
+ * but the fields above at first; cards_free after).  Returns 1 when it is
+ * a counted click, 0 when not, -1 out of memory.  The distinct visitors
+ * are counted by cards_settle_all, once, after the last record. */
 int cards_record(struct cards *K, const unsigned char *rec);
 
 /* cards_record over n verified records at buf.  Returns 0, or -1 out of
  * memory. */
 int cards_records(struct cards *K, const unsigned char *buf, size_t n);
 
-/* Settle what is pending.  Returns 0, or -1 out of memory. */
+/* Count the distinct visitors of the records counted (and free their
+ * lists).  Returns 0, or -1 out of memory. */
 int cards_settle_all(struct cards *K);
 
 /* A colleague's counters (settled), or NULL when none was counted. */

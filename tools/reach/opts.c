@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cards.h"
 #include "clickrec.h"
 #include "out.h"
 #include "visitors.h"
@@ -322,7 +323,7 @@ int opts_parse(struct opts *o, int argc, char **argv)
 	*o = (struct opts){
 		.until = UINT64_MAX, .exact_limit = UINT64_MAX,
 		.vis_limit = (size_t)VISITORS_BUDGET_MIB << 20,
-		.unshared_days = 3,
+		.unshared_days = CARDS_UNSHARED_DAYS,
 	};
 	opterr = 0;
 	fa->staff = calloc((size_t)argc, sizeof *fa->staff);

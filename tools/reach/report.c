@@ -517,7 +517,6 @@ int report_html(FILE *f, const struct report_in *in)
 	P.K.nfcamp = in->nfcamp;
 	P.K.include_internal = in->include_internal;
 	P.K.zone = in->zone;
-	cards_init(&P.K);
 	for (size_t i = 0; i < in->nfiles; i++)
 		if (report_file(&P, in->files[i]) < 0)
 			goto done;
