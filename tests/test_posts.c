@@ -15,8 +15,8 @@ static struct posts_values vals(void)
 		[POSTS_RANK] = "2", [POSTS_RANKED] = "40",
 		[POSTS_TEAM_RANK] = "1", [POSTS_TOP_PLATFORM] = "LinkedIn",
 		[POSTS_ADVICE] = "Post there first.",
-		[POSTS_LEADERBOARD] = "1. Bo: 300 visitors, 320 clicks\n"
-		                      "2. Ana Lima: ~281 visitors, 310 clicks",
+		[POSTS_LEADERBOARD] = ("1. Bo: 300 visitors, 320 clicks\n"
+		                       "2. Ana Lima: ~281 visitors, 310 clicks"),
 	};
 	struct posts_values pv;
 	for (int i = 0; i < POSTS_NFIELDS; i++) {

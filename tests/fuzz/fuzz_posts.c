@@ -88,10 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char *const v[POSTS_NFIELDS] = {
 			"Ana Lima", "Ana", "https://go.example.org/Xk3p9QaT",
 			"spring", "comms", "~281", "310", "2", "40", "1",
-			"LinkedIn", "LinkedIn brings you the most visitors: "
-			"post there first.",
-			"1. Bo: 300 visitors, 320 clicks\n"
-			"2. Ana Lima: ~281 visitors, 310 clicks",
+			"LinkedIn", ("LinkedIn brings you the most visitors: "
+			             "post there first."),
+			("1. Bo: 300 visitors, 320 clicks\n"
+			 "2. Ana Lima: ~281 visitors, 310 clicks"),
 		};
 		_Static_assert(POSTS_NFIELDS == 13, "a value per field");
 		struct posts_values pv;
