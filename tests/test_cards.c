@@ -38,6 +38,15 @@ static void rec(uint64_t t, uint32_t staff, uint32_t link, unsigned cls,
 
 static struct when_zone utc;
 
+/* cards_record over n records at b. */
+static int cards_records(struct cards *K, const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cards_record(K, b + i * CLICKREC_SIZE) < 0)
+			return -1;
+	return 0;
+}
+
 static void start(struct cards *K)
 {
 	memset(K, 0, sizeof *K);

@@ -26,8 +26,10 @@ static struct posts_values vals(void)
 	return pv;
 }
 
-/* The first figure of the template render compiled last. */
+/* The first figure and the placeholders used of the template render
+ * compiled last. */
 static int last_figure;
+static uint32_t last_uses;
 
 /* Render text (subject with which = 1); NULL and err on a compile error. */
 static const char *render(const char *text, int which, unsigned *line,
@@ -43,6 +45,7 @@ static const char *render(const char *text, int which, unsigned *line,
 		return NULL;
 	}
 	last_figure = t.first_figure;
+	last_uses = t.uses;
 	posts_render(&t, which, &v, &b);
 	memcpy(out, b.p ? b.p : "", b.len);
 	out[b.len] = '\0';
@@ -121,6 +124,7 @@ int main(void)
 	is_str(render("Dear  team,\tok\n", 0, &line, err), "Dear  team,\tok\n",
 	       "text without placeholders as it is");
 	is_int(last_figure, -1, "no figure: first_figure -1");
+	is_int(last_uses, 0, "no placeholder: uses 0");
 
 	/* The figures, as the caller gives them. */
 	is_str(render("{visitors} visitors, {clicks} clicks: #{rank} of "
@@ -130,6 +134,9 @@ int main(void)
 	       "Post there first.\n1. Bo: 300 visitors, 320 clicks\n"
 	       "2. Ana Lima: ~281 visitors, 310 clicks\n", "every figure");
 	is_int(last_figure, POSTS_VISITORS, "first_figure: the first in the text");
+	is_int(last_uses, ((uint32_t)1 << POSTS_NFIELDS) - 1 -
+	       (1u << POSTS_NAME) - (1u << POSTS_FIRST_NAME) - (1u << POSTS_LINK) -
+	       (1u << POSTS_CAMPAIGN), "uses: every figure and {team}");
 	render("Subject: {rank} of {ranked}\n\n{name} {clicks}\n", 0, &line,
 	       err);
 	is_int(last_figure, POSTS_RANK, "first_figure: the subject comes first");

@@ -105,17 +105,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!t.has_subject && s.len)
 			abort();
 		/* first_figure is the first figure among the pieces (the
-		 * caller refuses a template it cannot fill by it), and the
-		 * subject holds no {leaderboard}. */
+		 * caller refuses a template it cannot fill by it), uses says
+		 * which are there, and the subject holds no {leaderboard}. */
 		int first = -1;
+		uint32_t uses = 0;
 		for (size_t i = 0; i < t.n_subject + t.n_body; i++) {
 			int f = t.piece[i].field;
 			if (first < 0 && f >= POSTS_FIRST_FIGURE)
 				first = f;
+			if (f >= 0)
+				uses |= (uint32_t)1 << f;
 			if (i < t.n_subject && f == POSTS_LEADERBOARD)
 				abort();
 		}
-		if (first != t.first_figure)
+		if (first != t.first_figure || uses != t.uses)
 			abort();
 		if (memchr(s.p ? s.p : "", '\n', s.len))
 			abort();   /* a subject is one line */

@@ -274,6 +274,20 @@ eq({h: figures(m.get_payload(decode=True).decode()) for h, m in msgs.items()},
    got, "--mbox: the bodies' figures are --out's")
 eq(str(msgs["dee"]["Subject"]), "Dee: #2 of 8", "--mbox: figures in the subject")
 
+# Without {advice} nothing else changes (what it rests on is not counted).
+NOADV = write("noadvice.txt", open(TEMPLATE).read().replace(
+    "advice={advice}\n", ""))
+r = lk("campaign", "posts", "spring", "--template", NOADV, "--out",
+       os.path.join(TMP, "noadv"), "--base-url", BASE, "--log", LOGS)
+ok(r.returncode == 0, "a template without {advice}", r.stderr)
+same = True
+for h, _, _ in STAFF:
+    with open(os.path.join(TMP, "noadv", h + ".txt")) as f:
+        want = dict(got[h])
+        del want["advice"]
+        same = same and figures(f.read()) == want
+ok(same, "without {advice}: the other figures as with it")
+
 # A template without figures needs no log; with --log it is still checked.
 PLAIN = write("plain.txt", "Hi {first_name}: {link}\n")
 r = lk("campaign", "posts", "spring", "--template", PLAIN, "--out",

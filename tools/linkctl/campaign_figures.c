@@ -18,6 +18,7 @@ int campaign_figures_check(struct campaign_figures *cf,
 {
 	cf->log = log;
 	cf->wanted = t->first_figure >= 0;
+	cf->advice = (t->uses >> POSTS_ADVICE) & 1;
 	if (cf->wanted && !log->n)
 		return msg_usage_error("campaign posts: {%s} needs --log DIR (the "
 		                       "click log to count)",
@@ -56,6 +57,7 @@ int campaign_figures_count(struct campaign_figures *cf,
 		.since = cf->since, .until = UINT64_MAX,
 		.now_us = (uint64_t)now.tv_sec * 1000000u +
 		          (uint64_t)now.tv_nsec / 1000u,
+		.advice = cf->advice,
 	};
 	if (figures_count(&in, &cf->F) < 0)
 		return EXIT_REFUSED;

@@ -24,6 +24,7 @@ struct campaign_figures {
 	const struct args_many *log;    /* --log, kept by the caller */
 	uint64_t since;
 	int wanted;                     /* the template has a figure */
+	int advice;                     /* and {advice} */
 	struct figures *F;              /* counted, or NULL */
 	struct figures_text t;          /* the last colleague's */
 };

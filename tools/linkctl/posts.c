@@ -179,6 +179,7 @@ static int compile_run(struct compiler *c, const char *buf, size_t i,
 			            "go in the subject");
 		if (field >= POSTS_FIRST_FIGURE && c->t->first_figure < 0)
 			c->t->first_figure = field;
+		c->t->uses |= (uint32_t)1 << field;
 		int rc;
 		if ((rc = literal_end(c)) || (rc = piece_add(c, field, NULL, 0)))
 			return rc;

@@ -9,8 +9,8 @@
  * short link), {campaign} and {team} (the colleague's team); and the
  * figures, the colleague's results in the click log ({visitors}, {clicks},
  * {rank}, {ranked}, {team_rank}, {top_platform}, {advice}, {leaderboard}),
- * which the caller must be able to count: the compiled template names the
- * first it uses.  "{{" is a literal '{' and "}}" a literal '}'.  Anything
+ * which the caller must be able to count: the compiled template says which
+ * it uses, and the first.  "{{" is a literal '{' and "}}" a literal '}'.  Anything
  * else in braces, a '{' without its '}' on the same line, a lone '}', or
  * {leaderboard} (several lines) in the subject is an error naming the
  * line.  A first line "Subject: ..." is the email's subject (placeholders
@@ -31,6 +31,7 @@ enum posts_field {
 	POSTS_NFIELDS
 };
 #define POSTS_FIRST_FIGURE POSTS_VISITORS
+_Static_assert(POSTS_NFIELDS <= 32, "posts_template.uses has a bit each");
 
 /* One run of literal text (field < 0) or one placeholder. */
 struct posts_piece {
@@ -46,6 +47,7 @@ struct posts_template {
 	int has_subject;
 	int first_figure;           /* the first figure used, in the text's
 	                               order (subject first); -1: none */
+	uint32_t uses;              /* bit f: placeholder f is used */
 };
 
 /* A growable output buffer.  Appends after an allocation failure do

@@ -11,29 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
 #include "le.h"
 #include "out.h"
 #include "recfield.h"
 
 /* ----------------------------------------------------------- counting */
-
-/*
- * A counted click in a colleague's list: the visitor's hash in bits 9-63
- * (0: no visitor; a visitor whose 55 bits are all 0, one in 2^55, counts
- * as none), the platform in bits 5-8, the local hour in bits 0-4.  What
- * tells visitors apart is bits 5-63: the hash with the platform.
- */
-#define CARDS_VIS_SHIFT 9
-#define CARDS_PLAT_SHIFT 5
-_Static_assert(PLATFORM_COUNT <= 16, "4 bits of platform");
-
-static inline uint64_t cards_key(uint64_t visitor, unsigned plat,
-                                 unsigned hour)
-{
-	uint64_t h = visitor ? hash_mix64(visitor) >> CARDS_VIS_SHIFT : 0;
-	return h << CARDS_VIS_SHIFT | (uint64_t)plat << CARDS_PLAT_SHIFT | hour;
-}
 
 /* The array p of *n zeroed elements of size bytes grown by doubling (from
  * first) until it holds index i, the new ones zeroed, and *n set.  Returns
@@ -74,15 +56,7 @@ static int64_t cards_person_slow(struct cards *K, uint32_t staff)
 	return (int64_t)K->np - 1;
 }
 
-static inline int64_t cards_person_get(struct cards *K, uint32_t staff)
-{
-	if (staff < K->nidx && K->idx[staff])
-		return K->idx[staff] - 1;
-	return cards_person_slow(K, staff);
-}
-
-/* Mark link id as clicked.  Returns 0, or -1 out of memory. */
-static int cards_mark_slow(struct cards *K, uint32_t link)
+int cards_mark_slow(struct cards *K, uint32_t link)
 {
 	if (link >= CARDS_DENSE_LINKS) {
 		int fresh;
@@ -97,15 +71,6 @@ static int cards_mark_slow(struct cards *K, uint32_t link)
 	return 0;
 }
 
-static inline int cards_mark(struct cards *K, uint32_t link)
-{
-	if (link / 64 < K->nclicked) {
-		K->clicked[link / 64] |= (uint64_t)1 << (link % 64);
-		return 0;
-	}
-	return cards_mark_slow(K, link);
-}
-
 int cards_clicked(const struct cards *K, uint32_t link)
 {
 	if (link / 64 < K->nclicked)
@@ -114,10 +79,10 @@ int cards_clicked(const struct cards *K, uint32_t link)
 	       u64map_index(&K->clicked_far, link) >= 0;
 }
 
-/* Append a click to its colleague's part of the log: a new block when the
- * last is full.  Returns 0, or -1 out of memory. */
-static int cards_log_slow(struct cards *K, struct cards_part *t,
-                          uint64_t key, uint32_t person)
+/* A new block for part t, key the first in it.  Returns 0, or -1 out of
+ * memory. */
+static int cards_block_new(struct cards *K, struct cards_part *t,
+                           uint64_t key, uint32_t person)
 {
 	if (t->nb == t->capb) {
 		size_t cap = t->capb ? t->capb * 2 : 16;
@@ -137,16 +102,19 @@ static int cards_log_slow(struct cards *K, struct cards_part *t,
 	return 0;
 }
 
-static inline int cards_log(struct cards *K, uint64_t key, uint32_t person)
+int cards_click_slow(struct cards *K, uint32_t staff, uint64_t key)
 {
-	struct cards_part *t = &K->part[person % CARDS_PARTS];
+	int64_t who = staff < K->nidx && K->idx[staff]
+	            ? (int64_t)K->idx[staff] - 1 : cards_person_slow(K, staff);
+	if (who < 0)
+		return -1;
+	struct cards_part *t = &K->part[who % CARDS_PARTS];
 	if (t->nb && t->used < CARDS_BLOCK) {
-		struct cards_block *b = t->b[t->nb - 1];
-		b->key[t->used] = key;
-		b->person[t->used++] = person;
+		t->b[t->nb - 1]->key[t->used] = key;
+		t->b[t->nb - 1]->person[t->used++] = (uint32_t)who;
 		return 0;
 	}
-	return cards_log_slow(K, t, key, person);
+	return cards_block_new(K, t, key, (uint32_t)who);
 }
 
 /* A colleague's clicks k[0, n) counted into p: the hours, and each
@@ -258,12 +226,11 @@ done:
 	return ret;
 }
 
-static inline int cards_one(struct cards *K, const unsigned char *p)
+int cards_record(struct cards *K, const unsigned char *p)
 {
 	if (p[REC_CLASS] != CLASS_HUMAN)
 		return 0;
-	uint32_t link = le_get32(p + REC_LINK);
-	if (link && cards_mark(K, link) < 0)
+	if (cards_mark(K, le_get32(p + REC_LINK)) < 0)
 		return -1;
 	uint64_t t = le_get64(p + REC_TIME);
 	if (t < K->since || t >= K->until)
@@ -274,32 +241,9 @@ static inline int cards_one(struct cards *K, const unsigned char *p)
 		return 0;
 	if ((p[REC_FLAGS] & CLICK_F_INTERNAL) && !K->include_internal)
 		return 0;
-	if (s >= CARDS_MAX_ID)
-		return 1;
-	int64_t who = cards_person_get(K, s);
-	if (who < 0)
-		return -1;
 	unsigned plat = p[REC_PLATFORM] < PLATFORM_COUNT ? p[REC_PLATFORM]
 	                                                 : PLATFORM_UNKNOWN;
-	int64_t lt = (int64_t)t + when_offset(K->zone, t);
-	if (lt < 0)
-		lt = 0;
-	uint64_t key = cards_key(le_get64(p + REC_VISITOR), plat,
-	                         (unsigned)(lt / 3600000000 % 24));
-	return cards_log(K, key, (uint32_t)who) < 0 ? -1 : 1;
-}
-
-int cards_record(struct cards *K, const unsigned char *rec)
-{
-	return cards_one(K, rec);
-}
-
-int cards_records(struct cards *K, const unsigned char *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cards_one(K, buf + i * CLICKREC_SIZE) < 0)
-			return -1;
-	return 0;
+	return cards_click(K, s, t, plat, le_get64(p + REC_VISITOR)) < 0 ? -1 : 1;
 }
 
 const struct cards_person *cards_person(const struct cards *K,

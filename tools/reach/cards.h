@@ -3,9 +3,10 @@
  * distinct visitors per platform, their clicks per local hour, their
  * campaign links that no human clicked, their team's size and median --
  * and the recommendations (advice.h) made of it.  reach's HTML report
- * (report.c) counts it in its second pass over the segments; the figures
- * of linkctl's posts (figures.c) in the same pass as the leaderboard.  The
- * wording is advice.c's; the leaderboard's counters are count.c's.
+ * (report.c) counts it in its second pass over the segments (cards_record
+ * per record); the figures of linkctl's posts (figures.c) in the
+ * leaderboard's own pass, count.c calling cards_mark and cards_click (its
+ * cards member).  The wording is advice.c's.
  *
  * Which records count is reach's rule (count.h): inside [since, until),
  * through the filters, human, and not internal unless include_internal.
@@ -18,13 +19,14 @@
  * then sorts each part by colleague and counts each colleague's clicks:
  * their hours, and their distinct (platform, visitor) pairs in a scratch
  * set that fits them.  Exact (two visitors of a colleague share a word one
- * time in 2^55), and cheap in the pass: counters and sets touched at
- * random per click, as the leaderboard's visitors are (count.c), cost as
- * much again as the whole leaderboard over 10 million records, a list per
- * colleague half of it (the cache misses of their ends), this log a tenth.
- * Memory grows with the counted clicks: 12 bytes each.
- * Colleagues with ids from CARDS_MAX_ID up get no card figures (no store
- * hands such ids out).  Not thread-safe.
+ * time in 2^55), and the cheapest way found: over 10 million records,
+ * where reach's leaderboard took 1.1 s, a set per colleague probed at
+ * random per click, as the leaderboard's visitors are, added 1.2 s; a list
+ * per colleague 0.6 to 0.9 s (the cache misses of their ends); this log
+ * 0.35 to 0.5 s, mostly the kernel zeroing its pages.  Memory grows with
+ * the counted clicks: 12 bytes each.  Colleagues with ids from
+ * CARDS_MAX_ID up get no card figures (no store hands such ids out).  Not
+ * thread-safe.
  */
 #ifndef REDIRECTD_CARDS_H
 #define REDIRECTD_CARDS_H
@@ -35,6 +37,7 @@
 #include "advice.h"
 #include "arena.h"
 #include "clickrec.h"
+#include "hash.h"
 #include "store.h"
 #include "u64map.h"
 #include "when.h"
@@ -93,9 +96,60 @@ struct cards {
  * are counted by cards_settle_all, once, after the last record. */
 int cards_record(struct cards *K, const unsigned char *rec);
 
-/* cards_record over n verified records at buf.  Returns 0, or -1 out of
- * memory. */
-int cards_records(struct cards *K, const unsigned char *buf, size_t n);
+/*
+ * For a loop that applies the rules itself (count.c, when figures.c
+ * counts the cards in the leaderboard's pass): cards_mark for every human
+ * record (link 0: none), cards_click for every counted click.  Inline: the
+ * loop calls them per record.  Return 0, or -1 out of memory.
+ */
+int cards_mark_slow(struct cards *K, uint32_t link);
+
+static inline int cards_mark(struct cards *K, uint32_t link)
+{
+	if (!link)
+		return 0;
+	if (link / 64 < K->nclicked) {
+		K->clicked[link / 64] |= (uint64_t)1 << (link % 64);
+		return 0;
+	}
+	return cards_mark_slow(K, link);
+}
+
+/*
+ * A counted click in the log: its visitor's hash in bits 9-63 (0: no
+ * visitor; a visitor whose 55 bits are all 0, one in 2^55, counts as
+ * none), the platform in bits 5-8, the local hour in bits 0-4.  What tells
+ * visitors apart is bits 5-63: the hash with the platform.
+ */
+#define CARDS_VIS_SHIFT 9
+#define CARDS_PLAT_SHIFT 5
+_Static_assert(PLATFORM_COUNT <= 16, "4 bits of platform");
+
+int cards_click_slow(struct cards *K, uint32_t staff, uint64_t key);
+
+static inline int cards_click(struct cards *K, uint32_t staff, uint64_t t,
+                              unsigned plat, uint64_t visitor)
+{
+	if (staff >= CARDS_MAX_ID)
+		return 0;
+	int64_t lt = (int64_t)t + when_offset(K->zone, t);
+	if (lt < 0)
+		lt = 0;
+	uint64_t h = visitor ? hash_mix64(visitor) >> CARDS_VIS_SHIFT : 0;
+	uint64_t key = h << CARDS_VIS_SHIFT |
+	               (uint64_t)plat << CARDS_PLAT_SHIFT |
+	               (uint64_t)(lt / 3600000000 % 24);
+	if (staff < K->nidx && K->idx[staff]) {
+		uint32_t who = K->idx[staff] - 1;
+		struct cards_part *p = &K->part[who % CARDS_PARTS];
+		if (p->nb && p->used < CARDS_BLOCK) {
+			p->b[p->nb - 1]->key[p->used] = key;
+			p->b[p->nb - 1]->person[p->used++] = who;
+			return 0;
+		}
+	}
+	return cards_click_slow(K, staff, key);
+}
 
 /* Count the distinct visitors of the records counted (and free their
  * lists).  Returns 0, or -1 out of memory. */

@@ -96,6 +96,7 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	const uint8_t *fstaff = C->nm->fstaff, *fcamp = C->nm->fcamp;
 	const size_t nfstaff = C->nm->nfstaff, nfcamp = C->nm->nfcamp;
 	const int filtered = fstaff || fcamp;
+	struct cards *const cards = C->cards;
 	struct groups *g = &C->groups;
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
@@ -104,6 +105,11 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		const unsigned char *p = buf + k * CLICKREC_SIZE;
 		if (!clickrec_verify(p))
 			break;
+		/* The cards' links with a click: any human record, in the
+		 * window or not. */
+		if (cards && p[REC_CLASS] == CLASS_HUMAN &&
+		    cards_mark(cards, le_get32(p + REC_LINK)) < 0)
+			goto oom;
 		uint64_t t = le_get64(p + REC_TIME);
 		if (t < since || t >= until)
 			continue;
@@ -137,6 +143,9 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 				continue;
 		}
 		grp->cls[CLASS_HUMAN]++;
+		if (cards && cards_click(cards, (uint32_t)id, t, plat,
+		                         le_get64(p + REC_VISITOR)) < 0)
+			goto oom;
 		uint64_t h = hash_mix64(le_get64(p + REC_VISITOR));
 		/* A visitor a sketch's floor says cannot change it is dropped
 		 * here, before its cache miss: on a large sketch, most are. */

@@ -2,7 +2,7 @@
  * figures: every colleague's figures for their posts (see figures.h).
  * This file is the order of the work, as reach.c's main is reach's: names
  * from the store, the segments, one pass through count.c with cards.c
- * counting the same records (scan.h's also), the leaderboard ranked by
+ * counting the same clicks (count.h's cards), the leaderboard ranked by
  * rank.c, then what the cards need from the store and the teams; and the
  * text of a colleague's figures.
  */
@@ -38,17 +38,12 @@ struct figures {
 	uint64_t *team_median;      /* [b.n] */
 	struct cards_unshared *un;  /* [b.n] */
 	char *leaders;              /* the leaderboard's text */
+	int advice;                 /* K counted */
 };
 
 int figures_last(const char *s, uint64_t *since)
 {
 	return when_last(s, since);
-}
-
-/* scan.h's also: the records count.c counted, for the cards. */
-static int figures_also(void *ctx, const unsigned char *recs, size_t n)
-{
-	return cards_records(ctx, recs, n);
 }
 
 /* The one pass: count.c's leaderboard and cards.c's cards of the same
@@ -62,6 +57,7 @@ static int figures_scan(struct figures *F, const struct figures_in *in)
 	F->C.since = F->K.since = in->since;
 	F->C.until = F->K.until = in->until;
 	F->C.nm = &F->nm;
+	F->C.cards = in->advice ? &F->K : NULL;
 	F->K.zone = &F->utc;
 	if (count_init(&F->C, UINT64_MAX,
 	               (size_t)VISITORS_BUDGET_MIB << 20) < 0 ||
@@ -69,8 +65,6 @@ static int figures_scan(struct figures *F, const struct figures_in *in)
 		out_err("out of memory");
 		goto done;
 	}
-	S.also = figures_also;
-	S.also_ctx = &F->K;
 	for (size_t i = 0; i < in->npaths; i++)
 		errors += files_walk(&fl, in->paths[i]);
 	files_dedup(&fl);
@@ -204,7 +198,9 @@ static int figures_board(struct figures *F, const struct figures_in *in)
 	if (figures_team_ranks(F) < 0 || figures_teams(F) < 0 ||
 	    figures_leaders(F) < 0)
 		goto oom;
-	int rc = cards_unshared(&F->K, in->s, in->txn, F->row, F->nrow,
+	F->advice = in->advice;
+	int rc = !in->advice ? 0
+	       : cards_unshared(&F->K, in->s, in->txn, F->row, F->nrow,
 	                        in->now_us, CARDS_UNSHARED_DAYS, F->un);
 	if (rc) {
 		out_err("%s: reading the store: %s", in->db, mdb_strerror(rc));
@@ -269,7 +265,7 @@ int figures_of(const struct figures *F, uint32_t staff_id,
 		.unshared = &F->un[i],
 	};
 	struct advice a;
-	size_t na = cards_advice(&F->K, &cr, "UTC", &a, 1);
+	size_t na = F->advice ? cards_advice(&F->K, &cr, "UTC", &a, 1) : 0;
 	snprintf(t->advice, sizeof t->advice, "%s", na ? a.text : "");
 	return 0;
 }

@@ -50,6 +50,9 @@ struct figures_in {
 	const char *db;             /* the store's directory, for messages */
 	uint64_t since, until;      /* [since, until), microseconds */
 	uint64_t now_us;            /* for the age of unshared links */
+	int advice;                 /* count the advice too; 0: advice ""
+	                               (what it rests on, cards.h, costs
+	                               about a third of the pass) */
 };
 
 /* One colleague's figures, as above. */

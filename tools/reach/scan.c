@@ -137,8 +137,7 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 			len = off + (size_t)got;    /* cut short since fstat */
 		size_t n = (size_t)got / CLICKREC_SIZE;
 		size_t k = count_records(C, S->buf, n);
-		if (k == (size_t)-1 ||
-		    (S->also && S->also(S->also_ctx, S->buf, k) < 0))
+		if (k == (size_t)-1)
 			goto oom;
 		off += k * CLICKREC_SIZE;
 		progress_update(&S->prog, S->prog_done + off, S->prog_file);

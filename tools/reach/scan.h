@@ -28,12 +28,6 @@ struct scan {
 	uint64_t prog_done;         /* bytes of the files before this one */
 	size_t prog_file;           /* the file being read, from 1 */
 	size_t segments;            /* segments counted */
-	/* Optional, set after scan_init: called with every run of records
-	 * count_records counted (they verified), in file order, so a caller
-	 * can count more of the same records in the same pass (figures.c).
-	 * Returns 0, or -1 out of memory.  NULL: nothing more. */
-	int (*also)(void *ctx, const unsigned char *recs, size_t n);
-	void *also_ctx;
 };
 
 /* Returns 0, or -1 out of memory. */
