@@ -11,6 +11,12 @@ static struct posts_values vals(void)
 		[POSTS_NAME] = "Ana Lima", [POSTS_FIRST_NAME] = "Ana",
 		[POSTS_LINK] = "https://go.example.org/Xk3p9QaT",
 		[POSTS_CAMPAIGN] = "spring", [POSTS_TEAM] = "comms",
+		[POSTS_VISITORS] = "~281", [POSTS_CLICKS] = "310",
+		[POSTS_RANK] = "2", [POSTS_RANKED] = "40",
+		[POSTS_TEAM_RANK] = "1", [POSTS_TOP_PLATFORM] = "LinkedIn",
+		[POSTS_ADVICE] = "Post there first.",
+		[POSTS_LEADERBOARD] = ("1. Bo: 300 visitors, 320 clicks\n"
+		                       "2. Ana Lima: ~281 visitors, 310 clicks"),
 	};
 	struct posts_values pv;
 	for (int i = 0; i < POSTS_NFIELDS; i++) {
@@ -19,6 +25,11 @@ static struct posts_values vals(void)
 	}
 	return pv;
 }
+
+/* The first figure and the placeholders used of the template render
+ * compiled last. */
+static int last_figure;
+static uint32_t last_uses;
 
 /* Render text (subject with which = 1); NULL and err on a compile error. */
 static const char *render(const char *text, int which, unsigned *line,
@@ -33,6 +44,8 @@ static const char *render(const char *text, int which, unsigned *line,
 		posts_free(&t);
 		return NULL;
 	}
+	last_figure = t.first_figure;
+	last_uses = t.uses;
 	posts_render(&t, which, &v, &b);
 	memcpy(out, b.p ? b.p : "", b.len);
 	out[b.len] = '\0';
@@ -72,6 +85,12 @@ static const char *mail(const char *from_name, const char *to_name,
 	return out;
 }
 
+/* The end of the "unknown placeholder" message. */
+#define KNOWN "(known: {name}, {first_name}, " \
+	"{link}, {campaign}, {team}, {visitors}, {clicks}, {rank}, {ranked}, " \
+	"{team_rank}, {top_platform}, {advice}, {leaderboard}; write {{ and }} " \
+	"for literal braces)"
+
 #define HEAD_TAIL "Date: Sat, 03 Jan 2026 12:00:00 +0000\n" \
 	"Message-ID: <1.2.3@example.org>\n" \
 	"MIME-Version: 1.0\n" \
@@ -104,19 +123,50 @@ int main(void)
 	is_str(render("Hi\n", 1, &line, err), "", "no subject: empty");
 	is_str(render("Dear  team,\tok\n", 0, &line, err), "Dear  team,\tok\n",
 	       "text without placeholders as it is");
+	is_int(last_figure, -1, "no figure: first_figure -1");
+	is_int(last_uses, 0, "no placeholder: uses 0");
+
+	/* The figures, as the caller gives them. */
+	is_str(render("{visitors} visitors, {clicks} clicks: #{rank} of "
+	              "{ranked}, #{team_rank} in {team}; {top_platform}. "
+	              "{advice}\n{leaderboard}\n", 0, &line, err),
+	       "~281 visitors, 310 clicks: #2 of 40, #1 in comms; LinkedIn. "
+	       "Post there first.\n1. Bo: 300 visitors, 320 clicks\n"
+	       "2. Ana Lima: ~281 visitors, 310 clicks\n", "every figure");
+	is_int(last_figure, POSTS_VISITORS, "first_figure: the first in the text");
+	is_int(last_uses, ((uint32_t)1 << POSTS_NFIELDS) - 1 -
+	       (1u << POSTS_NAME) - (1u << POSTS_FIRST_NAME) - (1u << POSTS_LINK) -
+	       (1u << POSTS_CAMPAIGN), "uses: every figure and {team}");
+	render("Subject: {rank} of {ranked}\n\n{name} {clicks}\n", 0, &line,
+	       err);
+	is_int(last_figure, POSTS_RANK, "first_figure: the subject comes first");
+	render("{name}: {{clicks}} {link}\n{advice} {visitors}", 0, &line, err);
+	is_int(last_figure, POSTS_ADVICE, "first_figure: braces are no figure");
+	is_str(render("Subject: {first_name}, week {rank}: {advice}\n\n{team_rank}",
+	              1, &line, err),
+	       "Ana, week 2: Post there first.", "figures in the subject");
+	is_str(posts_field_name(POSTS_TOP_PLATFORM), "top_platform",
+	       "posts_field_name");
+	is_str(posts_field_name(POSTS_NFIELDS), "", "posts_field_name: none");
 
 	refused("Hi {first_name}\nand {First Name}\n", 2,
-	        "unknown placeholder {First Name} (known: {name}, {first_name}, "
-	        "{link}, {campaign}, {team}; write {{ and }} for literal braces)",
+	        "unknown placeholder {First Name} " KNOWN,
 	        "unknown placeholder");
 	refused("Subject: {nam}\n\nx\n", 1,
-	        "unknown placeholder {nam} (known: {name}, {first_name}, "
-	        "{link}, {campaign}, {team}; write {{ and }} for literal braces)",
+	        "unknown placeholder {nam} " KNOWN,
 	        "unknown placeholder in the subject");
 	refused("a\nb\n{}\n", 3,
-	        "unknown placeholder {} (known: {name}, {first_name}, "
-	        "{link}, {campaign}, {team}; write {{ and }} for literal braces)",
+	        "unknown placeholder {} " KNOWN,
 	        "empty placeholder");
+	refused("Subject: Week {leaderboard}\n\nx\n", 1,
+	        "{leaderboard} is several lines: it cannot go in the subject",
+	        "{leaderboard} in the subject");
+	is_str(render("Subject: Week {rank}\n\n{leaderboard}\n", 0, &line, err),
+	       "1. Bo: 300 visitors, 320 clicks\n"
+	       "2. Ana Lima: ~281 visitors, 310 clicks\n",
+	       "{leaderboard} in the body");
+	refused("{Visitors}\n", 1, "unknown placeholder {Visitors} " KNOWN,
+	        "figures are lower case");
 	refused("a\n{\"json\": {name}}\n", 2,
 	        "a '{' without its '}' on the line (write {{ for a literal '{')",
 	        "a brace that starts no placeholder");

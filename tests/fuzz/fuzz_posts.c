@@ -87,8 +87,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		static const char *const v[POSTS_NFIELDS] = {
 			"Ana Lima", "Ana", "https://go.example.org/Xk3p9QaT",
-			"spring", "comms",
+			"spring", "comms", "~281", "310", "2", "40", "1",
+			"LinkedIn", ("LinkedIn brings you the most visitors: "
+			             "post there first."),
+			("1. Bo: 300 visitors, 320 clicks\n"
+			 "2. Ana Lima: ~281 visitors, 310 clicks"),
 		};
+		_Static_assert(POSTS_NFIELDS == 13, "a value per field");
 		struct posts_values pv;
 		for (int i = 0; i < POSTS_NFIELDS; i++) {
 			pv.v[i] = v[i];
@@ -98,6 +103,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		posts_render(&t, 1, &pv, &s);
 		posts_render(&t, 0, &pv, &body);
 		if (!t.has_subject && s.len)
+			abort();
+		/* first_figure is the first figure among the pieces (the
+		 * caller refuses a template it cannot fill by it), uses says
+		 * which are there, and the subject holds no {leaderboard}. */
+		int first = -1;
+		uint32_t uses = 0;
+		for (size_t i = 0; i < t.n_subject + t.n_body; i++) {
+			int f = t.piece[i].field;
+			if (first < 0 && f >= POSTS_FIRST_FIGURE)
+				first = f;
+			if (f >= 0)
+				uses |= (uint32_t)1 << f;
+			if (i < t.n_subject && f == POSTS_LEADERBOARD)
+				abort();
+		}
+		if (first != t.first_figure || uses != t.uses)
 			abort();
 		if (memchr(s.p ? s.p : "", '\n', s.len))
 			abort();   /* a subject is one line */

@@ -420,8 +420,10 @@ def test_posts():
            "--base-url", BASE)
     eq((r.returncode, r.stdout), (1, ""), "unknown placeholder: exit 1")
     eq(r.stderr, "linkctl: %s:4: unknown placeholder {lnk} (known: {name}, "
-       "{first_name}, {link}, {campaign}, {team}; write {{ and }} for "
-       "literal braces)\n" % bad, "unknown placeholder: named, with its line")
+       "{first_name}, {link}, {campaign}, {team}, {visitors}, {clicks}, "
+       "{rank}, {ranked}, {team_rank}, {top_platform}, {advice}, "
+       "{leaderboard}; write {{ and }} for literal braces)\n" % bad,
+       "unknown placeholder: named, with its line")
     ok(not os.path.exists(out2), "unknown placeholder: nothing written")
     brace = write("brace.txt", "Use {{ and }} but not }\n")
     r = lk(db, "campaign", "posts", "spring", "--template", brace, "--out",

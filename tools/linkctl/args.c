@@ -40,11 +40,16 @@ void args_help(FILE *f)
 	"  campaign posts NAME --template FILE [--base-url URL] [--staff H,..]\n"
 	"       (--out DIR | --mbox FILE|- [--from ADDR] | --send [--from ADDR]\n"
 	"       [--mailer CMD] [--resend] [--id TEXT] [--dry-run] [--ledger DIR])\n"
+	"       [--log DIR]... [--last SPAN]\n"
 	"                            the template ({name} {first_name} {link}\n"
 	"                            {campaign} {team}; {{ and }}: braces) for\n"
 	"                            every colleague: DIR/HANDLE.txt, an mbox,\n"
 	"                            or mailed once each (a first line\n"
-	"                            'Subject: ...' is the subject)\n"
+	"                            'Subject: ...' is the subject); with --log,\n"
+	"                            their figures in the click log over --last\n"
+	"                            (7d): {visitors} {clicks} {rank} {ranked}\n"
+	"                            {team_rank} {top_platform} {advice}\n"
+	"                            {leaderboard}\n"
 	"  campaign list [--format tsv|json]\n"
 	"  campaign disable NAME     all its links (410, or disabled_status)\n"
 	"  campaign enable NAME      the links campaign disable disabled\n"
@@ -96,11 +101,11 @@ static void positional(struct args *a, const char *v)
 int args_parse(int argc, char **argv, const char *cmd, const struct option *lo,
                void *opts, struct args *a)
 {
-	int c, help = 0;
+	int c, help = 0, li = 0;
 	memset(a, 0, sizeof *a);
 	optind = 0;   /* glibc: full re-initialisation for a new argv */
 	opterr = 0;   /* our own messages, with the command's name */
-	while ((c = getopt_long(argc, argv, "-:hc:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:hc:", lo, &li)) != -1) {
 		int rc = args_global(c, optarg);
 		if (rc == EXIT_USAGE)
 			return rc;
@@ -114,6 +119,17 @@ int args_parse(int argc, char **argv, const char *cmd, const struct option *lo,
 			return msg_usage_error("%s: option %s needs a value", cmd,
 			                       argv[optind - 1]);
 		default:
+			if (c >= ARGS_OWN_MANY && opts) {
+				struct args_many *m = (struct args_many *)
+					((char *)opts + (c - ARGS_OWN_MANY));
+				if (m->n == ARGS_MANY_MAX)
+					return msg_usage_error("%s: --%s given more "
+					                       "than %d times", cmd,
+					                       lo[li].name,
+					                       ARGS_MANY_MAX);
+				m->v[m->n++] = optarg;
+				break;
+			}
 			if (c >= ARGS_OWN && opts) {
 				/* ARGS_FIELD: the member's offset. */
 				*(const char **)((char *)opts + (c - ARGS_OWN)) =

@@ -29,6 +29,21 @@ enum {
 	_Generic(((type *)0)->member, \
 	         const char *: ARGS_OWN + (int)offsetof(type, member))
 
+/* A repeatable option's values, in the order given. */
+#define ARGS_MANY_MAX 64
+struct args_many {
+	const char *v[ARGS_MANY_MAX];
+	int n;
+};
+
+/* The code of a repeatable option in a command's table: the member, a
+ * struct args_many, receives every value (more than ARGS_MANY_MAX is a
+ * usage error). */
+#define ARGS_OWN_MANY 0x10000
+#define ARGS_MANY(type, member) \
+	_Generic(((type *)0)->member, \
+	         struct args_many: ARGS_OWN_MANY + (int)offsetof(type, member))
+
 /* The options every command takes: first in each command's table. */
 #define ARGS_COMMON \
 	{ "db", required_argument, NULL, ARGS_DB }, \

@@ -10,6 +10,7 @@
  */
 #include "args.h"
 #include "campaign.h"
+#include "campaign_figures.h"
 #include "check.h"
 #include "commands.h"
 #include "conf.h"
@@ -35,6 +36,8 @@
 struct posts_opts {
 	const char *template, *out, *mbox, *from, *base_url;
 	const char *send, *mailer, *resend, *id, *dry_run, *ledger, *staff;
+	const char *last;
+	struct args_many log;
 };
 
 #define OPT(name) ARGS_FIELD(struct posts_opts, name)
@@ -52,6 +55,8 @@ static const struct option options[] = {
 	{ "dry-run", no_argument, NULL, OPT(dry_run) },
 	{ "ledger", required_argument, NULL, OPT(ledger) },
 	{ "staff", required_argument, NULL, OPT(staff) },
+	{ "log", required_argument, NULL, ARGS_MANY(struct posts_opts, log) },
+	{ "last", required_argument, NULL, OPT(last) },
 	{ 0, 0, 0, 0 } };
 
 /* --staff's handles: at most this many. */
@@ -66,6 +71,7 @@ struct run {
 	uint32_t cid;
 	char cname[CHECK_CAMPAIGN_MAX + 1];
 	struct posts_template t;
+	struct campaign_figures fig;    /* the colleagues' own figures */
 	struct posts_buf mbox, text, subj, msg;
 	size_t written, skipped;
 	struct send send;               /* --send */
@@ -290,6 +296,8 @@ static int post_one(struct run *r, const struct staff *st,
 	v.n[POSTS_CAMPAIGN] = strlen(r->cname);
 	v.v[POSTS_TEAM] = st->team;
 	v.n[POSTS_TEAM] = st->team_len;
+	if (campaign_figures_values(&r->fig, st->id, &v))
+		return EXIT_REFUSED;
 	r->text.len = r->subj.len = 0;
 	posts_render(&r->t, 0, &v, &r->text);
 	if (!r->o->out)
@@ -357,6 +365,8 @@ static int posts_write(struct run *r, const char *name)
 		        "410 or 404", msg_shows(r->cname));
 		goto out;
 	}
+	if (campaign_figures_count(&r->fig, &s, txn))
+		goto out;
 	if (r->o->out && mkdir(r->o->out, 0777) < 0 && errno != EEXIST) {
 		out_err("mkdir %s: %s", r->o->out, strerror(errno));
 		goto out;
@@ -517,7 +527,8 @@ int campaign_posts_main(int argc, char **argv)
 		return rc;
 	if ((rc = posts_time(&o, &r.now)))
 		return rc;
-	if ((rc = load_template(&r)) == 0)
+	if ((rc = load_template(&r)) == 0 &&
+	    (rc = campaign_figures_check(&r.fig, &r.t, &o.log, o.last)) == 0)
 		rc = posts_write(&r, a.pos[0]);
 	if (rc == 0 && !o.send) {
 		fprintf(stderr, "campaign '%s': %zu %s written to %s%s",
@@ -530,6 +541,7 @@ int campaign_posts_main(int argc, char **argv)
 			        r.skipped == 1 ? "" : "s");
 	}
 	posts_free(&r.t);
+	campaign_figures_free(&r.fig);
 	posts_buf_free(&r.mbox);
 	posts_buf_free(&r.text);
 	posts_buf_free(&r.subj);

@@ -17,7 +17,20 @@ static const char *const field_names[POSTS_NFIELDS] = {
 	[POSTS_LINK] = "link",
 	[POSTS_CAMPAIGN] = "campaign",
 	[POSTS_TEAM] = "team",
+	[POSTS_VISITORS] = "visitors",
+	[POSTS_CLICKS] = "clicks",
+	[POSTS_RANK] = "rank",
+	[POSTS_RANKED] = "ranked",
+	[POSTS_TEAM_RANK] = "team_rank",
+	[POSTS_TOP_PLATFORM] = "top_platform",
+	[POSTS_ADVICE] = "advice",
+	[POSTS_LEADERBOARD] = "leaderboard",
 };
+
+const char *posts_field_name(enum posts_field f)
+{
+	return f < POSTS_NFIELDS ? field_names[f] : "";
+}
 
 /* ------------------------------------------------------------- buffers */
 
@@ -65,6 +78,7 @@ struct compiler {
 	size_t lit;        /* where the current literal run starts in t->text */
 	size_t n, cap;     /* pieces */
 	unsigned line;
+	int subject;       /* compiling the subject line */
 	char *err;
 	size_t errlen;
 };
@@ -149,12 +163,23 @@ static int compile_run(struct compiler *c, const char *buf, size_t i,
 			    memcmp(field_names[f], name, name_len) == 0)
 				field = f;
 		if (field < 0) {
+			char known[256];
+			size_t k = 0;
+			for (int f = 0; f < POSTS_NFIELDS; f++)
+				k += (size_t)snprintf(known + k, sizeof known - k,
+				                      "%s{%s}", f ? ", " : "",
+				                      field_names[f]);
 			snprintf(c->err, c->errlen, "unknown placeholder {%.*s} "
-			         "(known: {name}, {first_name}, {link}, {campaign}, "
-			         "{team}; write {{ and }} for literal braces)",
-			         (int)(name_len > 60 ? 60 : name_len), name);
+			         "(known: %s; write {{ and }} for literal braces)",
+			         (int)(name_len > 60 ? 60 : name_len), name, known);
 			return -1;
 		}
+		if (field == POSTS_LEADERBOARD && c->subject)
+			return fail(c, "{leaderboard} is several lines: it cannot "
+			            "go in the subject");
+		if (field >= POSTS_FIRST_FIGURE && c->t->first_figure < 0)
+			c->t->first_figure = field;
+		c->t->uses |= (uint32_t)1 << field;
 		int rc;
 		if ((rc = literal_end(c)) || (rc = piece_add(c, field, NULL, 0)))
 			return rc;
@@ -167,6 +192,7 @@ int posts_compile(struct posts_template *t, const char *buf, size_t len,
                   unsigned *line, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof *t);
+	t->first_figure = -1;
 	*line = 0;
 	err[0] = '\0';
 	/* Text first: UTF-8 (the mails say charset=utf-8), no control
@@ -209,7 +235,10 @@ int posts_compile(struct posts_template *t, const char *buf, size_t len,
 		while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t'))
 			e--;
 		t->has_subject = 1;
-		if ((rc = compile_run(&c, buf, s, e)))
+		c.subject = 1;
+		rc = compile_run(&c, buf, s, e);
+		c.subject = 0;
+		if (rc)
 			goto out;
 		t->n_subject = c.n;
 		pos = next;

@@ -6,9 +6,13 @@
  *
  * Template: UTF-8 text (CRLF line ends become LF).  Placeholders {name},
  * {first_name} (the name up to its first space), {link} (the colleague's
- * short link), {campaign} and {team} (the colleague's team); "{{" is a
- * literal '{' and "}}" a literal '}'.  Anything else in braces, a '{'
- * without its '}' on the same line, or a lone '}' is an error naming the
+ * short link), {campaign} and {team} (the colleague's team); and the
+ * figures, the colleague's results in the click log ({visitors}, {clicks},
+ * {rank}, {ranked}, {team_rank}, {top_platform}, {advice}, {leaderboard}),
+ * which the caller must be able to count: the compiled template says which
+ * it uses, and the first.  "{{" is a literal '{' and "}}" a literal '}'.  Anything
+ * else in braces, a '{' without its '}' on the same line, a lone '}', or
+ * {leaderboard} (several lines) in the subject is an error naming the
  * line.  A first line "Subject: ..." is the email's subject (placeholders
  * allowed) and not part of the post; one empty line after it is dropped.
  */
@@ -21,8 +25,13 @@
 
 enum posts_field {
 	POSTS_NAME, POSTS_FIRST_NAME, POSTS_LINK, POSTS_CAMPAIGN, POSTS_TEAM,
+	/* The figures: from here on, values counted in the click log. */
+	POSTS_VISITORS, POSTS_CLICKS, POSTS_RANK, POSTS_RANKED,
+	POSTS_TEAM_RANK, POSTS_TOP_PLATFORM, POSTS_ADVICE, POSTS_LEADERBOARD,
 	POSTS_NFIELDS
 };
+#define POSTS_FIRST_FIGURE POSTS_VISITORS
+_Static_assert(POSTS_NFIELDS <= 32, "posts_template.uses has a bit each");
 
 /* One run of literal text (field < 0) or one placeholder. */
 struct posts_piece {
@@ -36,6 +45,9 @@ struct posts_template {
 	struct posts_piece *piece;  /* owned: subject pieces, then body's */
 	size_t n_subject, n_body;
 	int has_subject;
+	int first_figure;           /* the first figure used, in the text's
+	                               order (subject first); -1: none */
+	uint32_t uses;              /* bit f: placeholder f is used */
 };
 
 /* A growable output buffer.  Appends after an allocation failure do
@@ -60,6 +72,9 @@ struct posts_values {
 int posts_compile(struct posts_template *t, const char *buf, size_t len,
                   unsigned *line, char *err, size_t errlen);
 void posts_free(struct posts_template *t);
+
+/* A placeholder's name without its braces ("visitors"). */
+const char *posts_field_name(enum posts_field f);
 
 /* Append the subject (subject = 1) or the body rendered with v. */
 void posts_render(const struct posts_template *t, int subject,

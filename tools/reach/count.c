@@ -8,18 +8,7 @@
 #include "clickrec.h"
 #include "hash.h"
 #include "le.h"
-
-/*
- * The fields the loop reads from a record that verified, at the offsets of
- * clickrec.h's layout table.  Decoding whole records (clickrec_decode
- * copies the address and referrer too) took a third of the loop.  The
- * integration tests write every field through clickrec's encoder, so an
- * offset that drifted from the format would fail them.
- */
-enum {
-	REC_TIME = 0, REC_VISITOR = 8, REC_STAFF = 20, REC_CAMPAIGN = 24,
-	REC_CLASS = 34, REC_FLAGS = 35, REC_PLATFORM = 36, REC_COUNTRY = 56,
-};
+#include "recfield.h"
 
 int count_init(struct count *C, uint64_t exact_limit, size_t vis_limit)
 {
@@ -107,6 +96,7 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	const uint8_t *fstaff = C->nm->fstaff, *fcamp = C->nm->fcamp;
 	const size_t nfstaff = C->nm->nfstaff, nfcamp = C->nm->nfcamp;
 	const int filtered = fstaff || fcamp;
+	struct cards *const cards = C->cards;
 	struct groups *g = &C->groups;
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
@@ -115,6 +105,11 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		const unsigned char *p = buf + k * CLICKREC_SIZE;
 		if (!clickrec_verify(p))
 			break;
+		/* The cards' links with a click: any human record, in the
+		 * window or not. */
+		if (cards && p[REC_CLASS] == CLASS_HUMAN &&
+		    cards_mark(cards, le_get32(p + REC_LINK)) < 0)
+			goto oom;
 		uint64_t t = le_get64(p + REC_TIME);
 		if (t < since || t >= until)
 			continue;
@@ -148,6 +143,9 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 				continue;
 		}
 		grp->cls[CLASS_HUMAN]++;
+		if (cards && cards_click(cards, (uint32_t)id, t, plat,
+		                         le_get64(p + REC_VISITOR)) < 0)
+			goto oom;
 		uint64_t h = hash_mix64(le_get64(p + REC_VISITOR));
 		/* A visitor a sketch's floor says cannot change it is dropped
 		 * here, before its cache miss: on a large sketch, most are. */

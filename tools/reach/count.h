@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "cards.h"
 #include "countries.h"
 #include "groups.h"
 #include "grouping.h"
@@ -56,6 +57,8 @@ struct count {
 	uint64_t since, until;      /* [since, until) in microseconds */
 	struct when_zone zone;      /* days and hours in it */
 	const struct names *nm;     /* filters and teams; never NULL */
+	struct cards *cards;        /* GROUPING_STAFF only, or NULL: the
+	                               cards of the same clicks (figures.c) */
 	/* The tables. */
 	struct arena arena;         /* visitors and country histograms */
 	struct groups groups;

@@ -136,12 +136,22 @@ static int names_load_teams(struct names *N)
 	return 0;
 }
 
+int names_read(struct names *N, const struct store *s, MDB_txn *txn,
+               const char *dir)
+{
+	int rc;
+	if ((rc = names_load_table(s, txn, 1, dir, &N->staff, &N->nstaff)) ||
+	    (rc = names_load_table(s, txn, 0, dir, &N->camps, &N->ncamps)) ||
+	    (rc = names_load_teams(N))) {
+		out_err("%s: reading the store: %s", dir, mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * Read every colleague and campaign of the store into N->staff and
- * N->camps, so the leaderboard can list people with no clicks yet, and
- * the teams.  Returns 0 or -1 after reporting.  A store named only by
- * $REDIRECTD_DB that does not exist is a warning: the variable may be set
- * for a daemon elsewhere.
+ * A store named only by $REDIRECTD_DB that does not exist is a warning:
+ * the variable may be set for a daemon elsewhere.
  */
 int names_load(struct names *N, const char *dir, int explicit)
 {
@@ -159,14 +169,11 @@ int names_load(struct names *N, const char *dir, int explicit)
 		out_err("%s: cannot open the store: %s", dir, mdb_strerror(rc));
 		return -1;
 	}
-	if ((rc = mdb_txn_begin(s.env, NULL, MDB_RDONLY, &txn)) ||
-	    (rc = names_load_table(&s, txn, 1, dir, &N->staff, &N->nstaff)) ||
-	    (rc = names_load_table(&s, txn, 0, dir, &N->camps, &N->ncamps)) ||
-	    (rc = names_load_teams(N))) {
+	if ((rc = mdb_txn_begin(s.env, NULL, MDB_RDONLY, &txn))) {
 		out_err("%s: reading the store: %s", dir, mdb_strerror(rc));
 		goto cleanup;
 	}
-	ret = 0;
+	ret = names_read(N, &s, txn, dir);
 cleanup:
 	if (txn)
 		mdb_txn_abort(txn);

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store.h"
+
 /* A colleague or a campaign. */
 struct names_entry {
 	uint32_t id;
@@ -49,6 +51,13 @@ struct names_filter_args {
  * Returns 0 or -1 after reporting; a store that does not exist is only a
  * warning unless explicit (named by --db, not $REDIRECTD_DB). */
 int names_load(struct names *N, const char *dir, int explicit);
+
+/* The same from a store the caller has open (s, a read transaction txn;
+ * dir names it in messages): for a program that holds the store itself,
+ * which LMDB forbids opening twice in one process.  Returns 0 or -1 after
+ * reporting. */
+int names_read(struct names *N, const struct store *s, MDB_txn *txn,
+               const char *dir);
 
 /* The entry of id in v[0, n) (sorted by id), or NULL. */
 const struct names_entry *names_find(const struct names_entry *v,

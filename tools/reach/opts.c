@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "cards.h"
 #include "clickrec.h"
 #include "out.h"
 #include "visitors.h"
@@ -307,18 +307,10 @@ static int opts_check(struct opts *o, const struct opts_times *t)
 		        "or @SECONDS)", t->until);
 		return 2;
 	}
-	if (t->last) {
-		uint64_t span;
-		struct timespec now;
-		if (when_duration(t->last, &span) < 0) {
-			out_err("--last: expected a number and h, d or w (7d), "
-			        "not '%s'", t->last);
-			return 2;
-		}
-		clock_gettime(CLOCK_REALTIME, &now);
-		uint64_t us = (uint64_t)now.tv_sec * 1000000u +
-		              (uint64_t)now.tv_nsec / 1000u;
-		o->since = us > span ? us - span : 0;
+	if (t->last && when_last(t->last, &o->since) < 0) {
+		out_err("--last: expected a number and h, d or w (7d), not '%s'",
+		        t->last);
+		return 2;
 	}
 	return OPTS_RUN;
 }
@@ -331,7 +323,7 @@ int opts_parse(struct opts *o, int argc, char **argv)
 	*o = (struct opts){
 		.until = UINT64_MAX, .exact_limit = UINT64_MAX,
 		.vis_limit = (size_t)VISITORS_BUDGET_MIB << 20,
-		.unshared_days = 3,
+		.unshared_days = CARDS_UNSHARED_DAYS,
 	};
 	opterr = 0;
 	fa->staff = calloc((size_t)argc, sizeof *fa->staff);

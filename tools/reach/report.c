@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "advice.h"
+#include "cards.h"
 #include "clickrec.h"
 #include "countries.h"
 #include "hash.h"
@@ -29,7 +30,6 @@
 #define REPORT_LEADERS_CHART 30     /* bars in the leaderboard chart */
 #define REPORT_LEADERS_DAILY 5      /* lines in the daily chart */
 #define REPORT_MAX_DAYS 92          /* days the daily chart spans */
-#define REPORT_MAX_UNSHARED 4       /* unshared links per card */
 
 /* ------------------------------------------------------ the second pass */
 
@@ -43,48 +43,28 @@ static uint64_t report_key(uint64_t a, uint64_t b, uint64_t c)
 	return h ? h : 1;
 }
 
-struct report_person {
-	uint64_t plat_vis[PLATFORM_COUNT];
-	uint64_t hours[24];
-	struct advice_unshared unshared[REPORT_MAX_UNSHARED];
-	char camp[REPORT_MAX_UNSHARED][64];
-	char code[REPORT_MAX_UNSHARED][32];
-	size_t nunshared;
-};
-
 struct report {
 	const struct report_in *in;
 	uint32_t *idx;              /* staff id -> row + 1 */
 	size_t nidx;
-	struct report_person *p;    /* [nrows] */
-	struct u64map seen;     /* (row, platform|day, visitor) keys */
+	struct cards K;             /* the cards' figures (cards.h) */
+	struct cards_unshared *un;  /* [nrows] */
+	struct u64map seen;     /* (row or all, platform|day, visitor) keys */
 	struct u64map daily;    /* (leader, day) -> visitors */
-	struct u64map clicked;  /* link ids with a human click */
 	uint64_t plat_clicks[PLATFORM_COUNT], plat_vis[PLATFORM_COUNT];
 	struct u64map ctry;     /* country code -> clicks */
 	int64_t day_min, day_max;   /* local days of the leaders' visitors */
 	size_t nleaders;
 };
 
-/* Count one record.  Returns 0, or -1 out of memory. */
+/* Count a counted click (cards_record said so) for the page's own
+ * sections: platforms and countries of all clicks, and the daily visitors
+ * of the leaders.  Returns 0, or -1 out of memory. */
 static int report_count(struct report *P, const struct click *c)
 {
 	const struct report_in *in = P->in;
 	int fresh;
 	uint64_t *v;
-	int human = c->class == CLASS_HUMAN;
-	if (human && c->link_id &&
-	    !(v = u64map_get(&P->clicked, (uint64_t)c->link_id, &fresh)))
-		return -1;
-	if (c->time_us < in->since || c->time_us >= in->until)
-		return 0;
-	if ((in->fstaff && (c->staff_id >= in->nfstaff ||
-	                    !in->fstaff[c->staff_id])) ||
-	    (in->fcamp && (c->campaign_id >= in->nfcamp ||
-	                   !in->fcamp[c->campaign_id])))
-		return 0;
-	if (!human || ((c->flags & CLICK_F_INTERNAL) && !in->include_internal))
-		return 0;
 	unsigned plat = c->platform < PLATFORM_COUNT ? c->platform
 	                                             : PLATFORM_UNKNOWN;
 	uint16_t code = (uint16_t)((unsigned char)c->country[0] << 8 |
@@ -99,22 +79,14 @@ static int report_count(struct report *P, const struct click *c)
 			return -1;
 		P->plat_vis[plat] += (uint64_t)fresh;
 	}
-	if (c->staff_id >= P->nidx || !P->idx[c->staff_id])
+	if (!c->visitor || c->staff_id >= P->nidx || !P->idx[c->staff_id] ||
+	    P->idx[c->staff_id] - 1 >= P->nleaders)
 		return 0;
 	uint32_t row = P->idx[c->staff_id] - 1;
-	struct report_person *p = &P->p[row];
 	int64_t lt = (int64_t)c->time_us + when_offset(in->zone, c->time_us);
 	if (lt < 0)
 		lt = 0;
 	int64_t day = lt / 86400000000;
-	p->hours[lt / 3600000000 % 24]++;
-	if (!c->visitor)
-		return 0;
-	if (!u64map_get(&P->seen, report_key(row, plat, c->visitor), &fresh))
-		return -1;
-	p->plat_vis[plat] += (uint64_t)fresh;
-	if (row >= P->nleaders)
-		return 0;
 	if (!u64map_get(&P->seen, report_key(row, 1000 + (uint64_t)day,
 	                                         c->visitor), &fresh))
 		return -1;
@@ -139,27 +111,28 @@ static int report_file(struct report *P, const char *path)
 	struct segmap m;
 	if (segwalk_open(path, &m) < 0)
 		return -1;
-	int ret = 0;
+	int ret = 0, counted;
 	struct click c;
-	while (clickrec_reader_next(&m.r, &c) == CLICKREC_RECORD)
-		if (report_count(P, &c) < 0) {
+	while (clickrec_reader_next(&m.r, &c) == CLICKREC_RECORD) {
+		/* The record just decoded, as it is in the file. */
+		counted = cards_record(&P->K, m.r.buf + m.r.off - CLICKREC_SIZE);
+		if (counted < 0 || (counted && report_count(P, &c) < 0)) {
 			out_err("out of memory");
 			ret = -1;
 			break;
 		}
+	}
 	segwalk_close(&m);
 	return ret;
 }
 
 /* Links of the colleagues in a campaign, minted unshared_days or more ago
- * and without a human click in the logs read. */
+ * and without a human click in the logs read (cards_unshared). */
 static int report_unshared(struct report *P)
 {
 	const struct report_in *in = P->in;
 	struct store s;
 	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val k, val;
 	int rc;
 	if (!in->db || !*in->db)
 		return 0;
@@ -167,63 +140,15 @@ static int report_unshared(struct report *P)
 		out_err("%s: cannot open the store: %s", in->db, mdb_strerror(rc));
 		return -1;
 	}
-	if ((rc = mdb_txn_begin(s.env, NULL, MDB_RDONLY, &txn)) ||
-	    (rc = mdb_cursor_open(txn, s.links, &cur)))
-		goto fail;
-	uint64_t age = (uint64_t)in->unshared_days * 86400000000u;
-	for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-		struct link l;
-		int fresh;
-		if (store_link_decode(val.mv_data, val.mv_size, &l) != 0 ||
-		    !l.campaign_id || (l.flags & LINK_DISABLED) ||
-		    l.staff_id >= P->nidx || !P->idx[l.staff_id] ||
-		    l.created_us + age > in->now_us)
-			continue;
-		if (in->fcamp && (l.campaign_id >= in->nfcamp ||
-		                  !in->fcamp[l.campaign_id]))
-			continue;
-		uint64_t *v = u64map_get(&P->clicked, (uint64_t)l.id, &fresh);
-		if (!v) {
-			rc = ENOMEM;
-			goto fail;
-		}
-		if (!fresh)
-			continue;
-		struct report_person *p = &P->p[P->idx[l.staff_id] - 1];
-		struct campaign cp;
-		if (p->nunshared == REPORT_MAX_UNSHARED ||
-		    store_campaign_get_id(txn, &s, l.campaign_id, &cp) != 0)
-			continue;
-		size_t i = p->nunshared++;
-		snprintf(p->camp[i], sizeof p->camp[i], "%.*s",
-		         (int)(cp.name_len < 63 ? cp.name_len : 63), cp.name);
-		snprintf(p->code[i], sizeof p->code[i], "%.*s",
-		         (int)(k.mv_size < 31 ? k.mv_size : 31),
-		         (const char *)k.mv_data);
-		p->unshared[i].campaign = p->camp[i];
-		p->unshared[i].code = p->code[i];
-		p->unshared[i].days = (unsigned)((in->now_us - l.created_us) /
-		                                 86400000000u);
-		char iso[21];
-		out_time_iso(l.created_us, iso);
-		memcpy(p->unshared[i].created, iso, 10);
-		p->unshared[i].created[10] = '\0';
-	}
-	if (rc != MDB_NOTFOUND)
-		goto fail;
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	store_close(&s);
-	return 0;
-fail:
-	out_err("%s: reading the store: %s", in->db, mdb_strerror(rc));
-	if (cur)
-		mdb_cursor_close(cur);
-	if (txn)
+	if (!(rc = mdb_txn_begin(s.env, NULL, MDB_RDONLY, &txn))) {
+		rc = cards_unshared(&P->K, &s, txn, P->idx, P->nidx, in->now_us,
+		                    in->unshared_days, P->un);
 		mdb_txn_abort(txn);
+	}
+	if (rc)
+		out_err("%s: reading the store: %s", in->db, mdb_strerror(rc));
 	store_close(&s);
-	return -1;
+	return rc ? -1 : 0;
 }
 
 /* ------------------------------------------------------------- markup */
@@ -479,37 +404,48 @@ static int report_spread(FILE *f, struct report *P)
 	return 0;
 }
 
+/* Each row's team size and median (cards_teams) into size and median.
+ * Returns 0, or -1 out of memory. */
+static int report_teams(const struct report_in *in, size_t *size,
+                        uint64_t *median)
+{
+	const char **team = malloc((in->nrows ? in->nrows : 1) * sizeof *team);
+	uint64_t *vis = malloc((in->nrows ? in->nrows : 1) * sizeof *vis);
+	int rc = -1;
+	if (team && vis) {
+		for (size_t i = 0; i < in->nrows; i++) {
+			team[i] = in->rows[i].team ? in->rows[i].team : "";
+			vis[i] = in->rows[i].visitors;
+		}
+		rc = cards_teams(in->nrows, team, vis, size, median);
+	}
+	free(team);
+	free(vis);
+	return rc;
+}
+
 static int report_cards(FILE *f, struct report *P)
 {
 	const struct report_in *in = P->in;
-	uint64_t *team = malloc((in->nrows ? in->nrows : 1) * sizeof *team);
-	if (!team)
+	size_t *tsize = malloc((in->nrows ? in->nrows : 1) * sizeof *tsize);
+	uint64_t *tmed = malloc((in->nrows ? in->nrows : 1) * sizeof *tmed);
+	if (!tsize || !tmed || report_teams(in, tsize, tmed) < 0) {
+		free(tsize);
+		free(tmed);
 		return -1;
+	}
 	fputs("<section id=\"colleagues\">\n<h2>Colleagues</h2>\n"
 	      "<div class=\"cards\">\n", f);
 	for (size_t i = 0; i < in->nrows; i++) {
 		const struct report_row *r = &in->rows[i];
-		struct report_person *p = &P->p[i];
-		struct advice_input ai;
 		struct advice adv[8];
-		memset(&ai, 0, sizeof ai);
-		ai.visitors = r->visitors;
-		ai.clicks = r->clicks;
-		memcpy(ai.plat_visitors, p->plat_vis, sizeof ai.plat_visitors);
-		memcpy(ai.hour_clicks, p->hours, sizeof ai.hour_clicks);
-		ai.zone = in->zone_name;
-		ai.team = r->team ? r->team : "";
-		size_t nt = 0;
-		if (ai.team[0])
-			for (size_t j = 0; j < in->nrows; j++)
-				if (in->rows[j].team &&
-				    strcmp(in->rows[j].team, ai.team) == 0)
-					team[nt++] = in->rows[j].visitors;
-		ai.team_size = nt;
-		ai.team_median = advice_median(team, nt);
-		ai.unshared = p->unshared;
-		ai.nunshared = p->nunshared;
-		size_t na = advice_for(&ai, adv, 8);
+		struct cards_row cr = {
+			.staff_id = r->id, .visitors = r->visitors,
+			.clicks = r->clicks, .team = r->team ? r->team : "",
+			.team_size = tsize[i], .team_median = tmed[i],
+			.unshared = &P->un[i],
+		};
+		size_t na = cards_advice(&P->K, &cr, in->zone_name, adv, 8);
 
 		fputs("<article class=\"card\" data-handle=\"", f);
 		report_esc(f, r->handle);
@@ -545,7 +481,8 @@ static int report_cards(FILE *f, struct report *P)
 		fputs("</ul>\n</article>\n", f);
 	}
 	fputs("</div>\n</section>\n", f);
-	free(team);
+	free(tsize);
+	free(tmed);
 	return 0;
 }
 
@@ -566,15 +503,25 @@ int report_html(FILE *f, const struct report_in *in)
 			maxid = in->rows[i].id;
 	P.nidx = (size_t)maxid + 1;
 	P.idx = calloc(P.nidx, sizeof *P.idx);
-	P.p = calloc(in->nrows ? in->nrows : 1, sizeof *P.p);
-	if (!P.idx || !P.p)
+	P.un = calloc(in->nrows ? in->nrows : 1, sizeof *P.un);
+	if (!P.idx || !P.un)
 		goto oom;
 	for (size_t i = 0; i < in->nrows; i++)
 		if (in->rows[i].id < P.nidx)
 			P.idx[in->rows[i].id] = (uint32_t)i + 1;
+	P.K.since = in->since;
+	P.K.until = in->until;
+	P.K.fstaff = in->fstaff;
+	P.K.nfstaff = in->nfstaff;
+	P.K.fcamp = in->fcamp;
+	P.K.nfcamp = in->nfcamp;
+	P.K.include_internal = in->include_internal;
+	P.K.zone = in->zone;
 	for (size_t i = 0; i < in->nfiles; i++)
 		if (report_file(&P, in->files[i]) < 0)
 			goto done;
+	if (cards_settle_all(&P.K) < 0)
+		goto oom;
 	if (report_unshared(&P) < 0)
 		goto done;
 	report_head(f, in);
@@ -592,9 +539,9 @@ oom:
 done:
 	u64map_free(&P.seen);
 	u64map_free(&P.daily);
-	u64map_free(&P.clicked);
 	u64map_free(&P.ctry);
+	cards_free(&P.K);
 	free(P.idx);
-	free(P.p);
+	free(P.un);
 	return ret;
 }

@@ -8,9 +8,10 @@
  * what the charts and cards need beyond it (visitors per day and per
  * platform, clicks per hour, which links had a click) comes from a second
  * read of the same segments with the same window and filters, through
- * clickrec's reader.  That pass counts distinct visitors in hash sets of
- * 64-bit keys: its memory grows with distinct (colleague, day, visitor)
- * triples, unlike the leaderboard's bounded sketches.
+ * clickrec's reader: the cards' part counted by cards.h (as linkctl's
+ * posts count it), the charts' here.  Unlike the leaderboard's bounded
+ * sketches, that pass's memory grows with the counted clicks (cards.h)
+ * and the distinct (leader, day, visitor) triples.
  */
 #ifndef REDIRECTD_REPORT_H
 #define REDIRECTD_REPORT_H

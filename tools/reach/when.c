@@ -112,6 +112,19 @@ int when_duration(const char *s, uint64_t *us)
 	return 0;
 }
 
+int when_last(const char *s, uint64_t *since)
+{
+	uint64_t span;
+	struct timespec now;
+	if (when_duration(s, &span) < 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t us = (uint64_t)now.tv_sec * 1000000u +
+	              (uint64_t)now.tv_nsec / 1000u;
+	*since = us > span ? us - span : 0;
+	return 0;
+}
+
 int64_t when_offset_slow(struct when_zone *z, uint64_t us)
 {
 	time_t t = (time_t)(us / 1000000u);

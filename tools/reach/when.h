@@ -28,6 +28,11 @@ int when_parse(const char *s, int local, uint64_t *us);
  * Returns 0, or -1. */
 int when_duration(const char *s, uint64_t *us);
 
+/* --last SPAN: the start of the window that ends now and lasts the
+ * duration s (when_duration), in microseconds (0 for a span longer than
+ * the time since 1970).  Returns 0, or -1 for a bad span. */
+int when_last(const char *s, uint64_t *since);
+
 /*
  * The zone's UTC offset at a record's time.  Offsets are looked up with
  * localtime_r once per quarter hour of log time and cached: records come
