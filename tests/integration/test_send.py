@@ -392,6 +392,10 @@ def test_refusals(mta):
             ["--template", write("bad.txt", "Subject: x\n\n{nmae}\n"),
              "--from", FROM, "--mailer", mta.mailer],
             "bad.txt:3: unknown placeholder {nmae}")
+    refused("a figure placeholder without --log",
+            ["--template", write("fig.txt", "Subject: x\n\n{visitors}\n"),
+             "--from", FROM, "--mailer", mta.mailer],
+            "{visitors} needs --log DIR", 2)
     refused("a missing template",
             ["--template", os.path.join(TMP, "nope.txt"), "--from", FROM,
              "--mailer", mta.mailer], "nope.txt")
@@ -532,6 +536,61 @@ def test_robust(mta, links):
     eq(mta.count(), before, "none of these sent anything")
 
 
+def test_weekly(mta):
+    """The week's leaderboard and each colleague's own figures, mailed
+    once for the week (--id), the numbers reach's."""
+    now = int(time.time())
+    lines = []
+    for staff, visitors in ((1, (11, 12, 13)), (2, (21, 22)), (5, (51,))):
+        for i, v in enumerate(visitors):
+            lines.append("time=@%d staff=%d link=%d campaign=1 class=human "
+                         "visitor=%d platform=linkedin"
+                         % (now - 86400 * (i + 1), staff, staff, v))
+    lines.append("time=@%d staff=1 link=1 campaign=1 class=human visitor=11 "
+                 "platform=x" % (now - 3600))
+    logs = os.path.join(TMP, "log")
+    os.makedirs(logs, exist_ok=True)
+    r = subprocess.run([tap.MKSEG, os.path.join(logs, "n1.clk")],
+                       input="".join(x + "\n" for x in lines),
+                       capture_output=True, text=True, timeout=60)
+    ok(r.returncode == 0, "a week of clicks", r.stderr)
+    t = write("weekly.txt", "Subject: {first_name}, your week\n\n"
+              "You reached {visitors} people ({clicks} clicks): number "
+              "{rank} of {ranked}, {team_rank} in {team}, mostly on "
+              "{top_platform}.\n\nThis week's top five:\n{leaderboard}\n")
+    week = ["--log", logs, "--last", "7d", "--id", "week-1-leaderboard"]
+    r = send(t, *week, mailer=mta.mailer)
+    ok(r.returncode == 0 and "3 sent" in r.stderr, "the weekly mail is sent",
+       r.stderr)
+    r = send(t, *week, mailer=mta.mailer,
+             env={"LINKCTL_TEST_NOW": str(DAY + 2 * 86400)})
+    ok(r.returncode == 0 and "0 sent, 3 already sent" in r.stderr,
+       "once for the week, whichever day it runs again", r.stderr)
+    rr = subprocess.run([tap.REACH, "--db", DB, "--by", "staff", "--last",
+                         "7d", "--format", "csv", logs], capture_output=True,
+                        text=True, timeout=60)
+    rows = {row["staff"]: row for row in
+            __import__("csv").DictReader(rr.stdout.splitlines())}
+    ok(rr.returncode == 0 and "ana" in rows, "reach counts the same log",
+       rr.stderr)
+    names = {"ana": "Ana Lima", "ben": "Bén Ørsted", "eve": "Eve Stone"}
+    board = "1. Ana Lima: 3 visitors, 4 clicks\n" \
+            "2. Bén Ørsted: 2 visitors, 2 clicks\n" \
+            "3. Eve Stone: 1 visitor, 1 click\n"
+    for h in MAILED:
+        m = [m for m in mta.messages(ADDR[h])
+             if str(m["Subject"]) == "%s, your week" % names[h].split()[0]]
+        body = m[0].get_content() if len(m) == 1 else ""
+        row = rows.get(h, {})
+        want = ("You reached %s people (%s clicks): number %s of %s"
+                % (row.get("visitors"), row.get("clicks"), row.get("rank"),
+                   len(rows)))
+        ok(len(m) == 1 and want in body,
+           "%s's mail carries reach's figures: %s" % (h, want), body)
+        ok(board in body, "%s's mail carries the week's leaderboard" % h,
+           body)
+
+
 def main():
     require_mta()
     with Mta(TMP) as mta:
@@ -545,6 +604,7 @@ def main():
         test_refusals(mta)
         test_config(mta)
         test_robust(mta, links)
+        test_weekly(mta)
     ok(os.path.isdir(LEDGER), "the ledger is beside the store")
     tap.done()
 
