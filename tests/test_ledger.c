@@ -47,6 +47,10 @@ static void codec(void)
 	ok(ledger_decode(b2, n, &d) != 0, "state 0 is refused");
 	b2[1] = 4;
 	ok(ledger_decode(b2, n, &d) != 0, "state 4 is refused");
+	memcpy(b2, buf, n);
+	b2[n - 3] = '\0';
+	ok(ledger_decode(b2, n, &d) != 0, "a NUL in the reason is refused "
+	   "(found by fuzz_ledger: it re-encoded shorter)");
 	memset(e.reason, 'r', sizeof e.reason - 1);
 	e.reason[sizeof e.reason - 1] = '\0';
 	n = ledger_encode(&e, buf);

@@ -53,7 +53,9 @@ int ledger_decode(const void *val, size_t len, struct ledger_entry *e)
 	    p[1] > LEDGER_FAILED)
 		return EINVAL;
 	size_t rl = le_get16(p + 2);
-	if (rl > LEDGER_REASON_MAX || len != HDR + rl)
+	/* The reason is text: a NUL in it would be a second spelling of a
+	 * shorter one. */
+	if (rl > LEDGER_REASON_MAX || len != HDR + rl || memchr(p + HDR, 0, rl))
 		return EINVAL;
 	e->state = p[1];
 	e->owner.pid = le_get32(p + 4);
