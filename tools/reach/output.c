@@ -21,7 +21,7 @@
  * -1 after reporting. */
 static int output_html(FILE *f, const struct opts *o, const struct board *b,
                        struct count *C, const struct names *nm,
-                       const struct files *F)
+                       const struct files *F, const struct damage *D)
 {
 	struct report_row *rr = calloc(b->n ? b->n : 1, sizeof *rr);
 	char **files = calloc(F->n ? F->n : 1, sizeof *files);
@@ -58,6 +58,7 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 		          (uint64_t)now.tv_nsec / 1000u,
 		.unshared_days = o->unshared_days,
 		.records = b->records, .segments = b->segments,
+		.damage = o->skip_damaged ? D : NULL,
 	};
 	ret = report_html(f, &in);
 done:
@@ -81,7 +82,8 @@ static void output_note_estimates(const struct board *b)
 }
 
 int output_write(const struct opts *o, const struct board *b, struct count *C,
-                 const struct names *nm, const struct files *F)
+                 const struct names *nm, const struct files *F,
+                 const struct damage *D)
 {
 	struct wholefile w = { 0 };
 	FILE *out = stdout;
@@ -99,7 +101,7 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 		csvout_write(out, b);
 	else if (o->format == OPTS_JSON)
 		jsonout_write(out, b);
-	else if (output_html(out, o, b, C, nm, F) < 0)
+	else if (output_html(out, o, b, C, nm, F, D) < 0)
 		goto fail;
 	if (fflush(out) != 0 || ferror(out)) {
 		out_err("writing the report: %s", strerror(errno));

@@ -9,15 +9,19 @@
 #define REDIRECTD_OUTPUT_H
 
 #include "count.h"
+#include "damage.h"
 #include "files.h"
 #include "names.h"
 #include "opts.h"
 #include "rank.h"
 
 /* Write b as o asks.  The HTML report reads the segments of F again with
- * C's window and zone and nm's filters.  Returns 0, or -1 after
- * reporting (no file of --output left behind). */
+ * C's window and zone and nm's filters, and shows the damaged records D
+ * the count skipped (--skip-damaged; the other formats leave that to the
+ * note on stderr, as for estimates).  Returns 0, or -1 after reporting
+ * (no file of --output left behind). */
 int output_write(const struct opts *o, const struct board *b, struct count *C,
-                 const struct names *nm, const struct files *F);
+                 const struct names *nm, const struct files *F,
+                 const struct damage *D);
 
 #endif
