@@ -83,7 +83,7 @@ static void opts_usage(FILE *f)
 	      "[--skip-damaged] PATH...\n"
 	      "       reach ship --clickhouse URL --table NAME [--db DIR] "
 	      "[--state FILE]\n"
-	      "                  [--batch N] PATH...\n", f);
+	      "                  [--batch N] [--skip-damaged] PATH...\n", f);
 }
 
 static void opts_help(void)
