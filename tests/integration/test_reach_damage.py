@@ -11,6 +11,10 @@ real encoder, then damaged with Python as a disk or a copy would).
     the stretches; reach export writes every other record;
   - a stretch across reach's 1 MiB reads is one stretch; a torn tail after
     a damaged stretch is still a torn tail, its count without the skipped.
+
+And reports of nothing say so: no segments, segments without records, or
+a window no record falls in give the empty report (exit 0) with a note on
+stderr saying why; --since not before --until is a usage error (exit 2).
 """
 import json
 import os
@@ -189,5 +193,41 @@ w = reach("--format", "csv", mkseg("clean/hole.clk",
 eq((r.returncode, r.stdout, r.stderr),
    (3, w.stdout, warn(hole, HDR + 5 * REC, 3) + note(3, 1)),
    "zeros in the middle: skipped as damaged")
+
+# ------------------------------------------------------ nothing to count
+
+os.makedirs(os.path.join(TMP, "nothing"))
+r = reach("--format", "csv", os.path.join(TMP, "nothing"))
+eq((r.returncode, r.stdout.count("\n"), r.stderr),
+   (0, 1, "reach: note: no records read: no click-log segments (*.clk) in "
+    "the paths given\n"), "an empty log directory: the header, a note, exit 0")
+empty = mkseg("headers/w0.clk", [])
+mkseg("headers/w1.clk", [])
+r = reach(os.path.dirname(empty))
+eq((r.returncode, r.stderr), (0, "reach: note: no records read: the 2 "
+   "segments hold none\n"), "header-only segments: a note, exit 0")
+r = reach("--since", "2026-04-01", "--format", "csv", clean)
+eq((r.returncode, r.stdout.count("\n"), r.stderr),
+   (0, 1, "reach: note: no records counted: none of the 37 records read is "
+    "at or after 2026-04-01T00:00:00Z\n"),
+   "a window after every record: the empty report, a note why, exit 0")
+r = reach("--since", "2026-02-01", "--until", "2026-02-02", clean)
+eq((r.returncode, r.stderr), (0, "reach: note: no records counted: none "
+   "of the 37 records read is from 2026-02-01T00:00:00Z until "
+   "2026-02-02T00:00:00Z\n"), "a window before every record: the note")
+for since, until, a, b in (
+        ("2026-03-02", "2026-03-01", "2026-03-02T00:00:00Z",
+         "2026-03-01T00:00:00Z"),
+        ("2026-03-01T10:00", "2026-03-01T10:00", "2026-03-01T10:00:00Z",
+         "2026-03-01T10:00:00Z")):
+    r = reach("--since", since, "--until", until, clean)
+    ok(r.returncode == 2 and r.stdout == "" and r.stderr.startswith(
+        "reach: --since (%s) is not before --until (%s): no time is in "
+        "that window\nusage: " % (a, b)),
+       "--since %s --until %s: a usage error, exit 2" % (since, until),
+       r.stderr)
+r = reach("--last", "1d", "--until", "2026-03-01", clean)
+ok(r.returncode == 2 and "the start of --last" in r.stderr,
+   "--last ending after --until: a usage error", r.stderr)
 
 tap.done()

@@ -322,6 +322,17 @@ static int opts_check(struct opts *o, const struct opts_times *t)
 		        t->last);
 		return 2;
 	}
+	if (t->until && o->since >= o->until) {
+		/* An inverted window counts nothing: a mistake, not a report
+		 * of zeros. */
+		char a[21], b[21];
+		out_time_iso(o->since, a);
+		out_time_iso(o->until, b);
+		out_err("%s (%s) is not before --until (%s): no time is in "
+		        "that window", t->last ? "the start of --last" : "--since",
+		        a, b);
+		return 2;
+	}
 	return OPTS_RUN;
 }
 

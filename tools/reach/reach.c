@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 	b.segments = S.segments;
 	if (output_write(&o, &b, &C, &nm, &F, &D) < 0)
 		goto cleanup;
+	output_note_nothing(&o, &b, S.read);
 	damage_warn(&D, "counted");
 	ret = D.records ? DAMAGE_EXIT : 0;
 cleanup:

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -201,14 +202,14 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 		SCAN_ERR(S, "%s: corrupt record at offset %zu", path, off);
 		goto cleanup;
 	}
-	if (rc == CLICKREC_TORN) {
-		size_t whole = (off - CLICKREC_HEADER_SIZE) / CLICKREC_SIZE;
-		if (S->damage)      /* those skipped were not counted */
-			whole -= (size_t)(S->damage->records - skipped);
+	/* The whole records read, but for those skipped. */
+	uint64_t whole = (off - CLICKREC_HEADER_SIZE) / CLICKREC_SIZE -
+	                 (S->damage ? S->damage->records - skipped : 0);
+	if (rc == CLICKREC_TORN)
 		SCAN_ERR(S, "warning: %s: torn record at offset %zu (interrupted "
-		         "write); counted the %zu whole records before it",
+		         "write); counted the %" PRIu64 " whole records before it",
 		         path, off, whole);
-	}
+	S->read += whole;
 	S->segments++;
 	ret = 0;
 	goto cleanup;

@@ -30,6 +30,8 @@ struct scan {
 	uint64_t prog_done;         /* bytes of the files before this one */
 	size_t prog_file;           /* the file being read, from 1 */
 	size_t segments;            /* segments counted */
+	uint64_t read;              /* whole records read in them, in the
+	                               window or not, skipped ones not */
 	struct damage *damage;      /* --skip-damaged: the records skipped;
 	                               NULL: a damaged record is an error */
 };
