@@ -10,7 +10,10 @@
  * since the epoch), node (the segment's), link_id, code, staff (handle),
  * name, team, campaign, class, platform, country (ISO code, empty when
  * unknown), referrer (the referrer's host), visitor (16 hex digits, empty
- * when unknown), status, internal and head (the record's flags).  An id
+ * when unknown), status, internal and head (the record's flags), and ip
+ * (the client address ip_log kept, with its prefix when cut; empty when
+ * the record carries none: last, so scripts reading the columns before
+ * it by position go on working).  An id
  * the store does not know leaves its names empty; link_id keeps it.
  *
  * A torn tail is warned about and the records before it are written; a
@@ -79,12 +82,13 @@ static void export_record(struct export *E, const struct click *c,
                           const char *node)
 {
 	const struct resolve *N = &E->names;
-	char iso[21], cc[8], vis[17] = "";
+	char iso[21], cc[8], vis[17] = "", ip[RESOLVE_IP_MAX];
 	resolve_click(&E->names, c);
 	out_time_iso(c->time_us, iso);
 	countries_field(c->country, cc);
 	if (c->visitor)
 		snprintf(vis, sizeof vis, "%016" PRIx64, c->visitor);
+	resolve_ip(c, ip);
 	export_field(E, "time", iso, strlen(iso), 1);
 	export_num(E, "time_us", c->time_us);
 	export_field(E, "node", node, strlen(node), 0);
@@ -104,6 +108,7 @@ static void export_record(struct export *E, const struct click *c,
 	export_num(E, "status", c->status);
 	export_bool(E, "internal", c->flags & CLICK_F_INTERNAL);
 	export_bool(E, "head", c->flags & CLICK_F_HEAD);
+	export_field(E, "ip", ip, strlen(ip), 0);
 	fputs(E->csv ? "\n" : "}\n", E->out);
 	E->records++;
 }
@@ -217,7 +222,7 @@ int export_main(int argc, char **argv)
 	if (E.csv)
 		fputs("time,time_us,node,link_id,code,staff,name,team,campaign,"
 		      "class,platform,country,referrer,visitor,status,internal,"
-		      "head\n", E.out);
+		      "head,ip\n", E.out);
 	for (int i = optind; i < argc; i++)
 		E.errors += segwalk(argv[i], export_seg, &E, NULL);
 	resolve_close(&E.names);

@@ -31,7 +31,6 @@
  */
 #include "ship.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -141,14 +140,9 @@ static int ship_row(struct ship *S, const struct click *c, const char *seg,
 	              N->name.len + N->team.len + N->campaign.len);
 	if (ship_reserve(S, need) < 0)
 		return -1;
-	char cc[8], ip[INET6_ADDRSTRLEN + 8] = "";
+	char cc[8], ip[RESOLVE_IP_MAX];
 	countries_field(c->country, cc);
-	if (c->ip_family == 4 || c->ip_family == 6) {
-		int af = c->ip_family == 4 ? AF_INET : AF_INET6;
-		if (inet_ntop(af, c->ip, ip, INET6_ADDRSTRLEN) &&
-		    c->ip_prefix != (c->ip_family == 4 ? 32 : 128))
-			snprintf(ip + strlen(ip), 8, "/%u", c->ip_prefix);
-	}
+	resolve_ip(c, ip);
 	ship_str(S, seg, strlen(seg), '\t');
 	ship_num(S, pos, '\t');
 	ship_str(S, node, strlen(node), '\t');
