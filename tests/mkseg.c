@@ -11,7 +11,7 @@
  *   time=2026-03-01T10:00:00Z | time=@SECONDS   time_us=MICROSECONDS
  *   staff=ID campaign=ID link=ID class=human|preview|...|N
  *   platform=x|linkedin|...|N country=FR visitor=DECIMAL|0xHEX
- *   status=N flags=N refhost=HOST
+ *   status=N flags=N refhost=HOST ip=ADDRESS[/PREFIX] (IPv4 or IPv6)
  * Blank lines and lines starting with '#' are skipped.
  *
  * --torn N appends N (1..127) non-zero garbage bytes: a torn tail.
@@ -19,6 +19,7 @@
  * was computed: corruption.
  * Exit status: 0, 1 for an I/O error, 2 for bad usage or input.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,26 @@ static int mkseg_enum(const char *s, int (*parse)(const char *), uint8_t *out)
 	return 0;
 }
 
+/* ip=ADDRESS[/PREFIX] into c, as ip_log stores it.  Returns 0 or -1. */
+static int mkseg_ip(char *val, struct click *c)
+{
+	char *slash = strchr(val, '/');
+	unsigned long long prefix;
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, val, c->ip) == 1)
+		c->ip_family = 4;
+	else if (inet_pton(AF_INET6, val, c->ip) == 1)
+		c->ip_family = 6;
+	else
+		return -1;
+	prefix = c->ip_family == 4 ? 32 : 128;
+	if (slash && mkseg_num(slash, prefix, &prefix) < 0)
+		return -1;
+	c->ip_prefix = (uint8_t)prefix;
+	return 0;
+}
+
 /* Parse one input line into c.  Returns 0 or -1 after reporting. */
 static int mkseg_parse(char *line, unsigned long lineno, struct click *c)
 {
@@ -117,6 +138,8 @@ static int mkseg_parse(char *line, unsigned long lineno, struct click *c)
 		} else if (strcmp(tok, "flags") == 0) {
 			bad = mkseg_num(val, UINT8_MAX, &v) < 0;
 			c->flags = (uint8_t)v;
+		} else if (strcmp(tok, "ip") == 0) {
+			bad = mkseg_ip(val, c) < 0;
 		} else if (strcmp(tok, "refhost") == 0) {
 			/* Longer hosts are cut as the daemon cuts them. */
 			size_t n = strlen(val);

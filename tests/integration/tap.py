@@ -52,3 +52,14 @@ def run(args, input=None, check=None, timeout=60):
 
 def tempdir(prefix="rdtest-"):
     return tempfile.mkdtemp(prefix=prefix)
+
+
+def mkseg(path, lines, *opts):
+    """Write a click-log segment with the mkseg tool (the real encoder);
+    lines are its input lines.  Returns path."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    r = run([MKSEG, path] + list(opts),
+            input="".join(line + "\n" for line in lines))
+    if r.returncode != 0:
+        raise RuntimeError("mkseg %s failed: %s" % (path, r.stderr))
+    return path

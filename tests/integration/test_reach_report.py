@@ -351,9 +351,9 @@ ex = os.path.join(TMP, "export", "a.clk")
 mkseg_opts(ex, [
     "time=2026-03-01T10:00:00Z staff=1 campaign=1 link=1 class=human "
     "platform=linkedin country=FR visitor=0xdeadbeef status=302 "
-    "refhost=www.linkedin.com",
+    "refhost=www.linkedin.com ip=198.51.100.7",
     "time_us=1772359200123456 staff=7 campaign=0 link=9 class=probe "
-    "flags=3 status=410"], "--node", "web-1")
+    "flags=3 status=410 ip=2001:db8:7::/48"], "--node", "web-1")
 r = reach("export", "--db", exdb, ex)
 eq((r.returncode, r.stderr, r.stdout), (0, "", (
     '{"time": "2026-03-01T10:00:00Z", "time_us": 1772359200000000, '
@@ -361,22 +361,25 @@ eq((r.returncode, r.stderr, r.stdout), (0, "", (
     '"name": "Alice \\"A\\", <b>", "team": "north", "campaign": "spring", '
     '"class": "human", "platform": "linkedin", "country": "FR", '
     '"referrer": "www.linkedin.com", "visitor": "00000000deadbeef", '
-    '"status": 302, "internal": false, "head": false}\n'
+    '"status": 302, "internal": false, "head": false, '
+    '"ip": "198.51.100.7"}\n'
     '{"time": "2026-03-01T10:00:00Z", "time_us": 1772359200123456, '
     '"node": "web-1", "link_id": 9, "code": "", "staff": "", "name": "", '
     '"team": "", "campaign": "", "class": "probe", "platform": "unknown", '
     '"country": "", "referrer": "", "visitor": "", "status": 410, '
-    '"internal": true, "head": true}\n')), "export: NDJSON, exact")
+    '"internal": true, "head": true, "ip": "2001:db8:7::/48"}\n')),
+   "export: NDJSON, exact; ip last, with the prefix ip_log cut it to")
 r = reach("export", "--format", "csv", "--db", exdb,
           os.path.dirname(ex))
 eq((r.returncode, r.stdout), (0, (
     "time,time_us,node,link_id,code,staff,name,team,campaign,class,"
-    "platform,country,referrer,visitor,status,internal,head\n"
+    "platform,country,referrer,visitor,status,internal,head,ip\n"
     "2026-03-01T10:00:00Z,1772359200000000,web-1,1,Abc12345,alice,"
     '"Alice ""A"", <b>",north,spring,human,linkedin,FR,www.linkedin.com,'
-    "00000000deadbeef,302,false,false\n"
+    "00000000deadbeef,302,false,false,198.51.100.7\n"
     "2026-03-01T10:00:00Z,1772359200123456,web-1,9,,,,,,probe,unknown,,,,"
-    "410,true,true\n")), "export --format csv of a directory, exact")
+    "410,true,true,2001:db8:7::/48\n")),
+   "export --format csv of a directory, exact; ip the last column")
 r = reach("export", "--db", db, logs)
 got = sorted((j["staff"], j["campaign"], j["code"] == code[j["staff"],
               j["campaign"]], j["class"], j["platform"], j["country"],
@@ -395,6 +398,8 @@ want = sorted([
     ("carol", "spring", True, "human", "none", "BR", False, "test", 302),
     ("carol", "spring", True, "human", "none", "", True, "test", 302)])
 eq(got, want, "export of the daemon's log: every request, names resolved")
+eq({j["ip"] for j in map(json.loads, r.stdout.splitlines())}, {""},
+   "export: ip empty where the record carries none (ip_log none)")
 visitors = {j["visitor"] for j in map(json.loads, r.stdout.splitlines())
             if j["class"] == "human" and not j["internal"]}
 ok(len(visitors) == 7 and all(len(v) == 16 for v in visitors),

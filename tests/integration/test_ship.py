@@ -17,6 +17,8 @@ other days from mkseg.  Checked:
     and the SQL still equals reach: nothing counts twice;
   - a partial record at a segment's end: the records before it ship, no
     error; the rest on the next run;
+  - a damaged record in the middle: exit 1 after the records before it;
+    with --skip-damaged the records after it ship, exit 3;
   - ClickHouse stopped: an error naming the URL, exit 1, state unchanged.
 """
 import csv
@@ -410,6 +412,43 @@ try:
     r = ship()
     eq((r.returncode, shipped(r)), (0, 1), "once whole, the record ships")
     compare(LOGS, "after the torn tail")
+
+    # ---- a damaged record in the middle of a segment (its own directory
+    # and state, so the log above stays whole for reach)
+    DMG = os.path.join(TMP, "damaged")
+    dseg = tap.mkseg(os.path.join(DMG, "dmg.clk"), [
+        "time=2026-03-05T10:00:%02dZ staff=1 class=human visitor=%d "
+        "link=1 status=302" % (i, 500 + i) for i in range(10)])
+    with open(dseg, "r+b") as f:
+        for k in (3, 4):
+            f.seek(128 + k * 128 + 20)
+            f.write(b"\xff")
+
+    def dship(*extra):
+        return tap.run([REACH, "ship", "--clickhouse", CHS.url, "--table",
+                        "redirectd.clicks", "--db", DB] + list(extra) +
+                       [DMG], timeout=300)
+
+    def dpositions():
+        return CHS.query("SELECT position FROM redirectd.clicks FINAL "
+                         "WHERE segment = 'dmg.clk' ORDER BY position").split()
+
+    r = dship()
+    ok(r.returncode == 1 and "corrupt record at offset %d" % (128 + 3 * 128)
+       in r.stderr and shipped(r) == 3, "a damaged record: exit 1, the "
+       "records before it shipped", r.stderr)
+    r = dship("--skip-damaged")
+    eq(r.returncode, 3, "ship --skip-damaged: exit status 3")
+    ok("warning: %s: skipped 2 damaged records at bytes 512-768 "
+       "(--skip-damaged)" % dseg in r.stderr and "2 damaged records in 1 "
+       "place skipped; shipped without them" in r.stderr and
+       shipped(r) == 5, "ship --skip-damaged: the stretch named, the "
+       "records after it shipped", r.stderr)
+    eq(dpositions(), ["0", "1", "2", "5", "6", "7", "8", "9"],
+       "ship --skip-damaged: every position but the damaged ones")
+    r = dship("--skip-damaged")
+    eq((r.returncode, shipped(r)), (0, 0),
+       "the next run: nothing left, the skipped records not told again")
 
     # ---- ClickHouse gone
     click_round(3, 50)

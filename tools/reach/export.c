@@ -10,12 +10,17 @@
  * since the epoch), node (the segment's), link_id, code, staff (handle),
  * name, team, campaign, class, platform, country (ISO code, empty when
  * unknown), referrer (the referrer's host), visitor (16 hex digits, empty
- * when unknown), status, internal and head (the record's flags).  An id
+ * when unknown), status, internal and head (the record's flags), and ip
+ * (the client address ip_log kept, with its prefix when cut; empty when
+ * the record carries none: last, so scripts reading the columns before
+ * it by position go on working).  An id
  * the store does not know leaves its names empty; link_id keeps it.
  *
  * A torn tail is warned about and the records before it are written; a
  * corrupt record stops the export with an error naming file and offset
- * (exit 1, after the records before it).
+ * (exit 1, after the records before it).  With --skip-damaged a corrupt
+ * record is skipped instead, the export goes on after it, and what was
+ * skipped is told on stderr (damage.h) with exit status 3.
  */
 #include "export.h"
 
@@ -28,6 +33,7 @@
 
 #include "clickrec.h"
 #include "countries.h"
+#include "damage.h"
 #include "opts.h"
 #include "out.h"
 #include "resolve.h"
@@ -39,6 +45,8 @@ struct export {
 	struct resolve names;       /* without a store: ids only */
 	int errors;
 	uint64_t records;
+	struct damage damage;
+	int skip_damaged;           /* --skip-damaged */
 };
 
 static void export_field(struct export *E, const char *name, const char *s,
@@ -74,12 +82,13 @@ static void export_record(struct export *E, const struct click *c,
                           const char *node)
 {
 	const struct resolve *N = &E->names;
-	char iso[21], cc[8], vis[17] = "";
+	char iso[21], cc[8], vis[17] = "", ip[RESOLVE_IP_MAX];
 	resolve_click(&E->names, c);
 	out_time_iso(c->time_us, iso);
 	countries_field(c->country, cc);
 	if (c->visitor)
 		snprintf(vis, sizeof vis, "%016" PRIx64, c->visitor);
+	resolve_ip(c, ip);
 	export_field(E, "time", iso, strlen(iso), 1);
 	export_num(E, "time_us", c->time_us);
 	export_field(E, "node", node, strlen(node), 0);
@@ -99,6 +108,7 @@ static void export_record(struct export *E, const struct click *c,
 	export_num(E, "status", c->status);
 	export_bool(E, "internal", c->flags & CLICK_F_INTERNAL);
 	export_bool(E, "head", c->flags & CLICK_F_HEAD);
+	export_field(E, "ip", ip, strlen(ip), 0);
 	fputs(E->csv ? "\n" : "}\n", E->out);
 	E->records++;
 }
@@ -111,9 +121,13 @@ static int export_file(struct export *E, const char *path)
 		return -1;
 	int ret = -1, rc;
 	struct click c;
-	while ((rc = clickrec_reader_next(&m.r, &c)) == CLICKREC_RECORD)
+	while ((rc = segwalk_next(&m, &c, path, E->skip_damaged ? &E->damage
+	                                                         : NULL)) ==
+	       CLICKREC_RECORD)
 		export_record(E, &c, m.r.header.node);
-	if (rc == CLICKREC_CORRUPT)
+	if (rc < CLICKREC_CORRUPT)
+		out_err("out of memory");
+	else if (rc == CLICKREC_CORRUPT)
 		out_err("%s: corrupt record at offset %zu", path, m.r.off);
 	else
 		ret = 0;
@@ -134,16 +148,17 @@ static int export_seg(void *ctx, const char *path, const struct stat *st)
 
 static void export_usage(FILE *f)
 {
-	fputs("usage: reach export [--db DIR] [--format ndjson|csv] PATH...\n",
-	      f);
+	fputs("usage: reach export [--db DIR] [--format ndjson|csv] "
+	      "[--skip-damaged] PATH...\n", f);
 }
 
 int export_main(int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_FORMAT, OPT_HELP };
+	enum { OPT_DB = 256, OPT_FORMAT, OPT_SKIP_DAMAGED, OPT_HELP };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -172,12 +187,17 @@ int export_main(int argc, char **argv)
 				goto usage;
 			}
 			break;
+		case OPT_SKIP_DAMAGED:
+			E.skip_damaged = 1;
+			break;
 		case 'h':
 		case OPT_HELP:
 			export_usage(stdout);
 			fputs("\nWrite every record of the segments, decoded, with "
 			      "names from the store:\none JSON object per line "
-			      "(default) or CSV with a header.\n", stdout);
+			      "(default) or CSV with a header.\n\n"
+			      "  --skip-damaged  skip corrupt records, name them "
+			      "on stderr, exit 3\n", stdout);
 			return 0;
 		default:
 			opts_unknown(opt, argv);
@@ -202,15 +222,18 @@ int export_main(int argc, char **argv)
 	if (E.csv)
 		fputs("time,time_us,node,link_id,code,staff,name,team,campaign,"
 		      "class,platform,country,referrer,visitor,status,internal,"
-		      "head\n", E.out);
+		      "head,ip\n", E.out);
 	for (int i = optind; i < argc; i++)
 		E.errors += segwalk(argv[i], export_seg, &E, NULL);
 	resolve_close(&E.names);
+	damage_warn(&E.damage, "exported");
+	rc = E.errors ? 1 : E.damage.records ? DAMAGE_EXIT : 0;
+	damage_free(&E.damage);
 	if (fflush(E.out) != 0 || ferror(E.out)) {
 		out_err("export: writing: %s", strerror(errno));
 		return 1;
 	}
-	return E.errors ? 1 : 0;
+	return rc;
 usage:
 	export_usage(stderr);
 	return 2;

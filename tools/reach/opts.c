@@ -24,7 +24,7 @@
 enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
        OPT_SINCE, OPT_UNTIL, OPT_EXACT_LIMIT, OPT_VISITOR_MEMORY, OPT_HELP,
        OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
-       OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS };
+       OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED };
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -43,6 +43,7 @@ static const struct option opts_table[] = {
 	{ "rank", required_argument, NULL, OPT_RANK },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "unshared-days", required_argument, NULL, OPT_UNSHARED_DAYS },
+	{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -76,11 +77,13 @@ static void opts_usage(FILE *f)
 	      "             [--include-internal] [--unshared-days N]\n"
 	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
 	      "             [--staff H,...] [--team T,...] [--campaign C,...]\n"
-	      "             [--exact-limit N] [--visitor-memory MIB] PATH...\n"
-	      "       reach export [--db DIR] [--format ndjson|csv] PATH...\n"
+	      "             [--exact-limit N] [--visitor-memory MIB] "
+	      "[--skip-damaged] PATH...\n"
+	      "       reach export [--db DIR] [--format ndjson|csv] "
+	      "[--skip-damaged] PATH...\n"
 	      "       reach ship --clickhouse URL --table NAME [--db DIR] "
 	      "[--state FILE]\n"
-	      "                  [--batch N] PATH...\n", f);
+	      "                  [--batch N] [--skip-damaged] PATH...\n", f);
 }
 
 static void opts_help(void)
@@ -125,6 +128,10 @@ static void opts_help(void)
 	      "                  memory for visitor counts (default 256); "
 	      "past it the\n"
 	      "                  largest groups are estimated\n"
+	      "  --skip-damaged  count around corrupt records instead of "
+	      "failing: they\n"
+	      "                  are named on stderr (and in the html report), "
+	      "exit 3\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or @SECONDS.\n"
@@ -229,6 +236,9 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 	case OPT_OUTPUT:
 		o->output = arg;
 		break;
+	case OPT_SKIP_DAMAGED:
+		o->skip_damaged = 1;
+		break;
 	case OPT_UNSHARED_DAYS:
 		if (opts_num(arg, 36500, &v) < 0) {
 			out_err("--unshared-days: expected a number of days, "
@@ -310,6 +320,17 @@ static int opts_check(struct opts *o, const struct opts_times *t)
 	if (t->last && when_last(t->last, &o->since) < 0) {
 		out_err("--last: expected a number and h, d or w (7d), not '%s'",
 		        t->last);
+		return 2;
+	}
+	if (t->until && o->since >= o->until) {
+		/* An inverted window counts nothing: a mistake, not a report
+		 * of zeros. */
+		char a[21], b[21];
+		out_time_iso(o->since, a);
+		out_time_iso(o->until, b);
+		out_err("%s (%s) is not before --until (%s): no time is in "
+		        "that window", t->last ? "the start of --last" : "--since",
+		        a, b);
 		return 2;
 	}
 	return OPTS_RUN;

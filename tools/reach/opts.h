@@ -9,7 +9,8 @@
  *         [--include-internal] [--unshared-days N]
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
- *         [--exact-limit N] [--visitor-memory MIB] PATH...
+ *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
+ *         PATH...
  */
 #ifndef REDIRECTD_OPTS_H
 #define REDIRECTD_OPTS_H
@@ -36,6 +37,7 @@ struct opts {
 	size_t vis_limit;           /* --visitor-memory in bytes */
 	const char *output;         /* --output; NULL: stdout */
 	unsigned unshared_days;
+	int skip_damaged;           /* --skip-damaged */
 	struct names_filter_args filters;   /* arrays owned here */
 	char **paths;               /* [npaths], views into argv */
 	int npaths;

@@ -4,12 +4,14 @@
 #include "output.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clickrec.h"
 #include "csvout.h"
 #include "jsonout.h"
 #include "out.h"
@@ -21,7 +23,7 @@
  * -1 after reporting. */
 static int output_html(FILE *f, const struct opts *o, const struct board *b,
                        struct count *C, const struct names *nm,
-                       const struct files *F)
+                       const struct files *F, const struct damage *D)
 {
 	struct report_row *rr = calloc(b->n ? b->n : 1, sizeof *rr);
 	char **files = calloc(F->n ? F->n : 1, sizeof *files);
@@ -58,6 +60,7 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 		          (uint64_t)now.tv_nsec / 1000u,
 		.unshared_days = o->unshared_days,
 		.records = b->records, .segments = b->segments,
+		.damage = o->skip_damaged ? D : NULL,
 	};
 	ret = report_html(f, &in);
 done:
@@ -81,7 +84,8 @@ static void output_note_estimates(const struct board *b)
 }
 
 int output_write(const struct opts *o, const struct board *b, struct count *C,
-                 const struct names *nm, const struct files *F)
+                 const struct names *nm, const struct files *F,
+                 const struct damage *D)
 {
 	struct wholefile w = { 0 };
 	FILE *out = stdout;
@@ -99,7 +103,7 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 		csvout_write(out, b);
 	else if (o->format == OPTS_JSON)
 		jsonout_write(out, b);
-	else if (output_html(out, o, b, C, nm, F) < 0)
+	else if (output_html(out, o, b, C, nm, F, D) < 0)
 		goto fail;
 	if (fflush(out) != 0 || ferror(out)) {
 		out_err("writing the report: %s", strerror(errno));
@@ -114,4 +118,39 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 fail:
 	wholefile_abort(&w);
 	return -1;
+}
+
+void output_note_nothing(const struct opts *o, const struct board *b,
+                         uint64_t read)
+{
+	const struct names_filter_args *fa = &o->filters;
+	char a[21], z[21];
+	if (b->records)
+		return;
+	if (!b->segments) {
+		out_err("note: no records read: no click-log segments (*"
+		        CLICKREC_SUFFIX ") in the paths given");
+		return;
+	}
+	if (!read) {
+		out_err("note: no records read: the %zu segment%s hold%s none",
+		        b->segments, b->segments == 1 ? "" : "s",
+		        b->segments == 1 ? "s" : "");
+		return;
+	}
+	char w[80] = "";
+	if (o->since)
+		out_time_iso(o->since, a);
+	if (o->until != UINT64_MAX)
+		out_time_iso(o->until, z);
+	if (o->since && o->until != UINT64_MAX)
+		snprintf(w, sizeof w, "from %s until %s", a, z);
+	else if (o->since)
+		snprintf(w, sizeof w, "at or after %s", a);
+	else if (o->until != UINT64_MAX)
+		snprintf(w, sizeof w, "before %s", z);
+	int filters = fa->nstaff || fa->nteam || fa->ncampaign;
+	out_err("note: no records counted: none of the %" PRIu64 " records "
+	        "read is %s%s%s", read, w, *w && filters ? " and " : "",
+	        filters ? "of --staff, --team or --campaign" : "");
 }

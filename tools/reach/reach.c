@@ -12,10 +12,11 @@
  *         [--include-internal] [--unshared-days N]
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
- *         [--exact-limit N] [--visitor-memory MIB] PATH...
- *   reach export [--db DIR] [--format ndjson|csv] PATH...
+ *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
+ *         PATH...
+ *   reach export [--db DIR] [--format ndjson|csv] [--skip-damaged] PATH...
  *   reach ship --clickhouse URL --table NAME [--db DIR] [--state FILE]
- *              [--batch N] PATH...
+ *              [--batch N] [--skip-damaged] PATH...
  *
  * The byte layout of the records belongs to clickrec, and so do the
  * checksum and the verdict on a bad record, torn tail or corruption.
@@ -23,12 +24,14 @@
  * Exit status: 0 (also with a torn tail, which is warned about), 1 for an
  * error (unreadable, bad or corrupt segment, store problem: no report is
  * printed, a partial leaderboard would be wrong without saying so), 2 for a
- * usage error.
+ * usage error, 3 when --skip-damaged skipped corrupt records (the report
+ * is written and names them; its figures leave them out).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "count.h"
+#include "damage.h"
 #include "export.h"
 #include "files.h"
 #include "names.h"
@@ -66,6 +69,7 @@ int main(int argc, char **argv)
 	struct scan S = { 0 };
 	struct count C = { 0 };
 	struct board b = { 0 };
+	struct damage D = { 0 };
 	int ret = 1, errors = 0;
 
 	out_prog = "reach";
@@ -92,6 +96,8 @@ int main(int argc, char **argv)
 		out_err("out of memory");
 		goto cleanup;
 	}
+	if (o.skip_damaged)
+		S.damage = &D;
 	for (int i = 0; i < o.npaths; i++)
 		errors += files_walk(&F, o.paths[i]);
 	files_dedup(&F);
@@ -104,10 +110,13 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	b.segments = S.segments;
-	if (output_write(&o, &b, &C, &nm, &F) < 0)
+	if (output_write(&o, &b, &C, &nm, &F, &D) < 0)
 		goto cleanup;
-	ret = 0;
+	output_note_nothing(&o, &b, S.read);
+	damage_warn(&D, "counted");
+	ret = D.records ? DAMAGE_EXIT : 0;
 cleanup:
+	damage_free(&D);
 	free(b.rows);
 	count_free(&C);
 	scan_free(&S);

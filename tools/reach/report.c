@@ -111,9 +111,13 @@ static int report_file(struct report *P, const char *path)
 	struct segmap m;
 	if (segwalk_open(path, &m) < 0)
 		return -1;
-	int ret = 0, counted;
+	int ret = 0, counted, rc;
 	struct click c;
-	while (clickrec_reader_next(&m.r, &c) == CLICKREC_RECORD) {
+	/* Under --skip-damaged the same records are skipped again; the
+	 * count's account (in->damage) already names them. */
+	struct damage again = { 0 };
+	struct damage *skip = P->in->damage ? &again : NULL;
+	while ((rc = segwalk_next(&m, &c, path, skip)) == CLICKREC_RECORD) {
 		/* The record just decoded, as it is in the file. */
 		counted = cards_record(&P->K, m.r.buf + m.r.off - CLICKREC_SIZE);
 		if (counted < 0 || (counted && report_count(P, &c) < 0)) {
@@ -122,6 +126,11 @@ static int report_file(struct report *P, const char *path)
 			break;
 		}
 	}
+	if (rc < CLICKREC_CORRUPT) {
+		out_err("out of memory");
+		ret = -1;
+	}
+	damage_free(&again);
 	segwalk_close(&m);
 	return ret;
 }
@@ -183,6 +192,27 @@ static const char *const report_colors[REPORT_LEADERS_DAILY] = {
 	"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
 };
 
+/* The damaged records --skip-damaged left out, where a reader of the
+ * figures sees it before them. */
+static void report_damage(FILE *f, const struct damage *D)
+{
+	if (!D || !D->records)
+		return;
+	fprintf(f, "<div class=\"damage\" role=\"alert\"><p><strong>%" PRIu64
+	        " damaged record%s skipped</strong> (--skip-damaged): the "
+	        "figures below leave them out.</p>\n<ul>\n", D->records,
+	        D->records == 1 ? "" : "s");
+	for (size_t i = 0; i < D->n; i++) {
+		const struct damage_run *r = &D->v[i];
+		fputs("<li>", f);
+		report_esc(f, r->path);
+		fprintf(f, ": %" PRIu64 " record%s at bytes %" PRIu64 "&ndash;%"
+		        PRIu64 "</li>\n", r->n, r->n == 1 ? "" : "s", r->off,
+		        r->off + r->n * CLICKREC_SIZE);
+	}
+	fputs("</ul></div>\n", f);
+}
+
 static void report_head(FILE *f, const struct report_in *in)
 {
 	char a[21], b[21];
@@ -212,6 +242,8 @@ static void report_head(FILE *f, const struct report_in *in)
 	      ".advice li{margin:.3em 0}.advice small{color:#666;"
 	      "display:block}\n"
 	      ".legend span{margin-right:1em;white-space:nowrap}\n"
+	      ".damage{background:#fff3cd;border:1px solid #c90;"
+	      "border-radius:6px;padding:4px 12px}\n"
 	      ".legend i{display:inline-block;width:10px;height:10px;"
 	      "margin-right:4px}\n"
 	      "</style>\n</head>\n<body>\n<header>\n<h1>Reach</h1>\n"
@@ -230,8 +262,10 @@ static void report_head(FILE *f, const struct report_in *in)
 		fputs("All clicks in the logs", f);
 	fputs("; days and hours in ", f);
 	report_esc(f, in->zone_name);
-	fprintf(f, ".  %" PRIu64 " records from %zu segments.</p>\n"
-	        "</header>\n", in->records, in->segments);
+	fprintf(f, ".  %" PRIu64 " records from %zu segments.</p>\n",
+	        in->records, in->segments);
+	report_damage(f, in->damage);
+	fputs("</header>\n", f);
 }
 
 static void report_leaderboard(FILE *f, const struct report_in *in)

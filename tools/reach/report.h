@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "damage.h"
 #include "when.h"
 
 /* A colleague's line of the leaderboard, in rank order. */
@@ -48,6 +49,9 @@ struct report_in {
 	unsigned unshared_days;     /* a link this old without a click */
 	uint64_t records;           /* what the leaderboard counted */
 	size_t segments;
+	const struct damage *damage;    /* --skip-damaged: what the count
+	                                   skipped, shown and skipped again;
+	                                   NULL: none skipped */
 };
 
 /* Write the report to f.  Returns 0, or -1 after reporting (out_err). */

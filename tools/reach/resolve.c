@@ -1,8 +1,10 @@
 /*
- * resolve: a record's names from the store (see resolve.h).
+ * resolve: a record's names from the store, and its address as text (see
+ * resolve.h).
  */
 #include "resolve.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int resolve_open(struct resolve *R, const char *dir, const char **what)
@@ -59,4 +61,16 @@ void resolve_close(struct resolve *R)
 		store_close(&R->s);
 	}
 	memset(R, 0, sizeof *R);
+}
+
+void resolve_ip(const struct click *c, char out[RESOLVE_IP_MAX])
+{
+	out[0] = '\0';
+	if (c->ip_family != 4 && c->ip_family != 6)
+		return;
+	int af = c->ip_family == 4 ? AF_INET : AF_INET6;
+	if (!inet_ntop(af, c->ip, out, INET6_ADDRSTRLEN))
+		out[0] = '\0';
+	else if (c->ip_prefix != (c->ip_family == 4 ? 32 : 128))
+		snprintf(out + strlen(out), 8, "/%u", c->ip_prefix);
 }

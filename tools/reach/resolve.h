@@ -1,7 +1,9 @@
 /*
  * resolve: the store's names of a record's ids (link code, colleague's
  * handle, name and team, campaign), for reach export and reach ship, one
- * record at a time.  Looked up again only when an id changes (records of
+ * record at a time, and the record's client address as text, the fields
+ * both write that the record alone does not spell.  Looked up again only
+ * when an id changes (records of
  * one colleague and campaign come in runs); an id the store does not know
  * gives empty names.  reach's leaderboard loads every name at once
  * instead (names.h).
@@ -9,6 +11,7 @@
 #ifndef REDIRECTD_RESOLVE_H
 #define REDIRECTD_RESOLVE_H
 
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,5 +46,11 @@ int resolve_open(struct resolve *R, const char *dir, const char **what);
 void resolve_click(struct resolve *R, const struct click *c);
 
 void resolve_close(struct resolve *R);
+
+/* The client address c carries (ip_log), as text: "198.51.100.7", or
+ * "198.51.100.0/24" with the prefix when ip_log cut it; "" when the
+ * record carries none. */
+#define RESOLVE_IP_MAX (INET6_ADDRSTRLEN + 8)
+void resolve_ip(const struct click *c, char out[RESOLVE_IP_MAX]);
 
 #endif

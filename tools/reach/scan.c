@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,7 +42,8 @@ void scan_free(struct scan *S)
 /*
  * What the record at off, which did not verify, is: clickrec_reader_next
  * decides between a torn tail and corruption, over the file mapped once
- * (this runs at most once per file).  A record that verifies now was being
+ * (this runs once per file, and once per damaged stretch under
+ * --skip-damaged).  A record that verifies now was being
  * appended when it was read: the end of a live segment, torn as far as
  * this run goes.  Sets *verdict to CLICKREC_TORN or CLICKREC_CORRUPT and
  * returns 0, or returns -1 after reporting.
@@ -118,11 +120,60 @@ fail:
 	return -1;
 }
 
+/* A record that does not verify and is not all zero: damage whatever
+ * follows.  A zero record may begin a torn tail (clickrec.h): judged
+ * again by scan_bad_record. */
+static int scan_garbled(const unsigned char *p)
+{
+	static const unsigned char zero[CLICKREC_SIZE];
+	return !clickrec_verify(p) && memcmp(p, zero, CLICKREC_SIZE) != 0;
+}
+
+/*
+ * Count the n records of S->buf, the file's bytes from *off, moving *off
+ * past what was counted.  Stops at a record that does not verify and
+ * judges it into *rc (TORN or CORRUPT); under --skip-damaged a corrupt
+ * record and the garbled ones right after it (in this buffer; the next
+ * buffer's are judged again and extend the same run) are put in the
+ * account and counting goes on after them.  Only this, once per buffer
+ * and per damaged stretch, is added to the reading: count_records, the
+ * loop over every record, is as it was.  Returns 0, -1 after reporting,
+ * or -2 out of memory.
+ */
+static int scan_buffer(struct scan *S, struct count *C, const char *path,
+                       int fd, size_t len, size_t n, size_t *off, int *rc)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t k = count_records(C, S->buf + i * CLICKREC_SIZE, n - i);
+		if (k == (size_t)-1)
+			return -2;
+		i += k;
+		*off += k * CLICKREC_SIZE;
+		if (i == n)
+			break;
+		if (scan_bad_record(path, fd, len, *off, rc) < 0)
+			return -1;
+		if (*rc != CLICKREC_CORRUPT || !S->damage)
+			break;
+		size_t j = i + 1;
+		while (j < n && scan_garbled(S->buf + j * CLICKREC_SIZE))
+			j++;
+		if (damage_add(S->damage, path, *off, j - i) < 0)
+			return -2;
+		*off += (j - i) * CLICKREC_SIZE;
+		i = j;
+		*rc = CLICKREC_END;
+	}
+	return 0;
+}
+
 /* Read and count one file.  Returns 0, or -1 after reporting an error. */
 static int scan_file(struct scan *S, struct count *C, const char *path)
 {
 	int ret = -1, rc = CLICKREC_END;
 	size_t len, off = CLICKREC_HEADER_SIZE;
+	uint64_t skipped = S->damage ? S->damage->records : 0;
 	int fd = scan_open(S, path, &len);
 	if (fd < 0)
 		return -1;
@@ -136,14 +187,13 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 		if ((size_t)got < want)
 			len = off + (size_t)got;    /* cut short since fstat */
 		size_t n = (size_t)got / CLICKREC_SIZE;
-		size_t k = count_records(C, S->buf, n);
-		if (k == (size_t)-1)
+		int brc = scan_buffer(S, C, path, fd, len, n, &off, &rc);
+		if (brc == -2)
 			goto oom;
-		off += k * CLICKREC_SIZE;
-		progress_update(&S->prog, S->prog_done + off, S->prog_file);
-		if (k < n && scan_bad_record(path, fd, len, off, &rc) < 0)
+		if (brc < 0)
 			goto cleanup;
-		else if (k == n && (size_t)got % CLICKREC_SIZE)
+		progress_update(&S->prog, S->prog_done + off, S->prog_file);
+		if (rc == CLICKREC_END && (size_t)got % CLICKREC_SIZE)
 			rc = CLICKREC_TORN;         /* a partial last record */
 	}
 	if (count_settle_all(C) < 0)
@@ -152,12 +202,14 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 		SCAN_ERR(S, "%s: corrupt record at offset %zu", path, off);
 		goto cleanup;
 	}
-	if (rc == CLICKREC_TORN) {
-		size_t whole = (off - CLICKREC_HEADER_SIZE) / CLICKREC_SIZE;
+	/* The whole records read, but for those skipped. */
+	uint64_t whole = (off - CLICKREC_HEADER_SIZE) / CLICKREC_SIZE -
+	                 (S->damage ? S->damage->records - skipped : 0);
+	if (rc == CLICKREC_TORN)
 		SCAN_ERR(S, "warning: %s: torn record at offset %zu (interrupted "
-		         "write); counted the %zu whole records before it",
+		         "write); counted the %" PRIu64 " whole records before it",
 		         path, off, whole);
-	}
+	S->read += whole;
 	S->segments++;
 	ret = 0;
 	goto cleanup;

@@ -3,7 +3,8 @@
  * read(2) into one buffer, its header checked, its records handed to
  * count.h a buffer at a time, the progress line kept up, and a record that
  * does not verify judged (a torn tail is warned about and counted up to;
- * corruption is an error).  It reports what goes wrong per file and goes
+ * corruption is an error, or with a damage account, --skip-damaged,
+ * skipped and counted there).  It reports what goes wrong per file and goes
  * on with the next; the counting is count.h's.
  */
 #ifndef REDIRECTD_SCAN_H
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "count.h"
+#include "damage.h"
 #include "files.h"
 #include "progress.h"
 
@@ -28,6 +30,10 @@ struct scan {
 	uint64_t prog_done;         /* bytes of the files before this one */
 	size_t prog_file;           /* the file being read, from 1 */
 	size_t segments;            /* segments counted */
+	uint64_t read;              /* whole records read in them, in the
+	                               window or not, skipped ones not */
+	struct damage *damage;      /* --skip-damaged: the records skipped;
+	                               NULL: a damaged record is an error */
 };
 
 /* Returns 0, or -1 out of memory. */

@@ -136,3 +136,18 @@ void segwalk_close(struct segmap *m)
 		munmap(m->map, m->len);
 	m->map = MAP_FAILED;
 }
+
+int segwalk_next(struct segmap *m, struct click *c, const char *path,
+                 struct damage *D)
+{
+	int rc;
+	while ((rc = clickrec_reader_next(&m->r, c)) == CLICKREC_CORRUPT && D) {
+		/* A corrupt record has data after it (clickrec.h): step over
+		 * it and let the reader judge what follows afresh. */
+		if (damage_add(D, path, m->r.off, 1) < 0)
+			return -3;
+		m->r.off += CLICKREC_SIZE;
+		m->r.state = 0;
+	}
+	return rc;
+}

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "clickrec.h"
+#include "damage.h"
 
 /*
  * The segment files named by path, as reach, reach export and reach ship
@@ -37,5 +38,16 @@ struct segmap {
  * grow; what is appended later is read on another run). */
 int segwalk_open(const char *path, struct segmap *m);
 void segwalk_close(struct segmap *m);
+
+/*
+ * The next record of m, as clickrec_reader_next (RECORD, END, TORN or
+ * CORRUPT), but with an account D (--skip-damaged; NULL: none) a corrupt
+ * record is put in it under path and the reader goes on after it, so only
+ * TORN or END end the segment.  Returns -3 out of memory (D could not
+ * grow).  A skipped record moves m->r.off as a read one does: the next
+ * record's position is still (off - header) / CLICKREC_SIZE.
+ */
+int segwalk_next(struct segmap *m, struct click *c, const char *path,
+                 struct damage *D);
 
 #endif

@@ -22,13 +22,15 @@
  * A segment still being written may end in a partial record: the whole
  * records before it are sent, and the rest on a later run (no error).  A
  * corrupt record (bad data followed by more data) stops that segment with
- * an error naming file and offset; the others are shipped; exit 1.
+ * an error naming file and offset; the others are shipped; exit 1.  With
+ * --skip-damaged it is skipped instead (its position is never sent; the
+ * state moves past it with the next record shipped), named on stderr
+ * (damage.h), and the exit status is 3.
  * ClickHouse unreachable or refusing: an error naming the URL and
  * ClickHouse's message, nothing more is sent, exit 1.
  */
 #include "ship.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -43,6 +45,7 @@
 #include "chttp.h"
 #include "clickrec.h"
 #include "countries.h"
+#include "damage.h"
 #include "opts.h"
 #include "out.h"
 #include "resolve.h"
@@ -53,7 +56,8 @@
 #define SHIP_BATCH_DEFAULT 100000
 #define SHIP_TIMEOUT_S 300
 
-enum { OPT_DB = 256, OPT_CH, OPT_TABLE, OPT_STATE, OPT_BATCH, OPT_HELP };
+enum { OPT_DB = 256, OPT_CH, OPT_TABLE, OPT_STATE, OPT_BATCH, OPT_SKIP_DAMAGED,
+       OPT_HELP };
 
 static const char ship_columns[] =
 	"segment, position, node, time, time_us, link_id, code, staff_id, "
@@ -78,6 +82,8 @@ struct ship {
 	/* Totals. */
 	uint64_t shipped, batches;
 	int errors, failed;     /* failed: ClickHouse refused, stop */
+	struct damage damage;   /* what --skip-damaged skipped */
+	int skip_damaged;
 };
 
 /* ------------------------------------------------------------ one row */
@@ -134,14 +140,9 @@ static int ship_row(struct ship *S, const struct click *c, const char *seg,
 	              N->name.len + N->team.len + N->campaign.len);
 	if (ship_reserve(S, need) < 0)
 		return -1;
-	char cc[8], ip[INET6_ADDRSTRLEN + 8] = "";
+	char cc[8], ip[RESOLVE_IP_MAX];
 	countries_field(c->country, cc);
-	if (c->ip_family == 4 || c->ip_family == 6) {
-		int af = c->ip_family == 4 ? AF_INET : AF_INET6;
-		if (inet_ntop(af, c->ip, ip, INET6_ADDRSTRLEN) &&
-		    c->ip_prefix != (c->ip_family == 4 ? 32 : 128))
-			snprintf(ip + strlen(ip), 8, "/%u", c->ip_prefix);
-	}
+	resolve_ip(c, ip);
 	ship_str(S, seg, strlen(seg), '\t');
 	ship_num(S, pos, '\t');
 	ship_str(S, node, strlen(node), '\t');
@@ -284,15 +285,21 @@ static int ship_file(struct ship *S, const char *path)
 		g->first = pos;
 	struct click c;
 	int rc;
-	while ((rc = clickrec_reader_next(r, &c)) == CLICKREC_RECORD) {
+	struct damage *skip = S->skip_damaged ? &S->damage : NULL;
+	while ((rc = segwalk_next(&m, &c, path, skip)) == CLICKREC_RECORD) {
+		/* From the offset: records skipped keep their positions. */
+		pos = (r->off - CLICKREC_HEADER_SIZE) / CLICKREC_SIZE - 1;
 		if (ship_row(S, &c, name, pos, r->header.node) < 0 ||
 		    ship_touch(S, g, pos + 1) < 0) {
 			out_err("out of memory");
 			goto done;
 		}
-		pos++;
 		if (S->rows >= S->batch && ship_flush(S) < 0)
 			goto done;
+	}
+	if (rc < CLICKREC_CORRUPT) {
+		out_err("out of memory");
+		goto done;
 	}
 	if (rc == CLICKREC_CORRUPT) {
 		out_err("%s: corrupt record at offset %zu; shipped the records "
@@ -332,7 +339,8 @@ static int ship_seg(void *ctx, const char *path, const struct stat *st)
 static void ship_usage(FILE *f)
 {
 	fputs("usage: reach ship --clickhouse URL --table NAME [--db DIR] "
-	      "[--state FILE]\n                  [--batch N] PATH...\n", f);
+	      "[--state FILE]\n                  [--batch N] [--skip-damaged] "
+	      "PATH...\n", f);
 }
 
 /* Table names: [db.]table, letters, digits and _ (no quoting needed). */
@@ -398,6 +406,9 @@ static int ship_opt(struct ship *S, struct ship_opts *o, int opt, char *arg,
 		S->batch = v;
 		break;
 	}
+	case OPT_SKIP_DAMAGED:
+		S->skip_damaged = 1;
+		break;
 	case 'h':
 	case OPT_HELP:
 		ship_usage(stdout);
@@ -407,7 +418,9 @@ static int ship_opt(struct ship *S, struct ship_opts *o, int opt, char *arg,
 		      "(100000),\nnames resolved through the store.  "
 		      "FILE (default: PATH/.reach-ship.state,\nPATH the "
 		      "first directory given) remembers how far each "
-		      "segment went.\n", stdout);
+		      "segment went.\n\n"
+		      "  --skip-damaged  skip corrupt records, name them "
+		      "on stderr, exit 3\n", stdout);
 		return 0;
 	default:
 		return opts_unknown(opt, argv);
@@ -426,6 +439,7 @@ static int ship_parse(struct ship *S, struct ship_opts *o, int argc,
 		{ "table", required_argument, NULL, OPT_TABLE },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -590,7 +604,8 @@ int ship_main(int argc, char **argv)
 		ship_flush(&S);
 	ship_summary(&S, o.table, ship_now() - t0);
 	resolve_close(&S.names);
-	ret = S.errors || S.failed ? 1 : 0;
+	damage_warn(&S.damage, "shipped");
+	ret = S.errors || S.failed ? 1 : S.damage.records ? DAMAGE_EXIT : 0;
 	goto cleanup;
 oom:
 	out_err("out of memory");
@@ -603,5 +618,6 @@ cleanup:
 	free(S.upto);
 	free(S.target);
 	free(state_buf);
+	damage_free(&S.damage);
 	return ret;
 }
