@@ -67,9 +67,13 @@ class Daemon:
                 raise RuntimeError("redirectd exited: %s" % self.errors())
             try:
                 socket.create_connection((self.host, self.port), 0.2).close()
-                return
+                # Its signal handlers are in place once it says so: a
+                # SIGTERM before that would kill it.
+                if " listening on " in self.errors():
+                    return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError("redirectd did not listen: %s" % self.errors())
 
     def errors(self):
