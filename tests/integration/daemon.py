@@ -5,7 +5,7 @@ import socket
 import subprocess
 import time
 
-from tap import LINKCTL, REDIRECTD, run
+from tap import LINKCTL, REDIRECTD, ok, run
 
 
 def free_port(host="127.0.0.1"):
@@ -34,10 +34,14 @@ def linkctl(db, *args, ok=True):
 
 
 class Daemon:
-    """A redirectd process; use as a context manager."""
+    """A redirectd process; use as a context manager.  Leaving the with
+    block stops it (SIGTERM) and fails the test unless it exits with
+    expect_exit: 0, what a drain ends with; a test that kills it says so
+    (expect_exit=-signal.SIGKILL), or None not to check."""
 
     def __init__(self, db, log_dir, threads=2, extra=(), host="127.0.0.1",
-                 conf=None, preexec_fn=None, env=None):
+                 conf=None, preexec_fn=None, env=None, expect_exit=0):
+        self.expect_exit = expect_exit
         self.host = host
         self.port = free_port(host)
         self.db = db
@@ -98,7 +102,11 @@ class Daemon:
         return self
 
     def __exit__(self, *exc):
-        self.stop()
+        rc = self.stop()
+        if self.expect_exit is not None and rc != self.expect_exit:
+            ok(False, "redirectd (port %d) exits %d on leaving its with block"
+               % (self.port, self.expect_exit),
+               "exit status %r; its stderr ends:\n%s" % (rc, self.errors()[-2000:]))
         self.stderr.close()
 
     def connect(self, timeout=5):

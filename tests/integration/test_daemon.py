@@ -308,7 +308,7 @@ with Daemon(db, os.path.join(tmp, "log-off"), conf=conf_off, threads=1) as d:
 
 # --- the daemon's log after a kill -9: nothing answered is lost ---------------
 logs2 = os.path.join(tmp, "log2")
-with Daemon(db, logs2, threads=1) as d:
+with Daemon(db, logs2, threads=1, expect_exit=-signal.SIGKILL) as d:
     s = d.connect()
     reader = Reader(s)
     answered = 0
