@@ -176,44 +176,64 @@ static void listen_enable(struct worker *w, int on)
 			event_del(w->listen_ev[i]);
 }
 
+/* One connection off lfd's queue: opened, or closed at once over the cap.
+ * Returns 1 to go on, 0 when the queue is empty or accepting must pause. */
+static int conn_accept_one(struct worker *w, int lfd)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	int fd = accept4(lfd, (struct sockaddr *)&sa, &len,
+	                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EINTR || errno == ECONNABORTED)
+			return 1;
+		if (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM) {
+			/* The pending connection stays in the backlog and the
+			 * listener stays readable: without a pause the loop
+			 * would spin on accept. */
+			STAT_INC(w, accept_errors);
+			listen_enable(w, 0);
+			struct timeval tv = { 0, 100000 };
+			event_add(w->resume_ev, &tv);
+		}
+		return 0;
+	}
+	unsigned live = atomic_fetch_add_explicit(&live_conns, 1,
+	                                          memory_order_relaxed);
+	if (live >= w->p->cfg->max_connections) {
+		/* Over the cap: closed at once, before anything is read; the
+		 * connections already open keep working. */
+		close(fd);
+		atomic_fetch_sub_explicit(&live_conns, 1, memory_order_relaxed);
+		STAT_INC(w, conns_rejected);
+		return 1;
+	}
+	conn_open(w, fd, &sa);   /* TCP_NODELAY: from the listener */
+	return 1;
+}
+
 void conn_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct worker *w = arg;
 	(void)what;
 	worker_clock(w, NULL);
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		struct sockaddr_storage sa;
-		socklen_t len = sizeof sa;
-		int fd = accept4(lfd, (struct sockaddr *)&sa, &len,
-		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* The pending connection stays in the backlog and
-				 * the listener stays readable: without a pause
-				 * the loop would spin on accept. */
-				STAT_INC(w, accept_errors);
-				listen_enable(w, 0);
-				struct timeval tv = { 0, 100000 };
-				event_add(w->resume_ev, &tv);
-			}
-			return;
-		}
-		unsigned live = atomic_fetch_add_explicit(&live_conns, 1,
-		                                          memory_order_relaxed);
-		if (live >= w->p->cfg->max_connections || w->draining) {
-			/* Over the cap: closed at once, before anything is
-			 * read; the connections already open keep working. */
-			close(fd);
-			atomic_fetch_sub_explicit(&live_conns, 1,
-			                          memory_order_relaxed);
-			STAT_INC(w, conns_rejected);
-			continue;
-		}
-		conn_open(w, fd, &sa);   /* TCP_NODELAY: from the listener */
-	}
+	for (int i = 0; i < ACCEPT_BATCH && conn_accept_one(w, lfd); i++)
+		;
+}
+
+/*
+ * Draining: every connection already in lfd's queue taken before the
+ * listener closes.  The kernel resets what a closed listener still holds,
+ * and those clients finished their handshake, and with deferred accept
+ * sent their request, before the drain began.  Another daemon on the
+ * address (SO_REUSEPORT) gets the connections that arrive after.
+ */
+void conn_accept_queued(struct worker *w, int lfd)
+{
+	worker_clock(w, NULL);
+	while (conn_accept_one(w, lfd))
+		;
 }
 
 void conn_resume_cb(evutil_socket_t fd, short what, void *arg)

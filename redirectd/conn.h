@@ -104,6 +104,8 @@ static inline void conn_set_closing(struct conn *c)
  * listening sockets' callbacks), the one way out (conn_close), freeing a
  * closed connection's struct, and the flush after each loop pass. */
 void conn_accept_cb(evutil_socket_t lfd, short what, void *arg);
+/* Draining: accept (and read) every connection waiting in lfd's queue. */
+void conn_accept_queued(struct worker *w, int lfd);
 void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
 void conn_close(struct conn *c);
 void conn_free(struct conn *c);

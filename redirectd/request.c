@@ -66,6 +66,20 @@ static void lat_observe(struct worker *w, uint64_t ns, uint64_t n)
 	STAT_ADD(w, lat[b], n);
 }
 
+/* The answers to requests that began in earlier passes, measured to now. */
+static uint64_t lat_observe_early(struct worker *w, uint64_t now)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < w->n_lat_early; i++) {
+		const struct worker_lat *e = &w->lat_early[i];
+		uint64_t d = now > e->start_ns ? now - e->start_ns : 0;
+		lat_observe(w, d, e->n);
+		sum += d * e->n;
+	}
+	w->n_lat_early = 0;
+	return sum;
+}
+
 /*
  * The latency histogram.  A request's time runs from the loop pass that
  * read its first byte (w->pass_ns then, kept in c->req_ns) to the moment
@@ -83,15 +97,31 @@ void request_observe(struct worker *w)
 		lat_observe(w, d, w->lat_same);
 		sum += d * w->lat_same;
 	}
-	for (unsigned i = 0; i < w->n_lat_early; i++) {
-		uint64_t d = now > w->lat_early[i] ? now - w->lat_early[i] : 0;
-		lat_observe(w, d, 1);
-		sum += d;
-	}
+	sum += lat_observe_early(w, now);
 	STAT_ADD(w, lat_sum_ns, sum);
-	w->lat_same = w->n_lat_early = 0;
+	w->lat_same = 0;
 }
 
+/*
+ * An answer to a request that began in an earlier pass (its output was
+ * full, or held for a sync): noted under its start time.  A connection's
+ * answers come one after the other and share their start, so the newest
+ * entry is tried first; SERVER_LAT_EARLY distinct starts in one pass are
+ * many connections resumed at once.  Past that the noted ones are measured
+ * now, a little short of their release (one more clock read), and every
+ * answer is still counted exactly once.
+ */
+static void lat_note_early(struct worker *w, uint64_t start_ns)
+{
+	for (unsigned i = w->n_lat_early; i-- > 0;)
+		if (w->lat_early[i].start_ns == start_ns) {
+			w->lat_early[i].n++;
+			return;
+		}
+	if (w->n_lat_early == SERVER_LAT_EARLY)
+		STAT_ADD(w, lat_sum_ns, lat_observe_early(w, monotime_ns()));
+	w->lat_early[w->n_lat_early++] = (struct worker_lat){ start_ns, 1 };
+}
 
 static unsigned status_index(int status)
 {
@@ -111,10 +141,8 @@ static void request_answered(struct conn *c, int status)
 	STAT_INC(w, status[i]);
 	if (c->req_ns == w->pass_ns)
 		w->lat_same++;
-	else if (w->n_lat_early < sizeof w->lat_early / sizeof *w->lat_early)
-		w->lat_early[w->n_lat_early++] = c->req_ns;
 	else
-		request_observe(w);   /* rare: one more clock read */
+		lat_note_early(w, c->req_ns);
 }
 
 /* conn: enum http_conn.  Error responses always fit: the caller keeps

@@ -22,18 +22,22 @@ static void worker_drain_begin(struct worker *w)
 {
 	w->draining = 1;
 	w->drain_deadline_ms = w->now_ms + w->p->cfg->drain_timeout_ms;
-	for (unsigned i = 0; i < w->n_listen; i++) {
-		event_del(w->listen_ev[i]);
-		close(w->listen_fd[i]);
-		w->listen_fd[i] = -1;
-	}
-	event_del(w->resume_ev);
-	/* Idle keep-alive connections have nothing in flight. */
+	/* Idle keep-alive connections have nothing in flight.  Closed first:
+	 * out of descriptors, they make room for the queued ones below. */
 	for (struct conn *c = w->conns, *next; c; c = next) {
 		next = c->next;
 		if (!c->in_len && !c->pending && !(c->out && c->out_len > c->out_off))
 			conn_close(c);
 	}
+	/* What waits in a listener's queue is accepted before it closes:
+	 * closing would reset those connections (conn_accept_queued). */
+	for (unsigned i = 0; i < w->n_listen; i++) {
+		event_del(w->listen_ev[i]);
+		conn_accept_queued(w, w->listen_fd[i]);
+		close(w->listen_fd[i]);
+		w->listen_fd[i] = -1;
+	}
+	event_del(w->resume_ev);
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg)

@@ -84,6 +84,9 @@ extern const int server_status_code[SERVER_STATUS_N];   /* 0: other */
  * it measures): upper bounds of its buckets in nanoseconds; the last
  * bucket is +Inf. */
 #define SERVER_LAT_BUCKETS 15
+/* Distinct start times of earlier passes one pass keeps for the histogram
+ * (request.c: what happens beyond). */
+#define SERVER_LAT_EARLY 32
 extern const uint64_t server_lat_bound_ns[SERVER_LAT_BUCKETS - 1];
 
 struct worker_stats {
@@ -132,10 +135,13 @@ struct worker {
 	uint64_t now_ms;
 	/* Latency: the monotonic time of this loop pass (read once, when
 	 * first needed; 0: not yet), the answers of the pass whose request
-	 * began in it, and those that began in earlier passes. */
+	 * began in it, and those that began in earlier passes, as many
+	 * answers per start time (a connection's pipelined requests read
+	 * together share one): see request.c. */
 	uint64_t pass_ns;
 	unsigned lat_same, n_lat_early;
-	uint64_t lat_early[32];
+	struct worker_lat { uint64_t start_ns; unsigned n; }
+		lat_early[SERVER_LAT_EARLY];
 	int64_t date_sec;
 	char date[30];
 	struct worker_stats stats;

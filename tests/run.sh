@@ -12,8 +12,12 @@
 #   3. fuzz:    each libFuzzer target for FUZZ_SECONDS (20) under ASan+UBSan
 #               (tests/fuzz/run.sh), from a copy of its seed corpus.
 #
-# The last line is "N passed, N failed" over all three (TAP assertions,
-# sanitizer reports, fuzz targets); the exit status is 1 on any failure.
+# The last line is "N passed, N failed, N skipped" over all three (TAP
+# assertions, sanitizer reports, fuzz targets; a skipped assertion, `ok N
+# # SKIP`, and a whole test skipped, `1..0 # SKIP`, count as skipped, not
+# passed); the exit status is 1 on any failure.  In CI (CI set) a test
+# fails instead of skipping when what it needs is something tools/deps.sh
+# installs (tests/integration/tap.py: skip, skip_all).
 #
 #   tests/run.sh [--quick] [MESON-TEST-ARGS...]
 #     --quick     a developer's run: the plain suite only (ignored when CI is
@@ -35,21 +39,24 @@ extra=()
 ((quick)) || extra=(clang libclang-rt-14-dev)
 bash tools/deps.sh "${extra[@]}" || exit 1
 
-total_pass=0 total_fail=0
+total_pass=0 total_fail=0 total_skip=0
 t0=$(date +%s)
-stage() {   # stage NAME PASSED FAILED
-	echo "# $1: $2 passed, $3 failed ($(($(date +%s) - t0))s so far)"
+stage() {   # stage NAME PASSED FAILED [SKIPPED]
+	echo "# $1: $2 passed, $3 failed, ${4:-0} skipped ($(($(date +%s) - t0))s so far)"
 	total_pass=$((total_pass + $2))
 	total_fail=$((total_fail + $3))
+	total_skip=$((total_skip + ${4:-0}))
 }
 
 # Sums the TAP assertions of one `meson test` run from its testlog.json: a
 # test that crashed, timed out or failed without a "not ok" counts as one
-# failure.  Prints "PASSED FAILED".
+# failure; `ok N ... # SKIP` is a skipped assertion, and a test skipped
+# whole (`1..0 # SKIP`, meson's SKIP) one skipped.  Prints "PASSED FAILED
+# SKIPPED".
 count_tap() {
 	python3 - "$1" <<'PY'
 import json, re, sys
-passed = failed = 0
+passed = failed = skipped = 0
 try:
     lines = open(sys.argv[1]).readlines()
 except OSError:
@@ -57,13 +64,17 @@ except OSError:
 for line in lines:
     t = json.loads(line)
     out = t.get("stdout") or ""
-    oks = len(re.findall(r"^ok \d+", out, re.M))
+    oks = re.findall(r"^ok \d+.*$", out, re.M)
+    skips = sum(1 for o in oks if re.search(r"#\s*skip\b", o, re.I))
     bad = len(re.findall(r"^not ok \d+", out, re.M))
-    if t["result"] not in ("OK", "EXPECTEDFAIL", "SKIP") and bad == 0:
+    if t["result"] == "SKIP" and not oks and bad == 0:
+        skips = 1   # the whole test: 1..0 # SKIP
+    elif t["result"] not in ("OK", "EXPECTEDFAIL", "SKIP") and bad == 0:
         bad = 1     # crashed, timed out or failed without saying which
-    passed += oks
+    passed += len(oks) - min(skips, len(oks))
     failed += bad
-print(passed, failed if lines else failed + 1)
+    skipped += skips
+print(passed, failed if lines else failed + 1, skipped)
 PY
 }
 
@@ -90,7 +101,7 @@ build_and_test() {
 		${timeout_mult:+--timeout-multiplier "$timeout_mult"} "${meson_args[@]}"
 	local counts
 	counts=$(count_tap "$dir/meson-logs/testlog.json")
-	stage "$name" ${counts% *} ${counts#* }
+	stage "$name" $counts
 }
 
 meson_args=("$@")
@@ -133,13 +144,13 @@ if ((!quick)); then
 	bash tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" | tee "$fuzz_out"
 	last=$(tail -n 1 "$fuzz_out")
 	rm -f "$fuzz_out"
-	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-		stage fuzz "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+		stage fuzz "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]:-0}"
 	else
 		stage "fuzz (no summary)" 0 1
 	fi
 fi
 
 echo "# total time $(($(date +%s) - t0))s$( ((quick)) && echo " (--quick: no sanitizer or fuzz runs)")"
-echo "$total_pass passed, $total_fail failed"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ $total_fail -eq 0 ]

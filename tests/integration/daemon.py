@@ -5,7 +5,7 @@ import socket
 import subprocess
 import time
 
-from tap import LINKCTL, REDIRECTD, run
+from tap import LINKCTL, REDIRECTD, ok, run
 
 
 def free_port(host="127.0.0.1"):
@@ -34,10 +34,14 @@ def linkctl(db, *args, ok=True):
 
 
 class Daemon:
-    """A redirectd process; use as a context manager."""
+    """A redirectd process; use as a context manager.  Leaving the with
+    block stops it (SIGTERM) and fails the test unless it exits with
+    expect_exit: 0, what a drain ends with; a test that kills it says so
+    (expect_exit=-signal.SIGKILL), or None not to check."""
 
     def __init__(self, db, log_dir, threads=2, extra=(), host="127.0.0.1",
-                 conf=None, preexec_fn=None, env=None):
+                 conf=None, preexec_fn=None, env=None, expect_exit=0):
+        self.expect_exit = expect_exit
         self.host = host
         self.port = free_port(host)
         self.db = db
@@ -67,9 +71,13 @@ class Daemon:
                 raise RuntimeError("redirectd exited: %s" % self.errors())
             try:
                 socket.create_connection((self.host, self.port), 0.2).close()
-                return
+                # Its signal handlers are in place once it says so: a
+                # SIGTERM before that would kill it.
+                if " listening on " in self.errors():
+                    return
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError("redirectd did not listen: %s" % self.errors())
 
     def errors(self):
@@ -94,7 +102,11 @@ class Daemon:
         return self
 
     def __exit__(self, *exc):
-        self.stop()
+        rc = self.stop()
+        if self.expect_exit is not None and rc != self.expect_exit:
+            ok(False, "redirectd (port %d) exits %d on leaving its with block"
+               % (self.port, self.expect_exit),
+               "exit status %r; its stderr ends:\n%s" % (rc, self.errors()[-2000:]))
         self.stderr.close()
 
     def connect(self, timeout=5):

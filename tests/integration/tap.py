@@ -15,6 +15,9 @@ REDIRECTD = os.path.join(BUILD, "redirectd", "redirectd")
 LINKCTL = os.path.join(BUILD, "tools", "linkctl", "linkctl")
 REACH = os.path.join(BUILD, "tools", "reach", "reach")
 MKSEG = os.path.join(BUILD, "tests", "mkseg")
+# CI (CI set, as .ci/run's runner does): whatever tools/deps.sh installs
+# must be there, so a test skipped for want of it fails instead.
+IN_CI = os.environ.get("CI", "") not in ("", "false")
 
 _n = 0
 _failed = 0
@@ -35,6 +38,28 @@ def ok(cond, name, diag=None):
 
 def eq(got, want, name):
     return ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
+
+
+def skip(name, why, package=None):
+    """One assertion skipped: `ok N - name # SKIP why`, which tests/run.sh
+    counts as skipped.  package: the Debian package tools/deps.sh installs
+    for it; in CI its absence is a failure, not a skip."""
+    global _n
+    if package and IN_CI:
+        return ok(False, "%s: %s (tools/deps.sh installs %s)" % (name, why, package))
+    _n += 1
+    print("ok %d - %s # SKIP %s" % (_n, name, why), flush=True)
+    return False
+
+
+def skip_all(why, package=None):
+    """The whole test skipped (`1..0 # SKIP why`) and the script ended;
+    with package (installed by tools/deps.sh), in CI a failure."""
+    if package and IN_CI:
+        ok(False, "%s (tools/deps.sh installs %s)" % (why, package))
+        done()
+    print("1..0 # SKIP %s" % why, flush=True)
+    sys.exit(0)
 
 
 def done():

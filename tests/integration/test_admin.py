@@ -1,6 +1,7 @@
 """The admin listener (admin_listen): /metrics in the Prometheus text format,
 checked by a real parser (`promtool check metrics`, Debian's prometheus
-package) and against the exact traffic this test sends; /healthz ok and
+package) and against the exact traffic this test sends, the latency
+histogram against the status counters under heavy pipelining; /healthz ok and
 degraded (a file-size limit that makes the click log unwritable, a
 configured country database that is missing), and back to ok when the
 cause goes; the admin listener serves no redirects and the public one no
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -295,6 +297,55 @@ r = get(admin, "/healthz")
 eq(r.status, 200, "... and answers /healthz there")
 eq(d2.stop(), 0, "the second daemon stops cleanly")
 d2.stderr.close()
+
+# --- the latency histogram under pipelining ------------------------------------
+# Clients that pipeline hundreds of requests and read slowly (a small receive
+# buffer): the daemon's output fills, and each time a socket drains it
+# answers the next requests, read in an earlier pass, many in one pass.
+# Every answer is in the histogram once: its _count is the status counters'
+# sum (a pass with over 32 such answers used to drop one).
+N_CONNS, N_PIPE = 8, 1500
+aport = free_port()
+admin = ("127.0.0.1", aport)
+with Daemon(db, os.path.join(tmp, "log-pipe"), threads=1,
+            extra=["--admin-listen", "127.0.0.1:%d" % aport]) as d:
+    socks = []
+    for i in range(N_CONNS):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s.settimeout(30)
+        s.connect((d.host, d.port))
+        socks.append(s)
+    reqs = [(b"GET /%s HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\n\r\n"
+             % (b"a302" if i % 2 else b"nosuch", UA.encode())) * N_PIPE
+            for i in range(N_CONNS)]
+    senders = [threading.Thread(target=s.sendall, args=(raw,))
+               for s, raw in zip(socks, reqs)]
+    for t in senders:
+        t.start()
+    time.sleep(0.5)     # let every socket's buffers fill before reading
+    statuses = {}
+    for s in socks:
+        rd = Reader(s)
+        for _ in range(N_PIPE):
+            resp = rd.response()
+            st = resp.status if resp else None
+            statuses[st] = statuses.get(st, 0) + 1
+    for t in senders:
+        t.join()
+    for s in socks:
+        s.close()
+    half = N_CONNS // 2 * N_PIPE
+    eq(statuses, {302: half, 404: half},
+       "pipelining: %d connections get all %d answers each" % (N_CONNS, N_PIPE))
+    s4, _ = parse(scrape(admin)[1])
+    answers = sum(v for k, v in s4.items() if k[0] == "redirectd_http_responses_total")
+    eq(answers, float(N_CONNS * N_PIPE), "pipelining: the status counters count every answer")
+    eq(metric(s4, "redirectd_request_duration_seconds_count"), answers,
+       "pipelining: the latency histogram counts every answer once (%d)" % answers)
+    eq(metric(s4, "redirectd_request_duration_seconds_bucket", le="+Inf"), answers,
+       "... and so does its +Inf bucket")
+eq(d.proc.returncode, 0, "the pipelining daemon stops cleanly")
 
 # --- /healthz degraded: a click log that cannot be written ---------------------
 LIMIT = 128 + 4 * 128     # the segment header and four records

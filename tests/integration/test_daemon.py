@@ -1,6 +1,7 @@
 """redirectd end to end: the real daemon on a loopback port, links minted by
 the real linkctl, real HTTP (curl and raw sockets), and reach's exact
-numbers over the log the daemon wrote."""
+numbers over the log the daemon wrote; SIGTERM with connections waiting in
+the listen queues (each answered, none reset)."""
 import glob
 import json
 import os
@@ -12,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
-from daemon import Daemon, Reader, linkctl  # noqa: E402
+from daemon import Daemon, Reader, limit_open_files, linkctl  # noqa: E402
 
 CURL = shutil.which("curl")
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
@@ -307,7 +308,7 @@ with Daemon(db, os.path.join(tmp, "log-off"), conf=conf_off, threads=1) as d:
 
 # --- the daemon's log after a kill -9: nothing answered is lost ---------------
 logs2 = os.path.join(tmp, "log2")
-with Daemon(db, logs2, threads=1) as d:
+with Daemon(db, logs2, threads=1, expect_exit=-signal.SIGKILL) as d:
     s = d.connect()
     reader = Reader(s)
     answered = 0
@@ -322,6 +323,79 @@ r = run([REACH, "--db", db, "--format", "json", logs2])
 rows = {row["staff"]: row for row in json.loads(r.stdout or "[]")}
 eq(rows.get("bob", {}).get("clicks"), answered,
    "kill -9: every answered redirect is in the log")
+
+# --- SIGTERM: connections waiting in the accept queue are answered ----------
+# A client whose handshake completed and whose request arrived before the
+# SIGTERM sits in a worker's listen queue (deferred accept: queued once its
+# first bytes are in).  Draining takes those before closing the listener,
+# which would reset them.
+
+
+def answers(socks):
+    """{status or what went wrong: count} of one response per socket."""
+    got = {}
+    for s in socks:
+        s.settimeout(20)
+        try:
+            r = Reader(s).response()
+            k = r.status if r and len(r.body) == int(r.header("content-length") or 0) \
+                else "no answer"
+        except ConnectionResetError:
+            k = "reset"
+        except OSError as e:
+            k = type(e).__name__
+        got[k] = got.get(k, 0) + 1
+        s.close()
+    return got
+
+
+REQ = ("GET /%s HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\n"
+       "Connection: close\r\n\r\n" % (a302, UA)).encode()
+N_QUEUED = 500
+with Daemon(db, os.path.join(tmp, "log-queued"), threads=2) as d:
+    # Stopped, the daemon accepts nothing: every connection below is in a
+    # listen queue when SIGTERM arrives, and still is when it runs again.
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    socks = []
+    for i in range(N_QUEUED):
+        s = socket.create_connection((d.host, d.port), 10)
+        s.sendall(REQ)
+        socks.append(s)
+    os.kill(d.proc.pid, signal.SIGTERM)
+    os.kill(d.proc.pid, signal.SIGCONT)
+    eq(answers(socks), {302: N_QUEUED}, "SIGTERM with %d connections in the "
+       "listen queues: each gets its whole redirect, none a reset" % N_QUEUED)
+    eq(d.proc.wait(30), 0, "... and the daemon exits 0")
+
+# Out of descriptors, connections wait in the backlog (accepting pauses):
+# SIGTERM closes the idle keep-alive ones first, and the queued ones are
+# accepted into the room they leave.
+with Daemon(db, os.path.join(tmp, "log-emfile"), threads=1,
+            preexec_fn=limit_open_files(64)) as d:
+    fds = lambda: len(os.listdir("/proc/%d/fd" % d.proc.pid))  # noqa: E731
+    room = 64 - fds()
+    idle = []
+    for i in range(room):
+        s = d.connect()
+        s.sendall(REQ.replace(b"Connection: close", b"Connection: keep-alive"))
+        r = Reader(s).response()
+        idle.append(s)
+        if not r or r.status != 302:
+            break
+    eq((len(idle), fds()), (room, 64),
+       "%d keep-alive connections take the daemon's last descriptors" % room)
+    queued = []
+    for i in range(min(room, 16)):
+        s = socket.create_connection((d.host, d.port), 10)
+        s.sendall(REQ)
+        queued.append(s)
+    d.signal(signal.SIGTERM)
+    eq(answers(queued), {302: len(queued)}, "SIGTERM out of descriptors: the %d "
+       "connections waiting in the backlog each get their redirect"
+       % len(queued))
+    eq(d.proc.wait(30), 0, "... and the daemon exits 0")
+    for s in idle:
+        s.close()
 
 shutil.rmtree(tmp, ignore_errors=True)
 done()

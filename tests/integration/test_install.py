@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tap import BUILD, LINKCTL, REACH, REDIRECTD, SRC, done, eq, ok, run, tempdir  # noqa: E402
+from tap import BUILD, LINKCTL, REACH, REDIRECTD, SRC, done, eq, ok, run, skip, tempdir  # noqa: E402
 from daemon import Reader  # noqa: E402
 
 
@@ -236,7 +236,7 @@ if analyze:
     ok(r.returncode == 0 and not (r.stdout + r.stderr).strip(),
        "systemd-analyze verify: the unit is clean", r.stdout + r.stderr)
 else:
-    ok(True, "# SKIP systemd-analyze not installed")
+    skip("systemd-analyze verify: the unit", "systemd-analyze not installed")
 
 # --- the daily mail's units -------------------------------------------------------
 with open(installed(MAIL_UNIT)) as f:
@@ -273,7 +273,8 @@ if analyze:
        "systemd-analyze verify: the mail timer and service are clean",
        r.stdout + r.stderr)
 else:
-    ok(True, "# SKIP systemd-analyze not installed")
+    skip("systemd-analyze verify: the mail timer and service",
+         "systemd-analyze not installed")
 
 
 # --- the installed daemon under the unit's capabilities (root only) -----------------
@@ -301,7 +302,7 @@ def get(port, code):
 
 setpriv = shutil.which("setpriv")
 if os.geteuid() != 0 or not setpriv:
-    ok(True, "# SKIP the capability run needs root and setpriv")
+    skip("the capability run", "needs root and setpriv")
     done()
 
 installed_linkctl = installed(PROGRAMS["linkctl"])

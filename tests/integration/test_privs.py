@@ -17,17 +17,15 @@ import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tap import BUILD, REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
+from tap import BUILD, REACH, REDIRECTD, done, eq, ok, run, skip_all, tempdir  # noqa: E402
 from daemon import Daemon, free_port, linkctl, wait_for  # noqa: E402
 
 if os.geteuid() != 0:
-    print("1..0 # SKIP needs root (to drop privileges to nobody)")
-    sys.exit(0)
+    skip_all("needs root (to drop privileges to nobody)")
 try:
     NOBODY = pwd.getpwnam("nobody")
 except KeyError:
-    print("1..0 # SKIP no user 'nobody' on this system")
-    sys.exit(0)
+    skip_all("no user 'nobody' on this system")
 UID, GID = NOBODY.pw_uid, NOBODY.pw_gid
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 
