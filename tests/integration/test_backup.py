@@ -12,7 +12,7 @@ strace) leaves nothing at DEST, only its hidden temporary, which the next
 backup removes.  verify names each corruption planted in a copy of the
 store (edited with mdb_dump and mdb_load): a link_by_id entry missing, a
 link of a colleague who does not exist, a counter below an id in use, an
-undecodable record."""
+undecodable record; past 20 problems, how many more."""
 import os
 import re
 import shutil
@@ -274,6 +274,16 @@ for name, change, want in cases:
     eq(r.returncode, 1, "verify of a store with a planted problem (%s): exit 1" % name)
     ok(want in r.stderr, "... naming it: %s" % want, r.stderr)
     ok("1 problem;" in r.stderr, "... one problem, counted", r.stderr)
+
+# Many problems: the first 20 named, then how many more.
+dump = run([MDB_DUMP, "-a", db]).stdout
+nlinks = len(listing(db))
+r = planted(lambda db_, k, v: None if db_ == "link_by_id" else v, "many")
+eq(r.returncode, 1, "verify of a store without link_by_id: exit 1")
+named = [ln for ln in r.stderr.splitlines() if "has no link_by_id entry" in ln]
+eq(len(named), 20, "... the first 20 problems named")
+ok("%d problems (%d more not shown)" % (nlinks, nlinks - 20) in r.stderr,
+   "... then how many in all (%d) and how many more" % nlinks, r.stderr[-300:])
 
 shutil.rmtree(tmp, ignore_errors=True)
 done()
