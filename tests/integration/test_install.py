@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -72,6 +73,8 @@ EXAMPLES = os.path.join(DATADIR, "doc", "redirectd", "examples")
 UNIT = os.path.join(UNITDIR, "redirectd.service")
 MAIL_UNIT = os.path.join(UNITDIR, "redirectd-mail@.service")
 MAIL_TIMER = os.path.join(UNITDIR, "redirectd-mail@.timer")
+BACKUP_UNIT = os.path.join(UNITDIR, "redirectd-backup.service")
+BACKUP_TIMER = os.path.join(UNITDIR, "redirectd-backup.timer")
 
 for name, path in list(PROGRAMS.items()) + list(SCRIPTS.items()):
     p = installed(path)
@@ -85,12 +88,12 @@ for conf in ("redirectd.conf", "nginx.conf"):
     with open(p, "rb") as f, open(os.path.join(SRC, "conf", conf), "rb") as g:
         eq(f.read(), g.read(), "example %s installed in %s, as in conf/" % (conf, EXAMPLES))
 ok(os.path.isfile(installed(UNIT)), "redirectd.service installed in " + UNITDIR)
-for u in (MAIL_UNIT, MAIL_TIMER):
+for u in (MAIL_UNIT, MAIL_TIMER, BACKUP_UNIT, BACKUP_TIMER):
     ok(os.path.isfile(installed(u)), "%s installed in %s"
        % (os.path.basename(u), UNITDIR))
 everything = sorted(os.path.relpath(os.path.join(d, f), dest)
                     for d, _, fs in os.walk(dest) for f in fs)
-ok(len(everything) == len(PROGRAMS) + len(SCRIPTS) + len(MANPAGES) + 2 + 3,
+ok(len(everything) == len(PROGRAMS) + len(SCRIPTS) + len(MANPAGES) + 2 + 5,
    "nothing else is installed (%d files)" % len(everything), "\n".join(everything))
 
 # DESTDIR in the environment works the same way.
@@ -238,6 +241,20 @@ if analyze:
 else:
     skip("systemd-analyze verify: the unit", "systemd-analyze not installed")
 
+def analyze_pair(name, service, timer, what):
+    """systemd-analyze verify of NAME.service and NAME.timer, written from
+    these texts (ExecStart pointing at the destdir's programs)."""
+    for ext, text in ((".service", service), (".timer", timer)):
+        with open(os.path.join(tmp, name + ext), "w") as f:
+            f.write(text)
+    r = subprocess.run([analyze, "verify", os.path.join(tmp, name + ".timer"),
+                        os.path.join(tmp, name + ".service")],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, MANPATH=manroot), timeout=60)
+    ok(r.returncode == 0 and not (r.stdout + r.stderr).strip(),
+       "systemd-analyze verify: %s are clean" % what, r.stdout + r.stderr)
+
+
 # --- the daily mail's units -------------------------------------------------------
 with open(installed(MAIL_UNIT)) as f:
     mail_unit = f.read()
@@ -256,26 +273,78 @@ ok(start[start.index("--ledger") + 1] == "/var/lib/redirectd/" +
    (start, mkeys.get("StateDirectory")))
 if analyze:
     # An instance of the pair, ExecStart pointing at the destdir's linkctl.
-    for src, dst, text in (
-            (MAIL_UNIT, "redirectd-mail@spring.service",
-             mail_unit.replace(PROGRAMS["linkctl"],
-                               installed(PROGRAMS["linkctl"]))),
-            (MAIL_TIMER, "redirectd-mail@spring.timer",
-             open(installed(MAIL_TIMER)).read())):
-        with open(os.path.join(tmp, dst), "w") as f:
-            f.write(text)
-    r = subprocess.run([analyze, "verify",
-                        os.path.join(tmp, "redirectd-mail@spring.timer"),
-                        os.path.join(tmp, "redirectd-mail@spring.service")],
-                       capture_output=True, text=True,
-                       env=dict(os.environ, MANPATH=manroot), timeout=60)
-    ok(r.returncode == 0 and not (r.stdout + r.stderr).strip(),
-       "systemd-analyze verify: the mail timer and service are clean",
-       r.stdout + r.stderr)
+    analyze_pair("redirectd-mail@spring",
+                 mail_unit.replace(PROGRAMS["linkctl"], installed(PROGRAMS["linkctl"])),
+                 open(installed(MAIL_TIMER)).read(), "the mail timer and service")
 else:
     skip("systemd-analyze verify: the mail timer and service",
          "systemd-analyze not installed")
 
+
+# --- the nightly backup's units -------------------------------------------------------
+with open(installed(BACKUP_UNIT)) as f:
+    backup_unit = f.read()
+# systemd joins a line ending in a backslash to the next with a space.
+bkeys = unit_keys(backup_unit.replace("\\\n", " "))
+for k, v in (("Type", "oneshot"), ("User", "redirectd"),
+             ("StateDirectory", "redirectd/backup")):
+    eq(bkeys.get(k), [v], "the backup unit says %s=%s" % (k, v))
+bstart = (bkeys.get("ExecStart") or [""])[0]
+ok(PROGRAMS["linkctl"] + " --db" in bstart and " backup " in bstart and " verify " in bstart,
+   "the backup unit runs the installed linkctl's backup, then verify", bstart)
+env = dict(kv.split("=", 1) for kv in (bkeys.get("Environment") or [""])[0].split())
+ok(env.get("BACKUP") == "/var/lib/redirectd/backup" and env.get("KEEP") == "14"
+   and env.get("DB") == "/var/lib/redirectd/db",
+   "... of /var/lib/redirectd/db into StateDirectory's, keeping 14", env)
+# Its script, run as systemd would (its escapes undone), on a test store:
+# a new copy made and verified, the oldest pruned to KEEP, a hidden
+# temporary and other files left alone; a copy that fails verification is
+# kept aside, nothing pruned, exit 1.
+script = shlex.split(bstart.replace(PROGRAMS["linkctl"], installed(PROGRAMS["linkctl"])))
+script = [a.replace("$$", "$").replace("%%", "%") for a in script]
+ok(script[:2] == ["/bin/sh", "-ec"], "... as a /bin/sh script", script)
+bdir = os.path.join(tmp, "backups")
+bdb = os.path.join(tmp, "bstore")
+run([LINKCTL, "--db", bdb, "staff", "add", "ana", "--name", "Ana"])
+run([LINKCTL, "--db", bdb, "mint", "--staff", "ana", "--url", "https://example.org/", "--code", "x1"])
+os.mkdir(bdir)
+olds = ["db.2020-01-0%dT000000" % i for i in range(1, 5)]
+for o in olds + [".db.x.partial.1"]:
+    os.mkdir(os.path.join(bdir, o))
+open(os.path.join(bdir, "notes"), "w").close()
+r = subprocess.run(script, env=dict(os.environ, DB=bdb, BACKUP=bdir, KEEP="3"),
+                   capture_output=True, text=True, timeout=60)
+eq(r.returncode, 0, "the backup script: exit 0")
+left = sorted(os.listdir(bdir))
+new = [n for n in left if n.startswith("db.") and n not in olds]
+ok(len(new) == 1 and re.fullmatch(r"db\.\d{4}-\d\d-\d\dT\d{6}", new[0]),
+   "... made one copy, db.DATE", left)
+ok(left == sorted([".db.x.partial.1", "notes"] + olds[2:] + new),
+   "... and kept the newest 3 (KEEP), removing only older db.*", left)
+ok("verify:" in r.stderr and "whole: 1 links" in r.stderr, "... having verified it", r.stderr)
+shutil.rmtree(os.path.join(bdir, new[0]))
+# A store whose counter is below its link's id (meta next_link 1 -> 0),
+# made with mdb_dump and mdb_load: its copy fails verification.
+bbad = os.path.join(tmp, "bbad")
+os.mkdir(bbad)
+dump = run(["mdb_dump", "-a", bdb]).stdout
+bad = dump.replace(" %s\n 01000000\n" % b"next_link".hex(), " %s\n 00000000\n" % b"next_link".hex())
+ok(bad != dump and run(["mdb_load", bbad], input=bad).returncode == 0,
+   "(a store planted with a counter below an id in use)")
+r = subprocess.run(script, env=dict(os.environ, DB=bbad, BACKUP=bdir, KEEP="1"),
+                   capture_output=True, text=True, timeout=60)
+eq(r.returncode, 1, "the backup script, a copy that fails verify: exit 1")
+left2 = sorted(os.listdir(bdir))
+failed = [n for n in left2 if re.fullmatch(r"failed\.db\.\d{4}-\d\d-\d\dT\d{6}", n)]
+ok(len(failed) == 1 and left2 == sorted([".db.x.partial.1", "notes"] + olds[2:] + failed),
+   "... the copy kept aside as failed.db.DATE, nothing pruned (KEEP=1)", left2)
+ok("meta next_link" in r.stderr, "... the journal names the problem", r.stderr)
+if analyze:
+    analyze_pair("redirectd-backup",
+                 backup_unit.replace(PROGRAMS["linkctl"], installed(PROGRAMS["linkctl"])),
+                 open(installed(BACKUP_TIMER)).read(), "the backup timer and service")
+else:
+    ok(True, "# SKIP systemd-analyze not installed")
 
 # --- the installed daemon under the unit's capabilities (root only) -----------------
 def low_port():

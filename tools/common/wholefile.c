@@ -50,8 +50,7 @@ int wholefile_open(struct wholefile *w, const char *path, mode_t mode)
 	return 0;
 }
 
-/* fsync the directory holding path, so the rename itself is durable. */
-static void wholefile_sync_dir(const char *path)
+void wholefile_sync_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char dir[4096] = ".";

@@ -35,4 +35,8 @@ int wholefile_commit(struct wholefile *w);
  * struct that failed to open or was committed. */
 void wholefile_abort(struct wholefile *w);
 
+/* fsync the directory holding path (best effort), so a rename into it is
+ * durable.  linkctl backup renames a whole directory with it. */
+void wholefile_sync_dir(const char *path);
+
 #endif
