@@ -324,7 +324,9 @@ unsigned clicklog_take_retired(struct clicklog *cl, int *fds, unsigned max)
 }
 
 int clicklog_segment_create(const char *log_dir, const char *node,
-                            unsigned worker, char *path, size_t pathlen)
+                            unsigned worker,
+                            const unsigned char store_id[CLICKREC_STORE_ID_SIZE],
+                            char *path, size_t pathlen)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
@@ -341,6 +343,7 @@ int clicklog_segment_create(const char *log_dir, const char *node,
 		.node_len = (uint8_t)strlen(node),
 	};
 	memcpy(h.node, node, h.node_len);
+	memcpy(h.store_id, store_id, sizeof h.store_id);
 	unsigned char hdr[CLICKREC_HEADER_SIZE];
 	clickrec_header_encode(&h, hdr);
 	/* The name sorts by time within a node; a bumped microsecond field

@@ -336,7 +336,9 @@ static int workers_alloc(void)
 		logmsg("out of memory");
 		return -1;
 	}
-	storewatch_init(&g.watch, &g.cfg, &g.stores, g.workers, n);
+	/* The first segments carry the identity of the store opened. */
+	segments_store(&g.segs, storeslot_current(&g.stores)->id);
+	storewatch_init(&g.watch, &g.cfg, &g.stores, &g.segs, g.workers, n);
 	return 0;
 }
 

@@ -56,8 +56,8 @@ static int segments_create(struct segments *s, unsigned i, char *path,
                            size_t pathlen)
 {
 	const struct config *cfg = s->cfg;
-	int fd = clicklog_segment_create(cfg->log_dir, cfg->node, i, path,
-	                                 pathlen);
+	int fd = clicklog_segment_create(cfg->log_dir, cfg->node, i,
+	                                 s->store_id, path, pathlen);
 	if (fd < 0) {
 		logmsg("cannot create a segment in %s: %s", cfg->log_dir,
 		       strerror(-fd));
@@ -129,6 +129,22 @@ void segments_rotate_all(struct segments *s, unsigned *fresh,
 		*fresh += rc == 1;
 		*pending += rc == 0;
 	}
+}
+
+int segments_store(struct segments *s,
+                   const unsigned char id[CLICKREC_STORE_ID_SIZE])
+{
+	if (memcmp(s->store_id, id, sizeof s->store_id) == 0)
+		return 0;
+	memcpy(s->store_id, id, sizeof s->store_id);
+	/* Before the first segments (startup): nothing to rotate. */
+	if (s->created == 0)
+		return 0;
+	unsigned fresh, pending;
+	segments_rotate_all(s, &fresh, &pending);
+	logmsg("another store (a different identity): new log segments for "
+	       "%u of %u workers", fresh, s->n_workers);
+	return 1;
 }
 
 void segments_sync(struct segments *s)

@@ -42,6 +42,9 @@ struct segments {
 	/* For /metrics and the counters line. */
 	uint64_t syncs, sync_errors;   /* main's fdatasync calls */
 	uint64_t created;              /* segments created by this process */
+	/* The identity of the store served (storeslot.h), written into every
+	 * new segment's header; all zero: the store has none. */
+	unsigned char store_id[CLICKREC_STORE_ID_SIZE];
 	unsigned open;
 	char error[1024];              /* why the last create failed; "" */
 };
@@ -49,6 +52,13 @@ struct segments {
 /* 0, or -1 (out of memory). */
 int segments_init(struct segments *s, const struct config *cfg,
                   struct worker *workers, unsigned n_workers);
+
+/* The store served is now the one with identity id (at startup, and when
+ * storewatch follows a swap).  When it differs from the one the open
+ * segments carry, every worker gets a new segment at once (as SIGHUP), so
+ * no segment mixes the ids of two stores; returns 1 then, else 0. */
+int segments_store(struct segments *s,
+                   const unsigned char id[CLICKREC_STORE_ID_SIZE]);
 
 /* Startup, before worker i runs: its first segment.  0, or -1 (said
  * why). */

@@ -37,6 +37,13 @@ int storeslot_open(const char *db, const struct store_gen *cur,
 		free(g);
 		return rc;
 	}
+	rc = store_id_read(&g->store, g->id);
+	if (rc == MDB_NOTFOUND)
+		memset(g->id, 0, sizeof g->id);
+	else if (rc) {
+		storeslot_close(g);
+		return rc;
+	}
 	int fd;
 	if (mdb_env_get_fd(g->store.env, &fd) || fstat(fd, &st) < 0) {
 		storeslot_close(g);

@@ -30,6 +30,8 @@ struct store_gen {
 	dev_t lock_dev;            /* lock.mdb: never open one twice */
 	ino_t lock_ino;
 	char dir[4096];            /* the directory opened (db resolved) */
+	unsigned char id[STORE_ID_SIZE];   /* its identity; all zero: none
+	                            * (made before identities, never written) */
 };
 
 struct store_slot {

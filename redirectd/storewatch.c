@@ -15,12 +15,13 @@
 #include "monotime.h"
 
 void storewatch_init(struct storewatch *sw, const struct config *cfg,
-                     struct store_slot *slot, struct worker *workers,
-                     unsigned n_workers)
+                     struct store_slot *slot, struct segments *segs,
+                     struct worker *workers, unsigned n_workers)
 {
 	*sw = (struct storewatch){
 		.cfg = cfg,
 		.slot = slot,
+		.segs = segs,
 		.workers = workers,
 		.n_workers = n_workers,
 		.readers_at_ms = monotime_ms(),
@@ -82,6 +83,10 @@ static int storewatch_follow(struct storewatch *sw, const struct stat *st,
 	sw->bad_ino = 0;
 	logmsg("store %s swapped: now %s (generation %llu)", db, gen->dir,
 	       (unsigned long long)gen->gen);
+	/* Right after the publish, before the workers are woken: records of
+	 * the new store go to segments naming it (a worker's pass begun on
+	 * the old store still flushes into the old segment first). */
+	segments_store(sw->segs, gen->id);
 	/* Workers move between loop passes (server.c): wake them now. */
 	worker_wake_all(sw->workers, sw->n_workers);
 	return 0;

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "segments.h"
 #include "server.h"
 #include "storeslot.h"
 
@@ -29,6 +30,8 @@
 struct storewatch {
 	const struct config *cfg;
 	struct store_slot *slot;
+	struct segments *segs;      /* a store of another identity: new
+	                             * segments (segments_store) */
 	struct worker *workers;
 	unsigned n_workers;
 	uint64_t swaps, swap_failures;   /* for /metrics */
@@ -43,8 +46,8 @@ struct storewatch {
 };
 
 void storewatch_init(struct storewatch *sw, const struct config *cfg,
-                     struct store_slot *slot, struct worker *workers,
-                     unsigned n_workers);
+                     struct store_slot *slot, struct segments *segs,
+                     struct worker *workers, unsigned n_workers);
 
 /* Look at db/data.mdb and follow a swap.  force: try a store that failed
  * before at once (SIGHUP), not after STOREWATCH_RETRY_MS. */

@@ -3,7 +3,7 @@
  * reach and the fuzz corpus.  It owns nothing of the format: the header and
  * records are encoded by clickrec.c, exactly as the daemon writes them.
  *
- *   mkseg OUT.clk [--node NAME] [--worker N] [--created TIME]
+ *   mkseg OUT.clk [--node NAME] [--worker N] [--created TIME] [--db DIR]
  *                 [--torn N] [--corrupt-at K]  < records
  *
  * One record per input line, whitespace-separated key=value pairs, missing
@@ -14,6 +14,9 @@
  *   status=N flags=N refhost=HOST ip=ADDRESS[/PREFIX] (IPv4 or IPv6)
  * Blank lines and lines starting with '#' are skipped.
  *
+ * --db DIR names that store in the header, as the daemon serving it does
+ * (store.h, its identity); without it the header names none, as a segment
+ * written before store identities.
  * --torn N appends N (1..127) non-zero garbage bytes: a torn tail.
  * --corrupt-at K flips one byte in record K (0-based), after its checksum
  * was computed: corruption.
@@ -27,11 +30,13 @@
 
 #include "clickrec.h"
 #include "out.h"
+#include "store.h"
 #include "when.h"
 
 static void mkseg_usage(void)
 {
 	fputs("usage: mkseg OUT.clk [--node NAME] [--worker N] [--created TIME]\n"
+	      "             [--db DIR]\n"
 	      "             [--torn N] [--corrupt-at K] < records\n", stderr);
 }
 
@@ -160,9 +165,23 @@ static int mkseg_parse(char *line, unsigned long lineno, struct click *c)
 	return 0;
 }
 
+/* The identity of the store at dir into id.  0, or -1 after reporting. */
+static int mkseg_store_id(const char *dir, unsigned char *id)
+{
+	struct store s;
+	int rc = store_open(&s, dir, STORE_RDONLY);
+	if (rc == 0) {
+		rc = store_id_read(&s, id);
+		store_close(&s);
+	}
+	if (rc)
+		out_err("--db %s: %s", dir, mdb_strerror(rc));
+	return rc ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *out = NULL, *node = "";
+	const char *out = NULL, *node = "", *db = NULL;
 	unsigned long long worker = 0, torn = 0, corrupt_at = 0;
 	uint64_t created = 0;
 	int corrupt = 0, ret = 2;
@@ -182,6 +201,8 @@ int main(int argc, char **argv)
 				        CLICKREC_NODE_MAX);
 				goto usage;
 			}
+		} else if (strcmp(a, "--db") == 0 && has) {
+			db = argv[++i];
 		} else if (strcmp(a, "--worker") == 0 && has) {
 			if (mkseg_num(argv[++i], UINT32_MAX, &worker) < 0)
 				goto usage;
@@ -224,6 +245,8 @@ int main(int argc, char **argv)
 	h.node_len = (uint8_t)strlen(node);
 	memcpy(h.node, node, h.node_len);
 	h.node_hash = clickrec_node_hash(node, h.node_len);
+	if (db && mkseg_store_id(db, h.store_id) < 0)
+		goto cleanup;
 	clickrec_header_encode(&h, buf);
 	fwrite(buf, 1, CLICKREC_HEADER_SIZE, f);
 

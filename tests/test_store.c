@@ -524,6 +524,73 @@ static void test_schema(void)
 	store_close(&s);
 }
 
+/* Every store has an identity from its creation; a read-only open of a
+ * store without one (made before identities) finds none and the next
+ * write open gives it one; it never changes after; two stores differ. */
+static void test_id(void)
+{
+	struct store s;
+	unsigned char a[STORE_ID_SIZE], b[STORE_ID_SIZE], z[STORE_ID_SIZE] = { 0 };
+	char hex[STORE_ID_HEX];
+	is_int(store_open(&s, dir, 0), 0, "writer open");
+	is_int(store_id_read(&s, a), 0, "the store has an identity");
+	ok(memcmp(a, z, sizeof z) != 0, "not all zero");
+	store_close(&s);
+	is_int(store_open(&s, dir, STORE_RDONLY), 0, "read-only open");
+	is_int(store_id_read(&s, b), 0, "read-only reads it");
+	ok(memcmp(a, b, sizeof a) == 0, "the same identity");
+	/* Remove it, as in a store made before identities. */
+	MDB_txn *txn;
+	MDB_val k = { 2, "id" };
+	store_close(&s);
+	is_int(store_open(&s, dir, 0), 0, "writer open again");
+	int rc = mdb_txn_begin(s.env, NULL, 0, &txn);
+	if (!rc && (rc = mdb_del(txn, s.meta, &k, NULL)))
+		mdb_txn_abort(txn);
+	else if (!rc)
+		rc = mdb_txn_commit(txn);
+	is_int(rc, 0, "identity removed by hand");
+	store_close(&s);
+	is_int(store_open(&s, dir, STORE_RDONLY), 0, "read-only open");
+	is_int(store_id_read(&s, b), MDB_NOTFOUND, "an old store has none");
+	store_close(&s);
+	is_int(store_open(&s, dir, 0), 0, "the next write open...");
+	is_int(store_id_read(&s, b), 0, "...gives it one");
+	ok(memcmp(a, b, sizeof a) != 0, "a new one, not the old");
+	store_close(&s);
+	is_int(store_open(&s, dir, 0), 0, "and another write open");
+	is_int(store_id_read(&s, a), 0, "reads it");
+	ok(memcmp(a, b, sizeof a) == 0, "which does not change");
+	store_close(&s);
+
+	char other[700];
+	snprintf(other, sizeof other, "%s/other", tmp);
+	is_int(store_open(&s, other, STORE_CREATE), 0, "a second store");
+	is_int(store_id_read(&s, b), 0, "has an identity");
+	ok(memcmp(a, b, sizeof a) != 0, "another one");
+	store_close(&s);
+	rm_store(other);
+
+	/* A counter of the wrong size must not restart ids at 1. */
+	is_int(store_open(&s, dir, 0), 0, "writer open for the counters");
+	MDB_val ck = { 10, "next_staff" }, cv = { 2, "\1\0" };
+	struct staff st = mk_staff("counter-check", "C", "", "");
+	rc = mdb_txn_begin(s.env, NULL, 0, &txn);
+	if (!rc) {
+		if (!(rc = mdb_put(txn, s.meta, &ck, &cv, 0)))
+			rc = store_staff_add(txn, &s, &st);
+		mdb_txn_abort(txn);
+	}
+	is_int(rc, MDB_CORRUPTED, "a garbled counter refuses a new id");
+	store_close(&s);
+
+	unsigned char x[STORE_ID_SIZE];
+	for (int i = 0; i < STORE_ID_SIZE; i++)
+		x[i] = (unsigned char)(i * 17);
+	store_id_hex(x, hex);
+	is_str(hex, "00112233445566778899aabbccddeeff", "hex of an identity");
+}
+
 static void test_grow(void)
 {
 	struct store s;
@@ -629,6 +696,7 @@ int main(void)
 	test_write();
 	test_readonly();
 	test_schema();
+	test_id();
 	test_grow();
 	test_grow_cap();
 	rm_store(dir);

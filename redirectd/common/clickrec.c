@@ -88,6 +88,7 @@ void clickrec_header_encode(const struct clickrec_header *h, unsigned char *out)
 	size_t n = h->node_len > CLICKREC_NODE_MAX ? CLICKREC_NODE_MAX : h->node_len;
 	out[32] = (unsigned char)n;
 	memcpy(out + 33, h->node, n);
+	memcpy(out + 96, h->store_id, CLICKREC_STORE_ID_SIZE);
 	le_put32(out + 124, sum124(out));
 }
 
@@ -109,6 +110,15 @@ int clickrec_header_decode(const unsigned char *in, size_t len,
 		return -1;
 	memcpy(h->node, in + 33, h->node_len);
 	h->node[h->node_len] = '\0';
+	memcpy(h->store_id, in + 96, CLICKREC_STORE_ID_SIZE);
+	return 0;
+}
+
+int clickrec_header_has_store(const struct clickrec_header *h)
+{
+	for (size_t i = 0; i < CLICKREC_STORE_ID_SIZE; i++)
+		if (h->store_id[i])
+			return 1;
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #define CLICKREC_NODE_MAX 63        /* node name bytes in the header */
 #define CLICKREC_REFHOST_MAX 63     /* referrer host bytes in a record */
 #define CLICKREC_SUFFIX ".clk"      /* segment file name suffix */
+#define CLICKREC_STORE_ID_SIZE 16   /* store identity bytes in the header */
 
 /* Class of the request that made a record.  Values are on disk: append only. */
 enum click_class {
@@ -104,7 +105,14 @@ struct click {
 
 /* Segment header, decoded.  On disk: magic[8], u32 version, u32 record_size,
  * u64 created_us, u32 worker, u32 node_hash, u8 node_len, char node[63],
- * zero padding, u32 checksum at 124 (low 32 bits of XXH3_64 over 0..123). */
+ * u8 store_id[16] at 96, zero padding, u32 checksum at 124 (low 32 bits of
+ * XXH3_64 over 0..123).
+ *
+ * store_id is the identity of the store the daemon served when it created
+ * the segment (store.h, meta "id"): the ids in the records mean something
+ * only in that store.  It sits in what was zero padding, so the version
+ * stays 1: segments written before it read as all zero ("no identity"),
+ * and older readers read new segments as before. */
 struct clickrec_header {
 	uint32_t version;
 	uint32_t record_size;
@@ -113,7 +121,12 @@ struct clickrec_header {
 	uint32_t node_hash;
 	uint8_t node_len;
 	char node[CLICKREC_NODE_MAX + 1];   /* NUL-terminated copy */
+	unsigned char store_id[CLICKREC_STORE_ID_SIZE];   /* all zero: none */
 };
+
+/* Does the header name a store?  0 for a segment written before store
+ * identities (all zero). */
+int clickrec_header_has_store(const struct clickrec_header *h);
 
 /* Encode into exactly CLICKREC_SIZE bytes at out.  Pure, thread-safe. */
 void clickrec_encode(const struct click *c, unsigned char *out);

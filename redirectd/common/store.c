@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -38,6 +39,56 @@ static const struct {
 	{ "campaigns", offsetof(struct store, campaigns) },
 	{ "campaign_by_id", offsetof(struct store, campaign_by_id) },
 };
+
+/* A write open gives the store its identity if it has none: at creation,
+ * or the first write open of a store made before identities. */
+static int store_id_ensure(MDB_txn *txn, const struct store *s)
+{
+	unsigned char id[STORE_ID_SIZE];
+	int rc = store_id_get(txn, s, id);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	/* Up to 256 bytes, getrandom never returns short (getrandom(2)). */
+	if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id)
+		return errno ? errno : EIO;
+	MDB_val k = { 2, "id" }, v = { sizeof id, id };
+	return mdb_put(txn, s->meta, &k, &v, MDB_NOOVERWRITE);
+}
+
+int store_id_get(MDB_txn *txn, const struct store *s,
+                 unsigned char id[STORE_ID_SIZE])
+{
+	MDB_val k = { 2, "id" }, v;
+	int rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc)
+		return rc;
+	if (v.mv_size != STORE_ID_SIZE)
+		return MDB_CORRUPTED;
+	memcpy(id, v.mv_data, STORE_ID_SIZE);
+	return 0;
+}
+
+int store_id_read(const struct store *s, unsigned char id[STORE_ID_SIZE])
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return rc;
+	rc = store_id_get(txn, s, id);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+void store_id_hex(const unsigned char id[STORE_ID_SIZE],
+                  char out[STORE_ID_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < STORE_ID_SIZE; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 15];
+	}
+	out[2 * STORE_ID_SIZE] = '\0';
+}
 
 int store_open(struct store *s, const char *dir, unsigned flags)
 {
@@ -88,6 +139,8 @@ int store_open(struct store *s, const char *dir, unsigned flags)
 	} else if (rc == 0 && (v.mv_size != 4 || le_get32(v.mv_data) != STORE_SCHEMA)) {
 		rc = MDB_VERSION_MISMATCH;
 	}
+	if (rc == 0 && !s->readonly)
+		rc = store_id_ensure(txn, s);
 	if (rc)
 		goto fail;
 	/* Commit even the read-only transaction: aborting it would close the
@@ -218,9 +271,11 @@ static int next_id(MDB_txn *txn, const struct store *s, const char *counter,
 	MDB_val k = { strlen(counter), (void *)counter }, v;
 	uint32_t last = 0;
 	int rc = mdb_get(txn, s->meta, &k, &v);
-	if (rc == 0 && v.mv_size == 4)
+	if (rc == 0 && v.mv_size != 4)
+		return MDB_CORRUPTED;   /* never restart the ids at 1 */
+	if (rc == 0)
 		last = le_get32(v.mv_data);
-	else if (rc != MDB_NOTFOUND && rc != 0)
+	else if (rc != MDB_NOTFOUND)
 		return rc;
 	if (last == UINT32_MAX)
 		return MDB_MAP_FULL;

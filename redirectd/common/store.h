@@ -3,7 +3,10 @@
  *
  * One environment, named databases:
  *   meta            "schema" -> u32; "next_link", "next_staff",
- *                   "next_campaign" -> u32 id counters (last id handed out)
+ *                   "next_campaign" -> u32 id counters (last id handed out;
+ *                   they only grow, and nothing deletes a record, so an id
+ *                   is never handed out twice in one store);
+ *                   "id" -> 16 random bytes, the store's identity (below)
  *   links           code -> link record (below)
  *   link_by_id      u32 id (big-endian) -> code
  *   staff           handle -> staff record (below)
@@ -16,6 +19,14 @@
  * version 1 records, written before, are the same without the flags byte,
  * read as flags 0, and become version 2 when they are next written.  The
  * byte layouts are store.c's, beside each codec.
+ *
+ * The identity is made when the store is created (the first write open,
+ * which writes "schema"); a store created before identities existed gets
+ * one at its next write open (any linkctl command that opens it to write).
+ * It is data in the store, so a copy (mdb_copy, linkctl backup, a node's
+ * shipped copy) is the same store.  The daemon writes it into every
+ * segment header (clickrec.h) and reach refuses segments of another store:
+ * the ids in click records mean something only in the store that made them.
  *
  * Functions return 0 or an LMDB return code (an errno value or an MDB_*
  * code); describe one with mdb_strerror().  Views (const char * + length)
@@ -30,6 +41,8 @@
 #include <stdint.h>
 
 #define STORE_SCHEMA 1
+#define STORE_ID_SIZE 16
+#define STORE_ID_HEX (2 * STORE_ID_SIZE + 1)   /* hex and its NUL */
 /*
  * Map sizes.  Readers (the daemon, reach, linkctl list) map STORE_MAPSIZE_RO
  * of address space, so they never see MDB_MAP_RESIZED: LMDB reports that to
@@ -103,6 +116,17 @@ struct campaign {
  * left closed.  A read-only open checks the schema version. */
 int store_open(struct store *s, const char *dir, unsigned flags);
 void store_close(struct store *s);
+
+/* The store's identity (meta "id").  0, MDB_NOTFOUND for a store created
+ * before identities that no writer has opened since, or MDB_CORRUPTED for
+ * a value of the wrong size. */
+int store_id_get(MDB_txn *txn, const struct store *s,
+                 unsigned char id[STORE_ID_SIZE]);
+/* The same opening its own read transaction. */
+int store_id_read(const struct store *s, unsigned char id[STORE_ID_SIZE]);
+/* An identity as 32 lowercase hex digits.  Pure. */
+void store_id_hex(const unsigned char id[STORE_ID_SIZE],
+                  char out[STORE_ID_HEX]);
 
 /* On MDB_MAP_FULL in a write transaction the caller aborts, calls
  * store_grow() (no transaction may be open) and redoes the transaction.

@@ -331,7 +331,8 @@ refused("{leaderboard} in the subject", ["--template", SUBJ, "--log", LOGS], 1,
         "subject\n" % SUBJ)
 BAD = os.path.join(TMP, "badlog")
 mkseg(os.path.join(BAD, "c.clk"), [rec(DAY, 1, 1), rec(DAY, 1, 2),
-                                   rec(DAY, 1, 3)], "--corrupt-at", "1")
+                                   rec(DAY, 1, 3)], "--corrupt-at", "1",
+      "--db", DB)
 refused("a log reach refuses", ["--template", TEMPLATE, "--log", BAD], 1,
         "linkctl: %s: corrupt record at offset 256\n"
         % os.path.join(BAD, "c.clk"))

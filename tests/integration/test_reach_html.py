@@ -54,7 +54,7 @@ lines = [
 ]
 seg = os.path.join(TMP, "log", "a.clk")
 os.makedirs(os.path.dirname(seg))
-r = subprocess.run([tap.MKSEG, seg], input="\n".join(lines) + "\n",
+r = subprocess.run([tap.MKSEG, seg, "--db", db], input="\n".join(lines) + "\n",
                    capture_output=True, text=True)
 assert r.returncode == 0, r.stderr
 report = os.path.join(TMP, "report.html")

@@ -353,7 +353,8 @@ mkseg_opts(ex, [
     "platform=linkedin country=FR visitor=0xdeadbeef status=302 "
     "refhost=www.linkedin.com ip=198.51.100.7",
     "time_us=1772359200123456 staff=7 campaign=0 link=9 class=probe "
-    "flags=3 status=410 ip=2001:db8:7::/48"], "--node", "web-1")
+    "flags=3 status=410 ip=2001:db8:7::/48"], "--node", "web-1",
+    "--db", exdb)
 r = reach("export", "--db", exdb, ex)
 eq((r.returncode, r.stderr, r.stdout), (0, "", (
     '{"time": "2026-03-01T10:00:00Z", "time_us": 1772359200000000, '

@@ -38,6 +38,7 @@
 #include "out.h"
 #include "resolve.h"
 #include "segwalk.h"
+#include "storecheck.h"
 
 struct export {
 	int csv;
@@ -47,6 +48,7 @@ struct export {
 	uint64_t records;
 	struct damage damage;
 	int skip_damaged;           /* --skip-damaged */
+	struct storecheck check;    /* segments of another store refused */
 };
 
 static void export_field(struct export *E, const char *name, const char *s,
@@ -119,6 +121,10 @@ static int export_file(struct export *E, const char *path)
 	struct segmap m;
 	if (segwalk_open(path, &m) < 0)
 		return -1;
+	if (storecheck_say(&E->check, path, &m.r.header) < 0) {
+		segwalk_close(&m);
+		return -1;
+	}
 	int ret = -1, rc;
 	struct click c;
 	while ((rc = segwalk_next(&m, &c, path, E->skip_damaged ? &E->damage
@@ -149,23 +155,26 @@ static int export_seg(void *ctx, const char *path, const struct stat *st)
 static void export_usage(FILE *f)
 {
 	fputs("usage: reach export [--db DIR] [--format ndjson|csv] "
-	      "[--skip-damaged] PATH...\n", f);
+	      "[--skip-damaged]\n"
+	      "                    [--any-store] PATH...\n", f);
 }
 
 int export_main(int argc, char **argv)
 {
-	enum { OPT_DB = 256, OPT_FORMAT, OPT_SKIP_DAMAGED, OPT_HELP };
+	enum { OPT_DB = 256, OPT_FORMAT, OPT_SKIP_DAMAGED, OPT_ANY_STORE,
+	       OPT_HELP };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
+		{ "any-store", no_argument, NULL, OPT_ANY_STORE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct export E;
 	const char *db = NULL;
 	const char *what;
-	int opt, explicit, rc;
+	int opt, explicit, rc, any = 0;
 
 	memset(&E, 0, sizeof E);
 	E.out = stdout;
@@ -190,6 +199,9 @@ int export_main(int argc, char **argv)
 		case OPT_SKIP_DAMAGED:
 			E.skip_damaged = 1;
 			break;
+		case OPT_ANY_STORE:
+			any = 1;
+			break;
 		case 'h':
 		case OPT_HELP:
 			export_usage(stdout);
@@ -197,7 +209,9 @@ int export_main(int argc, char **argv)
 			      "names from the store:\none JSON object per line "
 			      "(default) or CSV with a header.\n\n"
 			      "  --skip-damaged  skip corrupt records, name them "
-			      "on stderr, exit 3\n", stdout);
+			      "on stderr, exit 3\n"
+			      "  --any-store     export segments written for another "
+			      "store than --db's\n", stdout);
 			return 0;
 		default:
 			opts_unknown(opt, argv);
@@ -218,6 +232,11 @@ int export_main(int argc, char **argv)
 		}
 		out_err("warning: REDIRECTD_DB=%s: %s; exporting ids, not "
 		        "names", db, mdb_strerror(rc));
+	}
+	if (E.names.txn && storecheck_init(&E.check, db, E.names.txn,
+	                                   &E.names.s, any) < 0) {
+		resolve_close(&E.names);
+		return 1;
 	}
 	if (E.csv)
 		fputs("time,time_us,node,link_id,code,staff,name,team,campaign,"

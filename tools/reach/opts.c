@@ -24,7 +24,8 @@
 enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
        OPT_SINCE, OPT_UNTIL, OPT_EXACT_LIMIT, OPT_VISITOR_MEMORY, OPT_HELP,
        OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
-       OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED };
+       OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED,
+       OPT_ANY_STORE };
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -44,6 +45,7 @@ static const struct option opts_table[] = {
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "unshared-days", required_argument, NULL, OPT_UNSHARED_DAYS },
 	{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
+	{ "any-store", no_argument, NULL, OPT_ANY_STORE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -78,12 +80,15 @@ static void opts_usage(FILE *f)
 	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
 	      "             [--staff H,...] [--team T,...] [--campaign C,...]\n"
 	      "             [--exact-limit N] [--visitor-memory MIB] "
-	      "[--skip-damaged] PATH...\n"
+	      "[--skip-damaged]\n"
+	      "             [--any-store] PATH...\n"
 	      "       reach export [--db DIR] [--format ndjson|csv] "
-	      "[--skip-damaged] PATH...\n"
+	      "[--skip-damaged]\n"
+	      "                    [--any-store] PATH...\n"
 	      "       reach ship --clickhouse URL --table NAME [--db DIR] "
 	      "[--state FILE]\n"
-	      "                  [--batch N] [--skip-damaged] PATH...\n", f);
+	      "                  [--batch N] [--skip-damaged] [--any-store] "
+	      "PATH...\n", f);
 }
 
 static void opts_help(void)
@@ -132,6 +137,10 @@ static void opts_help(void)
 	      "failing: they\n"
 	      "                  are named on stderr (and in the html report), "
 	      "exit 3\n"
+	      "  --any-store     read segments written for another store than "
+	      "--db's\n"
+	      "                  (refused by default: their ids would name "
+	      "others)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or @SECONDS.\n"
@@ -238,6 +247,9 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 		break;
 	case OPT_SKIP_DAMAGED:
 		o->skip_damaged = 1;
+		break;
+	case OPT_ANY_STORE:
+		o->any_store = 1;
 		break;
 	case OPT_UNSHARED_DAYS:
 		if (opts_num(arg, 36500, &v) < 0) {

@@ -10,7 +10,7 @@
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
  *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
- *         PATH...
+ *         [--any-store] PATH...
  */
 #ifndef REDIRECTD_OPTS_H
 #define REDIRECTD_OPTS_H
@@ -38,6 +38,7 @@ struct opts {
 	const char *output;         /* --output; NULL: stdout */
 	unsigned unshared_days;
 	int skip_damaged;           /* --skip-damaged */
+	int any_store;              /* --any-store (storecheck.h) */
 	struct names_filter_args filters;   /* arrays owned here */
 	char **paths;               /* [npaths], views into argv */
 	int npaths;

@@ -13,6 +13,7 @@
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
  *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
+ *         [--any-store]
  *         PATH...
  *   reach export [--db DIR] [--format ndjson|csv] [--skip-damaged] PATH...
  *   reach ship --clickhouse URL --table NAME [--db DIR] [--state FILE]
@@ -41,6 +42,7 @@
 #include "rank.h"
 #include "scan.h"
 #include "ship.h"
+#include "storecheck.h"
 
 /* Names first: a store problem should fail before minutes of reading.
  * Countries, platforms, days and hours have no names in the store, but
@@ -70,6 +72,7 @@ int main(int argc, char **argv)
 	struct count C = { 0 };
 	struct board b = { 0 };
 	struct damage D = { 0 };
+	struct storecheck K = { 0 };
 	int ret = 1, errors = 0;
 
 	out_prog = "reach";
@@ -82,7 +85,8 @@ int main(int argc, char **argv)
 		opts_free(&o);
 		return rc;
 	}
-	if (reach_names(&o, &nm) < 0)
+	if (reach_names(&o, &nm) < 0 ||
+	    storecheck_open(&K, o.db, o.any_store) < 0)
 		goto cleanup;
 
 	C.by = o.by;
@@ -98,6 +102,7 @@ int main(int argc, char **argv)
 	}
 	if (o.skip_damaged)
 		S.damage = &D;
+	S.check = &K;
 	for (int i = 0; i < o.npaths; i++)
 		errors += files_walk(&F, o.paths[i]);
 	files_dedup(&F);

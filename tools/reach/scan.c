@@ -113,6 +113,14 @@ static int scan_open(struct scan *S, const char *path, size_t *len)
 		SCAN_ERR(S, "%s: not a click-log segment (bad header)", path);
 		goto fail;
 	}
+	if (S->check) {
+		char msg[1024];
+		int rc = storecheck_segment(S->check, path, &hdr, msg, sizeof msg);
+		if (rc != STORECHECK_OK)
+			SCAN_ERR(S, "%s", msg);
+		if (rc == STORECHECK_REFUSED)
+			goto fail;
+	}
 	return fd;
 fail:
 	if (fd >= 0)

@@ -17,6 +17,7 @@
 #include "damage.h"
 #include "files.h"
 #include "progress.h"
+#include "storecheck.h"
 
 /* Bytes read at a time: a multiple of CLICKREC_SIZE, small enough that
  * the records are still in the cache when the loop reads what read(2) has
@@ -34,6 +35,8 @@ struct scan {
 	                               window or not, skipped ones not */
 	struct damage *damage;      /* --skip-damaged: the records skipped;
 	                               NULL: a damaged record is an error */
+	struct storecheck *check;   /* segments of another store refused;
+	                               NULL: none checked */
 };
 
 /* Returns 0, or -1 out of memory. */

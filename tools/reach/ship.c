@@ -51,13 +51,14 @@
 #include "resolve.h"
 #include "segwalk.h"
 #include "shipstate.h"
+#include "storecheck.h"
 
 #define SHIP_STATE_NAME ".reach-ship.state"
 #define SHIP_BATCH_DEFAULT 100000
 #define SHIP_TIMEOUT_S 300
 
 enum { OPT_DB = 256, OPT_CH, OPT_TABLE, OPT_STATE, OPT_BATCH, OPT_SKIP_DAMAGED,
-       OPT_HELP };
+       OPT_ANY_STORE, OPT_HELP };
 
 static const char ship_columns[] =
 	"segment, position, node, time, time_us, link_id, code, staff_id, "
@@ -84,6 +85,8 @@ struct ship {
 	int errors, failed;     /* failed: ClickHouse refused, stop */
 	struct damage damage;   /* what --skip-damaged skipped */
 	int skip_damaged;
+	int any_store;          /* --any-store */
+	struct storecheck check;   /* segments of another store refused */
 };
 
 /* ------------------------------------------------------------ one row */
@@ -262,6 +265,8 @@ static int ship_file(struct ship *S, const char *path)
 	if (segwalk_open(path, &m) < 0)
 		goto done;
 	mapped = 1;
+	if (storecheck_say(&S->check, path, &m.r.header) < 0)
+		goto done;
 	struct shipstate_seg *g = shipstate_find(&S->state, name);
 	if (!g && !(g = shipstate_add(&S->state, name, 0))) {
 		out_err("out of memory");
@@ -340,7 +345,7 @@ static void ship_usage(FILE *f)
 {
 	fputs("usage: reach ship --clickhouse URL --table NAME [--db DIR] "
 	      "[--state FILE]\n                  [--batch N] [--skip-damaged] "
-	      "PATH...\n", f);
+	      "[--any-store] PATH...\n", f);
 }
 
 /* Table names: [db.]table, letters, digits and _ (no quoting needed). */
@@ -409,6 +414,9 @@ static int ship_opt(struct ship *S, struct ship_opts *o, int opt, char *arg,
 	case OPT_SKIP_DAMAGED:
 		S->skip_damaged = 1;
 		break;
+	case OPT_ANY_STORE:
+		S->any_store = 1;
+		break;
 	case 'h':
 	case OPT_HELP:
 		ship_usage(stdout);
@@ -420,7 +428,9 @@ static int ship_opt(struct ship *S, struct ship_opts *o, int opt, char *arg,
 		      "first directory given) remembers how far each "
 		      "segment went.\n\n"
 		      "  --skip-damaged  skip corrupt records, name them "
-		      "on stderr, exit 3\n", stdout);
+		      "on stderr, exit 3\n"
+		      "  --any-store     ship segments written for another "
+		      "store than --db's\n", stdout);
 		return 0;
 	default:
 		return opts_unknown(opt, argv);
@@ -440,6 +450,7 @@ static int ship_parse(struct ship *S, struct ship_opts *o, int argc,
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
+		{ "any-store", no_argument, NULL, OPT_ANY_STORE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -551,7 +562,8 @@ static int ship_names(struct ship *S, const char *db)
 		out_err("%s: %s: %s", db, what, mdb_strerror(rc));
 		return -1;
 	}
-	return 0;
+	return storecheck_init(&S->check, db, S->names.txn, &S->names.s,
+	                       S->any_store);
 }
 
 /* What went where: a line per segment sent from, then the totals. */
