@@ -5,9 +5,11 @@ sorted differently, with the same codes; the daemon logs clicks of store
 OLD; reach --db NEW over that log refuses (exit 1, naming both identities
 and the file), --any-store counts; reach export and reach ship likewise.
 Also: a segment written before identities reads, with one note; a copy
-(mdb_copy, linkctl backup) keeps the identity; the daemon switched under
-it to a store of another identity starts segments naming the new one, and
-to a copy of the same store does not."""
+(mdb_copy, linkctl backup) keeps the identity; a store made before
+identities (its "id" left out by mdb_dump/mdb_load) is read with a note,
+the daemon's segments of it name none, and the next linkctl write gives it
+one; the daemon switched under it to a store of another identity starts
+segments naming the new one, and to a copy of the same store does not."""
 import http.server
 import os
 import shutil
@@ -169,6 +171,40 @@ ok(r.stderr.count("names no store") == 1, "with one note for all of them",
    r.stderr)
 r = run([REACH, "--db", new, "--any-store", "--format", "csv", oldlog])
 eq((r.returncode, r.stderr), (0, ""), "--any-store: no note")
+
+# --- a store made before identities ---------------------------------------
+# OLD without its "id": dumped, the key left out, loaded.
+dump = run([MDB_DUMP, "-a", old]).stdout
+text, skip = [], False
+for line in dump.splitlines():
+    if skip:
+        skip = False
+        continue
+    if line == " 6964":             # the key "id"; its value follows
+        skip = True
+        continue
+    text.append(line)
+preid = os.path.join(tmp, "preid")
+os.mkdir(preid)
+r = run([shutil.which("mdb_load"), preid], input="\n".join(text) + "\n")
+eq(r.returncode, 0, "a store without an identity (mdb_load)")
+eq(store_id(preid), None, "has none")
+r = run([REACH, "--db", preid, "--format", "csv", logs])
+eq(r.returncode, 0, "reach --db with a store without identity reads")
+ok(r.stderr.count("has no identity") == 1, "with one note", r.stderr)
+prelogs = os.path.join(tmp, "prelogs")
+with Daemon(preid, prelogs, threads=1) as d:
+    eq(d.get("/go-cyd").status, 302, "the daemon serves it")
+eq([header_id(p) for p in segments(prelogs)], ["00" * 16],
+   "its segments name no store")
+eq(store_id(preid), None, "the daemon (read-only) gives it none")
+linkctl(preid, "staff", "add", "zed", "--name", "Zed")
+pre_new = store_id(preid)
+ok(pre_new is not None and pre_new != old_id,
+   "the next linkctl write gives it one of its own", repr(pre_new))
+r = run([REACH, "--db", preid, "--format", "csv", prelogs])
+eq(r.returncode, 0, "its older segments still read")
+ok(r.stderr.count("names no store") == 1, "with one note", r.stderr)
 
 # --- the daemon follows a store of another identity -----------------------
 live = os.path.join(tmp, "live")
