@@ -389,6 +389,7 @@ static int admin_start(void)
 		.syncs = &g.segs.syncs,
 		.sync_errors = &g.segs.sync_errors,
 		.segments_created = &g.segs.created,
+		.segments_removed = &g.segs.removed,
 		.segments_open = &g.segs.open,
 		.store_swaps = &g.watch.swaps,
 		.store_swap_failures = &g.watch.swap_failures,

@@ -320,6 +320,9 @@ static void render_log(struct text *t, const struct metrics_src *s)
 	counter(t, "redirectd_log_segments_created_total",
 	        "Segments created by this process (start, rotations, moves "
 	        "after a failed fdatasync).", *s->segments_created);
+	counter(t, "redirectd_log_segments_removed_total",
+	        "Segments removed as they were closed because no record was "
+	        "written to them.", *s->segments_removed);
 	gauge(t, "redirectd_log_segments_open",
 	      "Segments open: one current per worker, plus those being handed "
 	      "over.", *s->segments_open);
@@ -419,9 +422,12 @@ void metrics_summary(const struct metrics_src *s, const char *label,
 	struct log_totals lt;
 	log_totals(s, &lt);
 	snprintf(out, len, "%s:%s records_written=%llu records_dropped=%llu "
-	         "write_errors=%llu log_syncs=%llu sync_errors=%llu", label, line,
+	         "write_errors=%llu log_syncs=%llu sync_errors=%llu "
+	         "segments_created=%llu segments_removed=%llu", label, line,
 	         (unsigned long long)lt.written, (unsigned long long)lt.dropped,
 	         (unsigned long long)lt.write_errors,
 	         (unsigned long long)lt.syncs,
-	         (unsigned long long)lt.sync_errors);
+	         (unsigned long long)lt.sync_errors,
+	         (unsigned long long)*s->segments_created,
+	         (unsigned long long)*s->segments_removed);
 }

@@ -35,6 +35,7 @@ struct metrics_src {
 	struct attrib_slot *attrib;
 	const uint64_t *syncs, *sync_errors;  /* main's fdatasync rounds */
 	const uint64_t *segments_created;     /* by this process */
+	const uint64_t *segments_removed;     /* ... closed without a record */
 	const unsigned *segments_open;
 	const uint64_t *store_swaps, *store_swap_failures;
 	const char *store_error;    /* "": the last swap (if any) went well */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "logmsg.h"
@@ -26,12 +27,41 @@ int segments_init(struct segments *s, const struct config *cfg,
 	return s->per ? 0 : -1;
 }
 
-static void segments_add(struct segments *s, unsigned i, int fd)
+/* Keep fd, the segment at path, among worker i's open segments. */
+static void segments_add(struct segments *s, unsigned i, int fd,
+                         const char *path)
 {
 	struct segments_worker *sw = &s->per[i];
+	const char *slash = strrchr(path, '/');
+	snprintf(sw->name[sw->n], sizeof sw->name[sw->n], "%s",
+	         slash ? slash + 1 : path);
 	sw->fd[sw->n++] = fd;
 	s->open++;
 	s->created++;
+}
+
+/*
+ * A segment that got no record is removed as it is closed: every start,
+ * SIGHUP and store swap gives each worker a new segment, and on a quiet
+ * node header-only files would pile up.  Nobody writes to fd any more (the
+ * worker swapped it out, or has stopped), so its size is final; a reader
+ * that listed the file before it went finds nothing to count either way.
+ */
+static int segments_remove_empty(struct segments *s, int fd,
+                                 const char *name)
+{
+	struct stat st, named;
+	char path[CONFIG_STR_MAX + SEGMENTS_NAME_MAX + 2];
+	if (fstat(fd, &st) < 0 || st.st_size > CLICKREC_HEADER_SIZE)
+		return 0;
+	/* Only while the name is still this file: one moved away by an
+	 * operator after a rotation is theirs. */
+	snprintf(path, sizeof path, "%s/%s", s->cfg->log_dir, name);
+	if (lstat(path, &named) < 0 || named.st_dev != st.st_dev ||
+	    named.st_ino != st.st_ino || unlink(path) < 0)
+		return 0;
+	s->removed++;
+	return 1;
 }
 
 /* Close fd of worker i after a last fdatasync. */
@@ -41,10 +71,13 @@ static void segments_close(struct segments *s, unsigned i, int fd)
 	for (unsigned k = 0; k < sw->n; k++) {
 		if (sw->fd[k] != fd)
 			continue;
-		if (fdatasync(fd) < 0)
+		if (!segments_remove_empty(s, fd, sw->name[k]) &&
+		    fdatasync(fd) < 0)
 			s->sync_errors++;
 		close(fd);
-		sw->fd[k] = sw->fd[--sw->n];
+		sw->n--;
+		sw->fd[k] = sw->fd[sw->n];
+		memcpy(sw->name[k], sw->name[sw->n], sizeof sw->name[k]);
 		s->open--;
 		return;
 	}
@@ -77,7 +110,7 @@ int segments_first(struct segments *s, unsigned i)
 		return -1;
 	s->workers[i].log.fd = fd;
 	s->workers[i].log.size = CLICKREC_HEADER_SIZE;
-	segments_add(s, i, fd);
+	segments_add(s, i, fd, path);
 	return 0;
 }
 
@@ -100,7 +133,7 @@ static int segments_rotate(struct segments *s, unsigned i)
 		unlink(path);
 		return 0;
 	}
-	segments_add(s, i, fd);
+	segments_add(s, i, fd, path);
 	worker_wake(&s->workers[i]);
 	return 1;
 }

@@ -26,9 +26,15 @@
  * durable first).  Past this a rotation is refused, and said so. */
 #define SEGMENTS_OPEN_MAX CLICKLOG_RETIRED_MAX
 
-/* One worker's open segments, and what was last said of its drops. */
+/* A segment's file name in log_dir: at most NAME_MAX bytes. */
+#define SEGMENTS_NAME_MAX 256
+
+/* One worker's open segments (with their names, so one that got no record
+ * can be removed when it is closed), and what was last said of its
+ * drops. */
 struct segments_worker {
 	int fd[SEGMENTS_OPEN_MAX];
+	char name[SEGMENTS_OPEN_MAX][SEGMENTS_NAME_MAX];
 	unsigned n;
 	uint64_t dropped_seen;
 	int dropping;
@@ -42,6 +48,7 @@ struct segments {
 	/* For /metrics and the counters line. */
 	uint64_t syncs, sync_errors;   /* main's fdatasync calls */
 	uint64_t created;              /* segments created by this process */
+	uint64_t removed;              /* ... and removed at close, empty */
 	/* The identity of the store served (storeslot.h), written into every
 	 * new segment's header; all zero: the store has none. */
 	unsigned char store_id[CLICKREC_STORE_ID_SIZE];
@@ -69,7 +76,9 @@ int segments_first(struct segments *s, unsigned i);
 void segments_rotate_all(struct segments *s, unsigned *fresh,
                          unsigned *pending);
 
-/* Main's tick: close what workers swapped out, then (log_sync =
+/* Main's tick: close what workers swapped out (a segment that got no
+ * record is removed: idle starts and rotations leave no header-only
+ * files), then (log_sync =
  * <interval>) make everything written durable; a failed fdatasync moves
  * that worker to a new segment. */
 void segments_sync(struct segments *s);
@@ -79,7 +88,8 @@ void segments_sync(struct segments *s);
 void segments_watch(struct segments *s);
 
 /* Exit, after the workers and their sync threads stopped: a last
- * fdatasync and close of every segment.  The counters stay readable. */
+ * fdatasync and close of every segment, removing those without a record.
+ * The counters stay readable. */
 void segments_deinit(struct segments *s);
 
 #endif

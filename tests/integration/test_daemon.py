@@ -13,7 +13,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
-from daemon import Daemon, Reader, limit_open_files, linkctl  # noqa: E402
+from daemon import Daemon, Reader, limit_open_files, linkctl, wait_for  # noqa: E402
+
+HEADER = 128          # a segment's header (clickrec.h)
 
 CURL = shutil.which("curl")
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
@@ -272,14 +274,37 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
     statuses = [d.get("/" + a302, {"User-Agent": UA}).status for i in range(20)]
     eq(statuses, [302] * 20, "after SIGHUP: 20 redirects")
     expect["alice"]["clicks"] += 20
+    mid = set(glob.glob(os.path.join(logs, "*.clk")))
     d.signal(signal.SIGUSR1)
     time.sleep(0.5)
     after = set(glob.glob(os.path.join(logs, "*.clk")))
-    eq(len(after), 6, "SIGHUP and SIGUSR1 each start a new segment per worker")
+    eq(len(after - mid), 2, "SIGUSR1 starts a new segment per worker")
+    ok(before <= after, "the first segments, which hold records, stay", sorted(after))
     code = d.stop()
     eq(code, 0, "SIGTERM: exit status 0")
     errs = d.errors()
     ok("records_dropped=0" in errs, "no record dropped", errs)
+    # The segments SIGUSR1 started got no record: removed as they closed.
+    left = set(glob.glob(os.path.join(logs, "*.clk")))
+    eq(left & (after - mid), set(), "segments that got no record are removed at exit")
+    eq([p for p in left if os.path.getsize(p) <= HEADER], [],
+       "no header-only segment left: every one holds a record")
+
+# --- an idle node collects no header-only segments ------------------------------
+# Every start and every SIGHUP gives each worker a new segment; one that got
+# no record is removed when it is closed (at the next rotation, or exit).
+idle = os.path.join(tmp, "idle-log")
+with Daemon(db, idle, threads=2) as d:
+    eq(len(glob.glob(os.path.join(idle, "*.clk"))), 2, "idle: a segment per worker at start")
+    for i in range(3):
+        d.signal(signal.SIGHUP)
+        time.sleep(0.3)
+    ok(wait_for(lambda: len(glob.glob(os.path.join(idle, "*.clk"))) == 2),
+       "idle: three SIGHUPs later still 2 segments, not 8", sorted(os.listdir(idle)))
+    d.stop()
+    ok("new log segments for 2 of 2 workers" in d.errors(), "idle: each SIGHUP rotated",
+       d.errors())
+eq(sorted(os.listdir(idle)), [], "idle: nothing left after exit")
 
 # --- reach over the daemon's log ---------------------------------------------
 r = run([REACH, "--db", db, "--format", "json", logs])

@@ -119,13 +119,14 @@ static void export_record(struct export *E, const struct click *c,
 static int export_file(struct export *E, const char *path)
 {
 	struct segmap m;
-	if (segwalk_open(path, &m) < 0)
-		return -1;
+	int rc = segwalk_open(path, &m);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	if (storecheck_say(&E->check, path, &m.r.header) < 0) {
 		segwalk_close(&m);
 		return -1;
 	}
-	int ret = -1, rc;
+	int ret = -1;
 	struct click c;
 	while ((rc = segwalk_next(&m, &c, path, E->skip_damaged ? &E->damage
 	                                                         : NULL)) ==

@@ -109,9 +109,9 @@ static int report_count(struct report *P, const struct click *c)
 static int report_file(struct report *P, const char *path)
 {
 	struct segmap m;
-	if (segwalk_open(path, &m) < 0)
-		return -1;
-	int ret = 0, counted, rc;
+	int ret = 0, counted, rc = segwalk_open(path, &m);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	struct click c;
 	/* Under --skip-damaged the same records are skipped again; the
 	 * count's account (in->damage) already names them. */

@@ -71,7 +71,9 @@ static int scan_bad_record(const char *path, int fd, size_t len, size_t off,
 }
 
 /* Open path as a segment: a regular file with a header that decodes.
- * Returns the descriptor with *len its size and the header read, or -1
+ * Returns the descriptor with *len its size and the header read; -2 when
+ * the file is gone since the walk (the daemon removes a segment that got
+ * no record as it closes it: nothing to count, nothing to say); or -1
  * after reporting. */
 static int scan_open(struct scan *S, const char *path, size_t *len)
 {
@@ -79,6 +81,8 @@ static int scan_open(struct scan *S, const char *path, size_t *len)
 	struct clickrec_header hdr;
 	/* O_NONBLOCK: a FIFO swapped in after the walk must not hang us. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return -2;   /* removed since the walk: it held no record */
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		SCAN_ERR(S, "%s: %s", path, strerror(errno));
 		goto fail;
@@ -184,7 +188,7 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 	uint64_t skipped = S->damage ? S->damage->records : 0;
 	int fd = scan_open(S, path, &len);
 	if (fd < 0)
-		return -1;
+		return fd == -2 ? 0 : -1;
 	while (off < len && rc == CLICKREC_END) {
 		size_t want = len - off < SCAN_BUF ? len - off : SCAN_BUF;
 		ssize_t got = fdio_read_full(fd, S->buf, want);

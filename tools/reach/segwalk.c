@@ -50,8 +50,12 @@ static int segwalk_dir(const char *dir, segwalk_fn fn, void *ctx, int *errors)
 		}
 		snprintf(path, plen, "%s%s%s", dir, slash ? "" : "/", name);
 		if (lstat(path, &st) < 0) {
-			out_err("%s: %s", path, strerror(errno));
-			(*errors)++;
+			/* Gone since the listing: the daemon removes a
+			 * segment that got no record when it closes it. */
+			if (errno != ENOENT) {
+				out_err("%s: %s", path, strerror(errno));
+				(*errors)++;
+			}
 		} else if (S_ISDIR(st.st_mode)) {
 			stop = segwalk_dir(path, fn, ctx, errors);
 		} else if (segwalk_has_suffix(name)) {
@@ -103,6 +107,8 @@ int segwalk_open(const char *path, struct segmap *m)
 	m->len = 0;
 	/* O_NONBLOCK: a FIFO named like a segment must not hang the run. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT)
+		return 1;   /* removed since the walk: it held no record */
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		out_err("%s: %s", path, strerror(errno));
 		goto fail;

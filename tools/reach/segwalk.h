@@ -33,7 +33,9 @@ struct segmap {
 };
 
 /* Open path as a segment: a regular file with a valid header, mapped
- * whole.  0, or -1 after reporting "PATH: ..." with out_err.  The
+ * whole.  0; 1 when the file is gone since the walk (the daemon removes a
+ * segment that got no record: nothing to read, nothing said); or -1 after
+ * reporting "PATH: ..." with out_err.  The
  * mapping is a snapshot of the file's length now (a live segment may
  * grow; what is appended later is read on another run). */
 int segwalk_open(const char *path, struct segmap *m);

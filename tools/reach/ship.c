@@ -262,8 +262,11 @@ static int ship_file(struct ship *S, const char *path)
 		free(pc);
 		return -1;
 	}
-	if (segwalk_open(path, &m) < 0)
+	int opened = segwalk_open(path, &m);
+	if (opened != 0) {
+		ret = opened > 0 ? 0 : -1;
 		goto done;
+	}
 	mapped = 1;
 	if (storecheck_say(&S->check, path, &m.r.header) < 0)
 		goto done;
