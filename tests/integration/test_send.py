@@ -166,6 +166,13 @@ def test_delivery(mta, links):
        "one copy of week-1 each")
 
 
+def subjects(mta, subject):
+    """[messages with this subject] per colleague of ADDR, in order."""
+    got = mta.all_messages()
+    return [len([m for m in got.get(ADDR[h], [])
+                 if str(m["Subject"]) == subject]) for h in ADDR]
+
+
 def test_opt_out(mta):
     t = write("optout.txt", "Subject: opt-out check\n\nHi {name}\n")
     r = lk("staff", "set", "eve", "--no-mail")
@@ -177,9 +184,7 @@ def test_opt_out(mta):
     r = send(t, mailer=mta.mailer)
     ok(r.returncode == 0 and "1 sent, 2 already sent" in r.stderr,
        "and mailed (alone) once she opts back in", r.stderr)
-    got = mta.all_messages()
-    eq([len([m for m in got.get(ADDR[h], [])
-             if str(m["Subject"]) == "opt-out check"]) for h in ADDR],
+    eq(subjects(mta, "opt-out check"),
        [1, 1, 0, 1], "every colleague with mail on has exactly one")
 
 
@@ -294,9 +299,7 @@ def test_killed(mta):
     r = send(t, mailer=mta.mailer)
     ok(r.returncode == 0 and "1 sent, 2 already sent" in r.stderr,
        "after SIGKILL a re-run sends only what was not sent", r.stderr)
-    got = mta.all_messages()
-    eq([len([m for m in got.get(ADDR[h], [])
-             if str(m["Subject"]) == "linkctl killed"]) for h in ADDR],
+    eq(subjects(mta, "linkctl killed"),
        [1, 1, 0, 1], "every colleague has exactly one message")
 
     # linkctl and the courier both killed while the mailer holds the
@@ -334,9 +337,7 @@ def test_killed(mta):
     r = send(t, "--resend", "--staff", "ana", mailer=mta.mailer)
     ok(r.returncode == 0 and "1 sent, 0 already sent" in r.stderr,
        "--resend --staff ana sends hers alone", r.stderr)
-    got = mta.all_messages()
-    eq([len([m for m in got.get(ADDR[h], [])
-             if str(m["Subject"]) == "lost courier"]) for h in ADDR],
+    eq(subjects(mta, "lost courier"),
        [1, 1, 0, 1], "every colleague has exactly one")
 
 
@@ -349,9 +350,7 @@ def test_concurrent(mta):
     out2, err2 = p2.communicate(timeout=60)
     ok(p1.returncode == 0 and p2.returncode == 0, "both runs succeed",
        err1 + err2)
-    got = mta.all_messages()
-    eq([len([m for m in got.get(ADDR[h], [])
-             if str(m["Subject"]) == "two at once"]) for h in ADDR],
+    eq(subjects(mta, "two at once"),
        [1, 1, 0, 1], "two runs at once: exactly one message each")
 
 
@@ -371,9 +370,7 @@ def test_signal(mta):
     r = send(t, mailer=mta.mailer)
     ok(r.returncode == 0 and "1 sent, 2 already sent" in r.stderr,
        "the next run sends the rest", r.stderr)
-    got = mta.all_messages()
-    eq([len([m for m in got.get(ADDR[h], [])
-             if str(m["Subject"]) == "stopped"]) for h in ADDR],
+    eq(subjects(mta, "stopped"),
        [1, 1, 0, 1], "exactly one each")
 
 
@@ -443,13 +440,6 @@ def test_config(mta):
     ok(r.returncode == 1 and "broken.conf:3: threads:" in r.stderr,
        "a configuration with a mistake is refused, naming its line", r.stderr)
     eq(mta.count(), before, "and nothing is sent")
-
-
-def subjects(mta, subject):
-    """[messages with this subject] per colleague of ADDR, in order."""
-    got = mta.all_messages()
-    return [len([m for m in got.get(ADDR[h], [])
-                 if str(m["Subject"]) == subject]) for h in ADDR]
 
 
 def test_robust(mta, links):
