@@ -2,7 +2,8 @@
  * test_verify: tools/linkctl/verify.c over real small stores -- a whole
  * one passes; each corruption planted with store.c's own writes or a raw
  * mdb_put/mdb_del (a link_by_id entry missing or naming another code, a
- * link whose colleague or campaign does not exist, a counter below an id
+ * link whose colleague or campaign does not exist, or whose status, flags
+ * or target the daemon could not serve, a counter below an id
  * in use, an undecodable record, a stray staff_by_id entry) is found and
  * named, and nothing else is.
  */
@@ -116,6 +117,27 @@ static void relink(struct store *s, const char *code, uint32_t staff_id,
 	mdb_txn_commit(txn);
 }
 
+/* Give the link code a status, flags and url the daemon cannot serve
+ * (0 / NULL: keep that one), with store.c's own write. */
+static void revalue(struct store *s, const char *code, uint16_t status,
+                    uint8_t flags, const char *url)
+{
+	MDB_txn *txn;
+	struct link l;
+	char keep[32];
+	mdb_txn_begin(s->env, NULL, 0, &txn);
+	store_link_get(txn, s, code, 3, &l);
+	memcpy(keep, l.url, l.url_len);
+	l.url = url ? url : keep;
+	l.url_len = url ? strlen(url) : l.url_len;
+	if (status)
+		l.status = status;
+	if (flags)
+		l.flags = flags;
+	store_link_put(txn, s, code, 3, &l);
+	mdb_txn_commit(txn);
+}
+
 /* One planted problem: exactly one, with want in its text. */
 static void expect_one(struct store *s, const char *want, const char *what)
 {
@@ -177,6 +199,26 @@ int main(void)
 	relink(&s, "ccc", 0, 5);
 	expect_one(&s, "links 'ccc': its campaign, id 5, does not exist",
 	           "a link of a campaign that does not exist");
+
+	fresh(&s);
+	revalue(&s, "aaa", 200, 0, NULL);
+	expect_one(&s, "links 'aaa': status 200 is not a redirect",
+	           "a link whose status is not a redirect's");
+
+	fresh(&s);
+	revalue(&s, "bbb", 0, 0x80, NULL);
+	expect_one(&s, "links 'bbb': unknown flags 0x80",
+	           "a link with a flag no version writes");
+
+	fresh(&s);
+	revalue(&s, "ccc", 0, 0, "https://example.org/\r\nSet-Cookie: a=b");
+	expect_one(&s, "links 'ccc': its target cannot be served",
+	           "a link whose target would split the Location header");
+
+	fresh(&s);
+	revalue(&s, "aaa", 0, 0, "javascript:alert(1)");
+	expect_one(&s, "links 'aaa': its target cannot be served",
+	           "a link whose target is not http(s)");
 
 	fresh(&s);
 	unsigned char two[4];

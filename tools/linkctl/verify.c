@@ -13,6 +13,7 @@
 
 #include "le.h"
 #include "msg.h"
+#include "target.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -98,13 +99,25 @@ static int counter_get(MDB_txn *txn, const struct store *s,
 	return 0;
 }
 
-/* A link's colleague and campaign exist. */
+/* A link's values are ones the daemon can serve (it would answer 500),
+ * and its colleague and campaign exist. */
 static int link_refs(MDB_txn *txn, const struct store *s, const MDB_val *k,
                      const MDB_val *val, struct verify *v)
 {
 	struct link l;
 	MDB_val name;
 	store_link_decode(val->mv_data, val->mv_size, &l);
+	if (l.status != 301 && l.status != 302 && l.status != 307 &&
+	    l.status != 308)
+		problem(v, "links '%s': status %u is not a redirect (301, 302, "
+		        "307 or 308)", shown(k), (unsigned)l.status);
+	if (l.flags & ~(LINK_DISABLED | LINK_CAMPAIGN_DISABLED))
+		problem(v, "links '%s': unknown flags 0x%02x", shown(k),
+		        (unsigned)l.flags);
+	if (!target_servable(l.url, l.url_len))
+		problem(v, "links '%s': its target cannot be served (not an "
+		        "http(s) URL of printable ASCII within %d bytes)",
+		        shown(k), TARGET_MAX);
 	int rc = by_id_get(txn, s->staff_by_id, l.staff_id, &name);
 	if (rc == MDB_NOTFOUND)
 		problem(v, "links '%s': its colleague, id %u, does not exist",
