@@ -902,6 +902,69 @@ def test_mdb_stat(db, nlinks):
        "no reader slot left behind by linkctl", r.stdout)
 
 
+def conf_default():
+    """The installed configuration this build reads (from --help)."""
+    m = re.search(r"else (\S+)\s+if it exists", lk(None, "--help").stdout)
+    return m.group(1) if m else None
+
+
+def test_installed_conf():
+    """Without -c, linkctl reads $REDIRECTD_CONF, else the installed
+    redirectd.conf: a link to our own short domain is refused with no flag
+    (a loop: a link to itself made 31 records of one curl -L)."""
+    db = newdb("conf")
+    lk(db, "staff", "add", "ana", "--name", "Ana")
+    conf = write("installed.conf", "short_hosts = go.example.org\n"
+                 "base_url = https://s.example.net\n")
+    loop = "linkctl: invalid URL: URL points at our own short domain (a loop)\n"
+    for url, what in (("https://go.example.org/abc", "a short host"),
+                      ("https://s.example.net/x", "base_url's host")):
+        r = lk(db, "mint", "--staff", "ana", "--url", url,
+               env={"REDIRECTD_CONF": conf})
+        eq((r.returncode, r.stderr), (1, loop),
+           "REDIRECTD_CONF: mint to %s refused without -c" % what)
+    r = lk(db, "campaign", "create", "spring", "--url", "https://example.org/p",
+           env={"REDIRECTD_CONF": conf})
+    ok(r.returncode == 0, "campaign create under REDIRECTD_CONF", r.stderr)
+    r = lk(db, "campaign", "retarget", "spring", "--url",
+           "https://go.example.org/spring", env={"REDIRECTD_CONF": conf})
+    eq((r.returncode, r.stderr), (1, loop), "campaign retarget honours it too")
+    r = lk(db, "-c", "/dev/null", "mint", "--staff", "ana", "--url",
+           "https://go.example.org/abc", env={"REDIRECTD_CONF": conf})
+    ok(r.returncode == 0, "-c FILE wins over REDIRECTD_CONF", r.stderr)
+    missing = os.path.join(TMP, "no-such.conf")
+    r = lk(db, "mint", "--staff", "ana", "--url", "https://example.org/",
+           env={"REDIRECTD_CONF": missing})
+    ok(r.returncode == 1 and missing in r.stderr,
+       "REDIRECTD_CONF naming no file: refused, named", r.stderr)
+
+    # The installed file itself, in a mount namespace of our own (a tmpfs
+    # over its parent's parent), so the machine's is never touched.
+    path = conf_default()
+    ok(path is not None, "--help names the installed configuration", path)
+    top = os.path.dirname(os.path.dirname(path or "/"))
+    if os.geteuid() != 0 or not shutil.which("unshare") or not os.path.isdir(top) \
+            or top in ("/", "/etc"):
+        tap.skip("the installed configuration read by default",
+                 "needs root, unshare and %s (not /etc) to mount over" % top)
+        return
+    script = ('mount -t tmpfs none "$1" && mkdir -p "$(dirname "$2")" && '
+              'cp "$3" "$2" && shift 3 && exec "$@"')
+
+    def installed(*args):
+        e = dict(os.environ)
+        e.pop("REDIRECTD_CONF", None)
+        e.pop("REDIRECTD_DB", None)
+        return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", top, path,
+                               conf, LINKCTL, "--db", db] + list(args),
+                              capture_output=True, text=True, timeout=60, env=e)
+    r = installed("mint", "--staff", "ana", "--url", "https://go.example.org/abc")
+    eq((r.returncode, r.stderr), (1, loop),
+       "%s read with no flag: a loop refused" % path)
+    r = installed("mint", "--staff", "ana", "--url", "https://example.org/ok")
+    ok(r.returncode == 0, "... and a good target minted", r.stderr)
+
+
 def main():
     try:
         test_help_version()
@@ -913,6 +976,7 @@ def main():
         test_staff_set()
         test_staff_import_mail()
         test_staff_v1_store()
+        test_installed_conf()
         test_mint(db)
         test_list(db)
         test_toggle(db)

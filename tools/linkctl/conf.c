@@ -1,11 +1,14 @@
-/* conf: -c FILE, read once.  See conf.h. */
+/* conf: the configuration file, read once.  See conf.h. */
 #include "conf.h"
 
 #include "input.h"
 #include "msg.h"
 #include "out.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static const char *path;
 
@@ -14,9 +17,39 @@ void conf_file(const char *p)
 	path = p;
 }
 
+/*
+ * Which file is in effect: -c FILE; else $REDIRECTD_CONF (set and not
+ * empty); else the installed CONF_DEFAULT when it exists.  An explicit
+ * file must be readable; the installed one is skipped, with a note, only
+ * when it is not there or this user may not read it (an analyst's account
+ * on a node), so the policy a user can see is the one applied.
+ */
+static const char *conf_path(void)
+{
+	static int looked;
+	static const char *found;
+	if (path)
+		return path;
+	if (looked)
+		return found;
+	looked = 1;
+	const char *env = getenv("REDIRECTD_CONF");
+	if (env && *env)
+		return found = env;
+	if (access(CONF_DEFAULT, F_OK) < 0)
+		return NULL;
+	if (access(CONF_DEFAULT, R_OK) < 0) {
+		out_err("note: %s: %s; its short_hosts and base_url do not "
+		        "apply (-c FILE names another)", CONF_DEFAULT,
+		        strerror(errno));
+		return NULL;
+	}
+	return found = CONF_DEFAULT;
+}
+
 int conf_given(void)
 {
-	return path != NULL;
+	return conf_path() != NULL;
 }
 
 int conf_load(const struct config **out)
@@ -26,11 +59,12 @@ int conf_load(const struct config **out)
 	if (state < 0) {
 		config_init(&cfg);
 		state = 0;
-		if (path) {
+		const char *file = conf_path();
+		if (file) {
 			char *buf;
 			size_t len;
 			const char *label;
-			int rc = input_read(path, &buf, &len, &label);
+			int rc = input_read(file, &buf, &len, &label);
 			if (rc)
 				return state = rc;
 			struct config_diag diag;

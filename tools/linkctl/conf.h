@@ -1,19 +1,24 @@
 /*
- * conf: the configuration file linkctl is given with -c FILE
- * (redirectd.conf), read once, when a command first asks for it: the
- * target policy (policy.c) and campaign posts --send (mailer, mail_from)
- * take their directives from it.  Without -c, every directive is at its
- * default.
+ * conf: the configuration file (redirectd.conf) linkctl reads, once, when
+ * a command first asks for it: -c FILE, else $REDIRECTD_CONF, else the
+ * installed CONF_DEFAULT if there is one.  The target policy (policy.c:
+ * short_hosts and base_url, so a link to our own short domain is refused
+ * without a flag) and campaign posts (mailer, mail_from) take their
+ * directives from it.  Without any, every directive is at its default.
  */
 #ifndef REDIRECTD_LINKCTL_CONF_H
 #define REDIRECTD_LINKCTL_CONF_H
 
 #include "config.h"
 
+#ifndef CONF_DEFAULT
+#define CONF_DEFAULT "/etc/redirectd/redirectd.conf"
+#endif
+
 /* -c FILE; the caller keeps the string. */
 void conf_file(const char *path);
 
-/* 1 when -c FILE was given. */
+/* 1 when a configuration file is in effect (given or found). */
 int conf_given(void);
 
 /*
