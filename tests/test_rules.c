@@ -211,6 +211,14 @@ static void test_accept(void)
 	accept("https://a-b.example.org./", "https://a-b.example.org./");
 	accept("https://notbit.ly/x", "https://notbit.ly/x");
 	accept("https://bit.ly.example.org/x", "https://bit.ly.example.org/x");
+	/* Numbers a browser does not read as an address, and dotted quads. */
+	accept("http://0.0.0.0/", "http://0.0.0.0/");
+	accept("http://255.255.255.255/", "http://255.255.255.255/");
+	accept("http://192.0.2.7./x", "http://192.0.2.7./x");
+	accept("https://1e100.net/", "https://1e100.net/");
+	accept("https://123.example.org/", "https://123.example.org/");
+	accept("https://0x.example/", "https://0x.example/");
+	accept("https://example.0xg/", "https://example.0xg/");
 
 	/* TARGET_MAX counts stored bytes. */
 	static char url[TARGET_MAX + 16];
@@ -279,6 +287,23 @@ static void test_refuse(void)
 	refuse("https://[::1/", TARGET_BAD_HOST);
 	refuse("https://[g::1]/", TARGET_BAD_HOST);
 	refuse("https://[::1%eth0]/", TARGET_BAD_HOST);
+
+	/* Every other spelling of an IPv4 address: hides where it goes. */
+	refuse("http://2130706433/", TARGET_NUMERIC_HOST);
+	refuse("http://0x7f000001/", TARGET_NUMERIC_HOST);
+	refuse("http://0X7F000001/", TARGET_NUMERIC_HOST);
+	refuse("http://0177.0.0.1/", TARGET_NUMERIC_HOST);
+	refuse("http://127.1/", TARGET_NUMERIC_HOST);
+	refuse("http://127.0.1/", TARGET_NUMERIC_HOST);
+	refuse("http://0x7f.0.0.1/", TARGET_NUMERIC_HOST);
+	refuse("http://127.0.0.01/", TARGET_NUMERIC_HOST);
+	refuse("http://256.1.1.1/", TARGET_NUMERIC_HOST);
+	refuse("http://1.2.3.4.5/", TARGET_NUMERIC_HOST);
+	refuse("http://1234.1.1.1/", TARGET_NUMERIC_HOST);
+	refuse("https://example.123/", TARGET_NUMERIC_HOST);
+	refuse("https://example.0x1f/", TARGET_NUMERIC_HOST);
+	refuse("https://0x/", TARGET_NUMERIC_HOST);
+	refuse("http://2130706433:8080/", TARGET_NUMERIC_HOST);
 
 	refuse("https://bücher.example/", TARGET_NON_ASCII_HOST);
 	refuse("https://\xd0\xbf\xd1\x80.example/", TARGET_NON_ASCII_HOST);

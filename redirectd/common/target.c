@@ -114,6 +114,49 @@ static int target_chars(const char *in, size_t len)
 	return TARGET_OK;
 }
 
+/* label[0..n) is a number to a browser's URL parser (WHATWG "ends in a
+ * number"): decimal digits, or 0x followed by hex digits. */
+static int label_numeric(const char *label, size_t n)
+{
+	size_t k = 0;
+	if (n >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X')) {
+		for (k = 2; k < n && is_hex((unsigned char)label[k]); k++)
+			;
+		return k == n;
+	}
+	for (; k < n && label[k] >= '0' && label[k] <= '9'; k++)
+		;
+	return n > 0 && k == n;
+}
+
+/* A host name host[0..h) whose last label is a number is an IPv4 address
+ * to a browser, which also reads 2130706433, 0x7f000001, 0177.0.0.1 and
+ * 127.1 as 127.0.0.1: a reviewer cannot tell where such a link goes.
+ * Only the dotted quad (four decimal parts 0..255, no leading zero, one
+ * trailing dot allowed) passes; 1 when it is one or not numeric at all. */
+static int host_numeric_ok(const char *host, size_t h)
+{
+	if (h > 0 && host[h - 1] == '.')
+		h--;
+	size_t last = h;
+	while (last > 0 && host[last - 1] != '.')
+		last--;
+	if (!label_numeric(host + last, h - last))
+		return 1;
+	unsigned parts = 0;
+	for (size_t k = 0; k <= h; parts++) {
+		size_t e = k;
+		unsigned v = 0;
+		while (e < h && host[e] >= '0' && host[e] <= '9')
+			v = v * 10 + (unsigned)(host[e++] - '0');
+		if (e == k || e - k > 3 || v > 255 || (host[k] == '0' && e - k > 1) ||
+		    (e < h && host[e] != '.'))
+			return 0;
+		k = e + 1;
+	}
+	return parts == 4;
+}
+
 /* The authority auth[0..alen): no userinfo, a bracketed IPv6 literal or
  * a host name, an optional port.  Sets *hlen to the host's length
  * (brackets included).  TARGET_OK or the error. */
@@ -149,6 +192,8 @@ static int target_authority(const char *auth, size_t alen, size_t *hlen)
 		}
 		if (auth[0] == '.' || auth[0] == '-' || memmem(auth, h, "..", 2))
 			return TARGET_BAD_HOST;
+		if (!host_numeric_ok(auth, h))
+			return TARGET_NUMERIC_HOST;
 	}
 	if (h < alen) {
 		/* Port: ':' then 1..5 digits, at most 65535. */
@@ -289,6 +334,10 @@ const char *target_strerror(int err)
 	case TARGET_NO_HOST: return "URL has no host";
 	case TARGET_USERINFO: return "URL has a user name or password (user@host)";
 	case TARGET_BAD_HOST: return "invalid host";
+	case TARGET_NUMERIC_HOST:
+		return "numeric host not written as a dotted quad (browsers "
+		       "read 2130706433, 0x7f000001 or 127.1 as an IPv4 address: "
+		       "write it as 127.0.0.1)";
 	case TARGET_NON_ASCII_HOST:
 		return "non-ASCII host: use its xn-- (punycode) form";
 	case TARGET_BAD_PORT: return "invalid port";

@@ -9,7 +9,9 @@
  *     shows one host and goes to another)
  *   - host: letters, digits, '-', '.', or a bracketed IPv6 literal; an
  *     optional numeric port; non-ASCII hosts are refused (enter the
- *     punycode "xn--" form)
+ *     punycode "xn--" form); a host a browser reads as an IPv4 address
+ *     (its last label a number) only as a dotted quad: 2130706433,
+ *     0x7f000001, 0177.0.0.1 and 127.1 all mean 127.0.0.1
  *   - no control characters, no spaces, no backslashes anywhere (browsers
  *     read '\' as '/', which turns "https://a.example\@b.example" into a
  *     different host than a reader sees)
@@ -39,6 +41,7 @@ enum target_error {
 	TARGET_NO_HOST,
 	TARGET_USERINFO,
 	TARGET_BAD_HOST,
+	TARGET_NUMERIC_HOST,
 	TARGET_NON_ASCII_HOST,
 	TARGET_BAD_PORT,
 	TARGET_CONTROL,

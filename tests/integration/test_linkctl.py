@@ -965,6 +965,33 @@ def test_installed_conf():
     ok(r.returncode == 0, "... and a good target minted", r.stderr)
 
 
+def test_host_spellings():
+    """Targets whose host hides where they go: an IPv4 address in any form
+    but the dotted quad is refused; a punycode label mixing scripts (a
+    look-alike of another name) is minted with a warning."""
+    db = newdb("hosts")
+    lk(db, "staff", "add", "ana", "--name", "Ana")
+    for host in ("0x7f000001", "2130706433", "0177.0.0.1", "127.1"):
+        refused(db, ["mint", "--staff", "ana", "--url", "http://%s/admin" % host],
+                "linkctl: invalid URL: numeric host not written as a dotted quad",
+                "mint to http://%s/" % host, exact=False)
+    r = lk(db, "mint", "--staff", "ana", "--url", "http://127.0.0.1:8080/ok")
+    ok(r.returncode == 0, "a dotted quad is a target like any other", r.stderr)
+    r = lk(db, "mint", "--staff", "ana", "--url", "https://xn--pple-43d.com/login",
+           "--code", "homog")
+    ok(r.returncode == 0 and r.stdout == "homog\n" and
+       "warning: host label 'xn--pple-43d' mixes Latin and Cyrillic letters" in r.stderr,
+       "a mixed-script punycode host: minted, with a warning naming the label", r.stderr)
+    r = lk(db, "mint", "--staff", "ana", "--url", "https://xn--bcher-kva.example/")
+    ok(r.returncode == 0 and r.stderr == "", "one script (bücher): no warning", r.stderr)
+    src = write("hosts.tsv", "imp1\tana\t\thttps://example.org/\n"
+                "imp2\tana\t\thttps://www.xn--pple-43d.com/\n")
+    r = lk(db, "import", src)
+    ok(r.returncode == 0 and "%s:2: warning: host label 'xn--pple-43d'" % src in r.stderr
+       and r.stderr.count("warning") == 1,
+       "import: the warning names the file and line, once", r.stderr)
+
+
 def main():
     try:
         test_help_version()
@@ -977,6 +1004,7 @@ def main():
         test_staff_import_mail()
         test_staff_v1_store()
         test_installed_conf()
+        test_host_spellings()
         test_mint(db)
         test_list(db)
         test_toggle(db)

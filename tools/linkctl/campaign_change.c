@@ -154,6 +154,9 @@ static int retarget_check(const struct retarget_opts *o, const char *what,
 		out_err("invalid URL: %s", target_strerror(terr));
 		return EXIT_REFUSED;
 	}
+	char warn[256];
+	if (policy_homograph(url, len, warn, sizeof warn))
+		out_err("%s", warn);
 	ch->url = url;
 	ch->utm = o->utm ? 1 : o->no_utm ? 0 : -1;
 	return 0;

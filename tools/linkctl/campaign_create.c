@@ -15,6 +15,7 @@
 #include "mint.h"
 #include "msg.h"
 #include "out.h"
+#include "policy.h"
 #include "txn.h"
 #include "view.h"
 
@@ -296,6 +297,9 @@ int campaign_create_main(int argc, char **argv)
 			out_err("invalid URL: %s", target_strerror(terr));
 			return EXIT_REFUSED;
 		}
+		char warn[256];
+		if (policy_homograph(url, len, warn, sizeof warn))
+			out_err("%s", warn);
 		cr.url = url;
 	}
 	if ((rc = txn_run(txn_create, &cr)) == 0)

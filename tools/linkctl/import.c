@@ -113,6 +113,9 @@ static int import_line(MDB_txn *txn, struct store *s, struct import *im,
 		msg_at(im->file, line, "invalid URL: %s", target_strerror(terr));
 		return TXN_FAILED;
 	}
+	char warn[256];
+	if (policy_homograph(url, l.url_len, warn, sizeof warn))
+		msg_at(im->file, line, "%s", warn);
 	/* The same few colleagues and campaigns recur on most lines: a hash
 	 * look-up in memory instead of a B-tree descent each time. */
 	if (!strmap_get(&im->staff, f[1], fl[1], &l.staff_id)) {

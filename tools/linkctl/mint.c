@@ -117,6 +117,9 @@ static int mint_check(const struct mint_opts *o, struct mint *m, char *url)
 		out_err("invalid URL: %s", target_strerror(terr));
 		return EXIT_REFUSED;
 	}
+	char warn[256];
+	if (policy_homograph(url, m->url_len, warn, sizeof warn))
+		out_err("%s", warn);
 	m->url = url;
 	if (o->code && !code_valid(o->code, strlen(o->code))) {
 		out_err(CHECK_CODE_RULE);

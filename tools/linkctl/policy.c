@@ -3,9 +3,11 @@
 #include "policy.h"
 
 #include "conf.h"
+#include "idn.h"
 #include "msg.h"
 #include "out.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,4 +94,25 @@ int policy_load(struct target_policy *p)
 		own[n++] = short_host_args[i];
 	*p = (struct target_policy){ .own_hosts = own, .n_own_hosts = n };
 	return 0;
+}
+
+int policy_homograph(const char *url, size_t len, char *msg, size_t n)
+{
+	const char *host, *label, *script[2];
+	size_t hlen, llen;
+	target_host(url, len, &host, &hlen);
+	switch (idn_host_check(host, hlen, &label, &llen, script)) {
+	case IDN_MIXED:
+		snprintf(msg, n, "warning: host label '%.*s' mixes %s and %s "
+		         "letters: browsers may show it as a look-alike of "
+		         "another name; check the target is the site you mean",
+		         (int)llen, label, script[0], script[1]);
+		return 1;
+	case IDN_INVALID:
+		snprintf(msg, n, "warning: host label '%.*s' is not valid "
+		         "punycode: browsers may refuse it", (int)llen, label);
+		return 1;
+	default:
+		return 0;
+	}
 }

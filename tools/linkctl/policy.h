@@ -24,6 +24,14 @@ int policy_base_url_arg(const char *value);
  * or EXIT_REFUSED after printing the file's errors as FILE:LINE: message.
  */
 int policy_load(struct target_policy *p);
+/*
+ * A target (normalized) whose host a browser would show as a look-alike:
+ * an xn-- label mixing scripts (xn--pple-43d: "аpple" with a Cyrillic
+ * "а"), or one that does not decode.  Not refused (a mixed name can be
+ * real), but said: returns 1 with a warning for the user in msg, else 0.
+ */
+int policy_homograph(const char *url, size_t len, char *msg, size_t n);
+
 /* After policy_load: --base-url, else base_url from -c FILE, else NULL.
  * Without a trailing '/'. */
 const char *policy_base_url(void);
