@@ -182,8 +182,25 @@ int main(void)
 	refused("Subject: hi\n\n", 3,
 	        "the template has no text after its subject", "subject only");
 
-	is_int(posts_first_name("Ana Lima", 8), 3, "first name: to the space");
-	is_int(posts_first_name("Ana", 3), 3, "first name: all of it");
+	static const char *const firsts[][2] = {
+		{ "Ana Lima", "Ana" },          /* to the space */
+		{ "Ana", "Ana" },               /* one word: itself */
+		{ "Doe, Jane", "Jane" },        /* family, given */
+		{ "Doe,Jane Mary", "Jane" },
+		{ "van der Berg, Anna", "Anna" },
+		{ "Doe,", "Doe" },              /* nothing after the comma */
+		{ "Doe,  ", "Doe" },
+		{ " Ana", "Ana" },
+		{ "Zoë Ng", "Zoë" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof firsts / sizeof *firsts; i++) {
+		size_t n;
+		const char *f = posts_first_name(firsts[i][0],
+		                                 strlen(firsts[i][0]), &n);
+		ok(n == strlen(firsts[i][1]) && memcmp(f, firsts[i][1], n) == 0,
+		   "first name of '%s': '%s'", firsts[i][0], firsts[i][1]);
+	}
 
 	ok(posts_addr_ok("ana.lima+x@example.org", 22), "addr: dot-atom");
 	ok(!posts_addr_ok("ana..lima@example.org", 21), "addr: two dots");

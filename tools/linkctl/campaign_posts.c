@@ -288,8 +288,8 @@ static int post_one(struct run *r, const struct staff *st,
 	struct posts_values v = { 0 };
 	v.v[POSTS_NAME] = st->name;
 	v.n[POSTS_NAME] = st->name_len;
-	v.v[POSTS_FIRST_NAME] = st->name;
-	v.n[POSTS_FIRST_NAME] = posts_first_name(st->name, st->name_len);
+	v.v[POSTS_FIRST_NAME] = posts_first_name(st->name, st->name_len,
+	                                         &v.n[POSTS_FIRST_NAME]);
 	v.v[POSTS_LINK] = link;
 	v.n[POSTS_LINK] = strlen(link);
 	v.v[POSTS_CAMPAIGN] = r->cname;

@@ -270,10 +270,28 @@ void posts_free(struct posts_template *t)
 	memset(t, 0, sizeof *t);
 }
 
-size_t posts_first_name(const char *name, size_t n)
+const char *posts_first_name(const char *name, size_t n, size_t *len)
 {
-	const char *sp = memchr(name, ' ', n);
-	return sp ? (size_t)(sp - name) : n;
+	const char *p = name, *end = name + n;
+	/* "Family, Given": the given name is after the comma, when there is
+	 * one there ("Doe," alone keeps "Doe"). */
+	const char *comma = memchr(name, ',', n);
+	if (comma) {
+		const char *g = comma + 1;
+		while (g < end && *g == ' ')
+			g++;
+		if (g < end)
+			p = g;
+		else
+			end = comma;
+	}
+	while (p < end && *p == ' ')
+		p++;
+	const char *q = p;
+	while (q < end && *q != ' ' && *q != ',')
+		q++;
+	*len = (size_t)(q - p);
+	return p;
 }
 
 void posts_render(const struct posts_template *t, int subject,

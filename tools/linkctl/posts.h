@@ -80,8 +80,11 @@ const char *posts_field_name(enum posts_field f);
 void posts_render(const struct posts_template *t, int subject,
                   const struct posts_values *v, struct posts_buf *b);
 
-/* The name up to its first space (all of it without one). */
-size_t posts_first_name(const char *name, size_t n);
+/* The first name in name[0..n), as a view (*len bytes): the first word
+ * ("Ana Lima": "Ana"; a name of one word is itself), or, for a name
+ * written "Family, Given", the first word after the comma ("Doe, Jane":
+ * "Jane"). */
+const char *posts_first_name(const char *name, size_t n, size_t *len);
 
 void posts_buf_add(struct posts_buf *b, const char *s, size_t n);
 void posts_buf_free(struct posts_buf *b);
