@@ -243,22 +243,22 @@ mkseg(os.path.join(tl, "t.clk"), [
 DCOLS = "clicks,visitors,bots,previews,crawlers,tools,probes,internal"
 eq(csv_rows("--by", "day", tl), [
     "rank,day," + DCOLS,
-    "1,2026-03-29,4,3,1,0,1,0,0,0",
     "2,2026-03-28,2,2,0,0,0,0,0,0",
-], "--by day (UTC)")
+    "1,2026-03-29,4,3,1,0,1,0,0,0",
+], "--by day (UTC): in time order, each with its rank")
 eq(csv_rows("--by", "day", "--tz", "Europe/Paris", tl), [
     "rank,day," + DCOLS,
+    "3,2026-03-28,1,1,0,0,0,0,0,0",
     "1,2026-03-29,3,3,1,0,1,0,0,0",
     "2,2026-03-30,2,1,0,0,0,0,0,0",
-    "3,2026-03-28,1,1,0,0,0,0,0,0",
 ], "--by day --tz Europe/Paris: local days across the clock change")
 eq(csv_rows("--by", "hour", tl), [
     "rank,hour," + DCOLS,
-    "1,22,3,2,0,0,0,0,0,0",
     "2,0,1,1,0,0,0,0,0,0",
     "2,1,1,1,1,0,1,0,0,0",
+    "1,22,3,2,0,0,0,0,0,0",
     "2,23,1,1,0,0,0,0,0,0",
-], "--by hour (UTC): 0-23, ties in hour order")
+], "--by hour (UTC): 0-23 in order, ranked by visitors")
 eq(csv_rows("--by", "hour", "--tz", "Europe/Paris", tl), [
     "rank,hour," + DCOLS,
     "1,0,3,2,0,0,0,0,0,0",
@@ -267,8 +267,8 @@ eq(csv_rows("--by", "hour", "--tz", "Europe/Paris", tl), [
     "2,23,1,1,0,0,0,0,0,0",
 ], "--by hour --tz Europe/Paris: summer time is +2")
 js = jrows("--by", "hour", tl)
-eq([x["hour"] for x in js] if isinstance(js, list) else js, [22, 0, 1, 23],
-   "JSON --by hour: hours as numbers")
+eq([x["hour"] for x in js] if isinstance(js, list) else js, [0, 1, 22, 23],
+   "JSON --by hour: hours as numbers, in order")
 
 
 def total_clicks(*args):

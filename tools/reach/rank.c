@@ -203,6 +203,13 @@ static int rank_cmp_rows(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* By id alone: the day since 1970, or the hour. */
+static int rank_cmp_ids(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 /* --rank clicks: clicks first, then as rank_cmp_rows. */
 static int rank_cmp_rows_clicks(const void *a, const void *b)
 {
@@ -253,6 +260,10 @@ int rank_board(const struct count *C, const struct names *nm,
 	}
 	free(listed);
 	rank_sort(rows, n, rank_clicks);
+	/* A time series reads in time order; the ranks stay (the busiest
+	 * day is still rank 1). */
+	if ((C->by == GROUPING_DAY || C->by == GROUPING_HOUR) && n > 1)
+		qsort(rows, n, sizeof *rows, rank_cmp_ids);
 	*b = (struct board){
 		.by = C->by, .include_internal = C->include_internal,
 		.rows = rows, .n = n, .records = C->records,

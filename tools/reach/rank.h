@@ -55,7 +55,9 @@ static inline const char *rank_ckey(const struct row *r)
 }
 
 /* Build the ranked rows of C's counters (settled) into b->rows, names from
- * nm; rank_clicks: clicks first, else visitors.  Returns 0, or -1 out of
+ * nm; rank_clicks: clicks first, else visitors.  Rows are in rank order,
+ * but by day and by hour in time order (ranked all the same).  Returns 0,
+ * or -1 out of
  * memory.  The rows point into C and nm: they live as long as both. */
 int rank_board(const struct count *C, const struct names *nm,
                int rank_clicks, struct board *b);
