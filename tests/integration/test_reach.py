@@ -30,6 +30,7 @@ The attribution data set (logs-attrib/, see there) covers internal
 clicks, countries, platforms and --by country / platform.
 """
 import json
+import re
 import os
 import shutil
 import stat
@@ -740,6 +741,39 @@ for col in ("RANK", "VISITORS", "CLICKS", "BOTS", "INTERNAL"):
                    for line in lines[1:])
 ok(aligned, "table columns line up by code point (UTF-8 names)", r.stdout)
 ok(len(lines[3].encode()) > len(lines[3]), "the check covers a non-ASCII name")
+
+
+def columns(text):
+    """Terminal columns of text: East Asian wide and fullwidth two,
+    combining marks none."""
+    import unicodedata
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# Names a terminal shows wider or narrower than their code points: every
+# column still starts where its header does, counted in columns.
+WDB = os.path.join(TMP, "wide-db")
+for h, name, team in (("taro", "山田 太郎", "営業"), ("jose", "Jose\u0301 Nu\u0303o", "ops"),
+                      ("ana", "Ana", "ops")):
+    subprocess.run([LINKCTL, "--db", WDB, "staff", "add", h, "--name", name, "--team", team],
+                   capture_output=True, check=True)
+mkseg(os.path.join(TMP, "wide-log", "w.clk"),
+      ["staff=%d class=human visitor=%d" % (sid, v) for sid, v in ((1, 1), (1, 2), (2, 3))])
+r = reach("--db", WDB, os.path.join(TMP, "wide-log"))
+lines = r.stdout.splitlines()[:-1]
+ok(len(lines) == 4 and lines[0].startswith("RANK"), "a table of wide names", r.stdout + r.stderr)
+if len(lines) == 4:
+    hdr = lines[0]
+    want = columns(hdr[:hdr.index("VISITORS") + len("VISITORS")])
+    got = []
+    for line, name in zip(lines[1:], ("山田 太郎", "Jose\u0301 Nu\u0303o", "Ana")):
+        k = line.find(name)
+        m = re.match(r" +\d+", line[k + len(name):]) if k >= 0 else None
+        got.append(columns(line[:k + len(name) + m.end()]) if m else None)
+    eq(got, [want] * 3, "CJK and combining names: VISITORS ends at the header's "
+       "terminal column in every row")
+    ok(columns(lines[1]) < len(lines[1].encode()), "the check covers wide characters")
 
 r = reach("--db", DB, "--by", "campaign", "--format", "csv", LOGS)
 eq(r.stdout, CSV_CAMP_HDR +

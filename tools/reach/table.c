@@ -1,23 +1,18 @@
 /*
  * table: the text leaderboard (see table.h).  Widths are measured in
- * code points, so names stay aligned without a locale.
+ * terminal columns (textwidth.h), so names stay aligned without a locale.
  */
 #include "table.h"
+#include "textwidth.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-/* Display width of a string in a terminal: UTF-8 code points, i.e. bytes
- * that are not continuation bytes.  Wide (CJK) characters would need
- * wcwidth and a locale; names are mostly Latin, and this keeps the output
- * independent of the environment. */
+/* Display width of a string in a terminal (textwidth.h: CJK two
+ * columns, combining marks none), with no locale involved. */
 static size_t table_width(const char *s)
 {
-	size_t w = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
+	return textwidth(s, strlen(s));
 }
 
 /* Print a cell padded to width; control characters become '?' so a name
