@@ -122,9 +122,11 @@ trap 'exit 1' HUP INT TERM
 }
 if ! "$linkctl" --db "$snap/db" verify >/dev/null 2>"$snap/said"; then
 	cat "$snap/said" >&2
-	# verify ends with how many problems it found.
-	what=$(tail -n 1 "$snap/said")
-	die "the copy of $db fails linkctl verify (${what#linkctl: }): nothing shipped, no node contacted; run linkctl --db $db verify"
+	# verify names each problem, then says how many (of the copy's
+	# temporary path, gone when we exit: not repeated).
+	first=$(sed -n '1s/^linkctl: verify: //p' "$snap/said")
+	count=$(sed -n '$s/.*: \([0-9][0-9]* problems*\);.*/\1/p' "$snap/said")
+	die "the copy of $db fails linkctl verify ($first${count:+; $count in all}): nothing shipped, no node contacted; run linkctl --db $db verify"
 fi
 sum=$(sha256sum <"$snap/db/data.mdb")
 sum=${sum%% *}
