@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "logmsg.h"
 #include "monotime.h"
@@ -42,6 +43,66 @@ static void storewatch_failed(struct storewatch *sw, const char *fmt, ...)
 		logmsg("%s", msg);
 		snprintf(sw->error, sizeof sw->error, "%s", msg);
 	}
+}
+
+/* The directory on the way to path that this process cannot search: the
+ * deepest prefix that stats, where the next one fails with EACCES.  Into
+ * out; 0, or -1 when there is none (another error, or all of it stats). */
+static int storewatch_unsearchable(const char *path, char *out, size_t n)
+{
+	char p[CONFIG_STR_MAX + 16];
+	struct stat st;
+	size_t last = 0;       /* length of the last prefix that stats */
+	snprintf(p, sizeof p, "%s", path);
+	size_t len = strlen(p);
+	for (size_t i = 1; i <= len; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		char c = p[i];
+		p[i] = '\0';
+		int r = stat(p, &st);
+		int e = errno;
+		p[i] = c;
+		if (r == 0) {
+			last = i;
+			continue;
+		}
+		if ((e != EACCES && e != EPERM) || last == 0)
+			return -1;
+		snprintf(out, n, "%.*s", (int)last, p);
+		return 0;
+	}
+	return -1;
+}
+
+/* The note when the daemon's user cannot reach db/data.mdb (started as
+ * root with a store only root can reach, privs.h): it serves, but a swap
+ * cannot be seen.  Names the directory in the way and the command that
+ * mends it; redirectd-ship-store(8) makes copies the user can reach. */
+static void storewatch_unwatchable(const struct config *cfg,
+                                   const char *path)
+{
+	char who[64], dir[CONFIG_STR_MAX + 16];
+	if (*cfg->user)
+		snprintf(who, sizeof who, "%s", cfg->user);
+	else
+		snprintf(who, sizeof who, "%u", (unsigned)geteuid());
+	if (storewatch_unsearchable(path, dir, sizeof dir) < 0)
+		logmsg("note: store swaps of %s will not be followed: %s "
+		       "cannot look into it (give the store and every "
+		       "directory above it to the user: redirectd.conf(5), "
+		       "db)", cfg->db, who);
+	else if (!strcmp(dir, cfg->db))
+		logmsg("note: store swaps of %s will not be followed: %s "
+		       "cannot search the store's directory (chown -R %s: "
+		       "%s/ ; copies shipped with redirectd-ship-store "
+		       "--owner %s are; redirectd.conf(5), db)", cfg->db, who,
+		       who, cfg->db, who);
+	else
+		logmsg("note: store swaps of %s will not be followed: %s "
+		       "cannot search %s (chmod o+x %s, or give it to %s's "
+		       "group; redirectd.conf(5), db)", cfg->db, who, dir,
+		       dir, who);
 }
 
 /* Open the data.mdb that st describes; publish it.  0, or -1 (said why). */
@@ -102,15 +163,10 @@ void storewatch_check(struct storewatch *sw, int force)
 	uint64_t now = monotime_ms();
 	if (stat(path, &st) < 0) {
 		if (errno == EACCES || errno == EPERM) {
-			/* Started as root with a store only root can reach
-			 * (privs.h): it serves, but a swap cannot be seen.
-			 * Said once; not a degradation. */
+			/* Said once (again only after it was mended and
+			 * broke anew); not a degradation. */
 			if (!sw->unwatchable)
-				logmsg("note: store swaps of %s will not be "
-				       "followed: %s cannot look into it (give "
-				       "the store to the user: "
-				       "redirectd.conf(5), db)", cfg->db,
-				       *cfg->user ? cfg->user : "this user");
+				storewatch_unwatchable(cfg, path);
 			sw->unwatchable = 1;
 			return;
 		}
@@ -118,6 +174,7 @@ void storewatch_check(struct storewatch *sw, int force)
 		                  cfg->db, path, strerror(errno), cur->dir);
 		return;
 	}
+	sw->unwatchable = 0;
 	if (st.st_dev == cur->data_dev && st.st_ino == cur->data_ino) {
 		sw->error[0] = '\0';   /* back to the store in use */
 		return;

@@ -1,7 +1,7 @@
 /*
  * storewatch: following the store while the daemon runs.  A node's store
  * is replaced by switching the symbolic link db to a new directory (a copy
- * shipped with mdb_copy): data.mdb behind db is then another file.  This
+ * shipped by redirectd-ship-store): data.mdb behind db is then another file.  This
  * module notices (one stat, on main's watch timer and on SIGHUP), opens
  * the new environment read-only and publishes it (storeslot.h), closes the
  * old ones once every worker has left them, and clears the reader slots of
@@ -41,7 +41,7 @@ struct storewatch {
 	dev_t bad_dev;
 	ino_t bad_ino;
 	uint64_t bad_at_ms;
-	int unwatchable;            /* the user cannot stat db/data.mdb */
+	int unwatchable;            /* the user cannot stat db/data.mdb (said) */
 	uint64_t readers_at_ms;     /* the last reader-slot check */
 };
 

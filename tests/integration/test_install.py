@@ -96,6 +96,10 @@ everything = sorted(os.path.relpath(os.path.join(d, f), dest)
 ok(len(everything) == len(PROGRAMS) + len(SCRIPTS) + len(MANPAGES) + 2 + 5,
    "nothing else is installed (%d files)" % len(everything), "\n".join(everything))
 
+with open(installed(SCRIPTS["redirectd-ship-store"])) as f:
+    ok("\ninstalled_linkctl=%s\n" % PROGRAMS["linkctl"] in f.read(),
+       "redirectd-ship-store falls back on the installed linkctl (%s)" % PROGRAMS["linkctl"])
+
 # DESTDIR in the environment works the same way.
 dest2 = os.path.join(tmp, "dest2")
 r = subprocess.run(["meson", "install", "-C", BUILD, "--no-rebuild"],
