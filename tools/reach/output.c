@@ -100,7 +100,7 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 	if (o->format == OPTS_TABLE)
 		table_write(out, b);
 	else if (o->format == OPTS_CSV)
-		csvout_write(out, b);
+		csvout_write(out, b, o->csv_raw ? OUT_CSV_RAW : OUT_CSV_SAFE);
 	else if (o->format == OPTS_JSON)
 		jsonout_write(out, b);
 	else if (output_html(out, o, b, C, nm, F, D) < 0)
