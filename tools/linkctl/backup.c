@@ -7,7 +7,8 @@
  * when that transaction began.  The copy is made whole or not at all: into
  * a hidden temporary directory beside DEST (".BASE.partial.PID"), its
  * data.mdb created O_EXCL|O_NOFOLLOW (a link planted there is not
- * followed), fsynced with its directory, then renamed to DEST and the
+ * followed) and the copy opened by the directory's descriptor to count it
+ * (privdir.h), fsynced with its directory, then renamed to DEST and the
  * parent fsynced.  A backup killed on the way leaves only that temporary;
  * the next backup into the same directory removes those of dead runs.
  *
@@ -17,6 +18,7 @@
 #include "commands.h"
 #include "msg.h"
 #include "out.h"
+#include "privdir.h"
 #include "store.h"
 #include "txn.h"
 #include "verify.h"
@@ -159,11 +161,16 @@ static int copy_into(struct store *s, const char *tmp, struct counts *c)
 		out_err("backup: mkdir %s: %s", tmp, strerror(errno));
 		return EXIT_REFUSED;
 	}
-	int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int fd = dfd < 0 ? -1 : openat(dfd, "data.mdb", O_WRONLY | O_CREAT |
-	                               O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	int rc = fd < 0 ? errno : mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
-	const char *op = fd < 0 ? "create data.mdb" : "mdb_env_copyfd2";
+	int dfd, fd = -1;
+	int rc = privdir_open(tmp, 0, 0, &dfd);
+	const char *op = "open";
+	if (!rc) {
+		fd = openat(dfd, "data.mdb", O_WRONLY | O_CREAT | O_EXCL |
+		            O_NOFOLLOW | O_CLOEXEC, 0640);
+		rc = fd < 0 ? errno
+		            : mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+		op = fd < 0 ? "create data.mdb" : "mdb_env_copyfd2";
+	}
 	struct stat st;
 	if (!rc && (fsync(fd) < 0 || fstat(fd, &st) < 0)) {
 		rc = errno;
@@ -176,7 +183,11 @@ static int copy_into(struct store *s, const char *tmp, struct counts *c)
 	if (!rc) {
 		c->bytes = st.st_size;
 		op = "the copy";
-		rc = copy_counts(tmp, c);
+		/* By the descriptor: LMDB makes lock.mdb in the directory
+		 * we made, even if another was renamed into its place. */
+		char path[PRIVDIR_PATH_MAX];
+		privdir_path(dfd, path);
+		rc = copy_counts(path, c);
 		/* The count's open made a lock file; the copy is data.mdb. */
 		unlinkat(dfd, "lock.mdb", 0);
 	}
@@ -187,7 +198,9 @@ static int copy_into(struct store *s, const char *tmp, struct counts *c)
 	if (dfd >= 0)
 		close(dfd);
 	if (rc) {
-		out_err("backup: %s into %s: %s", op, tmp, mdb_strerror(rc));
+		const char *why = privdir_strerror(rc);
+		out_err("backup: %s into %s: %s", op, tmp,
+		        why ? why : mdb_strerror(rc));
 		return EXIT_REFUSED;
 	}
 	return 0;

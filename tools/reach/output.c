@@ -91,7 +91,9 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 	FILE *out = stdout;
 	int rc;
 	if (o->output) {
-		if ((rc = wholefile_open(&w, o->output, 0644)) < 0) {
+		/* 0666 under the umask, as any program makes a file: a
+		 * report names colleagues; the umask decides who reads it. */
+		if ((rc = wholefile_open(&w, o->output, 0666)) < 0) {
 			out_err("%s: %s", o->output, strerror(-rc));
 			return -1;
 		}
