@@ -88,8 +88,8 @@ int ledger_open(struct ledger *l, const char *dir, int create)
 	char path[PRIVDIR_PATH_MAX];
 	int rc, dfd;
 	l->env = NULL;
-	/* linkctl runs as root: LMDB must not follow a link planted in the
-	 * ledger's place or in it (privdir.h). */
+	/* linkctl often runs as root: LMDB must not follow a link planted
+	 * in the ledger's place or in it (privdir.h). */
 	if ((rc = privdir_open(dir, create, 0750, &dfd)))
 		return rc;
 	privdir_path(dfd, path);
