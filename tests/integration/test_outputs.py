@@ -395,6 +395,8 @@ ok(r.returncode == 0 or "mkdir" in r.stderr,
    "backup with .bk.partial.PID planted for the next pids: done, or "
    "refused saying mkdir failed", r.stderr)
 eq(digest(v), h, "backup: the victim unchanged")
+ok("removed" not in r.stderr,
+   "backup: the planted links not reported as removed temporaries", r.stderr)
 if r.returncode == 0:
     r = lk("verify", db=dest)
     ok(r.returncode == 0, "backup: the copy verifies", r.stderr)

@@ -89,8 +89,9 @@ static int split(const char *path, char *dir, size_t cap, const char **base)
 	return w < 0 || (size_t)w >= cap || b == n ? -1 : (int)(n - b);
 }
 
-/* Remove a temporary directory's files (LMDB's two) and itself. */
-static void partial_remove(int parent, const char *name)
+/* Remove a temporary directory's files (LMDB's two) and itself; a link
+ * or anything else by its name is left alone.  0 when it is gone. */
+static int partial_remove(int parent, const char *name)
 {
 	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	                O_CLOEXEC);
@@ -99,7 +100,7 @@ static void partial_remove(int parent, const char *name)
 		unlinkat(fd, "lock.mdb", 0);
 		close(fd);
 	}
-	unlinkat(parent, name, AT_REMOVEDIR);
+	return unlinkat(parent, name, AT_REMOVEDIR);
 }
 
 /* The temporaries of backups that died (their process is gone). */
@@ -119,7 +120,8 @@ static void partial_sweep(const char *dir)
 		if (*end || pid <= 0 || pid == getpid() ||
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		partial_remove(dirfd(d), e->d_name);
+		if (partial_remove(dirfd(d), e->d_name) < 0)
+			continue;   /* a link, or not a temporary of ours */
 		out_err("backup: removed %s/%s, left by a backup that did not "
 		        "finish", dir, msg_shows(e->d_name));
 	}
