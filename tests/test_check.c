@@ -20,6 +20,25 @@ int main(void)
 	   TEXT("\xf0\x9f\x98\x80"), "text: ASCII, Latin, CJK, an emoji");
 	ok(!TEXT("a\tb") && !TEXT("a\nb") && !TEXT("\x7f") && !TEXT("\x1b[31m"),
 	   "text: no control characters");
+	ok(!TEXT("a\xc2\x80") && !TEXT("\xc2\x85") && !TEXT("\xc2\x9b" "31m") &&
+	   !TEXT("x\xc2\x9f") && !TEXT("a\xe2\x80\xa8" "b") &&
+	   !TEXT("a\xe2\x80\xa9" "b"),
+	   "text: no C1 controls (U+0080-U+009F, U+0085 NEL, CSI), no U+2028 "
+	   "or U+2029");
+	ok(TEXT("\xc2\xa0") && TEXT("\xc2\xa9") && TEXT("\xe2\x80\xa7") &&
+	   TEXT("\xe2\x80\xaa" "x") && TEXT("\xe2\x80\x94"),
+	   "text: U+00A0, U+00A9, U+2027, U+202A, U+2014 are not controls");
+	is_int(utf8_control((const unsigned char *)"\x1b", 1), 1,
+	       "utf8_control: ESC, one byte");
+	is_int(utf8_control((const unsigned char *)"\xc2\x9b", 2), 2,
+	       "utf8_control: CSI (U+009B), two bytes");
+	is_int(utf8_control((const unsigned char *)"\xe2\x80\xa8", 3), 3,
+	       "utf8_control: U+2028, three bytes");
+	is_int(utf8_control((const unsigned char *)"\xc2", 1), 0,
+	       "utf8_control: a cut sequence is not read past n");
+	ok(check_name("Ana\xc2\x85Lima", 9) && check_team("\xc2\x9b" "2J", 4) &&
+	   check_email("a\xc2\x85@b", 6) && !check_campaign("x\xe2\x80\xa9", 4),
+	   "name, team, email, campaign: C1 and U+2029 refused");
 	ok(!TEXT("\xc3") && !TEXT("\xe6\x97") && !TEXT("a\x80"),
 	   "text: no cut or stray continuation bytes");
 	ok(!TEXT("\xc0\xaf") && !TEXT("\xe0\x80\xaf") && !TEXT("\xf0\x80\x80\xaf"),

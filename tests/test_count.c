@@ -62,7 +62,7 @@ static char *csv(struct count *C, const struct names *nm)
 	FILE *f = open_memstream(&text, &len);
 	if (rank_board(C, nm, 0, &b) < 0 || !f)
 		return NULL;
-	csvout_write(f, &b);
+	csvout_write(f, &b, OUT_CSV_SAFE);
 	fclose(f);
 	free(b.rows);
 	return text;

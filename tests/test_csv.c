@@ -3,9 +3,13 @@
  * quotes, a missing final line end, every error, and every incomplete
  * input: each prefix of each record of valid documents, read from a copy
  * that ends at a page the process may not touch (a read past the end
- * crashes, in any build).
+ * crashes, in any build).  And tools/common/out.c's cell writer: RFC 4180
+ * quoting, cells a spreadsheet would run as formulas written as text
+ * (OWASP's leading '), --csv-raw's cells as they are, every cell read
+ * back by the reader as it was written.
  */
 #include "csv.h"
+#include "out.h"
 #include "tap.h"
 
 #include <stdint.h>
@@ -225,10 +229,78 @@ static void incomplete(void)
 	is_int(prefixes("x,y\r", "a lone last CR"), 1, "a lone last CR: one record");
 }
 
+/* One cell as out_csv_text writes it (a static buffer). */
+static const char *cell(const char *s, size_t n, enum out_csv m)
+{
+	static char out[256];
+	memset(out, 0, sizeof out);
+	FILE *f = fmemopen(out, sizeof out, "w");
+	if (!f)
+		return "(fmemopen)";
+	out_csv_text(f, s, n, m);
+	fclose(f);
+	return out;
+}
+
+#define SAFE(s) cell(s, sizeof s - 1, OUT_CSV_SAFE)
+#define RAW(s) cell(s, sizeof s - 1, OUT_CSV_RAW)
+
+static void writer(void)
+{
+	is_str(SAFE("Ana Lima"), "Ana Lima", "cell: plain text as it is");
+	is_str(SAFE(""), "", "cell: empty");
+	is_str(SAFE("a,b"), "\"a,b\"", "cell: a comma quoted");
+	is_str(SAFE("say \"hi\""), "\"say \"\"hi\"\"\"", "cell: quotes doubled");
+	is_str(SAFE("two\nlines"), "\"two\nlines\"", "cell: a line break quoted");
+	is_str(SAFE("=HYPERLINK(\"http://x\",\"y\")"),
+	       "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+	       "cell: =formula as text: ', quoted, quotes doubled");
+	is_str(SAFE("+1"), "\"'+1\"", "cell: leading + as text");
+	is_str(SAFE("-2"), "\"'-2\"", "cell: leading - as text");
+	is_str(SAFE("@SUM(1)"), "\"'@SUM(1)\"", "cell: leading @ as text");
+	is_str(SAFE("\tx"), "\"'\tx\"", "cell: leading tab as text");
+	is_str(SAFE("\rx"), "\"'\rx\"", "cell: leading CR as text");
+	is_str(SAFE("a=b-c+d@e"), "a=b-c+d@e", "cell: = - + @ inside: as it is");
+	is_str(SAFE(" =1"), " =1", "cell: a leading space is not a trigger");
+	is_str(SAFE("'quoted"), "'quoted", "cell: a leading ' as it is");
+	is_str(cell("=x", 1, OUT_CSV_SAFE), "\"'=\"", "cell: only len bytes");
+	is_str(RAW("=HYPERLINK(\"http://x\",\"y\")"),
+	       "\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+	       "raw cell: no ', still RFC 4180 quoting");
+	is_str(RAW("-2"), "-2", "raw cell: as it is");
+	is_str(RAW("@SUM(1)"), "@SUM(1)", "raw cell: as it is");
+
+	/* Read back: the reader gets ' and the text, one field. */
+	static const char *const texts[] = {
+		"=1+1", "+1", "-2", "@SUM(1)", "\tt", "\rr", "=a,\"b\"\nc", "plain",
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+		for (int m = OUT_CSV_SAFE; m <= OUT_CSV_RAW; m++) {
+			char doc[300], want[300];
+			snprintf(doc, sizeof doc, "%s\n",
+			         cell(texts[i], strlen(texts[i]), (enum out_csv)m));
+			snprintf(want, sizeof want, "%s%s",
+			         m == OUT_CSV_SAFE && strcmp(texts[i], "plain")
+			         ? "'" : "", texts[i]);
+			struct csv_record r;
+			ptrdiff_t n = rd(doc, strlen(doc), 1, &r);
+			if (n != (ptrdiff_t)strlen(doc) || r.nf != 1 ||
+			    strcmp(field(doc, &r, 0), want)) {
+				printf("#   %s (mode %d): read back as %s\n",
+				       texts[i], m, n > 0 ? field(doc, &r, 0) : "BAD");
+				bad++;
+			}
+		}
+	ok(!bad, "cells read back: one field each, ' and the text, or the "
+	   "text under --csv-raw");
+}
+
 int main(void)
 {
 	records();
 	errors();
 	incomplete();
+	writer();
 	return tap_done();
 }

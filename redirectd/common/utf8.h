@@ -1,6 +1,8 @@
 /*
  * utf8: the one UTF-8 decoder's length step, for the target rules
- * (target.c) and the tools' text checks (linkctl's check.c, posts.c).
+ * (target.c) and the tools' text checks (linkctl's check.c, posts.c); and
+ * which characters are controls, for the checks and for what the tools
+ * show on a terminal.
  * Strict, as RFC 3629 has it: no overlong forms, no surrogates, nothing
  * past U+10FFFF.
  */
@@ -35,6 +37,23 @@ static inline size_t utf8_len(const unsigned char *s, size_t n)
 	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
 		return 0;
 	return need;
+}
+
+/* The length of the control character at s (n >= 1 bytes): 1 for C0 and
+ * DEL, 2 for C1 (U+0080-U+009F: a terminal obeys them as it does ESC, and
+ * U+0085 breaks lines), 3 for U+2028 and U+2029 (line and paragraph
+ * separators); 0 when s does not start with one.  Reads bytes, so a
+ * string that is not UTF-8 is safe to scan. */
+static inline size_t utf8_control(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x20 || s[0] == 0x7f)
+		return 1;
+	if (n >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+	    (s[2] == 0xa8 || s[2] == 0xa9))
+		return 3;
+	return 0;
 }
 
 #endif

@@ -31,9 +31,17 @@ void out_json_str(FILE *f, const char *s, size_t len)
 	putc('"', f);
 }
 
-void out_csv_field(FILE *f, const char *s, size_t len)
+/* The first bytes that make a spreadsheet read a cell as a formula
+ * (OWASP, "CSV Injection"). */
+static int out_csv_formula(const char *s, size_t len)
 {
-	int quote = 0;
+	return len && memchr("=+-@\t\r", s[0], 6);
+}
+
+void out_csv_text(FILE *f, const char *s, size_t len, enum out_csv mode)
+{
+	int neutral = mode == OUT_CSV_SAFE && out_csv_formula(s, len);
+	int quote = neutral;
 	for (size_t i = 0; i < len; i++)
 		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
 			quote = 1;
@@ -41,7 +49,7 @@ void out_csv_field(FILE *f, const char *s, size_t len)
 		fwrite(s, 1, len, f);
 		return;
 	}
-	putc('"', f);
+	fputs(neutral ? "\"'" : "\"", f);
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '"')
 			putc('"', f);

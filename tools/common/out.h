@@ -11,8 +11,20 @@
 
 /* Write s[0..len) as a JSON string literal, quotes included. */
 void out_json_str(FILE *f, const char *s, size_t len);
-/* Write a CSV field (RFC 4180): quoted when it holds , " CR or LF. */
-void out_csv_field(FILE *f, const char *s, size_t len);
+/*
+ * How a CSV text cell is written.  OUT_CSV_SAFE (the default of every
+ * tool): a cell a spreadsheet would take for a formula -- one starting
+ * with = + - @, a tab or a CR -- is written as text the way OWASP's "CSV
+ * Injection" page says: a ' before it, the whole cell quoted.  A name
+ * like =HYPERLINK(...) then shows as itself when an analyst opens the
+ * file, and the ' shows to a script reading it.  OUT_CSV_RAW (--csv-raw):
+ * the text as it is, for programs that must read names back unchanged.
+ */
+enum out_csv { OUT_CSV_SAFE, OUT_CSV_RAW };
+/* Write s[0..len) as one CSV text cell: quoted (RFC 4180) when it holds
+ * , " CR or LF, neutralised as mode says.  Numbers are not text cells:
+ * print them as they are (a negative number stays a number). */
+void out_csv_text(FILE *f, const char *s, size_t len, enum out_csv mode);
 /* Percent-encode s[0..n) for a URL's query (RFC 3986: unreserved bytes
  * stay, every other byte is %XX, a space %20) into out; returns the length
  * written (not NUL-terminated), or (size_t)-1 when it would pass cap. */

@@ -5,7 +5,12 @@
  * then the directory is fsynced: a reader (a mailer, a spreadsheet, the
  * next run) sees the old file or the new one, never half of one, even
  * after a crash or a power cut.  Used for reach's --output, reach ship's
- * state file and linkctl's post files.
+ * state file and linkctl's post files and mbox.
+ *
+ * Nothing planted is written through: the temporary file is mkostemp's
+ * (O_CREAT|O_EXCL under a random name, so a link at any name one could
+ * predict is never followed), and the rename replaces a link at the
+ * destination instead of writing where it points.
  *
  * Never prints: functions return 0 or a negative errno, and the caller
  * says what failed.  Not thread-safe (one writer per struct).
@@ -22,8 +27,8 @@ struct wholefile {
 	char *path;     /* the destination (owned copy) */
 };
 
-/* Create a temporary file beside path with mode (before the umask) and
- * set w->f to it.  0 or a negative errno (nothing is left behind). */
+/* Create a temporary file beside path with mode (before the umask: 0666
+ * for a file like any other program's) and set w->f to it.  0 or a negative errno (nothing is left behind). */
 int wholefile_open(struct wholefile *w, const char *path, mode_t mode);
 
 /* Flush, fsync, close, rename over the destination, fsync the directory.

@@ -7,7 +7,8 @@
  * when that transaction began.  The copy is made whole or not at all: into
  * a hidden temporary directory beside DEST (".BASE.partial.PID"), its
  * data.mdb created O_EXCL|O_NOFOLLOW (a link planted there is not
- * followed), fsynced with its directory, then renamed to DEST and the
+ * followed) and the copy opened by the directory's descriptor to count it
+ * (privdir.h), fsynced with its directory, then renamed to DEST and the
  * parent fsynced.  A backup killed on the way leaves only that temporary;
  * the next backup into the same directory removes those of dead runs.
  *
@@ -17,6 +18,7 @@
 #include "commands.h"
 #include "msg.h"
 #include "out.h"
+#include "privdir.h"
 #include "store.h"
 #include "txn.h"
 #include "verify.h"
@@ -87,8 +89,9 @@ static int split(const char *path, char *dir, size_t cap, const char **base)
 	return w < 0 || (size_t)w >= cap || b == n ? -1 : (int)(n - b);
 }
 
-/* Remove a temporary directory's files (LMDB's two) and itself. */
-static void partial_remove(int parent, const char *name)
+/* Remove a temporary directory's files (LMDB's two) and itself; a link
+ * or anything else by its name is left alone.  0 when it is gone. */
+static int partial_remove(int parent, const char *name)
 {
 	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	                O_CLOEXEC);
@@ -97,7 +100,7 @@ static void partial_remove(int parent, const char *name)
 		unlinkat(fd, "lock.mdb", 0);
 		close(fd);
 	}
-	unlinkat(parent, name, AT_REMOVEDIR);
+	return unlinkat(parent, name, AT_REMOVEDIR);
 }
 
 /* The temporaries of backups that died (their process is gone). */
@@ -117,7 +120,8 @@ static void partial_sweep(const char *dir)
 		if (*end || pid <= 0 || pid == getpid() ||
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		partial_remove(dirfd(d), e->d_name);
+		if (partial_remove(dirfd(d), e->d_name) < 0)
+			continue;   /* a link, or not a temporary of ours */
 		out_err("backup: removed %s/%s, left by a backup that did not "
 		        "finish", dir, msg_shows(e->d_name));
 	}
@@ -159,11 +163,16 @@ static int copy_into(struct store *s, const char *tmp, struct counts *c)
 		out_err("backup: mkdir %s: %s", tmp, strerror(errno));
 		return EXIT_REFUSED;
 	}
-	int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int fd = dfd < 0 ? -1 : openat(dfd, "data.mdb", O_WRONLY | O_CREAT |
-	                               O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	int rc = fd < 0 ? errno : mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
-	const char *op = fd < 0 ? "create data.mdb" : "mdb_env_copyfd2";
+	int dfd, fd = -1;
+	int rc = privdir_open(tmp, 0, 0, &dfd);
+	const char *op = "open";
+	if (!rc) {
+		fd = openat(dfd, "data.mdb", O_WRONLY | O_CREAT | O_EXCL |
+		            O_NOFOLLOW | O_CLOEXEC, 0640);
+		rc = fd < 0 ? errno
+		            : mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+		op = fd < 0 ? "create data.mdb" : "mdb_env_copyfd2";
+	}
 	struct stat st;
 	if (!rc && (fsync(fd) < 0 || fstat(fd, &st) < 0)) {
 		rc = errno;
@@ -176,7 +185,11 @@ static int copy_into(struct store *s, const char *tmp, struct counts *c)
 	if (!rc) {
 		c->bytes = st.st_size;
 		op = "the copy";
-		rc = copy_counts(tmp, c);
+		/* By the descriptor: LMDB makes lock.mdb in the directory
+		 * we made, even if another was renamed into its place. */
+		char path[PRIVDIR_PATH_MAX];
+		privdir_path(dfd, path);
+		rc = copy_counts(path, c);
 		/* The count's open made a lock file; the copy is data.mdb. */
 		unlinkat(dfd, "lock.mdb", 0);
 	}
@@ -187,7 +200,9 @@ static int copy_into(struct store *s, const char *tmp, struct counts *c)
 	if (dfd >= 0)
 		close(dfd);
 	if (rc) {
-		out_err("backup: %s into %s: %s", op, tmp, mdb_strerror(rc));
+		const char *why = privdir_strerror(rc);
+		out_err("backup: %s into %s: %s", op, tmp,
+		        why ? why : mdb_strerror(rc));
 		return EXIT_REFUSED;
 	}
 	return 0;

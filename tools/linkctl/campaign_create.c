@@ -1,9 +1,11 @@
 /*
  * campaign_create: linkctl campaign create NAME [--url URL] [--team TEAM]
- * [--utm] [--base-url URL] -- a link for every colleague (of the team) who
+ * [--utm] [--base-url URL] [--csv-raw] -- a link for every colleague (of the team) who
  * has none in the campaign yet, all minted in one write transaction, so
  * concurrent runs never mint a colleague two links; then the CSV
- * staff,name,code,short_url for every colleague of the campaign.  A
+ * staff,name,code,short_url for every colleague of the campaign (names a
+ * spreadsheet would run as formulas written as text unless --csv-raw:
+ * out.h).  A
  * campaign made by mint --campaign or import (no URL yet) gets its URL
  * here; one made here may only be repeated (retarget changes it).
  */
@@ -26,7 +28,8 @@
 
 struct create_opts {
 	const char *url, *team, *base_url;
-	const char *utm;   /* a flag: "" when given */
+	const char *utm;       /* a flag: "" when given */
+	const char *csv_raw;   /* a flag */
 };
 
 #define OPT(name) ARGS_FIELD(struct create_opts, name)
@@ -36,6 +39,7 @@ static const struct option options[] = {
 	{ "team", required_argument, NULL, OPT(team) },
 	{ "utm", no_argument, NULL, OPT(utm) },
 	{ "base-url", required_argument, NULL, OPT(base_url) },
+	{ "csv-raw", no_argument, NULL, OPT(csv_raw) },
 	{ 0, 0, 0, 0 } };
 
 /* A colleague of the campaign: a link it has, or one to mint. */
@@ -240,20 +244,21 @@ static int txn_create(MDB_txn *txn, struct store *s, void *arg)
 }
 
 /* Only after the commit: a printed code is a stored code. */
-static int print_rows(const struct create *cr, const char *base)
+static int print_rows(const struct create *cr, const char *base,
+                      enum out_csv m)
 {
 	fputs("staff,name,code,short_url\n", stdout);
 	for (size_t i = 0; i < cr->n; i++) {
 		const struct row *r = &cr->rows[i];
 		char link[CAMPAIGN_SHORT_URL_MAX];
 		campaign_short_url(link, base, r->code);
-		out_csv_field(stdout, r->handle, strlen(r->handle));
+		out_csv_text(stdout, r->handle, strlen(r->handle), m);
 		putchar(',');
-		out_csv_field(stdout, r->name, strlen(r->name));
+		out_csv_text(stdout, r->name, strlen(r->name), m);
 		putchar(',');
-		out_csv_field(stdout, r->code, strlen(r->code));
+		out_csv_text(stdout, r->code, strlen(r->code), m);
 		putchar(',');
-		out_csv_field(stdout, link, strlen(link));
+		out_csv_text(stdout, link, strlen(link), m);
 		putchar('\n');
 	}
 	int rc = msg_flush();
@@ -303,7 +308,7 @@ int campaign_create_main(int argc, char **argv)
 		cr.url = url;
 	}
 	if ((rc = txn_run(txn_create, &cr)) == 0)
-		rc = print_rows(&cr, base);
+		rc = print_rows(&cr, base, o.csv_raw ? OUT_CSV_RAW : OUT_CSV_SAFE);
 	free(cr.rows);
 	free(cr.links.v);
 	free(cr.staff.v);

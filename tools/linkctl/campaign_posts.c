@@ -91,7 +91,7 @@ static int write_file(const char *path, const char *buf, size_t len)
 		return msg_flush();
 	}
 	struct wholefile w;
-	int rc = wholefile_open(&w, path, 0644);
+	int rc = wholefile_open(&w, path, 0666);   /* under the umask */
 	if (rc == 0) {
 		fwrite(buf, 1, len, w.f);
 		rc = wholefile_commit(&w);

@@ -8,12 +8,9 @@
 int check_text(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0, k; i < n; i += k) {
-		if (p[i] < 0x20 || p[i] == 0x7f)
+	for (size_t i = 0, k; i < n; i += k)
+		if (utf8_control(p + i, n - i) || !(k = utf8_len(p + i, n - i)))
 			return 0;
-		if (!(k = utf8_len(p + i, n - i)))
-			return 0;
-	}
 	return 1;
 }
 

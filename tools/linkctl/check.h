@@ -20,8 +20,9 @@
 #define CHECK_CAMPAIGN_RULE "1-100 bytes, no control characters, no '/'"
 #define CHECK_CODE_RULE "invalid code: 1-64 characters of A-Z a-z 0-9 _ -"
 
-/* 1 when s[0..n) is UTF-8 without control characters: what the name-like
- * fields may hold (they end up in JSON and in terminals). */
+/* 1 when s[0..n) is UTF-8 without control characters (C0, DEL, C1,
+ * U+2028, U+2029: utf8_control): what the name-like fields may hold (they
+ * end up in JSON and in terminals). */
 int check_text(const char *s, size_t n);
 
 /* Fold a handle to lower case into out[CHECK_HANDLE_MAX + 1] (in may be

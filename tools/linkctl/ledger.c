@@ -2,6 +2,7 @@
 #include "ledger.h"
 
 #include "le.h"
+#include "privdir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -83,18 +84,22 @@ size_t ledger_encode(const struct ledger_entry *e, unsigned char *out)
 
 int ledger_open(struct ledger *l, const char *dir, int create)
 {
-	struct stat st;
 	MDB_txn *txn = NULL;
-	int rc;
+	char path[PRIVDIR_PATH_MAX];
+	int rc, dfd;
 	l->env = NULL;
-	if (create && mkdir(dir, 0750) < 0 && errno != EEXIST)
-		return errno;
-	if (!create && stat(dir, &st) < 0)
-		return errno;
+	/* linkctl often runs as root: LMDB must not follow a link planted
+	 * in the ledger's place or in it (privdir.h). */
+	if ((rc = privdir_open(dir, create, 0750, &dfd)))
+		return rc;
+	privdir_path(dfd, path);
 	if ((rc = mdb_env_create(&l->env)) ||
 	    (rc = mdb_env_set_mapsize(l->env, LEDGER_MAPSIZE)) ||
-	    (rc = mdb_env_open(l->env, dir, create ? 0 : MDB_RDONLY, 0640)))
+	    (rc = mdb_env_open(l->env, path, create ? 0 : MDB_RDONLY, 0640))) {
+		close(dfd);
 		goto fail;
+	}
+	close(dfd);   /* LMDB holds its own descriptors of the files */
 	int dead;
 	mdb_reader_check(l->env, &dead);
 	if ((rc = mdb_txn_begin(l->env, NULL, create ? 0 : MDB_RDONLY, &txn)) ||
@@ -110,6 +115,12 @@ fail:
 		mdb_txn_abort(txn);
 	ledger_close(l);
 	return rc;
+}
+
+const char *ledger_strerror(int rc)
+{
+	const char *why = privdir_strerror(rc);
+	return why ? why : mdb_strerror(rc);
 }
 
 void ledger_close(struct ledger *l)

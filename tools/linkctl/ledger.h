@@ -72,8 +72,11 @@ void ledger_key(struct ledger_key *k, uint32_t campaign, uint64_t message,
 
 /* Open the ledger in dir; with create, make the directory (0750) and the
  * environment when missing.  Without create and without a ledger: ENOENT
- * (nothing was ever sent).  On error *l is closed. */
+ * (nothing was ever sent).  A directory others could have planted links
+ * in is refused with a PRIVDIR_* code (privdir.h).  On error *l is
+ * closed; ledger_strerror words any code it returns. */
 int ledger_open(struct ledger *l, const char *dir, int create);
+const char *ledger_strerror(int rc);
 void ledger_close(struct ledger *l);
 
 /* The record of k, read in txn (a read or write transaction of l):

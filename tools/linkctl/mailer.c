@@ -317,7 +317,7 @@ static void courier(const char *cmd, const char *ledger_dir,
 		r.outcome = MAILER_LEDGER;
 	} else if ((rc = ledger_open(&l, ledger_dir, 1))) {
 		snprintf(r.reason, sizeof r.reason, "ledger %s: %s", ledger_dir,
-		         mdb_strerror(rc));
+		         ledger_strerror(rc));
 		r.outcome = MAILER_LEDGER;
 	} else {
 		rc = ledger_claim(&l, k, &self, resend, &claim, &r.seen);

@@ -2,6 +2,7 @@
 #include "msg.h"
 
 #include "out.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -38,17 +39,18 @@ void msg_at(const char *file, unsigned line, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A pasted escape sequence must not drive the terminal, and a long value
- * must not drown the message. */
+/* A pasted escape sequence (C0 or C1) must not drive the terminal, and a
+ * long value must not drown the message. */
 const char *msg_show(const char *s, size_t n)
 {
 	static char bufs[4][100];
 	static int next;
 	char *b = bufs[next++ & 3];
 	size_t max = sizeof bufs[0] - 4, o = 0;
-	for (size_t i = 0; i < n && o < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-		b[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	for (size_t i = 0, k; i < n && o < max; i += k) {
+		k = utf8_control((const unsigned char *)s + i, n - i);
+		b[o++] = k ? '?' : s[i];
+		k += !k;
 	}
 	if (n > max)
 		memcpy(b + o, "...", 3), o += 3;

@@ -369,7 +369,8 @@ int posts_parse_from(const char *s, size_t n, const char **name,
 		for (size_t i = 0; i < nl;) {
 			unsigned char c = (unsigned char)s[i];
 			size_t k = utf8_len((const unsigned char *)s + i, nl - i);
-			if (!k || c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			if (!k || c == '"' || c == '\\' ||
+			    utf8_control((const unsigned char *)s + i, nl - i))
 				return -1;
 			i += k;
 		}

@@ -151,7 +151,7 @@ static int snapshot(struct send *s, int create)
 		return 0;           /* nothing was ever sent */
 	if (rc) {
 		out_err("ledger %s: %s: nothing sent", s->ledger_dir,
-		        mdb_strerror(rc));
+		        ledger_strerror(rc));
 		return EXIT_REFUSED;
 	}
 	struct send_item **idx = malloc((s->n ? s->n : 1) * sizeof *idx);

@@ -8,7 +8,7 @@
 
 #include "out.h"
 
-void csvout_write(FILE *f, const struct board *b)
+void csvout_write(FILE *f, const struct board *b, enum out_csv m)
 {
 	int staff = GROUPING_NAMES_STAFF(b->by), people = GROUPING_PEOPLE(b->by);
 	int pair = b->by == GROUPING_STAFF_CAMPAIGN;
@@ -19,16 +19,16 @@ void csvout_write(FILE *f, const struct board *b)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		fprintf(f, "%lu,", r->rank);
-		out_csv_field(f, rank_key(r), strlen(rank_key(r)));
+		out_csv_text(f, rank_key(r), strlen(rank_key(r)), m);
 		if (staff) {
 			putc(',', f);
-			out_csv_field(f, r->name, strlen(r->name));
+			out_csv_text(f, r->name, strlen(r->name), m);
 			putc(',', f);
-			out_csv_field(f, r->team, strlen(r->team));
+			out_csv_text(f, r->team, strlen(r->team), m);
 		}
 		if (pair) {
 			putc(',', f);
-			out_csv_field(f, rank_ckey(r), strlen(rank_ckey(r)));
+			out_csv_text(f, rank_ckey(r), strlen(rank_ckey(r)), m);
 		}
 		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		           ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
@@ -36,9 +36,9 @@ void csvout_write(FILE *f, const struct board *b)
 		        r->tools, r->probes, r->internal);
 		if (people) {
 			fprintf(f, ",%" PRIu64 ",", r->countries);
-			out_csv_field(f, r->top_country, strlen(r->top_country));
+			out_csv_text(f, r->top_country, strlen(r->top_country), m);
 			putc(',', f);
-			out_csv_field(f, r->top_platform, strlen(r->top_platform));
+			out_csv_text(f, r->top_platform, strlen(r->top_platform), m);
 		}
 		putc('\n', f);
 	}

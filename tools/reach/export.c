@@ -42,6 +42,7 @@
 
 struct export {
 	int csv;
+	enum out_csv csv_mode;      /* --csv-raw: OUT_CSV_RAW */
 	FILE *out;
 	struct resolve names;       /* without a store: ids only */
 	int errors;
@@ -57,7 +58,7 @@ static void export_field(struct export *E, const char *name, const char *s,
 	if (E->csv) {
 		if (!first)
 			putc(',', E->out);
-		out_csv_field(E->out, s, len);
+		out_csv_text(E->out, s, len, E->csv_mode);
 	} else {
 		fprintf(E->out, "%s\"%s\": ", first ? "{" : ", ", name);
 		out_json_str(E->out, s, len);
@@ -155,20 +156,20 @@ static int export_seg(void *ctx, const char *path, const struct stat *st)
 
 static void export_usage(FILE *f)
 {
-	fputs("usage: reach export [--db DIR] [--format ndjson|csv] "
-	      "[--skip-damaged]\n"
-	      "                    [--any-store] PATH...\n", f);
+	fputs("usage: reach export [--db DIR] [--format ndjson|csv] [--csv-raw]\n"
+	      "                    [--skip-damaged] [--any-store] PATH...\n", f);
 }
 
 int export_main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_FORMAT, OPT_SKIP_DAMAGED, OPT_ANY_STORE,
-	       OPT_HELP };
+	       OPT_CSV_RAW, OPT_HELP };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
 		{ "any-store", no_argument, NULL, OPT_ANY_STORE },
+		{ "csv-raw", no_argument, NULL, OPT_CSV_RAW },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -203,12 +204,21 @@ int export_main(int argc, char **argv)
 		case OPT_ANY_STORE:
 			any = 1;
 			break;
+		case OPT_CSV_RAW:
+			E.csv_mode = OUT_CSV_RAW;
+			break;
 		case 'h':
 		case OPT_HELP:
 			export_usage(stdout);
 			fputs("\nWrite every record of the segments, decoded, with "
 			      "names from the store:\none JSON object per line "
 			      "(default) or CSV with a header.\n\n"
+			      "  --csv-raw       csv: names as they are (by default "
+			      "a name a spreadsheet\n"
+			      "                  would run as a formula, starting with "
+			      "= + - @, tab or\n"
+			      "                  CR, is written as text: a ' before "
+			      "it)\n"
 			      "  --skip-damaged  skip corrupt records, name them "
 			      "on stderr, exit 3\n"
 			      "  --any-store     export segments written for another "
@@ -218,6 +228,10 @@ int export_main(int argc, char **argv)
 			opts_unknown(opt, argv);
 			goto usage;
 		}
+	}
+	if (E.csv_mode == OUT_CSV_RAW && !E.csv) {
+		out_err("export: --csv-raw: only with --format csv");
+		goto usage;
 	}
 	if (optind >= argc) {
 		out_err("export: no segment files or directories given");

@@ -25,7 +25,7 @@ enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
        OPT_SINCE, OPT_UNTIL, OPT_EXACT_LIMIT, OPT_VISITOR_MEMORY, OPT_HELP,
        OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
        OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED,
-       OPT_ANY_STORE };
+       OPT_ANY_STORE, OPT_CSV_RAW };
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -46,6 +46,7 @@ static const struct option opts_table[] = {
 	{ "unshared-days", required_argument, NULL, OPT_UNSHARED_DAYS },
 	{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
 	{ "any-store", no_argument, NULL, OPT_ANY_STORE },
+	{ "csv-raw", no_argument, NULL, OPT_CSV_RAW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -75,16 +76,16 @@ static int opts_num(const char *s, uint64_t max, uint64_t *out)
 static void opts_usage(FILE *f)
 {
 	fputs("usage: reach [--db DIR] [--by GROUPING] [--rank visitors|clicks]\n"
-	      "             [--format table|csv|json|html] [--output FILE]\n"
+	      "             [--format table|csv|json|html] [--csv-raw] "
+	      "[--output FILE]\n"
 	      "             [--include-internal] [--unshared-days N]\n"
 	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
 	      "             [--staff H,...] [--team T,...] [--campaign C,...]\n"
 	      "             [--exact-limit N] [--visitor-memory MIB] "
 	      "[--skip-damaged]\n"
 	      "             [--any-store] PATH...\n"
-	      "       reach export [--db DIR] [--format ndjson|csv] "
-	      "[--skip-damaged]\n"
-	      "                    [--any-store] PATH...\n"
+	      "       reach export [--db DIR] [--format ndjson|csv] [--csv-raw]\n"
+	      "                    [--skip-damaged] [--any-store] PATH...\n"
 	      "       reach ship --clickhouse URL --table NAME [--db DIR] "
 	      "[--state FILE]\n"
 	      "                  [--batch N] [--skip-damaged] [--any-store] "
@@ -110,6 +111,11 @@ static void opts_help(void)
 	      "                  country, platform, day or hour\n"
 	      "  --rank R        visitors (default) or clicks first\n"
 	      "  --format F      table (default), csv, json or html (a report)\n"
+	      "  --csv-raw       csv: names as they are (by default a name a "
+	      "spreadsheet\n"
+	      "                  would run as a formula, starting with = + - @, "
+	      "tab or\n"
+	      "                  CR, is written as text: a ' before it)\n"
 	      "  --output FILE   write the report to FILE (whole or not at all)\n"
 	      "  --unshared-days N\n"
 	      "                  html: a campaign link this old without a "
@@ -251,6 +257,9 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 	case OPT_ANY_STORE:
 		o->any_store = 1;
 		break;
+	case OPT_CSV_RAW:
+		o->csv_raw = 1;
+		break;
 	case OPT_UNSHARED_DAYS:
 		if (opts_num(arg, 36500, &v) < 0) {
 			out_err("--unshared-days: expected a number of days, "
@@ -309,6 +318,10 @@ static int opts_check(struct opts *o, const struct opts_times *t)
 			return 2;
 		}
 		o->local = 1;
+	}
+	if (o->csv_raw && o->format != OPTS_CSV) {
+		out_err("--csv-raw: only with --format csv");
+		return 2;
 	}
 	if (o->format == OPTS_HTML && o->by != GROUPING_STAFF) {
 		out_err("--format html is a report on colleagues: --by staff "

@@ -5,7 +5,7 @@
  * usage; what the options mean at run time is the other modules'.
  *
  *   reach [--db DIR] [--by GROUPING] [--rank visitors|clicks]
- *         [--format table|csv|json|html] [--output FILE]
+ *         [--format table|csv|json|html] [--csv-raw] [--output FILE]
  *         [--include-internal] [--unshared-days N]
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
@@ -39,6 +39,7 @@ struct opts {
 	unsigned unshared_days;
 	int skip_damaged;           /* --skip-damaged */
 	int any_store;              /* --any-store (storecheck.h) */
+	int csv_raw;                /* --csv-raw: names as they are */
 	struct names_filter_args filters;   /* arrays owned here */
 	char **paths;               /* [npaths], views into argv */
 	int npaths;

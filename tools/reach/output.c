@@ -91,7 +91,9 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 	FILE *out = stdout;
 	int rc;
 	if (o->output) {
-		if ((rc = wholefile_open(&w, o->output, 0644)) < 0) {
+		/* 0666 under the umask, as any program makes a file: a
+		 * report names colleagues; the umask decides who reads it. */
+		if ((rc = wholefile_open(&w, o->output, 0666)) < 0) {
 			out_err("%s: %s", o->output, strerror(-rc));
 			return -1;
 		}
@@ -100,7 +102,7 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 	if (o->format == OPTS_TABLE)
 		table_write(out, b);
 	else if (o->format == OPTS_CSV)
-		csvout_write(out, b);
+		csvout_write(out, b, o->csv_raw ? OUT_CSV_RAW : OUT_CSV_SAFE);
 	else if (o->format == OPTS_JSON)
 		jsonout_write(out, b);
 	else if (output_html(out, o, b, C, nm, F, D) < 0)

@@ -534,9 +534,13 @@ static int ship_lock(const char *state)
 		return -1;
 	}
 	snprintf(lock_path, ll, "%s.lock", state);
-	int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	/* O_NOFOLLOW: a link planted here would have us create a file
+	 * wherever it points. */
+	int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	              0640);
 	if (fd < 0) {
-		out_err("ship: %s: %s", lock_path, strerror(errno));
+		out_err("ship: %s: %s", lock_path, errno == ELOOP
+		        ? "a symbolic link: refused" : strerror(errno));
 	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		out_err("ship: %s: %s", lock_path,
 		        errno == EWOULDBLOCK ? "another reach ship is running"

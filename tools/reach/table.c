@@ -4,6 +4,7 @@
  */
 #include "table.h"
 #include "textwidth.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -15,14 +16,17 @@ static size_t table_width(const char *s)
 	return textwidth(s, strlen(s));
 }
 
-/* Print a cell padded to width; control characters become '?' so a name
- * cannot break the table (or the terminal). */
+/* Print a cell padded to width; control characters (C0, C1, U+2028/9)
+ * become '?' so a name from an older store cannot break the table (or
+ * drive the terminal). */
 static void table_cell(FILE *f, const char *s, size_t width)
 {
-	size_t w = table_width(s);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		putc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	size_t w = table_width(s), n = strlen(s);
+	for (size_t i = 0, k; i < n; i += k) {
+		/* One '?' for one code point: the width stays right. */
+		k = utf8_control((const unsigned char *)s + i, n - i);
+		putc(k ? '?' : s[i], f);
+		k += !k;
 	}
 	for (; w < width; w++)
 		putc(' ', f);
