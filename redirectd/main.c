@@ -398,7 +398,8 @@ static int admin_start(void)
 		.start_mono_ns = monotime_ns(),
 	};
 	metrics_init(&g.metrics, &g.msrc);
-	admin_init(&g.admin, g.base, g.cfg.admin_listen, &g.metrics);
+	admin_init(&g.admin, g.base, g.cfg.admin_listen,
+	           g.cfg.header_timeout_ms, &g.metrics);
 	admin_try();
 	return 0;
 }
