@@ -178,8 +178,9 @@ static void admin_conn_process(struct admin_conn *c)
 		return;
 	}
 	if (off) {
-		/* What is left began a head in this read: its deadline runs
-		 * from now.  Nothing left: idle until the next byte. */
+		/* What is left is the start of the next head, read in this
+		 * pass (or waiting since a pause): its deadline runs from
+		 * now.  Nothing left: idle until the next byte. */
 		c->idle = c->in_len == 0;
 		c->deadline_ms = monotime_ms() +
 		                 (c->idle ? ADMIN_IDLE_MS : c->a->header_ms);
