@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "monotime.h"
 #include "net.h"
 
 struct admin_conn {
@@ -28,8 +29,17 @@ struct admin_conn {
 	size_t in_len;
 	struct text out;
 	size_t out_off;             /* sent of out */
+	uint64_t deadline_ms;       /* monotonic: the head's, or the idle one */
+	int idle;                   /* between requests, nothing of the next */
+	int paused;                 /* output over ADMIN_OUT_MAX: not reading */
 	int closing;
 };
+
+static struct timeval tv_ms(uint64_t ms)
+{
+	return (struct timeval){ (time_t)(ms / 1000),
+	                         (suseconds_t)(ms % 1000) * 1000 };
+}
 
 /* --- connections ---------------------------------------------------------- */
 
@@ -44,6 +54,20 @@ static void admin_conn_close(struct admin_conn *c)
 	close(c->fd);
 	text_free(&c->out);
 	free(c);
+	if (a->accept_paused && a->lev && event_add(a->lev, NULL) == 0)
+		a->accept_paused = 0;   /* a slot is free: the queue's turn */
+}
+
+/* Read events with a timeout at the deadline: EV_PERSIST would re-arm a
+ * plain timeout on every byte, which is how a trickling client used to
+ * hold a connection forever. */
+static void admin_conn_arm(struct admin_conn *c)
+{
+	uint64_t now = monotime_ms();
+	struct timeval tv = tv_ms(c->deadline_ms > now ? c->deadline_ms - now
+	                                               : 0);
+	if (event_add(c->rev, &tv) < 0)
+		c->closing = 1;
 }
 
 /* Out of memory: what fitted is sent, then the connection closes. */
@@ -120,45 +144,18 @@ static void handle(struct admin_conn *c, const struct http_request *req)
 		c->closing = 1;
 }
 
-static void admin_conn_flush(struct admin_conn *c)
+/* Parse and answer the whole requests in the input, while the unsent
+ * output is under ADMIN_OUT_MAX; past it, stop reading (paused) until
+ * admin_conn_flush has sent it all. */
+static void admin_conn_process(struct admin_conn *c)
 {
-	int rc = net_send(c->fd, c->out.p, c->out.len, &c->out_off);
-	if (rc > 0) {
-		/* A client that does not read is closed as an idle one is. */
-		struct timeval idle = { ADMIN_IDLE_MS / 1000,
-		                        (ADMIN_IDLE_MS % 1000) * 1000 };
-		event_add(c->wev, &idle);
-		return;
-	}
-	if (rc < 0) {
-		admin_conn_close(c);
-		return;
-	}
-	c->out_off = c->out.len = 0;
-	event_del(c->wev);
-	if (c->closing)
-		admin_conn_close(c);
-}
-
-static void admin_conn_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct admin_conn *c = arg;
-	if (what & EV_TIMEOUT) {
-		admin_conn_close(c);
-		return;
-	}
-	if (c->closing)
-		return;
-	ssize_t n = read(fd, c->in + c->in_len, sizeof c->in - c->in_len);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		admin_conn_close(c);
-		return;
-	}
-	c->in_len += (size_t)n;
 	size_t off = 0;
 	while (off < c->in_len && !c->closing) {
+		if (c->out.len - c->out_off >= ADMIN_OUT_MAX) {
+			c->paused = 1;
+			event_del(c->rev);
+			break;
+		}
 		struct http_request req;
 		int rc = http_parse(c->in + off, c->in_len - off, &req);
 		if (rc == HTTP_INCOMPLETE && !(off == 0 && c->in_len == sizeof c->in))
@@ -178,7 +175,81 @@ static void admin_conn_read(evutil_socket_t fd, short what, void *arg)
 	if (c->closing) {
 		c->in_len = 0;
 		event_del(c->rev);
+		return;
 	}
+	if (off) {
+		/* What is left is the start of the next head, read in this
+		 * pass (or waiting since a pause): its deadline runs from
+		 * now.  Nothing left: idle until the next byte. */
+		c->idle = c->in_len == 0;
+		c->deadline_ms = monotime_ms() +
+		                 (c->idle ? ADMIN_IDLE_MS : c->a->header_ms);
+	}
+}
+
+static void admin_conn_flush(struct admin_conn *c)
+{
+	for (;;) {
+		int rc = net_send(c->fd, c->out.p, c->out.len, &c->out_off);
+		if (rc > 0) {
+			/* A client that does not read is closed as an idle
+			 * one is (the timeout restarts whenever it takes
+			 * some). */
+			struct timeval idle = tv_ms(ADMIN_IDLE_MS);
+			event_add(c->wev, &idle);
+			return;
+		}
+		if (rc < 0) {
+			admin_conn_close(c);
+			return;
+		}
+		c->out_off = c->out.len = 0;
+		event_del(c->wev);
+		if (c->closing) {
+			admin_conn_close(c);
+			return;
+		}
+		if (!c->paused)
+			return;
+		/* Drained: that was progress, so the head waiting in the
+		 * input (if any) gets a fresh deadline; answer what is
+		 * waiting, then read again (unless that filled the output). */
+		c->paused = 0;
+		c->deadline_ms = monotime_ms() +
+		                 (c->in_len ? c->a->header_ms : ADMIN_IDLE_MS);
+		admin_conn_process(c);
+		if (!c->paused && !c->closing)
+			admin_conn_arm(c);
+	}
+}
+
+static void admin_conn_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct admin_conn *c = arg;
+	if (what & EV_TIMEOUT) {
+		/* The head's deadline (or the idle one) passed: closed
+		 * without an answer, as the public port does. */
+		admin_conn_close(c);
+		return;
+	}
+	if (c->closing || c->paused)
+		return;   /* an event already queued in this pass */
+	ssize_t n = read(fd, c->in + c->in_len, sizeof c->in - c->in_len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		admin_conn_close(c);
+		return;
+	}
+	if (c->in_len == 0 && c->idle) {
+		/* The first byte of a request after a keep-alive pause. */
+		c->idle = 0;
+		c->deadline_ms = monotime_ms() + c->a->header_ms;
+	}
+	c->in_len += (size_t)n;
+	admin_conn_process(c);
+	if (!c->paused && !c->closing)
+		admin_conn_arm(c);
 	admin_conn_flush(c);
 }
 
@@ -196,23 +267,35 @@ static void admin_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	struct admin *a = arg;
 	(void)what;
 	for (int i = 0; i < 16; i++) {
+		if (a->n_conns >= ADMIN_CONNS_MAX) {
+			/* Full: the rest wait in the listen queue, in order,
+			 * until a connection closes (admin_conn_close), which
+			 * the head deadline bounds.  Accepting and closing
+			 * them instead would let trickling clients that hold
+			 * every slot keep /healthz out for good. */
+			event_del(a->lev);
+			a->accept_paused = 1;
+			return;
+		}
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		struct admin_conn *c = NULL;
-		if (a->n_conns >= ADMIN_CONNS_MAX || !(c = calloc(1, sizeof *c))) {
+		struct admin_conn *c = calloc(1, sizeof *c);
+		if (!c) {
 			close(fd);
 			continue;
 		}
 		c->a = a;
 		c->fd = fd;
+		/* The head's deadline runs from the accept: waiting before
+		 * the first byte does not buy a second one. */
+		c->deadline_ms = monotime_ms() + a->header_ms;
 		c->rev = event_new(a->base, fd, EV_READ | EV_PERSIST,
 		                   admin_conn_read, c);
 		c->wev = event_new(a->base, fd, EV_WRITE | EV_PERSIST,
 		                   admin_conn_write, c);
-		struct timeval idle = { ADMIN_IDLE_MS / 1000,
-		                        (ADMIN_IDLE_MS % 1000) * 1000 };
-		if (!c->rev || !c->wev || event_add(c->rev, &idle) < 0) {
+		struct timeval head = tv_ms(a->header_ms);
+		if (!c->rev || !c->wev || event_add(c->rev, &head) < 0) {
 			if (c->rev)
 				event_free(c->rev);
 			if (c->wev)
@@ -229,11 +312,12 @@ static void admin_accept_cb(evutil_socket_t lfd, short what, void *arg)
 /* --- the listener ------------------------------------------------------- */
 
 void admin_init(struct admin *a, struct event_base *base, const char *spec,
-                struct metrics *metrics)
+                unsigned header_ms, struct metrics *metrics)
 {
 	memset(a, 0, sizeof *a);
 	a->base = base;
 	a->metrics = metrics;
+	a->header_ms = header_ms;
 	a->fd = -1;
 	snprintf(a->spec, sizeof a->spec, "%s", spec);
 }

@@ -19,6 +19,8 @@
 
 #include <string.h>
 
+#include "netaddr.h"
+
 /* Byte classes.  One table lookup per byte keeps the scans branch-light. */
 enum {
 	C_TCHAR = 0x01,  /* RFC 9110 tchar: methods and field names */
@@ -26,7 +28,7 @@ enum {
 	C_VALUE = 0x04,  /* field-value byte: HTAB, SP, VCHAR, obs-text */
 	C_OWS = 0x08,    /* SP, HTAB */
 	C_PATHEND = 0x10, /* '?' or '#' */
-	C_HOST = 0x20    /* uri-host and port: unreserved, sub-delims, % : [ ] */
+	C_REGNAME = 0x20 /* a Host's reg-name: unreserved, sub-delims */
 };
 
 #define T C_TCHAR
@@ -34,7 +36,7 @@ enum {
 #define F C_VALUE
 #define W C_OWS
 #define Q C_PATHEND
-#define N C_HOST
+#define N C_REGNAME
 
 static const unsigned char cls[256] = {
 	/* 00 */ 0, 0, 0, 0, 0, 0, 0, 0,
@@ -42,17 +44,17 @@ static const unsigned char cls[256] = {
 	/* 10 */ 0, 0, 0, 0, 0, 0, 0, 0,
 	/* 18 */ 0, 0, 0, 0, 0, 0, 0, 0,
 	/*        SP    !         "    #          $          %          &          ' */
-	/* 20 */ F|W, T|V|F|N, V|F, T|V|F|Q, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
+	/* 20 */ F|W, T|V|F|N, V|F, T|V|F|Q, T|V|F|N, T|V|F, T|V|F|N, T|V|F|N,
 	/*        (        )        *          +          ,        -          .          / */
 	/* 28 */ V|F|N, V|F|N, T|V|F|N, T|V|F|N, V|F|N, T|V|F|N, T|V|F|N, V|F,
 	/* 30 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
 	/*        8          9          :        ;        <    =        >    ? */
-	/* 38 */ T|V|F|N, T|V|F|N, V|F|N, V|F|N, V|F, V|F|N, V|F, V|F|Q,
+	/* 38 */ T|V|F|N, T|V|F|N, V|F, V|F|N, V|F, V|F|N, V|F, V|F|Q,
 	/* 40 */ V|F, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
 	/* 48 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
 	/* 50 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
 	/*        X          Y          Z          [        \    ]        ^        _ */
-	/* 58 */ T|V|F|N, T|V|F|N, T|V|F|N, V|F|N, V|F, V|F|N, T|V|F, T|V|F|N,
+	/* 58 */ T|V|F|N, T|V|F|N, T|V|F|N, V|F, V|F, V|F, T|V|F, T|V|F|N,
 	/* 60 */ T|V|F, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
 	/* 68 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
 	/* 70 */ T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N, T|V|F|N,
@@ -179,18 +181,60 @@ static int content_length_ok(const unsigned char *p, size_t n)
 }
 
 /*
- * Whether the Host bytes seen so far (leading OWS skipped) can still become
- * a valid uri-host [":" port] followed by OWS.  RFC 9112 makes a Host with
- * an invalid value a 400; only the byte classes are checked (reg-name, IP
- * literal, port), which is enough to refuse what a proxy or a log reader
- * would split differently: spaces, '/', '@', '?', '#', quotes.  Checked on
- * every prefix, like content_length_ok().
+ * The Host value p[0..n) (leading OWS skipped): RFC 9110's uri-host
+ * [":" port], then OWS.  whole: the value's CR has arrived; otherwise the
+ * question is whether these bytes can still become a valid value, so a
+ * verdict settles as soon as a byte does (as content_length_ok's) and
+ * never changes as more arrive.  RFC 9112 makes an invalid Host a 400.
+ *
+ *   host   a reg-name of one or more unreserved and sub-delims bytes, or
+ *          an IPv6 address in brackets (netaddr's strict parser).  Not
+ *          percent-encoding ("a%00b" would decode to NUL, and no DNS name
+ *          or address needs it) nor IPvFuture; an empty host only as the
+ *          whole value (RFC 9112 3.2 allows an empty Host), never ":80".
+ *   port   up to 5 digits, at most 65535; empty as RFC 3986 allows ("a:").
+ *
+ * The bytes refused here are what a proxy or a log reader could split
+ * differently (spaces, '/', '@', '?', '#', quotes), and hosts no client
+ * could have meant ("[::1", ":", "a:99999999").
  */
-static int host_ok(const unsigned char *p, size_t n)
+#define HOST_V6_MAX (NETADDR_STRLEN - 1)   /* inside the brackets */
+
+static int host_ok(const unsigned char *p, size_t n, int whole)
 {
 	size_t k = 0;
-	while (k < n && (cls[p[k]] & C_HOST))
+	if (n == 0)
+		return 1;
+	if (p[0] == '[') {
+		k = 1;
+		while (k < n && (p[k] == ':' || p[k] == '.' ||
+		                 (p[k] - (unsigned)'0' < 10) ||
+		                 ((p[k] | 0x20) - (unsigned)'a' < 6)))
+			k++;
+		if (k - 1 > HOST_V6_MAX)
+			return 0;
+		if (k == n)
+			return !whole;   /* the ']' may still come */
+		if (p[k] != ']')
+			return 0;
+		struct netaddr a;
+		if (netaddr_parse_bracketed((const char *)p, k + 1, &a) < 0)
+			return 0;
 		k++;
+	} else {
+		while (k < n && (cls[p[k]] & C_REGNAME))
+			k++;
+		if (k == 0)
+			return 0;        /* ":80", or a byte no host holds */
+	}
+	if (k < n && p[k] == ':') {
+		unsigned port = 0, digits = 0;
+		for (k++; k < n && p[k] - (unsigned)'0' < 10; k++) {
+			port = port * 10 + (p[k] - (unsigned)'0');
+			if (++digits > 5 || port > 65535)
+				return 0;
+		}
+	}
 	while (k < n && (cls[p[k]] & C_OWS))
 		k++;
 	return k == n;
@@ -420,7 +464,7 @@ static int parse_fields(const unsigned char *p, size_t len, size_t i,
 		 * does not depend on where the buffer happened to end. */
 		if (f == F_CONTENT_LENGTH && !content_length_ok(p + v0, i - v0))
 			return HTTP_ERR_BODY;
-		if (f == F_HOST && !host_ok(p + v0, i - v0))
+		if (f == F_HOST && !host_ok(p + v0, i - v0, 0))
 			return HTTP_ERR_BAD;
 		if (i == hl)
 			goto head_short;
@@ -428,6 +472,8 @@ static int parse_fields(const unsigned char *p, size_t len, size_t i,
 			return HTTP_ERR_BAD;
 		if (f == F_CONTENT_LENGTH && i == v0)
 			return HTTP_ERR_BODY;
+		if (f == F_HOST && !host_ok(p + v0, i - v0, 1))
+			return HTTP_ERR_BAD;
 		if (i + 1 == hl)
 			goto head_short;
 		if (p[i + 1] != '\n')

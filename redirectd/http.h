@@ -16,7 +16,9 @@
  *   - obsolete line folding, empty or invalid header names, whitespace
  *     before the colon
  *   - HTTP/1.1 without exactly one Host; a second Host in HTTP/1.0; a Host
- *     value with bytes a uri-host and port cannot hold (space, '/', '@'...)
+ *     value that is not empty or uri-host [":" port] (bytes a host cannot
+ *     hold, percent-encoding, an unclosed or invalid IPv6 literal, a port
+ *     without a host, a port over 65535: see host_ok in http.c)
  *   - any Transfer-Encoding; a Content-Length that is not exactly "0", or
  *     more than one Content-Length (a redirector never takes a body)
  *   - a request line over HTTP_LINE_MAX bytes (414), a head over

@@ -183,10 +183,23 @@ static int load_config_file(const char *path, struct config *cfg)
 	return n ? -1 : 0;
 }
 
-/* Checks that need more than the text: addresses resolve. */
+/* Checks that need more than the text: addresses resolve; and a warning
+ * (at start and with -n) for an admin listener other hosts can reach:
+ * /metrics tells anyone the traffic, and the port is not built to face
+ * the network. */
 static int check_config(const struct config *cfg, const char *conf_path)
 {
 	int bad = 0;
+	struct sockaddr_storage as;
+	socklen_t alen;
+	char aerr[256];
+	if (cfg->admin_listen[0] && strncmp(cfg->admin_listen, "unix:", 5) &&
+	    net_parse_addr(cfg->admin_listen, &as, &alen, aerr, sizeof aerr) == 0 &&
+	    !net_is_loopback(&as))
+		logmsg("warning: admin_listen %s is not a loopback address: "
+		       "/metrics and /healthz answer every host that can reach it "
+		       "(use 127.0.0.1, ::1 or unix:PATH, or firewall it)",
+		       cfg->admin_listen);
 	for (unsigned i = 0; i < cfg->n_listen; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len;
@@ -399,7 +412,8 @@ static int admin_start(void)
 		.start_mono_ns = monotime_ns(),
 	};
 	metrics_init(&g.metrics, &g.msrc);
-	admin_init(&g.admin, g.base, g.cfg.admin_listen, &g.metrics);
+	admin_init(&g.admin, g.base, g.cfg.admin_listen,
+	           g.cfg.header_timeout_ms, &g.metrics);
 	admin_try();
 	return 0;
 }

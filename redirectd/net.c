@@ -44,6 +44,21 @@ int net_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	return 0;
 }
 
+int net_is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)
+		                             (const void *)ss)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
 int net_listen(const struct sockaddr_storage *ss, socklen_t len, int backlog,
                char *err, size_t errlen)
 {

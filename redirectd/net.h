@@ -20,6 +20,10 @@
 int net_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len,
                    char *err, size_t errlen);
 
+/* 1 when *ss is a loopback address (127.0.0.0/8, ::1, or ::ffff:127.x.y.z),
+ * which no other host can reach; 0 otherwise (0.0.0.0 and :: among them). */
+int net_is_loopback(const struct sockaddr_storage *ss);
+
 /* A non-blocking, close-on-exec listening socket with SO_REUSEADDR and
  * SO_REUSEPORT.  Returns the fd, or -1 with a message in err. */
 int net_listen(const struct sockaddr_storage *ss, socklen_t len, int backlog,

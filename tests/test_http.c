@@ -241,10 +241,10 @@ static const struct valid_case valid[] = {
 	  .minor = 1, .keep_alive = 1, .n_headers = 1,
 	  .host = "[2001:db8::1]:80" },
 	{ .name = "Host with every reg-name byte class",
-	  REQ("GET / HTTP/1.1\r\nHost: aZ0-._~!$&'()*+,;=%41\r\n\r\n"),
+	  REQ("GET / HTTP/1.1\r\nHost: aZ0-._~!$&'()*+,;=\r\n\r\n"),
 	  .method = HTTP_GET, .method_name = "GET", .target = "/", .path = "/",
 	  .minor = 1, .keep_alive = 1, .n_headers = 1,
-	  .host = "aZ0-._~!$&'()*+,;=%41" },
+	  .host = "aZ0-._~!$&'()*+,;=" },
 	{ .name = "every VCHAR in the target",
 	  REQ("GET /!\"$%&'()*+,-./09:;<=>@AZ[\\]^_`az{|}~?q=?#f?x HTTP/1.1\r\n"
 	      "Host: a\r\n\r\n"),
@@ -609,6 +609,146 @@ static void test_early_detection(void)
 	       "Host and OWS before CRLF: incomplete");
 	is_int(PARSE_LIT("GET / HTTP/2.0", &r), HTTP_INCOMPLETE,
 	       "HTTP/2.0 before its CR: incomplete (form not settled)");
+}
+
+/* ---- Host values ------------------------------------------------------- */
+
+/*
+ * Host = uri-host [ ":" port ] (RFC 9110 7.2, RFC 3986 3.2.2): a reg-name
+ * of unreserved and sub-delims bytes (no percent-encoding: no DNS name or
+ * address needs it, and "%00" would decode to NUL), or an IPv6 address in
+ * brackets; an optional port of up to five digits, at most 65535; an empty
+ * host only as the whole (empty) value (RFC 9112 3.2).  Each value goes in
+ * a whole request, in HTTP/1.1 and 1.0, and every prefix of it is checked
+ * as test_bad does.
+ */
+static void test_hosts(void)
+{
+	static const struct {
+		const char *host;
+		int good;
+	} cases[] = {
+		{ "go.example.org", 1 },        { "go.example.org:8080", 1 },
+		{ "go.example.org.", 1 },       { "go.example.org.:443", 1 },
+		{ "GO.Example.ORG", 1 },        { "127.0.0.1", 1 },
+		{ "127.0.0.1:80", 1 },          { "[::1]", 1 },
+		{ "[::1]:8080", 1 },            { "[2001:DB8::a:1]:443", 1 },
+		{ "[::ffff:192.0.2.1]", 1 },    { "[1:2:3:4:5:6:7:8]", 1 },
+		{ "a:0", 1 },                   { "a:65535", 1 },
+		{ "a:00080", 1 },               { "a:", 1 },
+		{ "xn--bcher-kva.example", 1 }, { "a_b", 1 },
+		{ "", 1 },
+		/* the issue's four */
+		{ "[::1", 0 },                  { "a%00b", 0 },
+		{ ":", 0 },                     { "a:99999999", 0 },
+		/* empty host with a port */
+		{ ":80", 0 },                   { "::", 0 },
+		/* ports */
+		{ "a:65536", 0 },               { "a:000080", 0 },
+		{ "a:8o", 0 },                  { "a:-1", 0 },
+		{ "a:+80", 0 },                 { "a:80:81", 0 },
+		{ "a:0x50", 0 },                { "[::1]:", 1 },
+		{ "[::1]:99999", 0 },           { "[::1]80", 0 },
+		{ "[::1]a", 0 },
+		/* percent-encoding */
+		{ "%41", 0 },                   { "a%2e", 0 },
+		{ "a%", 0 },
+		/* IP literals */
+		{ "[]", 0 },                    { "[:]", 0 },
+		{ "[1.2.3.4]", 0 },             { "[::1%25eth0]", 0 },
+		{ "[fe80::1%eth0]", 0 },        { "[v1.x]", 0 },
+		{ "[::g]", 0 },                 { "[1:2:3:4:5:6:7:8:9]", 0 },
+		{ "[1::2::3]", 0 },             { "[::1]]", 0 },
+		{ "[[::1]", 0 },                { "a[::1]", 0 },
+		{ "[::1][::2]", 0 },            { "::1", 0 },
+		{ "[0000:0000:0000:0000:0000:0000:0000:0000:0]", 0 },
+		{ "[::1]]:80", 0 },             { "a]", 0 },
+		{ "[", 0 },                     { "]", 0 },
+		/* bytes outside the grammar */
+		{ "a b", 0 },                   { "a/b", 0 },
+		{ "u@a", 0 },                   { "a?b", 0 },
+		{ "a#b", 0 },                   { "a\\b", 0 },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		for (int minor = 0; minor <= 1; minor++) {
+			char req[256];
+			int n = snprintf(req, sizeof req, "GET / HTTP/1.%d\r\n"
+			                 "Host: %s \r\n\r\n", minor,
+			                 cases[k].host);
+			struct http_request r;
+			int rc = parse(req, (size_t)n, &r);
+			long detect;
+			if (cases[k].good) {
+				is_int(rc, n, "Host '%s' in 1.%d: accepted",
+				       cases[k].host, minor);
+				is_str(sv(r.host), cases[k].host,
+				       "Host '%s' in 1.%d: the value",
+				       cases[k].host, minor);
+				is_int(first_non_incomplete_prefix(req, (size_t)n),
+				       -1, "Host '%s' in 1.%d: every prefix "
+				       "incomplete", cases[k].host, minor);
+			} else {
+				is_int(rc, HTTP_ERR_BAD, "Host '%s' in 1.%d: 400",
+				       cases[k].host, minor);
+				is_int(first_inconsistent_prefix(req, (size_t)n,
+				                                 HTTP_ERR_BAD,
+				                                 &detect), -1,
+				       "Host '%s' in 1.%d: prefixes incomplete "
+				       "or 400", cases[k].host, minor);
+			}
+		}
+	}
+
+	/* Refused at the byte that settles it, or at the value's CR when
+	 * only the end does ("[::1" could still get its bracket). */
+	static const struct {
+		const char *req;
+		size_t len;
+	} early[] = {
+#define EARLY(s) { s, sizeof s - 1 }
+		EARLY("GET / HTTP/1.1\r\nHost: :"),
+		EARLY("GET / HTTP/1.1\r\nHost: a%"),
+		EARLY("GET / HTTP/1.1\r\nHost: a:65536"),
+		EARLY("GET / HTTP/1.1\r\nHost: a:000000"),
+		EARLY("GET / HTTP/1.1\r\nHost: a:1:"),
+		EARLY("GET / HTTP/1.1\r\nHost: [::1]x"),
+		EARLY("GET / HTTP/1.1\r\nHost: [::g"),
+		EARLY("GET / HTTP/1.1\r\nHost: [::1\r"),
+		EARLY("GET / HTTP/1.1\r\nHost: [::1 "),
+		EARLY("GET / HTTP/1.1\r\nHost: [::1::]"),
+		EARLY("GET / HTTP/1.1\r\nHost: a["),
+#undef EARLY
+	};
+	for (size_t k = 0; k < sizeof early / sizeof early[0]; k++) {
+		struct http_request r;
+		long detect;
+		const char *host = early[k].req + 22;
+		int hl = (int)strcspn(host, "\r");
+		is_int(parse(early[k].req, early[k].len, &r), HTTP_ERR_BAD,
+		       "early: Host '%.*s'%s", hl, host,
+		       host[hl] ? " at its CR" : "");
+		long bad_at = first_inconsistent_prefix(early[k].req,
+		                                        early[k].len,
+		                                        HTTP_ERR_BAD, &detect);
+		ok(bad_at == -1 && detect == (long)early[k].len,
+		   "early: Host '%.*s': first seen with its last byte", hl,
+		   host);
+	}
+	struct http_request r;
+	is_int(PARSE_LIT("GET / HTTP/1.1\r\nHost: [::1", &r), HTTP_INCOMPLETE,
+	       "Host [::1 before its CR: incomplete");
+	is_int(PARSE_LIT("GET / HTTP/1.1\r\nHost: a:", &r), HTTP_INCOMPLETE,
+	       "Host a: before its CR: incomplete");
+	is_int(PARSE_LIT("GET / HTTP/1.1\r\nHost: a:6553", &r), HTTP_INCOMPLETE,
+	       "Host a:6553 before its CR: incomplete");
+	/* The longest IPv6 text (45 bytes, with a dotted quad) fits; one
+	 * byte more inside the brackets is refused as soon as it arrives. */
+	is_int(PARSE_LIT("GET / HTTP/1.1\r\nHost: "
+	                 "[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]"
+	                 "\r\n\r\n", &r), 73, "the longest IPv6 literal");
+	is_int(PARSE_LIT("GET / HTTP/1.1\r\nHost: "
+	                 "[0ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", &r),
+	       HTTP_ERR_BAD, "an IPv6 literal over 45 bytes, before its ']'");
 }
 
 /* ---- pipelining -------------------------------------------------------- */
@@ -1097,6 +1237,7 @@ int main(void)
 	test_targets();
 	test_bad();
 	test_early_detection();
+	test_hosts();
 	test_pipelined();
 	test_limits();
 	test_status();

@@ -5,7 +5,8 @@
  * within the input and the limits, every view lies inside the head, and the
  * verdict is stable as bytes arrive (the one-byte-shorter prefix is either
  * HTTP_INCOMPLETE or gives the same answer), which is what lets the server
- * act on a partial read.  The same bytes then feed the writers: a status and
+ * act on a partial read; an accepted Host is a host and a port of at most
+ * 65535.  The same bytes then feed the writers: a status and
  * flags from the first bytes, the rest as a Location.  Any broken promise
  * aborts, so the replay build (replay.c) fails on it too.
  */
@@ -85,6 +86,32 @@ static void check_head(const char *b, size_t size, int rc,
 	CHECK(r->n_headers <= HTTP_HEADERS_MAX);
 	if (r->minor == 1)
 		CHECK(r->host.p != NULL);
+	/* A Host holds a host before any port ("[::1", ":", "a:99999999"
+	 * and percent-encoding are refused); see host_ok in http.c. */
+	if (r->host.len) {
+		const char *h = r->host.p;
+		size_t hn = r->host.len;
+		CHECK(h[0] != ':' && !memchr(h, '%', hn));
+		size_t end = 0;
+		if (h[0] == '[') {
+			const char *rb = memchr(h, ']', hn);
+			CHECK(rb && rb - h >= 3);
+			end = (size_t)(rb - h) + 1;
+		} else {
+			while (end < hn && h[end] != ':')
+				end++;
+			CHECK(!memchr(h, '[', end) && !memchr(h, ']', end));
+		}
+		if (end < hn) {
+			CHECK(h[end] == ':' && hn - end - 1 <= 5);
+			unsigned port = 0;
+			for (size_t k = end + 1; k < hn; k++) {
+				CHECK(h[k] >= '0' && h[k] <= '9');
+				port = port * 10 + (unsigned)(h[k] - '0');
+			}
+			CHECK(port <= 65535);
+		}
+	}
 	CHECK(r->n_forwarded_for <= r->n_headers);
 	CHECK((r->n_forwarded_for > 0) == (r->x_forwarded_for.p != NULL));
 }
