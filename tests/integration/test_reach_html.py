@@ -51,6 +51,8 @@ lines = [
     "time=2026-03-02T12:00:00Z staff=2 link=2 campaign=1 class=preview",
     "time=2026-03-03T08:00:00Z staff=3 link=3 campaign=1 class=human "
     "platform=none visitor=31",
+    # di's link was posted (a preview bot fetched it) and drew no click.
+    "time=2026-03-03T08:00:00Z staff=4 link=4 campaign=1 class=preview",
 ]
 seg = os.path.join(TMP, "log", "a.clk")
 os.makedirs(os.path.dirname(seg))
@@ -135,9 +137,19 @@ try:
         "You reach more people than most of comms: tell your colleagues "
         "what works for you.your 4 visitors; median of comms's 2 "
         "colleagues: 2"], "ana's recommendations and their figures")
-    ok(any(a.startswith("Share your spring link: minted 0 days ago, no "
-                        "click yet.link ") for a in advice[3]),
-       "di's card: the unshared campaign link", advice[3])
+    eq(advice[3][:1], ["Your link was posted (link previews fetched it) but drew no "
+                       "clicks in this period: add a line on why it matters, or post it "
+                       "where your colleagues get the most visitors.0 clicks, 1 link "
+                       "preview"], "di's card: a previewed link was posted, not unshared")
+    ok(not any(a.startswith("Share your") or a.startswith("No clicks")
+               for a in advice[3]),
+       "... so neither 'share your link' nor 'no clicks yet'", advice[3])
+    eq(evaluate(b, sid, "[...document.querySelectorAll('article.card')]"
+                        ".map(c => [c.querySelector('.platform'), "
+                        "c.querySelector('.country')].map(e => e && e.textContent))"),
+       [["LinkedIn", "DE"], ["Facebook", "FR"], ["no referrer", "unknown country"],
+        [None, None]],
+       "cards: top platform by visitors in words, and top country")
     eq(advice[2][-1], "You reach more people than most of ops: tell your "
        "colleagues what works for you.your 1 visitor; median of ops's 2 "
        "colleagues: 0", "cy's card: against the team's median")
@@ -151,12 +163,12 @@ try:
                         ".slice(1).map(r => r.cells[0].textContent + ' ' + "
                         "r.cells[1].textContent + ' ' + r.cells[2]"
                         ".textContent)"),
-       ["linkedin 4 4", "facebook 2 2", "none 1 1", "x 1 1"],
-       "platforms: clicks and visitors")
+       ["LinkedIn 4 4", "Facebook 2 2", "no referrer 1 1", "X 1 1"],
+       "platforms: clicks and visitors, named in words")
     eq(evaluate(b, sid, "[...document.querySelectorAll('#countries tr')]"
                         ".slice(1).map(r => r.cells[0].textContent + ' ' + "
-                        "r.cells[1].textContent)"),
-       ["FR 4", "DE 3", "unknown 1"], "countries")
+                        "r.cells[1].textContent + ' ' + r.cells[2].textContent)"),
+       ["FR 4 4", "DE 3 2", "unknown country 1 1"], "countries: clicks and visitors")
     eq(evaluate(b, sid, "[typeof window.pwned, document.scripts.length, "
                         "document.images.length]"),
        ["undefined", 0, 0], "no name became a script or an image")

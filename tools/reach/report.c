@@ -53,6 +53,7 @@ struct report {
 	struct u64map daily;    /* (leader, day) -> visitors */
 	uint64_t plat_clicks[PLATFORM_COUNT], plat_vis[PLATFORM_COUNT];
 	struct u64map ctry;     /* country code -> clicks */
+	struct u64map ctry_vis; /* country code -> distinct visitors */
 	int64_t day_min, day_max;   /* local days of the leaders' visitors */
 	size_t nleaders;
 };
@@ -78,6 +79,14 @@ static int report_count(struct report *P, const struct click *c)
 		                    &fresh))
 			return -1;
 		P->plat_vis[plat] += (uint64_t)fresh;
+		if (!u64map_get(&P->seen, report_key(~1ull, code, c->visitor),
+		                &fresh))
+			return -1;
+		if (fresh) {
+			if (!(v = u64map_get(&P->ctry_vis, code, &fresh)))
+				return -1;
+			(*v)++;
+		}
 	}
 	if (!c->visitor || c->staff_id >= P->nidx || !P->idx[c->staff_id] ||
 	    P->idx[c->staff_id] - 1 >= P->nleaders)
@@ -413,7 +422,7 @@ static int report_spread(FILE *f, struct report *P)
 	      "<th></th></tr>\n", f);
 	for (unsigned i = 0; i < PLATFORM_COUNT; i++)
 		if (order[i][0])
-			report_bar_row(f, clickrec_platform_name((unsigned)order[i][1]),
+			report_bar_row(f, advice_platform_word((unsigned)order[i][1]),
 			               order[i][0], P->plat_vis[order[i][1]], max, 1);
 	fputs("</table>\n</section>\n", f);
 
@@ -427,11 +436,15 @@ static int report_spread(FILE *f, struct report *P)
 	}
 	qsort(c, n, sizeof *c, report_cmp_desc);
 	fputs("<section id=\"countries\">\n<h2>Countries</h2>\n<table>\n"
-	      "<tr><th>country</th><th>clicks</th><th></th></tr>\n", f);
+	      "<tr><th>country</th><th>clicks</th><th>visitors</th>"
+	      "<th></th></tr>\n", f);
 	for (size_t i = 0; i < n && i < 30; i++) {
 		char text[8];
+		int fresh;
 		countries_text((uint16_t)c[i][1], text);
-		report_bar_row(f, text, c[i][0], 0, c[0][0], 0);
+		uint64_t *vis = u64map_get(&P->ctry_vis, c[i][1], &fresh);
+		report_bar_row(f, c[i][1] ? text : "unknown country", c[i][0],
+		               vis ? *vis : 0, c[0][0], 1);
 	}
 	fputs("</table>\n</section>\n", f);
 	free(c);
@@ -475,7 +488,8 @@ static int report_cards(FILE *f, struct report *P)
 		struct advice adv[8];
 		struct cards_row cr = {
 			.staff_id = r->id, .visitors = r->visitors,
-			.clicks = r->clicks, .team = r->team ? r->team : "",
+			.clicks = r->clicks, .previews = r->previews,
+			.team = r->team ? r->team : "",
 			.team_size = tsize[i], .team_median = tmed[i],
 			.unshared = &P->un[i],
 		};
@@ -497,11 +511,15 @@ static int report_cards(FILE *f, struct report *P)
 		        "</dd>\n<dt>bots</dt><dd>%" PRIu64 "</dd>\n",
 		        r->rank, r->estimated ? "~" : "", r->visitors, r->clicks,
 		        r->bots);
-		if (r->top_platform && r->top_platform[0]) {
-			fputs("<dt>top platform</dt><dd>", f);
-			report_esc(f, r->top_platform);
-			fputs("</dd>\n<dt>top country</dt><dd>", f);
-			report_esc(f, r->top_country[0] ? r->top_country : "unknown");
+		/* By visitors, as the advice below: the two agree. */
+		unsigned top = cards_top_platform(&P->K, r->id);
+		if (top < PLATFORM_COUNT) {
+			fputs("<dt>top platform</dt><dd class=\"platform\">", f);
+			report_esc(f, advice_platform_word(top));
+			fputs("</dd>\n<dt>top country</dt><dd class=\"country\">",
+			      f);
+			report_esc(f, r->top_country[0] ? r->top_country
+			                                : "unknown country");
 			fputs("</dd>\n", f);
 		}
 		fputs("</dl>\n<ul class=\"advice\">\n", f);
@@ -574,6 +592,7 @@ done:
 	u64map_free(&P.seen);
 	u64map_free(&P.daily);
 	u64map_free(&P.ctry);
+	u64map_free(&P.ctry_vis);
 	cards_free(&P.K);
 	free(P.idx);
 	free(P.un);

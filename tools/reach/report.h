@@ -29,6 +29,7 @@ struct report_row {
 	const char *handle, *name, *team;
 	unsigned long rank;
 	uint64_t clicks, visitors, bots, internal;
+	uint64_t previews;          /* link-preview fetches */
 	int estimated;
 	const char *top_country, *top_platform;
 };
