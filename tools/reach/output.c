@@ -62,6 +62,7 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 		.unshared_days = o->unshared_days,
 		.records = b->records, .segments = b->segments,
 		.damage = o->skip_damaged ? D : NULL,
+		.nm = nm, .filters = &o->filters,
 	};
 	ret = report_html(f, &in);
 done:
