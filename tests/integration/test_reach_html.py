@@ -128,6 +128,15 @@ ok(r.returncode == 0, "a filtered report in a time zone", r.stderr)
 html2 = open(report2, encoding="utf-8").read() if r.returncode == 0 else ""
 eq(len(re.findall(r'<g class="bar"', html2)), 40,
    "40 colleagues tied at rank 1: all drawn, the tie not cut at 30")
+eq(len(re.findall(r'<article class="card"', html2)), 40,
+   "... each with a card; the 2 without a visitor below them get none")
+ok('Cards of the 40 leading colleagues of 42; --staff names others.' in html2,
+   "... and the page says so", re.findall(r'<p class="note">.*?</p>', html2))
+r = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--staff", "ana,p07",
+                    "--tz", tz, "--since", since, os.path.dirname(seg2)],
+                   capture_output=True, text=True, env=env)
+eq(sorted(re.findall(r'<article class="card" data-handle="([^"]+)"', r.stdout)),
+   ["ana", "p07"], "--staff: a card for each colleague named")
 
 b = Browser(TMP)
 try:

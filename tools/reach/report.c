@@ -826,9 +826,17 @@ static int report_cards(FILE *f, struct report *P)
 		free(tmed);
 		return -1;
 	}
-	fputs("<section id=\"colleagues\">\n<h2>Colleagues</h2>\n"
-	      "<div class=\"cards\">\n", f);
-	for (size_t i = 0; i < in->nrows; i++) {
+	/* A card each for the colleagues the leaderboard draws, or for all
+	 * those --staff names: a page of 1,000 cards is read by no one. */
+	size_t cut, ncards = report_leaders_shown(in, &cut);
+	if (in->filters && in->filters->nstaff)
+		ncards = in->nrows;
+	fputs("<section id=\"colleagues\">\n<h2>Colleagues</h2>\n", f);
+	if (ncards < in->nrows)
+		fprintf(f, "<p class=\"note\">Cards of the %zu leading colleagues "
+		        "of %zu; --staff names others.</p>\n", ncards, in->nrows);
+	fputs("<div class=\"cards\">\n", f);
+	for (size_t i = 0; i < ncards; i++) {
 		const struct report_row *r = &in->rows[i];
 		struct advice adv[8];
 		struct cards_row cr = {
