@@ -108,5 +108,37 @@ int main(void)
 	is_str(advice_platform_label(PLATFORM_EMAIL), "e-mail", "label e-mail");
 	is_str(advice_platform_label(200), "an unknown platform",
 	       "label out of range");
+	/* Posted (previews fetched it), no click: not "share your link". */
+	in = base();
+	in.previews = 3;
+	n = advice_for(&in, a, 8);
+	ok(n >= 1 && strncmp(a[0].text, "Your link was posted (link previews "
+	   "fetched it) but drew no clicks", 57) == 0,
+	   "previews, no click: it was posted");
+	is_str(a[0].basis, "0 clicks, 3 link previews", "previews: basis");
+	in.previews = 1;
+	advice_for(&in, a, 8);
+	is_str(a[0].basis, "0 clicks, 1 link preview", "one preview: singular");
+
+	/* The top platform: named ones first, ties to the lower number. */
+	uint64_t pv[PLATFORM_COUNT] = { 0 };
+	is_int(advice_top_platform(pv), PLATFORM_COUNT, "no visitor: none");
+	pv[PLATFORM_UNKNOWN] = 9;
+	is_int(advice_top_platform(pv), PLATFORM_UNKNOWN, "only unknown");
+	pv[PLATFORM_NONE] = 1;
+	is_int(advice_top_platform(pv), PLATFORM_NONE,
+	       "no referrer before unknown");
+	pv[PLATFORM_X] = 1;
+	is_int(advice_top_platform(pv), PLATFORM_X,
+	       "a named platform before no referrer and unknown");
+	pv[PLATFORM_LINKEDIN] = 1;
+	is_int(advice_top_platform(pv), PLATFORM_X < PLATFORM_LINKEDIN ?
+	       PLATFORM_X : PLATFORM_LINKEDIN, "a tie: the lower number");
+	pv[PLATFORM_LINKEDIN] = 2;
+	is_int(advice_top_platform(pv), PLATFORM_LINKEDIN, "most visitors");
+	is_str(advice_platform_word(PLATFORM_UNKNOWN), "unknown platform",
+	       "unknown, in a word");
+	is_str(advice_platform_word(PLATFORM_NONE), "no referrer",
+	       "none, in words");
 	return tap_done();
 }

@@ -71,6 +71,7 @@ static void counting(void)
 	rec(T0 + 1, 2, 20, CLASS_HUMAN, 0, 101, 250);     /* bad platform */
 	rec(T0 + 2, CARDS_MAX_ID, 30, CLASS_HUMAN, 0, 1, PLATFORM_X);
 	rec(T0 + 3, 3, 4000000000u, CLASS_HUMAN, 0, 7, PLATFORM_X);
+	rec(T0 + 4, 1, 15, CLASS_CRAWLER, 0, 8, PLATFORM_X);
 	int counted = 0;
 	for (size_t i = 0; i < 3; i++)
 		counted += cards_record(&K, buf + i * CLICKREC_SIZE);
@@ -99,8 +100,9 @@ static void counting(void)
 	ok(cards_clicked(&K, 10) && cards_clicked(&K, 13) &&
 	   cards_clicked(&K, 14) && cards_clicked(&K, 4000000000u),
 	   "clicked: human, internal, out of the window, far ids");
-	ok(!cards_clicked(&K, 12) && !cards_clicked(&K, 15) &&
-	   !cards_clicked(&K, 0), "not clicked: a preview's, none");
+	ok(cards_clicked(&K, 12), "a link a preview bot fetched was shared");
+	ok(!cards_clicked(&K, 15) && !cards_clicked(&K, 0),
+	   "not shared: a crawler's alone, none");
 	cards_free(&K);
 
 	/* Filters and internal clicks. */

@@ -118,9 +118,9 @@ int main(void)
 	is_str(t, "rank,hour,clicks,visitors,bots,previews,crawlers,tools,"
 	          "probes,internal\n"
 	          "1,0,3,2,1,1,0,0,0,1\n"
-	          "2,2,1,1,0,0,0,0,0,0\n"
-	          "3,1,1,0,1,0,0,0,0,0\n",
-	       "by hour (UTC)");
+	          "3,1,1,0,1,0,0,0,0,0\n"
+	          "2,2,1,1,0,0,0,0,0,0\n",
+	       "by hour (UTC): in hour order, ranked by visitors");
 	free(t);
 
 	t = run(GROUPING_COUNTRY, 0, UINT64_MAX, 0, &none);

@@ -9,10 +9,14 @@ and run as nothing, no console error, no request but the file itself.
 
 Without Chromium the test is skipped, except in CI (CI set).
 """
+import datetime
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
@@ -51,6 +55,8 @@ lines = [
     "time=2026-03-02T12:00:00Z staff=2 link=2 campaign=1 class=preview",
     "time=2026-03-03T08:00:00Z staff=3 link=3 campaign=1 class=human "
     "platform=none visitor=31",
+    # di's link was posted (a preview bot fetched it) and drew no click.
+    "time=2026-03-03T08:00:00Z staff=4 link=4 campaign=1 class=preview",
 ]
 seg = os.path.join(TMP, "log", "a.clk")
 os.makedirs(os.path.dirname(seg))
@@ -82,6 +88,55 @@ r2 = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--by",
                     capture_output=True, text=True, env=env)
 ok(r2.returncode == 2 and "--by staff only" in r2.stderr,
    "--format html --by campaign: a usage error", r2.stderr)
+
+def reach_json(*args):
+    r = subprocess.run([tap.REACH, "--db", db, "--format", "json"] + list(args) +
+                       [os.path.dirname(seg)], capture_output=True, text=True, env=env)
+    return json.loads(r.stdout) if r.returncode == 0 else r.stderr
+
+
+by_team = {x["team"]: x for x in reach_json("--by", "team")}
+by_campaign = {x["campaign"]: x for x in reach_json("--by", "campaign")}
+
+# A second page: filtered, in a time zone, with clicks of today (a day
+# still going on), and 40 colleagues tied at rank 1 (no tie cut).
+tz = "Europe/Paris"
+now = datetime.datetime.now(datetime.timezone.utc)
+local_midnight = now.astimezone(zoneinfo.ZoneInfo(tz)).replace(
+    hour=0, minute=0, second=0, microsecond=0)
+t_today = max(now - datetime.timedelta(seconds=120),
+              local_midnight.astimezone(datetime.timezone.utc) +
+              datetime.timedelta(seconds=1))
+many = [("p%02d" % i, "P%02d" % i) for i in range(40)]
+staff_csv = os.path.join(TMP, "many.csv")
+with open(staff_csv, "w") as f:
+    f.write("handle,name,team,email\n" + "".join("%s,%s,comms,\n" % m for m in many))
+linkctl(db, "staff", "import", staff_csv)
+today = [("time=%s staff=%d class=human platform=x visitor=%d campaign=1"
+          % (t_today.strftime("%Y-%m-%dT%H:%M:%SZ"), 5 + i, 500 + i)) for i in range(40)]
+seg2 = os.path.join(TMP, "log2", "b.clk")
+os.makedirs(os.path.dirname(seg2))
+r = subprocess.run([tap.MKSEG, seg2, "--db", db], input="\n".join(today) + "\n",
+                   capture_output=True, text=True)
+assert r.returncode == 0, r.stderr
+report2 = os.path.join(TMP, "report2.html")
+since = local_midnight.strftime("%Y-%m-%d")
+r = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--output", report2,
+                    "--team", "comms", "--tz", tz, "--since", since,
+                    os.path.dirname(seg2)], capture_output=True, text=True, env=env)
+ok(r.returncode == 0, "a filtered report in a time zone", r.stderr)
+html2 = open(report2, encoding="utf-8").read() if r.returncode == 0 else ""
+eq(len(re.findall(r'<g class="bar"', html2)), 40,
+   "40 colleagues tied at rank 1: all drawn, the tie not cut at 30")
+eq(len(re.findall(r'<article class="card"', html2)), 40,
+   "... each with a card; the 2 without a visitor below them get none")
+ok('Cards of the 40 leading colleagues of 42; --staff names others.' in html2,
+   "... and the page says so", re.findall(r'<p class="note">.*?</p>', html2))
+r = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--staff", "ana,p07",
+                    "--tz", tz, "--since", since, os.path.dirname(seg2)],
+                   capture_output=True, text=True, env=env)
+eq(sorted(re.findall(r'<article class="card" data-handle="([^"]+)"', r.stdout)),
+   ["ana", "p07"], "--staff: a card for each colleague named")
 
 b = Browser(TMP)
 try:
@@ -135,9 +190,19 @@ try:
         "You reach more people than most of comms: tell your colleagues "
         "what works for you.your 4 visitors; median of comms's 2 "
         "colleagues: 2"], "ana's recommendations and their figures")
-    ok(any(a.startswith("Share your spring link: minted 0 days ago, no "
-                        "click yet.link ") for a in advice[3]),
-       "di's card: the unshared campaign link", advice[3])
+    eq(advice[3][:1], ["Your link was posted (link previews fetched it) but drew no "
+                       "clicks in this period: add a line on why it matters, or post it "
+                       "where your colleagues get the most visitors.0 clicks, 1 link "
+                       "preview"], "di's card: a previewed link was posted, not unshared")
+    ok(not any(a.startswith("Share your") or a.startswith("No clicks")
+               for a in advice[3]),
+       "... so neither 'share your link' nor 'no clicks yet'", advice[3])
+    eq(evaluate(b, sid, "[...document.querySelectorAll('article.card')]"
+                        ".map(c => [c.querySelector('.platform'), "
+                        "c.querySelector('.country')].map(e => e && e.textContent))"),
+       [["LinkedIn", "DE"], ["Facebook", "FR"], ["no referrer", "unknown country"],
+        [None, None]],
+       "cards: top platform by visitors in words, and top country")
     eq(advice[2][-1], "You reach more people than most of ops: tell your "
        "colleagues what works for you.your 1 visitor; median of ops's 2 "
        "colleagues: 0", "cy's card: against the team's median")
@@ -151,12 +216,44 @@ try:
                         ".slice(1).map(r => r.cells[0].textContent + ' ' + "
                         "r.cells[1].textContent + ' ' + r.cells[2]"
                         ".textContent)"),
-       ["linkedin 4 4", "facebook 2 2", "none 1 1", "x 1 1"],
-       "platforms: clicks and visitors")
+       ["LinkedIn 4 4", "Facebook 2 2", "no referrer 1 1", "X 1 1"],
+       "platforms: clicks and visitors, named in words")
     eq(evaluate(b, sid, "[...document.querySelectorAll('#countries tr')]"
                         ".slice(1).map(r => r.cells[0].textContent + ' ' + "
-                        "r.cells[1].textContent)"),
-       ["FR 4", "DE 3", "unknown 1"], "countries")
+                        "r.cells[1].textContent + ' ' + r.cells[2].textContent)"),
+       ["FR 4 4", "DE 3 2", "unknown country 1 1"], "countries: clicks and visitors")
+    def cells(selector):
+        return evaluate(b, sid, "[...document.querySelectorAll(%r)].slice(1)"
+                        ".map(r => [...r.cells].map(c => c.textContent)"
+                        ".join(' '))" % selector)
+    eq(cells("#teams tr"), ["1 comms %d %d 2" % (by_team["comms"]["visitors"],
+                                                 by_team["comms"]["clicks"]),
+                            "2 ops 1 1 2"],
+       "teams: rank, visitors and clicks as reach --by team counts them, colleagues")
+    eq(by_team["comms"]["visitors"], 6, "... (comms: 6 people, ana's 4 and bo's 2)")
+    eq(cells("#campaigns > table tr"), ["1 spring 7 8 3"],
+       "campaigns: visitors and clicks as reach --by campaign, colleagues with clicks")
+    eq(by_campaign.get("spring", {}).get("visitors"), 7, "... (reach --by campaign: 7)")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('section.campaign')]"
+                        ".map(s => [s.querySelector('h3').textContent, "
+                        "[...s.querySelectorAll('tr')].slice(1).map(r => "
+                        "r.cells[1].textContent + ' ' + r.cells[2].textContent)])"),
+       [["spring", [EVIL1 + " 4", EVIL2 + " 2", "Cy Young 1"]]],
+       "each campaign's colleagues, escaped, by visitors")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#daily .xtick')]"
+                        ".map(g => [g.dataset.day, g.textContent])"),
+       [["2026-03-01", "2026-03-01"], ["2026-03-02", "03-02"], ["2026-03-03", "03-03"]],
+       "the daily chart: a tick per day, dates in order")
+    yt = evaluate(b, sid, "[...document.querySelectorAll('#daily .ytick')]"
+                          ".map(g => [+g.textContent, g.querySelector('text')"
+                          ".getAttribute('y')])")
+    ok(len(yt) >= 2 and yt[0][0] == 0 and [v for v, _ in yt] == sorted(v for v, _ in yt)
+       and [float(y) for _, y in yt] == sorted((float(y) for _, y in yt), reverse=True),
+       "... and a y-axis with ticks from 0 up", yt)
+    eq(evaluate(b, sid, "document.querySelectorAll('#daily .partial').length"), 0,
+       "... no day marked partial in a past window")
+    eq(evaluate(b, sid, "document.querySelector('.filters')"), None,
+       "no filter line without filters")
     eq(evaluate(b, sid, "[typeof window.pwned, document.scripts.length, "
                         "document.images.length]"),
        ["undefined", 0, 0], "no name became a script or an image")
@@ -170,6 +267,21 @@ try:
               (e.get("method") == "Log.entryAdded" and
                e["params"]["entry"].get("level") == "error")]
     eq(errors, [], "no console errors")
+
+    mark = len(b.events)
+    b.call("Page.navigate", {"url": "file://" + report2}, session=sid)
+    ok(b.wait_event(lambda e: e.get("sessionId") == sid and
+                    e.get("method") == "Page.loadEventFired", since=mark) is not None,
+       "the filtered report loads")
+    b.drain(0.5)
+    eq(evaluate(b, sid, "document.querySelector('.filters').textContent"),
+       "Only team comms.", "the header states the filter")
+    period = evaluate(b, sid, "document.querySelector('.period').textContent")
+    ok(period.startswith("Clicks from %s 00:00 (Europe/Paris time" % since),
+       "... and the window, in that time zone", period)
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#daily .partial')]"
+                        ".map(g => g.textContent)"), ["today, so far"],
+       "today's day is marked partial")
 finally:
     b.close()
 

@@ -42,33 +42,58 @@ uint64_t advice_median(uint64_t *v, size_t n)
 	return v[(n - 1) / 2];
 }
 
-/* The platform (not unknown or none) with most visitors; ties: the lower
- * number.  Returns PLATFORM_COUNT when there is none. */
-static unsigned advice_best_platform(const struct advice_input *in)
+const char *advice_platform_word(unsigned p)
+{
+	return p == PLATFORM_UNKNOWN || p >= PLATFORM_COUNT
+	       ? "unknown platform" : advice_platform_label(p);
+}
+
+/* The named platform (not unknown or none) with most visitors; ties: the
+ * lower number.  Returns PLATFORM_COUNT when there is none. */
+static unsigned advice_best_named(const uint64_t v[PLATFORM_COUNT])
 {
 	unsigned best = PLATFORM_COUNT;
 	for (unsigned p = PLATFORM_OTHER; p < PLATFORM_COUNT; p++)
-		if (in->plat_visitors[p] &&
-		    (best == PLATFORM_COUNT ||
-		     in->plat_visitors[p] > in->plat_visitors[best]))
+		if (v[p] && (best == PLATFORM_COUNT || v[p] > v[best]))
 			best = p;
 	return best;
+}
+
+unsigned advice_top_platform(const uint64_t v[PLATFORM_COUNT])
+{
+	unsigned best = advice_best_named(v);
+	if (best < PLATFORM_COUNT)
+		return best;
+	return v[PLATFORM_NONE] ? PLATFORM_NONE
+	       : v[PLATFORM_UNKNOWN] ? PLATFORM_UNKNOWN : PLATFORM_COUNT;
 }
 
 size_t advice_for(const struct advice_input *in, struct advice *out,
                   size_t max)
 {
 	size_t n = 0;
-	unsigned best = advice_best_platform(in);
+	/* The card's top platform, so the two never disagree. */
+	unsigned best = advice_top_platform(in->plat_visitors);
 
 	/* Where their visitors come from. */
-	if (n < max && in->clicks == 0 && in->nunshared == 0) {
+	if (n < max && in->clicks == 0 && in->previews) {
+		/* A link preview was fetched: the link was posted. */
+		snprintf(out[n].text, ADVICE_TEXT,
+		         "Your link was posted (link previews fetched it) but "
+		         "drew no clicks in this period: add a line on why it "
+		         "matters, or post it where your colleagues get the "
+		         "most visitors.");
+		snprintf(out[n].basis, ADVICE_TEXT,
+		         "0 clicks, %" PRIu64 " link preview%s", in->previews,
+		         in->previews == 1 ? "" : "s");
+		n++;
+	} else if (n < max && in->clicks == 0 && in->nunshared == 0) {
 		snprintf(out[n].text, ADVICE_TEXT,
 		         "No clicks in this period yet: share your link once "
 		         "where your colleagues get the most visitors.");
 		snprintf(out[n].basis, ADVICE_TEXT, "0 clicks, 0 visitors");
 		n++;
-	} else if (n < max && best < PLATFORM_COUNT) {
+	} else if (n < max && best >= PLATFORM_OTHER && best < PLATFORM_COUNT) {
 		snprintf(out[n].text, ADVICE_TEXT,
 		         "%s brings you the most visitors: post there first.",
 		         advice_platform_label(best));
@@ -77,7 +102,7 @@ size_t advice_for(const struct advice_input *in, struct advice *out,
 		         in->plat_visitors[best], in->visitors,
 		         in->visitors == 1 ? "" : "s", advice_platform_label(best));
 		n++;
-	} else if (n < max && in->plat_visitors[PLATFORM_NONE]) {
+	} else if (n < max && best == PLATFORM_NONE) {
 		snprintf(out[n].text, ADVICE_TEXT,
 		         "Your visitors come without a referrer (chat apps, "
 		         "e-mail, documents): keep sending your link directly.");

@@ -22,6 +22,8 @@ struct advice_unshared {
 
 struct advice_input {
 	uint64_t visitors, clicks;
+	uint64_t previews;      /* link-preview fetches of their links: the
+	                           link was posted somewhere */
 	uint64_t plat_visitors[PLATFORM_COUNT];  /* distinct per platform */
 	uint64_t hour_clicks[24];                /* local hours */
 	const char *zone;                        /* "UTC" or the --tz zone */
@@ -48,7 +50,21 @@ size_t advice_for(const struct advice_input *in, struct advice *out,
  * n, so it is always someone's figure); 0 for n == 0. */
 uint64_t advice_median(uint64_t *v, size_t n);
 
-/* How a platform is written for people ("LinkedIn", "X"). */
+/* How a platform is written for people, in a sentence ("LinkedIn", "X",
+ * "an unknown platform"). */
 const char *advice_platform_label(unsigned platform);
+
+/* ... and alone, as a table's cell or a card's value ("no referrer",
+ * "unknown platform", "other sites", "LinkedIn"). */
+const char *advice_platform_word(unsigned platform);
+
+/*
+ * A colleague's top platform, the one the advice rests on too: the named
+ * platform with most distinct visitors (a tie: the lower number), so
+ * "no referrer" and "unknown" never win over a platform someone posted
+ * on; else "no referrer" when some came without one, else "unknown";
+ * PLATFORM_COUNT when no visitor came at all.
+ */
+unsigned advice_top_platform(const uint64_t plat_visitors[PLATFORM_COUNT]);
 
 #endif

@@ -221,6 +221,9 @@ done:
 
 int cards_record(struct cards *K, const unsigned char *p)
 {
+	/* A link a preview bot fetched was posted: shared, if unclicked. */
+	if (p[REC_CLASS] == CLASS_PREVIEW)
+		return cards_mark(K, le_get32(p + REC_LINK)) < 0 ? -1 : 0;
 	if (p[REC_CLASS] != CLASS_HUMAN)
 		return 0;
 	if (cards_mark(K, le_get32(p + REC_LINK)) < 0)
@@ -359,6 +362,7 @@ size_t cards_advice(const struct cards *K, const struct cards_row *r,
 	memset(&ai, 0, sizeof ai);
 	ai.visitors = r->visitors;
 	ai.clicks = r->clicks;
+	ai.previews = r->previews;
 	if (p) {
 		memcpy(ai.plat_visitors, p->plat_vis, sizeof ai.plat_visitors);
 		memcpy(ai.hour_clicks, p->hours, sizeof ai.hour_clicks);
@@ -372,4 +376,10 @@ size_t cards_advice(const struct cards *K, const struct cards_row *r,
 		ai.nunshared = r->unshared->n;
 	}
 	return advice_for(&ai, out, max);
+}
+
+unsigned cards_top_platform(const struct cards *K, uint32_t staff_id)
+{
+	const struct cards_person *p = cards_person(K, staff_id);
+	return p ? advice_top_platform(p->plat_vis) : PLATFORM_COUNT;
 }

@@ -10,8 +10,10 @@
  *
  * Which records count is reach's rule (count.h): inside [since, until),
  * through the filters, human, and not internal unless include_internal.
- * A link "has a click" when any human record of the logs read names it,
- * inside the window or not.
+ * A link was shared when any human record or link preview of the logs
+ * read names it, inside the window or not: a link a preview bot fetched
+ * was posted, clicked or not (the advice says so), and is not offered as
+ * unshared.
  *
  * While the records are read, each counted click is appended to a log (its
  * colleague, and a word of its visitor, platform and hour: 12 bytes,
@@ -99,7 +101,8 @@ int cards_record(struct cards *K, const unsigned char *rec);
 /*
  * For a loop that applies the rules itself (count.c, when figures.c
  * counts the cards in the leaderboard's pass): cards_mark for every human
- * record (link 0: none), cards_click for every counted click.  Inline: the
+ * record and link preview (link 0: none), cards_click for every counted
+ * click.  Inline: the
  * loop calls them per record.  Return 0, or -1 out of memory.
  */
 int cards_mark_slow(struct cards *K, uint32_t link);
@@ -198,6 +201,7 @@ int cards_teams(size_t n, const char *const *team, const uint64_t *visitors,
 struct cards_row {
 	uint32_t staff_id;
 	uint64_t visitors, clicks;
+	uint64_t previews;              /* link-preview fetches (row's) */
 	const char *team;               /* "" for none */
 	size_t team_size;
 	uint64_t team_median;
@@ -208,5 +212,9 @@ struct cards_row {
  * named zone: up to max into out; returns how many. */
 size_t cards_advice(const struct cards *K, const struct cards_row *r,
                     const char *zone, struct advice *out, size_t max);
+
+/* The colleague's top platform by visitors (advice_top_platform), or
+ * PLATFORM_COUNT when none came. */
+unsigned cards_top_platform(const struct cards *K, uint32_t staff_id);
 
 #endif

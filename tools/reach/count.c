@@ -105,9 +105,10 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		const unsigned char *p = buf + k * CLICKREC_SIZE;
 		if (!clickrec_verify(p))
 			break;
-		/* The cards' links with a click: any human record, in the
-		 * window or not. */
-		if (cards && p[REC_CLASS] == CLASS_HUMAN &&
+		/* The cards' links that were shared: any human record or
+		 * link preview, in the window or not. */
+		if (cards && (p[REC_CLASS] == CLASS_HUMAN ||
+		              p[REC_CLASS] == CLASS_PREVIEW) &&
 		    cards_mark(cards, le_get32(p + REC_LINK)) < 0)
 			goto oom;
 		uint64_t t = le_get64(p + REC_TIME);

@@ -260,7 +260,7 @@ int figures_of(const struct figures *F, uint32_t staff_id,
 			t->top_platform = advice_platform_label(p);
 	struct cards_row cr = {
 		.staff_id = staff_id, .visitors = r->visitors,
-		.clicks = r->clicks, .team = r->team,
+		.clicks = r->clicks, .previews = r->previews, .team = r->team,
 		.team_size = F->team_size[i], .team_median = F->team_median[i],
 		.unshared = &F->un[i],
 	};

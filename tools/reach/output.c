@@ -39,6 +39,7 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 			.id = r->id, .handle = rank_key(r), .name = r->name,
 			.team = r->team, .rank = r->rank, .clicks = r->clicks,
 			.visitors = r->visitors, .bots = r->bots,
+			.previews = r->previews,
 			.internal = r->internal, .estimated = r->estimated,
 			.top_country = r->top_country,
 			.top_platform = r->top_platform,
@@ -61,6 +62,7 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 		.unshared_days = o->unshared_days,
 		.records = b->records, .segments = b->segments,
 		.damage = o->skip_damaged ? D : NULL,
+		.nm = nm, .filters = &o->filters,
 	};
 	ret = report_html(f, &in);
 done:

@@ -53,13 +53,61 @@ struct report {
 	struct u64map daily;    /* (leader, day) -> visitors */
 	uint64_t plat_clicks[PLATFORM_COUNT], plat_vis[PLATFORM_COUNT];
 	struct u64map ctry;     /* country code -> clicks */
+	struct u64map ctry_vis; /* country code -> distinct visitors */
+	/* The teams and campaigns sections: team number (names.h) ->
+	 * [clicks, visitors]; campaign id, and campaign << 32 | staff id,
+	 * -> clicks and -> visitors. */
+	uint64_t (*team)[2];            /* [nm->nteams + 1] */
+	struct u64map camp_clicks, camp_vis, pair_clicks, pair_vis;
 	int64_t day_min, day_max;   /* local days of the leaders' visitors */
 	size_t nleaders;
 };
 
+/* Add 1 to m's value of key.  Returns 0, or -1 out of memory. */
+static int report_inc(struct u64map *m, uint64_t key)
+{
+	int fresh;
+	uint64_t *v = u64map_get(m, key, &fresh);
+	if (!v)
+		return -1;
+	(*v)++;
+	return 0;
+}
+
+/* Count a click for the teams and campaigns sections, by the rules of
+ * reach --by team, --by campaign and --by staff,campaign: distinct
+ * visitors within each.  Returns 0, or -1 out of memory. */
+static int report_count_groups(struct report *P, const struct click *c)
+{
+	const struct names *nm = P->in->nm;
+	int fresh;
+	if (!nm || !P->team)
+		return 0;
+	uint32_t t = c->staff_id < nm->nteam_of ? nm->team_of[c->staff_id] : 0;
+	uint64_t pair = (uint64_t)c->campaign_id << 32 | c->staff_id;
+	P->team[t][0]++;
+	if (report_inc(&P->camp_clicks, c->campaign_id) < 0 ||
+	    report_inc(&P->pair_clicks, pair) < 0)
+		return -1;
+	if (!c->visitor)
+		return 0;
+	if (!u64map_get(&P->seen, report_key(~2ull, t, c->visitor), &fresh))
+		return -1;
+	P->team[t][1] += (uint64_t)fresh;
+	if (!u64map_get(&P->seen, report_key(~3ull, c->campaign_id, c->visitor),
+	                &fresh) ||
+	    (fresh && report_inc(&P->camp_vis, c->campaign_id) < 0))
+		return -1;
+	if (!u64map_get(&P->seen, report_key(~4ull, pair, c->visitor), &fresh) ||
+	    (fresh && report_inc(&P->pair_vis, pair) < 0))
+		return -1;
+	return 0;
+}
+
 /* Count a counted click (cards_record said so) for the page's own
- * sections: platforms and countries of all clicks, and the daily visitors
- * of the leaders.  Returns 0, or -1 out of memory. */
+ * sections: platforms and countries of all clicks, teams and campaigns,
+ * and the daily visitors of the leaders.  Returns 0, or -1 out of
+ * memory. */
 static int report_count(struct report *P, const struct click *c)
 {
 	const struct report_in *in = P->in;
@@ -70,7 +118,8 @@ static int report_count(struct report *P, const struct click *c)
 	uint16_t code = (uint16_t)((unsigned char)c->country[0] << 8 |
 	                           (unsigned char)c->country[1]);
 	P->plat_clicks[plat]++;
-	if (!(v = u64map_get(&P->ctry, code, &fresh)))
+	if (report_count_groups(P, c) < 0 ||
+	    !(v = u64map_get(&P->ctry, code, &fresh)))
 		return -1;
 	(*v)++;
 	if (c->visitor) {
@@ -78,6 +127,14 @@ static int report_count(struct report *P, const struct click *c)
 		                    &fresh))
 			return -1;
 		P->plat_vis[plat] += (uint64_t)fresh;
+		if (!u64map_get(&P->seen, report_key(~1ull, code, c->visitor),
+		                &fresh))
+			return -1;
+		if (fresh) {
+			if (!(v = u64map_get(&P->ctry_vis, code, &fresh)))
+				return -1;
+			(*v)++;
+		}
 	}
 	if (!c->visitor || c->staff_id >= P->nidx || !P->idx[c->staff_id] ||
 	    P->idx[c->staff_id] - 1 >= P->nleaders)
@@ -213,9 +270,52 @@ static void report_damage(FILE *f, const struct damage *D)
 	fputs("</ul></div>\n", f);
 }
 
+/* A time of the window as the reader's clock shows it: local date and
+ * time in the report's zone ("2026-03-30 00:00"). */
+static void report_local_time(const struct report_in *in, uint64_t us,
+                              char out[20])
+{
+	int64_t t = (int64_t)(us / 1000000u) +
+	            when_offset(in->zone, us) / 1000000;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 20, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* "Only: team comms; campaign spring, autumn; colleagues ana." as the
+ * filters were given, so a page passed on says what it leaves out. */
+static void report_filters(FILE *f, const struct names_filter_args *fa)
+{
+	if (!fa || (!fa->nstaff && !fa->nteam && !fa->ncampaign))
+		return;
+	const struct {
+		const char *what;
+		const char *const *v;
+		size_t n;
+	} list[] = {
+		{ "team", fa->team, fa->nteam },
+		{ "campaign", fa->campaign, fa->ncampaign },
+		{ "colleague", fa->staff, fa->nstaff },
+	};
+	fputs("<p class=\"filters\">Only ", f);
+	int first = 1;
+	for (size_t k = 0; k < 3; k++) {
+		if (!list[k].n)
+			continue;
+		fprintf(f, "%s%s ", first ? "" : "; ", list[k].what);
+		for (size_t i = 0; i < list[k].n; i++) {
+			fputs(i ? ", " : "", f);
+			report_esc(f, list[k].v[i]);
+		}
+		first = 0;
+	}
+	fputs(".</p>\n", f);
+}
+
 static void report_head(FILE *f, const struct report_in *in)
 {
-	char a[21], b[21];
+	char a[20], b[20];
 	fputs("<!doctype html>\n<html lang=\"en\">\n<head>\n"
 	      "<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, "
@@ -249,9 +349,9 @@ static void report_head(FILE *f, const struct report_in *in)
 	      "</style>\n</head>\n<body>\n<header>\n<h1>Reach</h1>\n"
 	      "<p class=\"period\">", f);
 	if (in->since)
-		out_time_iso(in->since, a);
+		report_local_time(in, in->since, a);
 	if (in->until != UINT64_MAX)
-		out_time_iso(in->until, b);
+		report_local_time(in, in->until, b);
 	if (in->since && in->until != UINT64_MAX)
 		fprintf(f, "Clicks from %s until %s", a, b);
 	else if (in->since)
@@ -260,26 +360,56 @@ static void report_head(FILE *f, const struct report_in *in)
 		fprintf(f, "Clicks until %s", b);
 	else
 		fputs("All clicks in the logs", f);
-	fputs("; days and hours in ", f);
+	fputs(" (", f);
 	report_esc(f, in->zone_name);
-	fprintf(f, ".  %" PRIu64 " records from %zu segments.</p>\n",
+	fputs(" time; days and hours in it too).  ", f);
+	fprintf(f, "%" PRIu64 " records from %zu segments.</p>\n",
 	        in->records, in->segments);
+	report_filters(f, in->filters);
 	report_damage(f, in->damage);
 	fputs("</header>\n", f);
 }
 
-static void report_leaderboard(FILE *f, const struct report_in *in)
+/* How many rows the leaderboard chart shows: REPORT_LEADERS_CHART, but
+ * never part of a tie: all of the last rank when they fit in as many
+ * again, else only the ranks before it (*cut says how many of the tie
+ * were left out). */
+static size_t report_leaders_shown(const struct report_in *in, size_t *cut)
 {
 	size_t n = in->nrows < REPORT_LEADERS_CHART ? in->nrows
 	                                            : REPORT_LEADERS_CHART;
+	size_t end = n;
+	*cut = 0;
+	if (n == 0)
+		return 0;
+	while (end < in->nrows && in->rows[end].rank == in->rows[n - 1].rank)
+		end++;
+	if (end - n <= REPORT_LEADERS_CHART)
+		return end;
+	size_t start = n;
+	while (start > 0 && in->rows[start - 1].rank == in->rows[n - 1].rank)
+		start--;
+	*cut = end - start;
+	return start;
+}
+
+static void report_leaderboard(FILE *f, const struct report_in *in)
+{
+	size_t cut, n = report_leaders_shown(in, &cut);
 	uint64_t max = 1;
 	for (size_t i = 0; i < n; i++)
 		if (in->rows[i].visitors > max)
 			max = in->rows[i].visitors;
 	fputs("<section id=\"leaderboard\">\n<h2>Leaderboard</h2>\n", f);
 	fprintf(f, "<p>Unique visitors per colleague (human clicks; bots and "
-	        "colleagues' own clicks apart)%s.</p>\n",
-	        in->nrows > n ? ", the leading 30" : "");
+	        "colleagues' own clicks apart)");
+	if (in->nrows > n)
+		fprintf(f, ", the leading %zu", n);
+	fputs(".</p>\n", f);
+	if (cut)
+		fprintf(f, "<p class=\"tie\">%zu colleagues tied at rank %lu "
+		        "are not drawn; the teams and campaigns below count them."
+		        "</p>\n", cut, in->rows[n].rank);
 	const unsigned lw = 260, bw = 560, rh = 24;
 	fprintf(f, "<svg role=\"img\" aria-label=\"Leaderboard\" "
 	        "width=\"%u\" height=\"%zu\" viewBox=\"0 0 %u %zu\">\n",
@@ -309,6 +439,61 @@ static uint64_t report_daily_at(const struct report *P, size_t i, int64_t d)
 	return v ? *v : 0;
 }
 
+/* The daily chart's geometry: width, height, left and bottom margins. */
+enum { DAILY_W = 840, DAILY_H = 220, DAILY_L = 40, DAILY_B = 34 };
+
+/* The axes: visitors up the left with ticks at round steps, the days
+ * along the bottom in order with a tick each (every few days when there
+ * are many), and the last day marked partial when it is today and the
+ * window reaches past now. */
+static void report_daily_axes(FILE *f, const struct report *P, int64_t d0,
+                              int64_t d1, uint64_t max, double dx)
+{
+	const struct report_in *in = P->in;
+	const unsigned W = DAILY_W, H = DAILY_H, L = DAILY_L, B = DAILY_B;
+	fprintf(f, "<g class=\"axes\" stroke=\"#999\"><line x1=\"%u\" "
+	        "y1=\"%u\" x2=\"%u\" y2=\"%u\"/><line x1=\"%u\" y1=\"10\" "
+	        "x2=\"%u\" y2=\"%u\"/></g>\n", L, H - B, W - 10, H - B, L, L,
+	        H - B);
+	/* Up to 5 ticks of whole visitors: 0, then steps of max/4 rounded
+	 * up, never two the same. */
+	uint64_t step = (max + 3) / 4;
+	for (uint64_t v = 0; v <= max; v += step ? step : 1) {
+		double y = (double)(H - B) - (double)v * (H - B - 10) / (double)max;
+		fprintf(f, "<g class=\"ytick\"><line x1=\"%u\" y1=\"%.1f\" "
+		        "x2=\"%u\" y2=\"%.1f\" stroke=\"#999\"/><text x=\"%u\" "
+		        "y=\"%.1f\" text-anchor=\"end\">%" PRIu64 "</text></g>\n",
+		        L - 4, y, L, y, L - 6, y + 4, v);
+		if (!step)
+			break;
+	}
+	int64_t nd = d1 - d0 + 1, every = nd <= 14 ? 1 : (nd + 9) / 10;
+	int64_t today = (int64_t)((in->now_us +
+	                           (uint64_t)when_offset(in->zone, in->now_us)) /
+	                          86400000000u);
+	for (int64_t d = d0; d <= d1; d++) {
+		if ((d - d0) % every && d != d1)
+			continue;
+		char day[11];
+		when_day_text(d, day);
+		double x = DAILY_L + dx * (double)(d - d0);
+		/* The date in full at the first tick; month-day after. */
+		fprintf(f, "<g class=\"xtick\" data-day=\"%s\"><line x1=\"%.1f\" "
+		        "y1=\"%u\" x2=\"%.1f\" y2=\"%u\" stroke=\"#999\"/>"
+		        "<text x=\"%.1f\" y=\"%u\" text-anchor=\"middle\">%s</text>"
+		        "</g>\n", day, x, H - B, x, H - B + 4, x, H - B + 16,
+		        d == d0 ? day : day + 5);
+	}
+	if (d1 == today && in->until > in->now_us) {
+		double x = DAILY_L + dx * (double)(d1 - d0);
+		fprintf(f, "<g class=\"partial\"><line x1=\"%.1f\" y1=\"10\" "
+		        "x2=\"%.1f\" y2=\"%u\" stroke=\"#999\" "
+		        "stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%u\" "
+		        "text-anchor=\"end\">today, so far</text></g>\n", x, x,
+		        H - B, x, H - 4);
+	}
+}
+
 static void report_daily(FILE *f, struct report *P)
 {
 	const struct report_in *in = P->in;
@@ -327,21 +512,11 @@ static void report_daily(FILE *f, struct report *P)
 		for (int64_t d = d0; d <= d1; d++)
 			if (report_daily_at(P, i, d) > max)
 				max = report_daily_at(P, i, d);
-	const unsigned W = 840, H = 220, L = 40, B = 24;
+	const unsigned W = DAILY_W, H = DAILY_H, L = DAILY_L, B = DAILY_B;
 	double dx = nd > 1 ? (double)(W - L - 10) / (double)(nd - 1) : 0;
 	fprintf(f, "<svg role=\"img\" aria-label=\"Daily visitors\" "
 	        "width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\">\n", W, H, W, H);
-	fprintf(f, "<line x1=\"%u\" y1=\"%u\" x2=\"%u\" y2=\"%u\" "
-	        "stroke=\"#999\"/>\n", L, H - B, W - 10, H - B);
-	fprintf(f, "<text x=\"%u\" y=\"14\" text-anchor=\"end\">%" PRIu64
-	        "</text><text x=\"%u\" y=\"%u\" text-anchor=\"end\">0</text>\n",
-	        L - 4, max, L - 4, H - B);
-	char day[11];
-	when_day_text(d0, day);
-	fprintf(f, "<text x=\"%u\" y=\"%u\">%s</text>\n", L, H - 6, day);
-	when_day_text(d1, day);
-	fprintf(f, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">%s</text>\n",
-	        W - 10, H - 6, day);
+	report_daily_axes(f, P, d0, d1, max, dx);
 	for (size_t i = 0; i < P->nleaders; i++) {
 		fputs("<polyline class=\"series\" data-handle=\"", f);
 		report_esc(f, in->rows[i].handle);
@@ -413,7 +588,7 @@ static int report_spread(FILE *f, struct report *P)
 	      "<th></th></tr>\n", f);
 	for (unsigned i = 0; i < PLATFORM_COUNT; i++)
 		if (order[i][0])
-			report_bar_row(f, clickrec_platform_name((unsigned)order[i][1]),
+			report_bar_row(f, advice_platform_word((unsigned)order[i][1]),
 			               order[i][0], P->plat_vis[order[i][1]], max, 1);
 	fputs("</table>\n</section>\n", f);
 
@@ -427,15 +602,198 @@ static int report_spread(FILE *f, struct report *P)
 	}
 	qsort(c, n, sizeof *c, report_cmp_desc);
 	fputs("<section id=\"countries\">\n<h2>Countries</h2>\n<table>\n"
-	      "<tr><th>country</th><th>clicks</th><th></th></tr>\n", f);
+	      "<tr><th>country</th><th>clicks</th><th>visitors</th>"
+	      "<th></th></tr>\n", f);
 	for (size_t i = 0; i < n && i < 30; i++) {
 		char text[8];
+		int fresh;
 		countries_text((uint16_t)c[i][1], text);
-		report_bar_row(f, text, c[i][0], 0, c[0][0], 0);
+		uint64_t *vis = u64map_get(&P->ctry_vis, c[i][1], &fresh);
+		report_bar_row(f, c[i][1] ? text : "unknown country", c[i][0],
+		               vis ? *vis : 0, c[0][0], 1);
 	}
 	fputs("</table>\n</section>\n", f);
 	free(c);
 	return 0;
+}
+
+/* ------------------------------------------- teams and campaigns */
+
+#define REPORT_CAMPAIGN_COLLEAGUES 10   /* colleagues listed per campaign */
+
+/* A line of a team's, campaign's or campaign colleague's table. */
+struct report_line {
+	const char *name;
+	uint64_t key;           /* team number, campaign or staff id */
+	uint64_t visitors, clicks;
+	uint64_t colleagues;
+	unsigned long rank;
+};
+
+static int report_cmp_lines(const void *a, const void *b)
+{
+	const struct report_line *x = a, *y = b;
+	if (x->visitors != y->visitors)
+		return x->visitors > y->visitors ? -1 : 1;
+	if (x->clicks != y->clicks)
+		return x->clicks > y->clicks ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Sort and rank as the leaderboard does (rank.h: equal visitors and
+ * clicks share a rank, the next one skips). */
+static void report_rank_lines(struct report_line *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof *v, report_cmp_lines);
+	for (size_t i = 0; i < n; i++)
+		v[i].rank = i && v[i].visitors == v[i - 1].visitors &&
+		                    v[i].clicks == v[i - 1].clicks
+		            ? v[i - 1].rank : i + 1;
+}
+
+static void report_lines(FILE *f, const struct report_line *v, size_t n,
+                         const char *what, const char *count)
+{
+	fprintf(f, "<table class=\"board\">\n<tr><th>rank</th><th>%s</th>"
+	        "<th>visitors</th><th>clicks</th>", what);
+	if (count)
+		fprintf(f, "<th>%s</th>", count);
+	fputs("</tr>\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "<tr><td class=\"n\">%lu</td><td>", v[i].rank);
+		report_esc(f, v[i].name);
+		fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%"
+		        PRIu64 "</td>", v[i].visitors, v[i].clicks);
+		if (count)
+			fprintf(f, "<td class=\"n\">%" PRIu64 "</td>",
+			        v[i].colleagues);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static uint64_t report_get(const struct u64map *m, uint64_t key)
+{
+	const uint64_t *v = u64map_find(m, key);
+	return v ? *v : 0;
+}
+
+/* The teams' leaderboard: every team with a colleague the filters let
+ * through, or with clicks; "(no team)" for colleagues without one. */
+static int report_teams_section(FILE *f, const struct report *P)
+{
+	const struct names *nm = P->in->nm;
+	size_t nt = nm->nteams + 1, n = 0;
+	struct report_line *v = calloc(nt, sizeof *v);
+	if (!v)
+		return -1;
+	for (size_t t = 0; t < nt; t++)
+		v[t].key = t;
+	for (size_t i = 0; i < nm->nstaff; i++) {
+		uint32_t id = nm->staff[i].id;
+		if (nm->fstaff && (id >= nm->nfstaff || !nm->fstaff[id]))
+			continue;
+		v[id < nm->nteam_of ? nm->team_of[id] : 0].colleagues++;
+	}
+	for (size_t t = 0; t < nt; t++) {
+		if (!v[t].colleagues && !P->team[t][0])
+			continue;
+		v[n] = v[t];
+		v[n].name = t ? nm->teams[t - 1] : "(no team)";
+		v[n].clicks = P->team[t][0];
+		v[n].visitors = P->team[t][1];
+		n++;
+	}
+	report_rank_lines(v, n);
+	fputs("<section id=\"teams\">\n<h2>Teams</h2>\n<p>Unique visitors "
+	      "of each team's colleagues together (one person reached by two "
+	      "colleagues of a team counts once).</p>\n", f);
+	report_lines(f, v, n, "team", "colleagues");
+	fputs("</section>\n", f);
+	free(v);
+	return 0;
+}
+
+/* One campaign's colleagues with clicks, the leading ones.  Returns 0,
+ * or -1 out of memory. */
+static int report_campaign_people(FILE *f, const struct report *P,
+                                  const struct report_line *camp)
+{
+	const struct names *nm = P->in->nm;
+	size_t n = 0;
+	struct report_line *v = malloc((P->pair_clicks.n ? P->pair_clicks.n : 1)
+	                               * sizeof *v);
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < P->pair_clicks.n; i++) {
+		uint64_t pair = P->pair_clicks.key[i];
+		if (pair >> 32 != camp->key)
+			continue;
+		const struct names_entry *e = names_find(nm->staff, nm->nstaff,
+		                                         (uint32_t)pair);
+		v[n++] = (struct report_line){
+			.name = !e ? "(not in the store)"
+			        : e->name[0] ? e->name : e->key,
+			.key = (uint32_t)pair, .clicks = P->pair_clicks.val[i],
+			.visitors = report_get(&P->pair_vis, pair),
+		};
+	}
+	report_rank_lines(v, n);
+	fprintf(f, "<section class=\"campaign\" data-campaign=\"%" PRIu64
+	        "\">\n<h3>", camp->key);
+	report_esc(f, camp->name);
+	fputs("</h3>\n", f);
+	size_t shown = n < REPORT_CAMPAIGN_COLLEAGUES ? n
+	               : REPORT_CAMPAIGN_COLLEAGUES;
+	/* Never cut a tie: all of the last rank shown. */
+	while (shown < n && v[shown].rank == v[shown - 1].rank)
+		shown++;
+	report_lines(f, v, shown, "colleague", NULL);
+	if (shown < n)
+		fprintf(f, "<p class=\"more\">and %zu more colleague%s with "
+		        "clicks.</p>\n", n - shown, n - shown == 1 ? "" : "s");
+	fputs("</section>\n", f);
+	free(v);
+	return 0;
+}
+
+/* The campaigns' leaderboard (every campaign the filters let through,
+ * and "(no campaign)" for links minted without one when they have
+ * clicks), then each campaign's leading colleagues. */
+static int report_campaigns_section(FILE *f, const struct report *P)
+{
+	const struct names *nm = P->in->nm;
+	size_t n = 0;
+	struct report_line *v = calloc(nm->ncamps + 1, sizeof *v);
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < nm->ncamps; i++) {
+		uint32_t id = nm->camps[i].id;
+		if (nm->fcamp && (id >= nm->nfcamp || !nm->fcamp[id]))
+			continue;
+		v[n++] = (struct report_line){ .name = nm->camps[i].key, .key = id };
+	}
+	if (report_get(&P->camp_clicks, 0))
+		v[n++] = (struct report_line){ .name = "(no campaign)", .key = 0 };
+	for (size_t i = 0; i < n; i++) {
+		v[i].clicks = report_get(&P->camp_clicks, v[i].key);
+		v[i].visitors = report_get(&P->camp_vis, v[i].key);
+		for (size_t k = 0; k < P->pair_clicks.n; k++)
+			v[i].colleagues += P->pair_clicks.key[k] >> 32 == v[i].key;
+	}
+	report_rank_lines(v, n);
+	fputs("<section id=\"campaigns\">\n<h2>Campaigns</h2>\n<p>Unique "
+	      "visitors of each campaign's links, and how many colleagues' "
+	      "links drew clicks.</p>\n", f);
+	report_lines(f, v, n, "campaign", "colleagues");
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (v[i].clicks)
+			rc = report_campaign_people(f, P, &v[i]);
+	fputs("</section>\n", f);
+	free(v);
+	return rc;
 }
 
 /* Each row's team size and median (cards_teams) into size and median.
@@ -468,14 +826,23 @@ static int report_cards(FILE *f, struct report *P)
 		free(tmed);
 		return -1;
 	}
-	fputs("<section id=\"colleagues\">\n<h2>Colleagues</h2>\n"
-	      "<div class=\"cards\">\n", f);
-	for (size_t i = 0; i < in->nrows; i++) {
+	/* A card each for the colleagues the leaderboard draws, or for all
+	 * those --staff names: a page of 1,000 cards is read by no one. */
+	size_t cut, ncards = report_leaders_shown(in, &cut);
+	if (in->filters && in->filters->nstaff)
+		ncards = in->nrows;
+	fputs("<section id=\"colleagues\">\n<h2>Colleagues</h2>\n", f);
+	if (ncards < in->nrows)
+		fprintf(f, "<p class=\"note\">Cards of the %zu leading colleagues "
+		        "of %zu; --staff names others.</p>\n", ncards, in->nrows);
+	fputs("<div class=\"cards\">\n", f);
+	for (size_t i = 0; i < ncards; i++) {
 		const struct report_row *r = &in->rows[i];
 		struct advice adv[8];
 		struct cards_row cr = {
 			.staff_id = r->id, .visitors = r->visitors,
-			.clicks = r->clicks, .team = r->team ? r->team : "",
+			.clicks = r->clicks, .previews = r->previews,
+			.team = r->team ? r->team : "",
 			.team_size = tsize[i], .team_median = tmed[i],
 			.unshared = &P->un[i],
 		};
@@ -497,11 +864,15 @@ static int report_cards(FILE *f, struct report *P)
 		        "</dd>\n<dt>bots</dt><dd>%" PRIu64 "</dd>\n",
 		        r->rank, r->estimated ? "~" : "", r->visitors, r->clicks,
 		        r->bots);
-		if (r->top_platform && r->top_platform[0]) {
-			fputs("<dt>top platform</dt><dd>", f);
-			report_esc(f, r->top_platform);
-			fputs("</dd>\n<dt>top country</dt><dd>", f);
-			report_esc(f, r->top_country[0] ? r->top_country : "unknown");
+		/* By visitors, as the advice below: the two agree. */
+		unsigned top = cards_top_platform(&P->K, r->id);
+		if (top < PLATFORM_COUNT) {
+			fputs("<dt>top platform</dt><dd class=\"platform\">", f);
+			report_esc(f, advice_platform_word(top));
+			fputs("</dd>\n<dt>top country</dt><dd class=\"country\">",
+			      f);
+			report_esc(f, r->top_country[0] ? r->top_country
+			                                : "unknown country");
 			fputs("</dd>\n", f);
 		}
 		fputs("</dl>\n<ul class=\"advice\">\n", f);
@@ -538,7 +909,9 @@ int report_html(FILE *f, const struct report_in *in)
 	P.nidx = (size_t)maxid + 1;
 	P.idx = calloc(P.nidx, sizeof *P.idx);
 	P.un = calloc(in->nrows ? in->nrows : 1, sizeof *P.un);
-	if (!P.idx || !P.un)
+	if (in->nm)
+		P.team = calloc(in->nm->nteams + 1, sizeof *P.team);
+	if (!P.idx || !P.un || (in->nm && !P.team))
 		goto oom;
 	for (size_t i = 0; i < in->nrows; i++)
 		if (in->rows[i].id < P.nidx)
@@ -561,7 +934,9 @@ int report_html(FILE *f, const struct report_in *in)
 	report_head(f, in);
 	report_leaderboard(f, in);
 	report_daily(f, &P);
-	if (report_spread(f, &P) < 0 || report_cards(f, &P) < 0)
+	if ((in->nm && (report_teams_section(f, &P) < 0 ||
+	                report_campaigns_section(f, &P) < 0)) ||
+	    report_spread(f, &P) < 0 || report_cards(f, &P) < 0)
 		goto oom;
 	fputs("<footer><p>Made by reach from the click logs; no visitor's "
 	      "address is shown or stored here.</p></footer>\n"
@@ -574,6 +949,12 @@ done:
 	u64map_free(&P.seen);
 	u64map_free(&P.daily);
 	u64map_free(&P.ctry);
+	u64map_free(&P.ctry_vis);
+	u64map_free(&P.camp_clicks);
+	u64map_free(&P.camp_vis);
+	u64map_free(&P.pair_clicks);
+	u64map_free(&P.pair_vis);
+	free(P.team);
 	cards_free(&P.K);
 	free(P.idx);
 	free(P.un);

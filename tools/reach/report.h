@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "damage.h"
+#include "names.h"
 #include "when.h"
 
 /* A colleague's line of the leaderboard, in rank order. */
@@ -29,6 +30,7 @@ struct report_row {
 	const char *handle, *name, *team;
 	unsigned long rank;
 	uint64_t clicks, visitors, bots, internal;
+	uint64_t previews;          /* link-preview fetches */
 	int estimated;
 	const char *top_country, *top_platform;
 };
@@ -52,6 +54,10 @@ struct report_in {
 	const struct damage *damage;    /* --skip-damaged: what the count
 	                                   skipped, shown and skipped again;
 	                                   NULL: none skipped */
+	const struct names *nm;         /* teams and campaigns by id; NULL:
+	                                   no sections of them */
+	const struct names_filter_args *filters;   /* as given, for the
+	                                              header; NULL: none */
 };
 
 /* Write the report to f.  Returns 0, or -1 after reporting (out_err). */
