@@ -377,9 +377,10 @@ static void admin_try(void)
 		g.admin_warned = 1;
 		return;
 	}
-	/* A unix socket made as root: the user it runs as owns it. */
+	/* A unix socket made as root: the user it runs as owns it.  lchown:
+	 * whatever the user swapped in meanwhile is not followed. */
 	if (g.admin.unix_path[0] && g.privs.drop &&
-	    chown(g.admin.unix_path, g.privs.uid, g.privs.gid) < 0)
+	    lchown(g.admin.unix_path, g.privs.uid, g.privs.gid) < 0)
 		logmsg("warning: chown %s: %s", g.admin.unix_path, strerror(errno));
 	logmsg("admin: /metrics and /healthz on %s", g.cfg.admin_listen);
 }
