@@ -23,23 +23,16 @@ Skipped (TAP) unless run as root: CI runs as root.
 """
 import hashlib
 import os
-import pwd
 import shutil
 import stat
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tap import REDIRECTD, done, eq, mkseg, ok, run, skip_all, tempdir  # noqa: E402
-from daemon import Daemon, free_port, linkctl, wait_for  # noqa: E402
+from tap import REDIRECTD, done, eq, mkseg, ok, tempdir  # noqa: E402
+from daemon import as_root_with_nobody, free_port, linkctl, wait_for  # noqa: E402
 
-if os.geteuid() != 0:
-    skip_all("needs root (to start as root with user = nobody)")
-try:
-    NOBODY = pwd.getpwnam("nobody")
-except KeyError:
-    skip_all("no user 'nobody' on this system")
-UID, GID = NOBODY.pw_uid, NOBODY.pw_gid
+UID, GID = as_root_with_nobody()
 OTHER = 54321                 # a uid that is neither root nor nobody
 
 tmp = tempdir()
