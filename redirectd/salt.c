@@ -71,7 +71,7 @@ static int is_ymd(const char *s, size_t len)
 	if (len != 10)
 		return 0;
 	for (size_t i = 0; i < len; i++)
-		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+		if ((i == 4 || i == 7) ? s[i] != '-' : !isdigit((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
