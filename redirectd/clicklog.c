@@ -388,18 +388,40 @@ int clicklog_segment_create(const char *log_dir, const char *node,
 	return -EEXIST;
 }
 
-/* Repair one file: returns bytes cut (0: whole), or -1. */
-static long long repair_file(int dfd, const char *name)
+/* Is st a file repair may touch: a regular file of the daemon's user or
+ * of the process, and when root's, with one link?  log_dir may be the
+ * user's: whoever ran as it could have left a hard link, a FIFO or another
+ * user's file under a segment's name for root to open at the next start. */
+static int repair_ours(const struct stat *st, uid_t user)
 {
-	int fd = openat(dfd, name, O_RDWR | O_CLOEXEC);
+	return S_ISREG(st->st_mode) &&
+	       (st->st_uid == user || st->st_uid == geteuid()) &&
+	       (st->st_uid != 0 || st->st_nlink == 1);
+}
+
+/* Repair one file: returns bytes cut (0: whole, or not ours), or -1. */
+static long long repair_file(int dfd, const char *name, uid_t user)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!repair_ours(&st, user))
+		return 0;
+	/* Never through a link, never blocking on what was swapped in since,
+	 * and the same file that was judged. */
+	int fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+	                           O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	struct stat st;
 	long long cut = -1;
+	dev_t dev = st.st_dev;
+	ino_t ino = st.st_ino;
 	if (fstat(fd, &st) < 0)
 		goto out;
-	size_t len = (size_t)st.st_size;
 	cut = 0;
+	if (st.st_dev != dev || st.st_ino != ino || !repair_ours(&st, user))
+		goto out;
+	size_t len = (size_t)st.st_size;
 	if (len < CLICKREC_HEADER_SIZE)
 		goto out;   /* not ours to judge; reach reports it */
 	/* Fast path: a whole number of records whose last one verifies. */
@@ -431,12 +453,18 @@ out:
 	return cut;
 }
 
-int clicklog_repair(const char *log_dir, const char *node, uint64_t *bytes)
+int clicklog_repair(int dfd, const char *node, uid_t user, uint64_t *bytes)
 {
 	*bytes = 0;
-	DIR *d = opendir(log_dir);
-	if (!d)
-		return -errno;
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	rewinddir(d);   /* dup shares the offset: start from the top */
 	size_t nl = strlen(node), sl = strlen(CLICKREC_SUFFIX);
 	int repaired = 0;
 	struct dirent *e;
@@ -448,12 +476,15 @@ int clicklog_repair(const char *log_dir, const char *node, uint64_t *bytes)
 		if (len > nl + sl + 4 &&
 		    strcmp(e->d_name + len - sl - 4, CLICKREC_SUFFIX ".tmp") == 0) {
 			/* A crash inside segment_create: no records in it. */
-			unlinkat(dirfd(d), e->d_name, 0);
+			struct stat st;
+			if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    repair_ours(&st, user))
+				unlinkat(dfd, e->d_name, 0);
 			continue;
 		}
 		if (strcmp(e->d_name + len - sl, CLICKREC_SUFFIX) != 0)
 			continue;
-		long long cut = repair_file(dirfd(d), e->d_name);
+		long long cut = repair_file(dfd, e->d_name, user);
 		if (cut > 0) {
 			repaired++;
 			*bytes += (uint64_t)cut;

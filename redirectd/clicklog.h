@@ -35,6 +35,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "clickrec.h"
 
@@ -143,11 +144,14 @@ int clicklog_segment_create(const char *log_dir, const char *node,
 
 /*
  * Cut the torn tail (a crash mid-write) off every segment of this node in
- * log_dir, and remove this node's temporary files of an interrupted
- * segment_create.  Returns the number of files repaired, or a negative
- * errno; *bytes gets the bytes cut.  Segments with corruption in the
- * middle are left alone (reach reports them).
+ * the log directory dfd (opened through safedir.h), and remove this node's
+ * temporary files of an interrupted segment_create.  Only regular files in
+ * dfd itself, never through a link, owned by user (the daemon's user) or by
+ * this process (root's with one link only) are touched.  Returns the
+ * number of files repaired, or a negative errno; *bytes gets the bytes
+ * cut.  Segments with corruption in the middle are left alone (reach
+ * reports them).
  */
-int clicklog_repair(const char *log_dir, const char *node, uint64_t *bytes);
+int clicklog_repair(int dfd, const char *node, uid_t user, uint64_t *bytes);
 
 #endif

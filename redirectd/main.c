@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include "net.h"
 #include "privs.h"
 #include "reload.h"
+#include "safedir.h"
 #include "segments.h"
 #include "server.h"
 #include "store.h"
@@ -300,6 +302,13 @@ static int process_setup(void)
 /* Read-only; db may be a symbolic link to the directory (storewatch.h). */
 static int store_first(void)
 {
+	/* As root, LMDB opens lock.mdb read-write by name: never a link that
+	 * whoever can write the store's directory could have planted. */
+	char why[PATH_MAX + 256];
+	if (safedir_file_check(g.cfg.db, "lock.mdb", why, sizeof why) < 0) {
+		logmsg("the store %s: %s", g.cfg.db, why);
+		return -1;
+	}
 	struct store_gen *gen;
 	int rc = storeslot_open(g.cfg.db, NULL, &gen);
 	if (rc) {
@@ -312,15 +321,23 @@ static int store_first(void)
 	return 0;
 }
 
-/* The directory, and the torn tails of a previous crash. */
+/* The directory, and the torn tails of a previous crash.  First both
+ * directories are checked, before crash repair and the salt touch them as
+ * root. */
 static int logdir_open(void)
 {
-	if (mkdir(g.cfg.log_dir, 0750) < 0 && errno != EEXIST) {
-		logmsg("cannot create log_dir %s: %s", g.cfg.log_dir, strerror(errno));
+	if (privs_check_dirs(&g.privs, &g.cfg) < 0)
+		return -1;
+	char why[PATH_MAX + 256];
+	int dfd = safedir_open(g.cfg.log_dir, 0750, why, sizeof why);
+	if (dfd < 0) {
+		logmsg("log_dir %s: %s", g.cfg.log_dir, why);
 		return -1;
 	}
 	uint64_t cut = 0;
-	int rc = clicklog_repair(g.cfg.log_dir, g.cfg.node, &cut);
+	int rc = clicklog_repair(dfd, g.cfg.node,
+	                         g.privs.drop ? g.privs.uid : geteuid(), &cut);
+	close(dfd);
 	if (rc < 0) {
 		logmsg("cannot read log_dir %s: %s", g.cfg.log_dir, strerror(-rc));
 		return -1;
@@ -373,9 +390,10 @@ static void admin_try(void)
 		g.admin_warned = 1;
 		return;
 	}
-	/* A unix socket made as root: the user it runs as owns it. */
+	/* A unix socket made as root: the user it runs as owns it.  lchown:
+	 * whatever the user swapped in meanwhile is not followed. */
 	if (g.admin.unix_path[0] && g.privs.drop &&
-	    chown(g.admin.unix_path, g.privs.uid, g.privs.gid) < 0)
+	    lchown(g.admin.unix_path, g.privs.uid, g.privs.gid) < 0)
 		logmsg("warning: chown %s: %s", g.admin.unix_path, strerror(errno));
 	logmsg("admin: /metrics and /healthz on %s", g.cfg.admin_listen);
 }

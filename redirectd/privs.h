@@ -39,8 +39,19 @@ struct privs {
  * user; reported). */
 int privs_init(struct privs *p, const char *user);
 
-/* Become p's user, if privs_init said to: chown log_dir and this node's
- * segments in it, state_dir (mode 0700) and its files to the user, then
+/* Start-up, before anything else touches log_dir and state_dir: open
+ * each (creating it if missing) without following a symbolic link someone
+ * other than root could have planted (safedir.h), and, if privileges are
+ * to be dropped, check it may be given to the user: it is the user's, or
+ * root's holding only files redirectd makes (segments; salt files), and
+ * not writable by every user.  Returns 0, or -1 (reported, naming the
+ * setting, the path and what is unsafe: the caller must exit). */
+int privs_check_dirs(const struct privs *p, const struct config *cfg);
+
+/* Become p's user, if privs_init said to: the same checks as
+ * privs_check_dirs, then chown log_dir and this node's segments in it,
+ * state_dir (mode 0700) and its salt files (root's regular files with one
+ * link only) to the user, then
  * initgroups, setresgid, setresuid, check that none can be undone
  * (setuid(0) fails), set no_new_privs and check that log_dir and state_dir
  * are writable and the files SIGHUP re-reads are readable (a warning if

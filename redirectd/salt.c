@@ -1,7 +1,9 @@
 /* salt: daily salt files.  See salt.h. */
 #include "salt.h"
 #include "fdio.h"
+#include "safedir.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,16 +65,70 @@ static int salt_create(int dfd, const char *name,
 	return 0;
 }
 
+/* "YYYY-MM-DD" and nothing more at s? */
+static int is_ymd(const char *s, size_t len)
+{
+	if (len != 10)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((i == 4 || i == 7) ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int salt_file_ours(const char *name)
+{
+	size_t pl = sizeof PREFIX - 1, tl = sizeof ".tmp" - 1;
+	if (*name == '.') {
+		/* salt_create's temporary: .visitor-salt.YYYY-MM-DD.tmp */
+		size_t len = strlen(++name);
+		return len > tl && !strncmp(name, PREFIX, pl) &&
+		       !strcmp(name + len - tl, ".tmp") &&
+		       is_ymd(name + pl, len - pl - tl);
+	}
+	return !strncmp(name, PREFIX, pl) && is_ymd(name + pl, strlen(name + pl));
+}
+
+/* Delete every day's salt file but today's.  state_dir may be shared, or
+ * the daemon user's: only files under the names we make, regular files,
+ * and ours (root's, ours now, or the directory owner's: the user's after
+ * the drop) go. */
+static void salt_forget(int dfd, const char *today)
+{
+	struct stat dir;
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d || fstat(dfd, &dir) < 0) {
+		if (d)
+			closedir(d);
+		else if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);   /* dup shares the offset: start from the top */
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (!salt_file_ours(e->d_name) || strcmp(e->d_name, today) == 0 ||
+		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) ||
+		    (st.st_uid != 0 && st.st_uid != geteuid() &&
+		     st.st_uid != dir.st_uid))
+			continue;
+		unlinkat(dfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
 int salt_load(const char *state_dir, int64_t day,
               unsigned char salt[VISITOR_SALT_LEN])
 {
 	char name[64];
 	day_name(day, name, sizeof name);
-	if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	int dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char why[256];
+	int dfd = safedir_open(state_dir, 0700, why, sizeof why);
 	if (dfd < 0)
-		return -errno;
+		return dfd;
 	int rc = 0;
 	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0) {
@@ -89,17 +145,8 @@ int salt_load(const char *state_dir, int64_t day,
 	}
 	if (rc == 1)
 		rc = salt_create(dfd, name, salt);
-	if (rc == 0) {
-		/* Forget every other day. */
-		DIR *d = fdopendir(dup(dfd));
-		struct dirent *e;
-		while (d && (e = readdir(d)))
-			if (!strncmp(e->d_name, PREFIX, sizeof PREFIX - 1) &&
-			    strcmp(e->d_name, name) != 0)
-				unlinkat(dfd, e->d_name, 0);
-		if (d)
-			closedir(d);
-	}
+	if (rc == 0)
+		salt_forget(dfd, name);
 	close(dfd);
 	return rc;
 }

@@ -1,11 +1,12 @@
 """Starting the real redirectd on a loopback port, and talking raw HTTP to it."""
 import os
+import pwd
 import signal
 import socket
 import subprocess
 import time
 
-from tap import LINKCTL, REDIRECTD, ok, run
+from tap import LINKCTL, REDIRECTD, ok, run, skip_all
 
 
 def free_port(host="127.0.0.1"):
@@ -24,6 +25,19 @@ def wait_for(cond, timeout=10):
             return True
         time.sleep(0.05)
     return cond()
+
+
+def as_root_with_nobody():
+    """The tests of privileges start the daemon as root to become nobody:
+    nobody's (uid, gid), or the whole test skipped (TAP) when not run as
+    root (CI runs as root) or without that user."""
+    if os.geteuid() != 0:
+        skip_all("needs root (to drop privileges to nobody)")
+    try:
+        pw = pwd.getpwnam("nobody")
+    except KeyError:
+        skip_all("no user 'nobody' on this system")
+    return pw.pw_uid, pw.pw_gid
 
 
 def linkctl(db, *args, ok=True):

@@ -9,7 +9,6 @@ country database, LMDB reader slots in a root-owned lock.mdb.  Skipped
 import glob
 import grp
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -17,16 +16,10 @@ import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tap import BUILD, REACH, REDIRECTD, done, eq, ok, run, skip_all, tempdir  # noqa: E402
-from daemon import Daemon, free_port, linkctl, wait_for  # noqa: E402
+from tap import BUILD, REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
+from daemon import Daemon, as_root_with_nobody, free_port, linkctl, wait_for  # noqa: E402
 
-if os.geteuid() != 0:
-    skip_all("needs root (to drop privileges to nobody)")
-try:
-    NOBODY = pwd.getpwnam("nobody")
-except KeyError:
-    skip_all("no user 'nobody' on this system")
-UID, GID = NOBODY.pw_uid, NOBODY.pw_gid
+UID, GID = as_root_with_nobody()
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 
 tmp = tempdir()
