@@ -341,6 +341,12 @@ static int listen_unix(struct admin *a, const char *path, char *err,
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
+	/* The owner and its group may connect: the socket is made 0660 as
+	 * bind creates it (umask 027 would take group write, which connect
+	 * needs), not chmod'ed by name afterwards, which would follow a link
+	 * swapped in meanwhile.  Start-up and the main loop's retry only: no
+	 * other thread creates files. */
+	mode_t mask = umask(0117);
 	int rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	if (rc < 0 && errno == EADDRINUSE) {
 		/* A socket file is there: another process's (leave it), or
@@ -354,20 +360,20 @@ static int listen_unix(struct admin *a, const char *path, char *err,
 		if (live || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "%s", live ? "another process listens "
 			         "there" : "the path exists and is not a socket");
+			umask(mask);
 			close(fd);
 			return -1;
 		}
 		unlink(path);
 		rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	}
+	int e = errno;
+	umask(mask);
 	if (rc < 0) {
-		snprintf(err, errlen, "bind: %s", strerror(errno));
+		snprintf(err, errlen, "bind: %s", strerror(e));
 		close(fd);
 		return -1;
 	}
-	/* The owner and its group may connect (umask 027 took group
-	 * write, which connect needs). */
-	chmod(path, 0660);
 	if (listen(fd, 64) < 0) {
 		snprintf(err, errlen, "listen: %s", strerror(errno));
 		unlink(path);
