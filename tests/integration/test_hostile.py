@@ -413,12 +413,16 @@ with Daemon(db, os.path.join(tmp, "log1"), conf=conf1, threads=2) as d:
         ("/ABC", S404, None), ("/aBc", S404, None),
         ("/Abc/ (a trailing slash redirects like the code)", S302, UP),
         ("/abc/", S302, LOW), ("/Abc//", S404, None), ("/Abc/x", S404, None),
-        # The query goes on to the target as sent (query_passthrough),
-        # undecoded; a fragment in a request target does not.
-        ("//Abc", S404, None), ("/Abc/?utm=1", S302, UP + "?utm=1"),
-        ("/Abc?utm_source=x&y=%00", S302, UP + "?utm_source=x&y=%00"),
+        # Click ids go on to the target as sent (query_passthrough),
+        # undecoded; other parameters and a fragment in a request target
+        # do not.
+        ("//Abc", S404, None), ("/Abc/?fbclid=1", S302, UP + "?fbclid=1"),
+        ("/Abc/?utm=1", S302, UP),
+        ("/Abc?utm_source=x&y=%00", S302, UP),
+        ("/Abc?fbclid=%00&y=1", S302, UP + "?fbclid=%00"),
+        ("/Abc?next=//evil.example&gclid=1", S302, UP + "?gclid=1"),
         ("/Abc?", S302, UP),
-        ("/Abc#fragment", S302, UP), ("/Abc?a=1#b", S302, UP + "?a=1"),
+        ("/Abc#fragment", S302, UP), ("/Abc?fbclid=1#b", S302, UP + "?fbclid=1"),
         ("/%00", S404, None), ("/Abc%00", S404, None), ("/%2F", S404, None),
         ("/Abc%2F", S404, None), ("/%2FAbc", S404, None), ("/Ab%63", S404, None),
         ("/" + "a" * 64 + " (64 characters, no such code)", S404, None),
