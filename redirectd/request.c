@@ -177,7 +177,8 @@ static void request_attribute(struct conn *c, const struct http_request *req,
 		const struct cidr_list trusted = { (struct cidr *)cfg->trusted,
 		                                   cfg->n_trusted };
 		enum clientip_source src = clientip_pick(
-			&trusted, &c->peer, req->x_real_ip.p, req->x_real_ip.len,
+			&trusted, cfg->real_ip_header, &c->peer,
+			req->x_real_ip.p, req->x_real_ip.len,
 			req->x_forwarded_for.p, req->x_forwarded_for.len, &client);
 		if (src == CLIENTIP_REAL_IP || src == CLIENTIP_FORWARDED)
 			STAT_INC(w, forwarded);

@@ -128,6 +128,25 @@ int main(void)
 	       "query_passthrough: a space in a name refused");
 	is_int(d.e[0].line, 1, "  on its line");
 
+	/* real_ip_header: the one forwarding header believed. */
+	config_init(&c);
+	is_int(c.real_ip_header, CLIENTIP_HDR_REAL_IP, "default real_ip_header x-real-ip");
+	is_int(parse(&c, "real_ip_header = x-forwarded-for\n", &d), 0,
+	       "real_ip_header = x-forwarded-for");
+	is_int(c.real_ip_header, CLIENTIP_HDR_FORWARDED_FOR, "  set");
+	is_int(parse(&c, "real_ip_header = X-Real-IP\n", &d), 0,
+	       "real_ip_header = X-Real-IP (any case)");
+	is_int(c.real_ip_header, CLIENTIP_HDR_REAL_IP, "  set");
+	is_int(parse(&c, "real_ip_header = X-Forwarded-For\n", &d), 0,
+	       "real_ip_header = X-Forwarded-For (any case)");
+	is_int(c.real_ip_header, CLIENTIP_HDR_FORWARDED_FOR, "  set");
+	is_int(parse(&c, "real_ip_header = forwarded\n", &d), 1, "real_ip_header = forwarded refused");
+	ok(strstr(d.e[0].msg, "x-real-ip or x-forwarded-for") != NULL,
+	   "  the message names both", d.e[0].msg);
+	is_int(parse(&c, "real_ip_header = x-real-ip, x-forwarded-for\n", &d), 1,
+	       "real_ip_header: one header, not two");
+	is_int(parse(&c, "real_ip_header =\n", &d), 1, "real_ip_header empty refused");
+
 	is_int(parse(&c, "listen = [::1:80\n", &d), 1, "unbracketed IPv6 refused");
 	is_int(parse(&c, "listen = ,\n", &d), 1, "empty list refused");
 	is_int(parse(&c, "threads = 4294967296\n", &d), 1, "overflow refused");

@@ -55,6 +55,9 @@ struct config {
 	/* query_passthrough: which of a request's parameters join the
 	 * target's (query_merge). */
 	struct query_pass query_passthrough;
+	/* real_ip_header: the one forwarding header trusted_proxies are
+	 * believed in (clientip_pick). */
+	enum clientip_header real_ip_header;
 	/* short_hosts: our own short domains, lower case, without a
 	 * trailing dot.  linkctl refuses targets on them (a loop). */
 	char short_hosts[CONFIG_LIST_MAX][CONFIG_HOST_MAX];
