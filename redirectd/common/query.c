@@ -32,21 +32,32 @@ struct name_rd {
 
 static int name_byte(const char *s, size_t n, size_t *i)
 {
-	unsigned char c = (unsigned char)s[*i];
+	unsigned char c = (unsigned char)s[(*i)++];
 	int h, l;
-	if (c == '%' && n - *i >= 3 &&
-	    (h = hexval((unsigned char)s[*i + 1])) >= 0 &&
-	    (l = hexval((unsigned char)s[*i + 2])) >= 0) {
+	if (c == '%' && n - *i >= 2 &&
+	    (h = hexval((unsigned char)s[*i])) >= 0 &&
+	    (l = hexval((unsigned char)s[*i + 1])) >= 0) {
 		c = (unsigned char)(h << 4 | l);
-		*i += 3;
-	} else {
-		*i += 1;
+		*i += 2;
 	}
 	if (c == '+')
 		c = ' ';
 	else if (c >= 'A' && c <= 'Z')
 		c = (unsigned char)(c + 32);
 	return c;
+}
+
+/* The first byte of a name as read when its first byte as sent reads as
+ * itself (no escape, no '+', no blank: the names of real queries), else
+ * -1.  Lets query_has pass over most of a target's names at a glance. */
+static int plain_first(const char *s, size_t n)
+{
+	if (n == 0)
+		return -1;
+	unsigned char c = (unsigned char)s[0];
+	if (c == '%' || c == '+' || c <= ' ')
+		return -1;
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
 static void name_start(struct name_rd *r, const char *s, size_t n)
@@ -102,7 +113,8 @@ int query_name_passes(const struct query_pass *p, const char *name, size_t n)
 		return 0;
 	for (unsigned k = 0; k < p->n; k++) {
 		const struct query_name *e = &p->v[k];
-		if ((e->prefix ? len >= e->len : len == e->len) &&
+		if ((unsigned char)e->name[0] == b[0] &&
+		    (e->prefix ? len >= e->len : len == e->len) &&
 		    memcmp(b, e->name, e->len) == 0)
 			return 1;
 	}
@@ -128,25 +140,30 @@ static int name_equal(const char *a, size_t an, const char *b, size_t bn)
 /* The parameter of q[0..qn) that starts at i: where it ends (a '&', a
  * ';' or qn) in *end, where its name ends (the first '=', or *end) in
  * *name_end. */
+enum { SEP = 1, EQ = 2 };
+static const unsigned char cls[256] = { ['&'] = SEP, [';'] = SEP, ['='] = EQ };
+
 static void param_at(const char *q, size_t qn, size_t i, size_t *end,
                      size_t *name_end)
 {
 	size_t j = i;
-	while (j < qn && q[j] != '&' && q[j] != ';')
+	while (j < qn && !cls[(unsigned char)q[j]])
 		j++;
-	size_t k = i;
-	while (k < j && q[k] != '=')
-		k++;
+	*name_end = j;
+	while (j < qn && !(cls[(unsigned char)q[j]] & SEP))
+		j++;
 	*end = j;
-	*name_end = k;
 }
 
 /* Does the query qs[0..qn) have a parameter named name[0..n)? */
 static int query_has(const char *qs, size_t qn, const char *name, size_t n)
 {
+	int first = plain_first(name, n);
 	for (size_t i = 0, j, k; i < qn; i = j + 1) {
 		param_at(qs, qn, i, &j, &k);
-		if (name_equal(qs + i, k - i, name, n))
+		int t = plain_first(qs + i, k - i);
+		if ((first < 0 || t < 0 || t == first) &&
+		    name_equal(qs + i, k - i, name, n))
 			return 1;
 	}
 	return 0;
