@@ -20,9 +20,9 @@ static int hexval(unsigned char c)
  * byte: "%XX" decoded (a '%' that does not start a valid escape, such as a
  * truncated one, stands for itself, as browsers and most parsers leave it),
  * '+' a space (form encoding; an encoded one too, as a target that decodes
- * twice reads it), ASCII letters in lower case.  Leading
- * bytes up to the space are skipped (PHP drops leading spaces; a NUL or
- * control byte up front reads as nothing to C-string parsers).
+ * twice reads it), ASCII letters in lower case.  Leading bytes up to the
+ * space are skipped (PHP drops leading spaces; a NUL or control byte up
+ * front reads as nothing to C-string parsers).
  */
 struct name_rd {
 	const char *s;
