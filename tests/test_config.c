@@ -95,14 +95,57 @@ int main(void)
 	is_int(parse(&c, "log_sync = Batch\n", &d), 1, "log_sync is case-sensitive");
 	ok(strstr(d.e[0].msg, "'batch'") != NULL, "the message lists batch");
 
+	/* query_passthrough: an allow-list (query.c holds the details). */
 	config_init(&c);
-	is_int(c.query_passthrough, 1, "default query_passthrough on");
+	is_int(c.query_passthrough.mode, QUERY_LIST, "default query_passthrough: a list");
+	is_int(c.query_passthrough.n, 10, "  of the 10 click ids");
+	is_str(c.query_passthrough.v[0].name, "fbclid", "  fbclid first");
 	is_int(parse(&c, "query_passthrough = off\n", &d), 0, "query_passthrough = off");
-	is_int(c.query_passthrough, 0, "query_passthrough off");
+	is_int(c.query_passthrough.mode, QUERY_OFF, "query_passthrough off");
 	is_int(parse(&c, "query_passthrough = yes\n", &d), 0, "query_passthrough = yes");
-	is_int(c.query_passthrough, 1, "query_passthrough yes is on");
-	is_int(parse(&c, "query_passthrough = 1\n", &d), 1, "query_passthrough = 1 refused");
-	ok(strstr(d.e[0].msg, "on or off") != NULL, "the message says on or off");
+	ok(c.query_passthrough.mode == QUERY_LIST && c.query_passthrough.n == 10,
+	   "query_passthrough yes (the old boolean): the default list, not all");
+	is_int(parse(&c, "query_passthrough = on\n", &d), 0, "query_passthrough = on");
+	ok(c.query_passthrough.mode == QUERY_LIST && c.query_passthrough.n == 10,
+	   "query_passthrough on: the default list");
+	is_int(parse(&c, "query_passthrough = all\n", &d), 0, "query_passthrough = all");
+	is_int(c.query_passthrough.mode, QUERY_ALL, "query_passthrough all");
+	is_int(parse(&c, "query_passthrough = fbclid, Ref, mc_*  # ours\n", &d), 0,
+	       "query_passthrough = a list with a prefix and a comment");
+	ok(c.query_passthrough.mode == QUERY_LIST && c.query_passthrough.n == 3 &&
+	   !strcmp(c.query_passthrough.v[1].name, "ref") &&
+	   c.query_passthrough.v[2].prefix && c.query_passthrough.v[2].len == 3,
+	   "  three entries, lower case, the prefix without its star");
+	is_int(parse(&c, "query_passthrough = 1\n", &d), 0,
+	       "query_passthrough = 1: a parameter named 1");
+	is_int(parse(&c, "query_passthrough = utm_source\n", &d), 1,
+	       "query_passthrough = utm_source refused");
+	ok(strstr(d.e[0].msg, "never pass") != NULL, "  the message says why", d.e[0].msg);
+	is_int(parse(&c, "query_passthrough =\n", &d), 1, "query_passthrough empty refused");
+	is_int(parse(&c, "query_passthrough = next, all\n", &d), 1,
+	       "query_passthrough: all in a list refused");
+	is_int(parse(&c, "query_passthrough = a b\n", &d), 1,
+	       "query_passthrough: a space in a name refused");
+	is_int(d.e[0].line, 1, "  on its line");
+
+	/* real_ip_header: the one forwarding header believed. */
+	config_init(&c);
+	is_int(c.real_ip_header, CLIENTIP_HDR_REAL_IP, "default real_ip_header x-real-ip");
+	is_int(parse(&c, "real_ip_header = x-forwarded-for\n", &d), 0,
+	       "real_ip_header = x-forwarded-for");
+	is_int(c.real_ip_header, CLIENTIP_HDR_FORWARDED_FOR, "  set");
+	is_int(parse(&c, "real_ip_header = X-Real-IP\n", &d), 0,
+	       "real_ip_header = X-Real-IP (any case)");
+	is_int(c.real_ip_header, CLIENTIP_HDR_REAL_IP, "  set");
+	is_int(parse(&c, "real_ip_header = X-Forwarded-For\n", &d), 0,
+	       "real_ip_header = X-Forwarded-For (any case)");
+	is_int(c.real_ip_header, CLIENTIP_HDR_FORWARDED_FOR, "  set");
+	is_int(parse(&c, "real_ip_header = forwarded\n", &d), 1, "real_ip_header = forwarded refused");
+	ok(strstr(d.e[0].msg, "x-real-ip or x-forwarded-for") != NULL,
+	   "  the message names both", d.e[0].msg);
+	is_int(parse(&c, "real_ip_header = x-real-ip, x-forwarded-for\n", &d), 1,
+	       "real_ip_header: one header, not two");
+	is_int(parse(&c, "real_ip_header =\n", &d), 1, "real_ip_header empty refused");
 
 	is_int(parse(&c, "listen = [::1:80\n", &d), 1, "unbracketed IPv6 refused");
 	is_int(parse(&c, "listen = ,\n", &d), 1, "empty list refused");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int set_listen(struct config *c, const char *v, char *err, size_t n);
 static int set_path(char *dst, const char *v, char *err, size_t n);
@@ -18,7 +19,7 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n);
  * does; tests/integration/test_docs.py holds the three to one another. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
             K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
-            K_BOOL, K_URL, K_ADMIN, K_TEXT };
+            K_URL, K_ADMIN, K_TEXT, K_QUERY, K_REAL_IP };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -38,6 +39,7 @@ static const struct directive {
 	{ .name = "geoip_db", .kind = K_OPT_PATH, .def = "", F(geoip_db) },
 	{ .name = "trusted_proxies", .kind = K_CIDRS, .def = "", F(trusted),
 	  .count_off = offsetof(struct config, n_trusted) },
+	{ .name = "real_ip_header", .kind = K_REAL_IP, .def = "x-real-ip" },
 	{ .name = "internal_networks", .kind = K_CIDRS, .def = "", F(internal),
 	  .count_off = offsetof(struct config, n_internal) },
 	{ .name = "ip_log", .kind = K_IP_LOG, .def = "none" },
@@ -57,8 +59,8 @@ static const struct directive {
 	{ .name = "disabled_status", .kind = K_DISABLED, .def = "410" },
 	{ .name = "short_hosts", .kind = K_HOSTS, .def = "" },
 	{ .name = "user", .kind = K_USER, .def = "" },
-	{ .name = "query_passthrough", .kind = K_BOOL, .def = "on",
-	  F(query_passthrough) },
+	{ .name = "query_passthrough", .kind = K_QUERY,
+	  .def = QUERY_PASS_DEFAULT },
 	{ .name = "base_url", .kind = K_URL, .def = "" },
 	{ .name = "admin_listen", .kind = K_ADMIN, .def = "127.0.0.1:9180" },
 	/* linkctl's campaign posts --send: the command mails are handed to
@@ -388,21 +390,21 @@ int config_set(struct config *c, const char *name, const char *value,
 		return 0;
 	case K_HOSTS:
 		return set_hosts(c, value, err, errlen);
-	case K_BOOL: {
-		int *b = (int *)((char *)c + d->off);
-		if (!strcmp(value, "on") || !strcmp(value, "yes") ||
-		    !strcmp(value, "true"))
-			*b = 1;
-		else if (!strcmp(value, "off") || !strcmp(value, "no") ||
-		         !strcmp(value, "false"))
-			*b = 0;
+	case K_QUERY:
+		return query_pass_parse(value, &c->query_passthrough, err,
+		                        errlen);
+	case K_REAL_IP:
+		/* Header names are case-insensitive; so is their choice. */
+		if (!strcasecmp(value, "x-real-ip"))
+			c->real_ip_header = CLIENTIP_HDR_REAL_IP;
+		else if (!strcasecmp(value, "x-forwarded-for"))
+			c->real_ip_header = CLIENTIP_HDR_FORWARDED_FOR;
 		else {
-			snprintf(err, errlen, "%s: on or off, got '%s'", d->name,
-			         value);
+			snprintf(err, errlen, "real_ip_header: x-real-ip or "
+			         "x-forwarded-for, got '%s'", value);
 			return -1;
 		}
 		return 0;
-	}
 	case K_URL: {
 		/* base_url: a URL that codes are appended to, so no query or
 		 * fragment; the target rules (bar the shortener list: a

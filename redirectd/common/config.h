@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "netaddr.h"
+#include "query.h"
 
 #define CONFIG_LIST_MAX 16
 #define CONFIG_STR_MAX 512
@@ -51,8 +52,12 @@ struct config {
 	int log_sync_ms;                /* fdatasync interval, or LOG_SYNC_* */
 	unsigned disabled_status;       /* 404 or 410 */
 	char user[33];                  /* run as after start-up; "" stay */
-	int query_passthrough;          /* 1: a request's query joins the
-	                                   target's (target_merge_query) */
+	/* query_passthrough: which of a request's parameters join the
+	 * target's (query_merge). */
+	struct query_pass query_passthrough;
+	/* real_ip_header: the one forwarding header trusted_proxies are
+	 * believed in (clientip_pick). */
+	enum clientip_header real_ip_header;
 	/* short_hosts: our own short domains, lower case, without a
 	 * trailing dot.  linkctl refuses targets on them (a loop). */
 	char short_hosts[CONFIG_LIST_MAX][CONFIG_HOST_MAX];

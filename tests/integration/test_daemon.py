@@ -39,6 +39,14 @@ b308 = linkctl(db, "mint", "--staff", "bob", "--url", "https://example.org/308",
 gone = linkctl(db, "mint", "--staff", "carol", "--url", "https://example.org/gone",
                "--code", "gone").stdout.strip()
 linkctl(db, "disable", "gone")
+# A campaign minted with utm tags: each colleague's link carries its own
+# utm_content, which no request may re-tag.
+r = linkctl(db, "campaign", "create", "autumn", "--url", "https://example.org/autumn",
+            "--utm", "--base-url", "https://go.example.org")
+utm_code = [line.split(",")[2] for line in r.stdout.splitlines()
+            if line.startswith("carol,")][0]
+UTM_TARGET = ("https://example.org/autumn?utm_source=advocacy&utm_medium=social"
+              "&utm_campaign=autumn&utm_content=carol")
 eq(len(a302), 8, "a minted code has 8 characters")
 
 # --- configuration check (-n) ------------------------------------------------
@@ -126,18 +134,43 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
         eq(resp.status, 404, "404 for %s" % why)
     resp = d.get("/gone")
     eq(resp.status, 410, "a disabled link is 410 Gone")
-    # query_passthrough (on by default): the request's parameters join
-    # the target's, whose own (src=go) win.
-    for q, want in (("utm=1", TARGET + "&utm=1"),
+    # query_passthrough (by default the click ids only): nothing else
+    # reaches the target, so the short domain lends itself to no open
+    # redirect, and the target's own parameters (src=go) win.
+    evil = "https://evil.com"
+    for q, want in (("next=%s&fbclid=X" % evil, TARGET + "&fbclid=X"),
+                    ("next=%s&return_to=%s&redirect_uri=%s&fbclid=X&gclid=Y"
+                     % (evil, evil, evil), TARGET + "&fbclid=X&gclid=Y"),
+                    ("next=%s" % evil, TARGET),
+                    ("url=https%3A%2F%2Fevil.com", TARGET),
+                    ("utm=1", TARGET),
                     ("src=evil&fbclid=Ab-9_c", TARGET + "&fbclid=Ab-9_c"),
+                    ("fbclid=1;msclkid=2", TARGET + "&fbclid=1&msclkid=2"),
+                    ("FBCLID=3", TARGET + "&FBCLID=3"),
                     ("src=evil", TARGET),
                     ("", TARGET)):
         resp = d.get("/%s?%s" % (a302, q), {"User-Agent": UA})
         eq((resp.status, resp.header("location")), (302, want),
            "query passed through: /CODE?%s" % q)
         expect["alice"]["clicks"] += 1
-    resp = d.get("/%s/?x=1" % b308, {"User-Agent": UA})
-    eq((resp.status, resp.header("location")), (308, "https://example.org/308?x=1"),
+    # A --utm link: no spelling of a minted tag gets in, and nothing
+    # follows the minted tags but a click id.
+    for q in ("UTM_SOURCE=evil", "utm%5Fsource=evil", "%75tm_source=evil",
+              "a=1;utm_source=evil", "utm_content=alice", "Utm_Content=alice",
+              "utm.content=alice", "+utm_content=alice", "%2575tm_content=alice",
+              "utm_source=evil&utm_medium=evil&utm_campaign=evil&utm_content=evil"):
+        resp = d.get("/%s?%s" % (utm_code, q), {"User-Agent": UA})
+        eq((resp.status, resp.header("location")), (302, UTM_TARGET),
+           "a --utm link: /CODE?%s does not reach the target" % q)
+        expect["carol"]["clicks"] += 1
+    resp = d.get("/%s?utm_content=alice&fbclid=Z;utm_source=evil" % utm_code,
+                 {"User-Agent": UA})
+    eq((resp.status, resp.header("location")), (302, UTM_TARGET + "&fbclid=Z"),
+       "a --utm link: the click id after the minted tags, nothing else")
+    expect["carol"]["clicks"] += 1
+    resp = d.get("/%s/?fbclid=1&x=1" % b308, {"User-Agent": UA})
+    eq((resp.status, resp.header("location")),
+       (308, "https://example.org/308?fbclid=1"),
        "query passed through after a trailing slash")
     expect["bob"]["clicks"] += 1
 
@@ -327,9 +360,23 @@ conf_off = os.path.join(tmp, "off.conf")
 with open(conf_off, "w") as f:
     f.write("query_passthrough = off\n")
 with Daemon(db, os.path.join(tmp, "log-off"), conf=conf_off, threads=1) as d:
-    resp = d.get("/%s?utm=1&x=2" % a302, {"User-Agent": UA})
+    resp = d.get("/%s?utm=1&x=2&fbclid=3" % a302, {"User-Agent": UA})
     eq((resp.status, resp.header("location")), (302, TARGET),
        "query_passthrough = off: the query is not passed on")
+
+# --- query_passthrough = all, and a list: still never a minted tag ----------------
+for value, q, want in (
+        ("all", "next=x&UTM_SOURCE=evil&%75tm_content=bob;a=1",
+         UTM_TARGET + "&next=x&a=1"),
+        ("ref, mc_*", "mc_eid=1&ref=2&fbclid=3&utm%5Fsource=evil&MC_CID=4",
+         UTM_TARGET + "&mc_eid=1&ref=2&MC_CID=4")):
+    conf_q = os.path.join(tmp, "q.conf")
+    with open(conf_q, "w") as f:
+        f.write("query_passthrough = %s\n" % value)
+    with Daemon(db, os.path.join(tmp, "log-q"), conf=conf_q, threads=1) as d:
+        resp = d.get("/%s?%s" % (utm_code, q), {"User-Agent": UA})
+        eq((resp.status, resp.header("location")), (302, want),
+           "query_passthrough = %s: /CODE?%s" % (value, q))
 
 # --- the daemon's log after a kill -9: nothing answered is lost ---------------
 logs2 = os.path.join(tmp, "log2")
