@@ -115,6 +115,12 @@ struct campaign {
 /* Open (and with STORE_CREATE, create) the store in dir.  On error *s is
  * left closed.  A read-only open checks the schema version. */
 int store_open(struct store *s, const char *dir, unsigned flags);
+/* The same with a map of map bytes (0: the default above); LMDB maps at
+ * least the data already stored.  The daemon's store_map_size: under
+ * ThreadSanitizer, whose layout leaves too little address space for
+ * several maps of 1 TiB. */
+int store_open_map(struct store *s, const char *dir, unsigned flags,
+                   size_t map);
 void store_close(struct store *s);
 
 /* The store's identity (meta "id").  0, MDB_NOTFOUND for a store created
