@@ -189,6 +189,17 @@ int store_grow(struct store *s)
 	return mdb_env_set_mapsize(s->env, next);
 }
 
+int store_limit(struct store *s, size_t max)
+{
+	MDB_envinfo info;
+	if (max < s->map_max)
+		s->map_max = max;
+	int rc = mdb_env_info(s->env, &info);
+	if (rc == 0 && info.me_mapsize > s->map_max)
+		rc = mdb_env_set_mapsize(s->env, s->map_max);
+	return rc;
+}
+
 /* Link record v1: u8 version, u8 flags, u16 status, u32 id, u32 staff,
  * u32 campaign, u64 created_us, u16 url_len, url. */
 size_t store_link_encode(const struct link *l, unsigned char *out, size_t cap)

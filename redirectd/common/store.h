@@ -71,7 +71,7 @@ struct store {
 		campaign_by_id;
 	int readonly;
 	size_t map_max;     /* store_grow's limit: STORE_MAPSIZE_RO, or less
-	                     * (a test sets it to reach MDB_MAP_FULL quickly) */
+	                     * (store_limit) */
 };
 
 struct link {
@@ -140,6 +140,10 @@ void store_id_hex(const unsigned char id[STORE_ID_SIZE],
  * MDB_MAP_FULL when the map is already that large: the store is full (past
  * STORE_MAPSIZE_RO the daemon could not map it). */
 int store_grow(struct store *s);
+/* Writers: never grow past max bytes (a reader's map, as the daemon's
+ * store_map_size); a larger map shrinks to it now (no transaction may be
+ * open; LMDB keeps at least the data).  Lowers s->map_max only. */
+int store_limit(struct store *s, size_t max);
 
 /* Pure codecs for link records.  encode returns the bytes written, or 0 when
  * cap is too small.  decode returns 0, or EINVAL for a malformed value. */
