@@ -25,6 +25,7 @@ int main(void)
 	is_int(c.keepalive_timeout_ms, 60000, "default keepalive_timeout");
 	is_int(c.log_sync_ms, 1000, "default log_sync");
 	is_int(c.disabled_status, 410, "default disabled_status");
+	ok(c.store_map_size == (uint64_t)1 << 40, "default store_map_size 1T");
 
 	is_int(parse(&c,
 	             "# comment\n"
@@ -171,6 +172,42 @@ int main(void)
 	is_int(config_duration("ms", &ms), -1, "unit alone");
 	is_int(config_duration("5d", &ms), -1, "unknown unit");
 	is_int(config_duration("99999999999", &ms), -1, "overflow");
+
+	uint64_t b;
+	is_int(config_size("64G", &b), 0, "64G");
+	ok(b == (uint64_t)64 << 30, "64G value");
+	is_int(config_size("512M", &b), 0, "512M");
+	ok(b == (uint64_t)512 << 20, "512M value");
+	is_int(config_size("4096K", &b), 0, "4096K");
+	ok(b == (uint64_t)4 << 20, "4096K value");
+	is_int(config_size("1T", &b), 0, "1T");
+	ok(b == (uint64_t)1 << 40, "1T value");
+	is_int(config_size("4294967295T", &b), 0, "the largest number");
+	ok(b == (uint64_t)4294967295 << 40, "and its T do not overflow");
+	is_int(config_size("1048576", &b), 0, "bare bytes");
+	ok(b == 1048576, "bare bytes value");
+	is_int(config_size("", &b), -1, "empty size");
+	is_int(config_size("G", &b), -1, "unit alone");
+	is_int(config_size("1g", &b), -1, "lower-case unit");
+	is_int(config_size("1GB", &b), -1, "unit with B");
+	is_int(config_size("1 G", &b), -1, "space before the unit");
+	is_int(config_size("-1G", &b), -1, "negative");
+	is_int(config_size("1.5G", &b), -1, "fraction");
+	is_int(config_size("4294967296G", &b), -1, "number overflow");
+
+	config_init(&c);
+	is_int(parse(&c, "store_map_size = 4G\n", &d), 0, "store_map_size = 4G");
+	ok(c.store_map_size == (uint64_t)4 << 30, "store_map_size 4G");
+	is_int(parse(&c, "store_map_size = 1M\n", &d), 0, "the least: 1M");
+	ok(c.store_map_size == (uint64_t)1 << 20, "store_map_size 1M");
+	is_int(parse(&c, "store_map_size = 1023K\n", &d), 1, "under 1M refused");
+	ok(strstr(d.e[0].msg, "store_map_size: want a size") != NULL,
+	   "the message names the directive and what it wants");
+	is_int(parse(&c, "store_map_size = 1025G\n", &d), 1, "over 1T refused");
+	is_int(parse(&c, "store_map_size = lots\n", &d), 1, "words refused");
+	is_int(parse(&c, "store_map_size = 1e9\n", &d), 1, "exponent refused");
+	is_int(parse(&c, "store_map_size =\n", &d), 1, "empty refused");
+	ok(c.store_map_size == (uint64_t)1 << 40, "a refused value leaves the default");
 
 	char err[200];
 	config_init(&c);

@@ -19,7 +19,7 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n);
  * does; tests/integration/test_docs.py holds the three to one another. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
             K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
-            K_URL, K_ADMIN, K_TEXT, K_QUERY, K_REAL_IP };
+            K_URL, K_ADMIN, K_TEXT, K_QUERY, K_REAL_IP, K_SIZE };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -31,6 +31,10 @@ static const struct directive {
 #define F(field) .off = offsetof(struct config, field)
 	{ .name = "listen", .kind = K_LISTEN, .def = "127.0.0.1:8080" },
 	{ .name = "db", .kind = K_PATH, .def = "/var/lib/redirectd/db", F(db) },
+	/* The default is STORE_MAPSIZE_RO, the most linkctl grows a store
+	 * to: more would map what no store can fill. */
+	{ .name = "store_map_size", .kind = K_SIZE, .def = "1T",
+	  F(store_map_size) },
 	{ .name = "log_dir", .kind = K_PATH, .def = "/var/lib/redirectd/log",
 	  F(log_dir) },
 	{ .name = "state_dir", .kind = K_PATH, .def = "/var/lib/redirectd/state",
@@ -120,7 +124,10 @@ static int parse_uint(const char *s, unsigned long long *out)
 	return 0;
 }
 
-int config_duration(const char *s, unsigned *ms)
+/* A number and its unit ("250ms", "64G"): the number in *v (at most
+ * UINT32_MAX) and the unit (possibly "") returned; NULL when there is no
+ * number or it is too large. */
+static const char *number_unit(const char *s, unsigned long long *v)
 {
 	char num[32];
 	size_t i = 0;
@@ -129,10 +136,17 @@ int config_duration(const char *s, unsigned *ms)
 		i++;
 	}
 	num[i] = '\0';
+	if (i == 0 || parse_uint(num, v) < 0)
+		return NULL;
+	return s + i;
+}
+
+int config_duration(const char *s, unsigned *ms)
+{
 	unsigned long long v, mult;
-	if (i == 0 || parse_uint(num, &v) < 0)
+	const char *unit = number_unit(s, &v);
+	if (!unit)
 		return -1;
-	const char *unit = s + i;
 	if (!strcmp(unit, "ms"))
 		mult = 1;
 	else if (!strcmp(unit, "s") || !*unit)
@@ -146,6 +160,30 @@ int config_duration(const char *s, unsigned *ms)
 	if (v * mult > UINT32_MAX)
 		return -1;
 	*ms = (unsigned)(v * mult);
+	return 0;
+}
+
+int config_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned shift;
+	const char *unit = number_unit(s, &v);
+	if (!unit)
+		return -1;
+	if (!*unit)
+		shift = 0;
+	else if (!strcmp(unit, "K"))
+		shift = 10;
+	else if (!strcmp(unit, "M"))
+		shift = 20;
+	else if (!strcmp(unit, "G"))
+		shift = 30;
+	else if (!strcmp(unit, "T"))
+		shift = 40;
+	else
+		return -1;
+	/* v < 2^32 (number_unit), so v << 40 fits in 64 bits. */
+	*bytes = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -364,6 +402,20 @@ int config_set(struct config *c, const char *name, const char *value,
 		}
 		*(unsigned *)((char *)c + d->off) = ms;
 		return 0;
+	case K_SIZE: {
+		/* store_map_size: LMDB needs no more than the data, and a map
+		 * under 1 MiB is a typo, not a setting. */
+		uint64_t b;
+		if (config_size(value, &b) < 0 || b < CONFIG_SIZE_MIN ||
+		    b > CONFIG_SIZE_MAX) {
+			snprintf(err, errlen, "%s: want a size like 64G or 512M "
+			         "(1M to 1T; K, M, G, T are powers of 1024), "
+			         "got '%s'", name, value);
+			return -1;
+		}
+		*(uint64_t *)((char *)c + d->off) = b;
+		return 0;
+	}
 	case K_SYNC:
 		if (!strcmp(value, "never")) {
 			c->log_sync_ms = LOG_SYNC_NEVER;

@@ -8,12 +8,13 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tap import REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
-from daemon import Daemon, Reader, limit_open_files, linkctl, wait_for  # noqa: E402
+from tap import DAEMON_ARGS, REACH, REDIRECTD, SANITIZE, done, eq, ok, run, skip, tempdir  # noqa: E402
+from daemon import Daemon, Reader, limit_open_files, linkctl, store_maps, wait_for  # noqa: E402
 
 HEADER = 128          # a segment's header (clickrec.h)
 
@@ -468,6 +469,56 @@ with Daemon(db, os.path.join(tmp, "log-emfile"), threads=1,
     eq(d.proc.wait(30), 0, "... and the daemon exits 0")
     for s in idle:
         s.close()
+
+# --- store_map_size: the address space mapped for the store ------------------
+MIB, GIB = 1 << 20, 1 << 30
+data = os.path.join(os.path.realpath(db), "data.mdb")
+# Under ThreadSanitizer the tests give every daemon a small map (tap.py).
+want = GIB if DAEMON_ARGS else 1 << 40
+with Daemon(db, os.path.join(tmp, "log-map1"), threads=1) as d:
+    eq(store_maps(d.proc.pid), {data: want},
+       "store_map_size: %d GiB mapped by default" % (want // GIB))
+with Daemon(db, os.path.join(tmp, "log-map2"), threads=1,
+            extra=["--store-map-size", "64M"]) as d:
+    eq(store_maps(d.proc.pid), {data: 64 * MIB}, "--store-map-size 64M: 64 MiB mapped")
+    eq(d.get("/" + a302).status, 302, "... and the daemon serves")
+mapconf = os.path.join(tmp, "map.conf")
+with open(mapconf, "w") as f:
+    f.write("store_map_size = 32M\n")
+with Daemon(db, os.path.join(tmp, "log-map3"), threads=1, conf=mapconf) as d:
+    eq(store_maps(d.proc.pid), {data: 32 * MIB if not DAEMON_ARGS else GIB},
+       "store_map_size = 32M in the file (the command line over it)")
+with Daemon(db, os.path.join(tmp, "log-map4"), threads=1, conf=mapconf,
+            extra=["--store-map-size", "48M"]) as d:
+    eq(store_maps(d.proc.pid), {data: 48 * MIB}, "--store-map-size over the file's")
+r = run([REDIRECTD, "-n", "--store-map-size", "1x"])
+ok(r.returncode == 1 and "command line: store_map_size: want a size" in r.stderr,
+   "--store-map-size 1x: refused, naming the directive", r.stderr)
+with open(mapconf, "w") as f:
+    f.write("store_map_size = 2T\n")
+r = run([REDIRECTD, "-n", "-c", mapconf])
+ok(r.returncode == 1 and "%s:1: store_map_size:" % mapconf in r.stderr,
+   "store_map_size = 2T: refused as file:line", r.stderr)
+# Where address space is short (here an RLIMIT_AS of 4 GiB) the default
+# does not fit and a smaller map does.  Sanitizers reserve terabytes of
+# shadow memory: no address-space limit under them.
+if SANITIZE != [""]:
+    skip("a 4 GiB address-space limit", "under %s" % ",".join(SANITIZE))
+else:
+    def limit_as():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (4 * GIB, 4 * GIB))
+    r = subprocess.run([REDIRECTD, "--db", db, "--log-dir", os.path.join(tmp, "log-as"),
+                        "--state-dir", os.path.join(tmp, "state-as"), "--listen",
+                        "127.0.0.1:1", "--threads", "1", "--node", "test"],
+                       preexec_fn=limit_as, capture_output=True, text=True, timeout=30)
+    ok(r.returncode == 1 and "Cannot allocate memory (no address space for a map "
+       "of store_map_size: lower it)" in r.stderr,
+       "4 GiB of address space, the default map: a start-up error saying what to "
+       "lower", r.stderr)
+    with Daemon(db, os.path.join(tmp, "log-as2"), threads=1, preexec_fn=limit_as,
+                extra=["--store-map-size", "64M"]) as d:
+        eq(d.get("/" + a302).status, 302, "... and with store_map_size = 64M it serves")
 
 shutil.rmtree(tmp, ignore_errors=True)
 done()
