@@ -40,8 +40,7 @@ struct ua_rules {
 	uint32_t n_states;
 	uint32_t *delta;      /* n_states * k next-state offsets */
 	uint32_t *score;      /* per scoring state, (offset - out_from) / k */
-	uint32_t *score_fixed; /* the same without W_STANDING rules, and
-	                       * STANDING_SEEN when one ends there */
+	uint32_t *score_fixed; /* the same without W_STANDING rules */
 	struct rule *rule;    /* by rule index */
 	uint32_t n_rules;
 	char *text;           /* every pattern, lower-cased, for the reference */
@@ -54,7 +53,6 @@ struct ua_rules {
 	(((uint32_t)(tier) << 24) | ((uint32_t)(len) << 16) | \
 	 (0xffffu - (uint32_t)(idx)))
 #define SCORE_INDEX(s) (0xffffu - ((s) & 0xffffu))
-#define STANDING_SEEN 0x80000000u  /* in score_fixed only */
 #define RULES_LIMIT 0xfff0u   /* built-ins plus operator rules, < 0xffff */
 
 /* One pattern to compile: bytes (not yet lower-cased), anchoring, rule. */
@@ -300,7 +298,6 @@ struct build {
 	uint32_t *g;            /* goto, then delta: [state * k + class] */
 	uint32_t *own;          /* best rule ending here */
 	uint32_t *own_fixed;    /* the same if not W_STANDING, else 0 */
-	uint8_t *standing;      /* a W_STANDING rule ends here, or a suffix's */
 	uint32_t *fail;
 	uint32_t *best;         /* own or a suffix's */
 	uint32_t *best_fixed;   /* own_fixed or a suffix's */
@@ -368,9 +365,7 @@ static int compile_trie(struct build *b, const struct pat *pats, size_t n,
 			continue;
 		}
 		b->own[s] = sc;
-		int standing = pats[i].r.where == W_STANDING;
-		b->own_fixed[s] = standing ? 0 : sc;
-		b->standing[s] = (uint8_t)standing;
+		b->own_fixed[s] = pats[i].r.where == W_STANDING ? 0 : sc;
 	}
 	return rc;
 }
@@ -394,7 +389,6 @@ static void compile_links(struct build *b)
 		b->best[s] = b->own[s] > b->best[f] ? b->own[s] : b->best[f];
 		b->best_fixed[s] = b->own_fixed[s] > b->best_fixed[f] ?
 		                   b->own_fixed[s] : b->best_fixed[f];
-		b->standing[s] |= b->standing[f];
 		for (uint32_t c = 0; c < k; c++) {
 			uint32_t u = g[s * k + c];
 			if (u) {
@@ -435,8 +429,7 @@ static int compile_tables(struct ua_rules *r, struct build *b)
 		if (b->best[s]) {
 			uint32_t o = b->newid[s] - r->out_from / k;
 			r->score[o] = b->best[s];
-			r->score_fixed[o] = b->best_fixed[s] |
-			                    (b->standing[s] ? STANDING_SEEN : 0);
+			r->score_fixed[o] = b->best_fixed[s];
 		}
 	}
 	r->n_states = states;
@@ -455,13 +448,12 @@ static int compile(struct ua_rules *r, const struct pat *pats, size_t n,
 	b.g = calloc(total * b.k, sizeof *b.g);
 	b.own = calloc(total, sizeof *b.own);
 	b.own_fixed = calloc(total, sizeof *b.own_fixed);
-	b.standing = calloc(total, sizeof *b.standing);
 	b.best_fixed = calloc(total, sizeof *b.best_fixed);
 	b.fail = calloc(total, sizeof *b.fail);
 	b.best = calloc(total, sizeof *b.best);
 	b.queue = calloc(total, sizeof *b.queue);
 	b.newid = calloc(total, sizeof *b.newid);
-	if (b.g && b.own && b.own_fixed && b.standing && b.best_fixed &&
+	if (b.g && b.own && b.own_fixed && b.best_fixed &&
 	    b.fail && b.best && b.queue && b.newid &&
 	    (rc = compile_trie(&b, pats, n, diag)) == 0) {
 		compile_links(&b);
@@ -470,7 +462,6 @@ static int compile(struct ua_rules *r, const struct pat *pats, size_t n,
 	free(b.g);
 	free(b.own);
 	free(b.own_fixed);
-	free(b.standing);
 	free(b.best_fixed);
 	free(b.fail);
 	free(b.best);
@@ -733,25 +724,24 @@ static struct ua_verdict verdict(const struct ua_rules *r, uint32_t best,
 }
 
 /* Run the automaton from offset s over p[0..n) with the score table given;
- * the best score, at least best. */
+ * the best score, at least best.  With all != NULL, also the best by every
+ * rule (r->score) in *all, for a scan with score_fixed. */
 static uint32_t scan(const struct ua_rules *r, const uint32_t *score, size_t s,
                      const unsigned char *p, size_t n, uint32_t best,
-                     uint32_t *seen)
+                     uint32_t *all)
 {
 	const uint32_t *delta = r->delta;
 	const size_t out_from = r->out_from;
-	uint32_t any = 0;
 	for (size_t i = 0; i < n; i++) {
 		s = delta[s + r->cls[p[i]]];
 		if (s >= out_from) {
-			uint32_t sc = score[(s - out_from) / r->k];
-			any |= sc;
-			sc &= ~STANDING_SEEN;
-			if (sc > best)
-				best = sc;
+			size_t o = (s - out_from) / r->k;
+			if (score[o] > best)
+				best = score[o];
+			if (all && r->score[o] > *all)
+				*all = r->score[o];
 		}
 	}
-	*seen = any;
 	return best;
 }
 
@@ -764,12 +754,14 @@ static uint32_t scan(const struct ua_rules *r, const uint32_t *score, size_t s,
  * app's, a device's or a company's name ("...; wv) ... Chrome/120 Mobile
  * Safari/537.36 CamScanner/6.5", "(compatible; MSIE 8.0; ...; Abbott
  * Labs)"), not what made the request: a named service, an HTTP library or
- * a contact ("+http", "+devin.ai") has to say so.  In other
- * User-Agents (scripts, libraries, apps' own clients) they count anywhere:
- * those are tools already, and the word only tells which kind.  The scan
- * skips them (score_fixed) in a browser's User-Agent and notes they were
- * seen; only then, and only when nothing above the generic tier matched,
- * the regions where they stand are scanned again with every rule.
+ * a contact ("+http", "+devin.ai") has to say so.  In other User-Agents
+ * (scripts, libraries, apps' own clients) they count anywhere: those are
+ * tools already, and the word only tells which kind.
+ *
+ * So a browser's User-Agent is scanned without them (score_fixed), noting
+ * the best score with them; only when that is better (a word of
+ * automation would decide: rare in people's User-Agents) are the regions
+ * where they stand scanned again with every rule, until it is reached.
  */
 struct ua_verdict ua_classify(const struct ua_rules *r, const char *ua,
                               size_t len)
@@ -778,14 +770,19 @@ struct ua_verdict ua_classify(const struct ua_rules *r, const char *ua,
 		return (struct ua_verdict){ CLASS_TOOL, PLATFORM_UNKNOWN };
 	const unsigned char *p = (const unsigned char *)ua;
 	int browser = browser_like(ua, len);
-	uint32_t seen, best = scan(r, browser ? r->score_fixed : r->score,
-	                           r->start, p, len, 0, &seen);
-	if ((seen & STANDING_SEEN) && best < (uint32_t)(T_GENERIC + 1) << 24) {
-		struct regions it;
-		size_t a, b;
-		regions_init(&it, ua, len);
-		while (regions_next(&it, ua, len, &a, &b))
-			best = scan(r, r->score, 0, p + a, b - a, best, &seen);
+	uint32_t all = 0, best;
+	if (!browser) {
+		best = scan(r, r->score, r->start, p, len, 0, NULL);
+	} else {
+		best = scan(r, r->score_fixed, r->start, p, len, 0, &all);
+		if (all > best) {
+			struct regions it;
+			size_t a, b;
+			regions_init(&it, ua, len);
+			while (best < all && regions_next(&it, ua, len, &a, &b))
+				best = scan(r, r->score, 0, p + a, b - a, best,
+				            NULL);
+		}
 	}
 	return verdict(r, best, browser, ua, len);
 }
