@@ -4,7 +4,8 @@
  * which app, so analysts' leaderboards count humans only.
  *
  * The rules are substrings, matched case-insensitively (ASCII letters only;
- * other bytes exactly) anywhere in the User-Agent, in one pass through an
+ * other bytes exactly) anywhere in the User-Agent (but words of automation:
+ * where they stand, below), in one pass through an
  * Aho-Corasick automaton compiled at startup.  Each rule has a tier; the
  * verdict comes from the matching rule of the highest tier and, within a
  * tier, from the longest one (ties: the earlier rule):
@@ -98,7 +99,9 @@ struct ua_verdict {
 };
 
 /* Classify a User-Agent of len bytes (ua may be NULL when len is 0: a
- * missing header).  Pure, thread-safe, allocation-free, one pass. */
+ * missing header).  Pure, thread-safe, allocation-free; one pass, and a
+ * second over parts of a browser's User-Agent when a word of automation
+ * would decide. */
 struct ua_verdict ua_classify(const struct ua_rules *r, const char *ua,
                               size_t len);
 

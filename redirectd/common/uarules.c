@@ -116,19 +116,20 @@ const struct builtin ua_builtins[] = {
 	  "ktxn|keynote|dynatrace|appdynamics|sitescope|alertsite|"
 	  "spuseragent|uptrends|apicasystem|webpagetest|"
 	  "elastic/synthetics|synthetics-" },
-	/* Google's fetchers that are not search: PageSpeed Insights and
-	 * Lighthouse audit a page (tool); Web Light transcodes a page for a
-	 * slow phone, a proxy's fetch, not a click (tool); the Search
-	 * Console's URL inspection and Duplex on the web crawl like
-	 * Google-InspectionTool, above (crawler). */
+	/* Google's fetchers that are not search.  PageSpeed Insights audits
+	 * a page as Lighthouse does (tool, as chrome-lighthouse); Web Light
+	 * transcodes a page for a slow phone, a proxy's fetch, not a click
+	 * (tool).  The Search Console's URL inspection and structured-data
+	 * test fetch as Google-InspectionTool does (crawler, as it is above);
+	 * so do Duplex on the web, which crawls to train, the AMP cache and
+	 * Vertex AI Search's indexer. */
 	{ T_SERVICE, CLASS_TOOL, 0, W_ANY,
 	  "google page speed|pagespeed insights|google-pagespeed|"
-	  "googleweblight|google-structured-data|google-amphtml|"
-	  "google-amp|google-adwords-instant|google-test|"
-	  "google-cloudvertexbot|google-speakr" },
+	  "googleweblight|google-speakr" },
 	{ T_SERVICE, CLASS_CRAWLER, 0, W_ANY,
-	  "google search console|duplexweb-google|google-duplex|"
-	  "google-searchconsole" },
+	  "google search console|google-searchconsole|"
+	  "google-structured-data|duplexweb-google|google-duplex|"
+	  "google-amphtml|google-cloudvertexbot" },
 	/* Archivers run by a person over their bookmarks (ArchiveBox,
 	 * SingleFile, Wayback Machine's "save page now" is archive.org_bot):
 	 * tools, as httrack. */
@@ -140,7 +141,7 @@ const struct builtin ua_builtins[] = {
 	{ T_SERVICE, CLASS_TOOL, 0, W_ANY,
 	  "devin.ai|devin/|openhands|browser-use|browseruse|skyvern|"
 	  "multion|operator.chatgpt|computer-use|project mariner|"
-	  "agentql|stagehand|firecrawl|jina.ai|r.jina" },
+	  "agentql|stagehand|jina.ai|r.jina" },
 	/* Vulnerability scanners write their payload into the User-Agent:
 	 * SQL ("' OR 1=1--", "UNION SELECT", "SLEEP(5)"), template and
 	 * expression injection ("${jndi:ldap://", "{{7*7}}", "#{...}", "%{"),
@@ -208,6 +209,10 @@ const struct builtin ua_builtins[] = {
 	 * count anywhere: a browser never carries a URL or an address. */
 	{ T_GENERIC, CLASS_CRAWLER, 0, W_ANY,
 	  "+http|http://|https://|mailto:|(at)|[at]" },
+	/* A comment entry that ends in "bot" names one wherever it is
+	 * ("(Macintosh; Intel Mac OS X 10_15_7; TSMbot)", "(Windows NT 10.0;
+	 * cludo.com bot)"): no device, app or company name seen ends so. */
+	{ T_GENERIC, CLASS_CRAWLER, 0, W_ANY, "bot;|bot)" },
 	/* Words of automation (and host-name fragments): in a browser's
 	 * User-Agent only where they stand, in a "(compatible; ...)" list of
 	 * products; elsewhere there they are an app's or a company's name
