@@ -49,7 +49,7 @@ int count_settle_all(struct count *C)
 		if (count_settle(C, &C->pend[i % COUNT_AHEAD], people) < 0)
 			return -1;
 	C->npend = 0;
-	return 0;
+	return C->prev ? count_settle_all(C->prev) : 0;
 }
 
 /* The group id of a record p at time t with platform plat under the
@@ -97,6 +97,7 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	const size_t nfstaff = C->nm->nfstaff, nfcamp = C->nm->nfcamp;
 	const int filtered = fstaff || fcamp;
 	struct cards *const cards = C->cards;
+	struct count *const prev = C->prev;
 	struct groups *g = &C->groups;
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
@@ -111,8 +112,15 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		    cards_mark(cards, le_get32(p + REC_LINK)) < 0)
 			goto oom;
 		uint64_t t = le_get64(p + REC_TIME);
-		if (t < since || t >= until)
+		if (t < since || t >= until) {
+			/* The earlier window of --compare: the same counting,
+			 * out of line, in the same pass (one read of the
+			 * segments, the checksum verified again). */
+			if (prev && t >= prev->since && t < prev->until &&
+			    count_records(prev, p, 1) != 1)
+				goto oom;
 			continue;
+		}
 		if (filtered) {
 			uint32_t s = le_get32(p + REC_STAFF);
 			uint32_t c = le_get32(p + REC_CAMPAIGN);

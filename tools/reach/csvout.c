@@ -15,10 +15,15 @@ void csvout_write(FILE *f, const struct board *b)
 	fprintf(f, "rank,%s,%s%s", grouping_key_col(b->by),
 	        staff ? "name,team," : "", pair ? "campaign," : "");
 	fputs("clicks,visitors,bots,previews,crawlers,tools,probes,internal", f);
-	fputs(people ? ",countries,top_country,top_platform\n" : "\n", f);
+	fputs(people ? ",countries,top_country,top_platform" : "", f);
+	/* New columns go last: scripts read the old ones where they were. */
+	fputs(b->compare ? ",prev_clicks,prev_visitors,change,prev_rank,"
+	                   "rank_change\n" : "\n", f);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
-		fprintf(f, "%lu,", r->rank);
+		if (r->rank)        /* unranked (--min-visitors): empty */
+			fprintf(f, "%lu", r->rank);
+		putc(',', f);
 		out_csv_field(f, rank_key(r), strlen(rank_key(r)));
 		if (staff) {
 			putc(',', f);
@@ -39,6 +44,15 @@ void csvout_write(FILE *f, const struct board *b)
 			out_csv_field(f, r->top_country, strlen(r->top_country));
 			putc(',', f);
 			out_csv_field(f, r->top_platform, strlen(r->top_platform));
+		}
+		if (b->compare) {
+			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRId64 ",",
+			        r->prev_clicks, r->prev_visitors, r->change);
+			if (r->prev_rank)
+				fprintf(f, "%lu", r->prev_rank);
+			putc(',', f);
+			if (rank_moved(r))
+				fprintf(f, "%ld", r->rank_change);
 		}
 		putc('\n', f);
 	}

@@ -212,22 +212,90 @@ static int rank_cmp_rows_clicks(const void *a, const void *b)
 	return rank_cmp_rows(a, b);
 }
 
-void rank_sort(struct row *rows, size_t n, int rank_clicks)
+/* --rank improved: the change first, then as rank_cmp_rows. */
+static int rank_cmp_rows_improved(const void *a, const void *b)
 {
+	const struct row *x = a, *y = b;
+	if (x->change != y->change)
+		return x->change > y->change ? -1 : 1;
+	return rank_cmp_rows(a, b);
+}
+
+/* The minimum of visitors to be ranked, for the comparators (qsort has no
+ * context argument). */
+static uint64_t rank_min;
+static int (*rank_cmp_by)(const void *, const void *);
+
+/* Ranked rows first, then as rank_cmp_by. */
+static int rank_cmp_rules(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int rx = x->visitors >= rank_min, ry = y->visitors >= rank_min;
+	if (rx != ry)
+		return rx ? -1 : 1;
+	return rank_cmp_by(a, b);
+}
+
+/* Do two neighbours tie on what is ranked? */
+static int rank_tied(const struct row *x, const struct row *y,
+                     enum rank_by by)
+{
+	return x->visitors == y->visitors && x->clicks == y->clicks &&
+	       (by != RANK_IMPROVED || x->change == y->change);
+}
+
+void rank_sort_rules(struct row *rows, size_t n, enum rank_by by,
+                     uint64_t min_visitors)
+{
+	rank_min = min_visitors;
+	rank_cmp_by = by == RANK_CLICKS ? rank_cmp_rows_clicks
+	            : by == RANK_IMPROVED ? rank_cmp_rows_improved
+	            : rank_cmp_rows;
 	if (n > 1)      /* and qsort must not see rows == NULL */
-		qsort(rows, n, sizeof *rows,
-		      rank_clicks ? rank_cmp_rows_clicks : rank_cmp_rows);
+		qsort(rows, n, sizeof *rows, rank_cmp_rules);
 	for (size_t i = 0; i < n; i++)
-		rows[i].rank = i > 0 && rows[i].visitors == rows[i - 1].visitors &&
-		                       rows[i].clicks == rows[i - 1].clicks
+		rows[i].rank = rows[i].visitors < min_visitors ? 0
+		             : i > 0 && rank_tied(&rows[i], &rows[i - 1], by)
 		                   ? rows[i - 1].rank
 		                   : i + 1;
 }
 
+void rank_sort(struct row *rows, size_t n, int rank_clicks)
+{
+	rank_sort_rules(rows, n, rank_clicks ? RANK_CLICKS : RANK_VISITORS, 0);
+}
+
+/* Order of the earlier window's rows for the lookup: key, then campaign. */
+static int rank_cmp_keys(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = strcmp(rank_key(x), rank_key(y));
+	return c ? c : strcmp(rank_ckey(x), rank_ckey(y));
+}
+
+/* Each row's figures in the earlier window (prev, sorted by
+ * rank_cmp_keys). */
+static void rank_match(struct row *rows, size_t n, const struct row *prev,
+                       size_t np)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct row *r = &rows[i];
+		const struct row *p = np ? bsearch(r, prev, np, sizeof *prev,
+		                                   rank_cmp_keys) : NULL;
+		if (p) {
+			r->prev_clicks = p->clicks;
+			r->prev_visitors = p->visitors;
+			r->prev_estimated = p->estimated;
+			r->prev_rank = p->rank;
+		}
+		r->change = (int64_t)r->visitors - (int64_t)r->prev_visitors;
+	}
+}
+
 /* Rows: every id listed (rank_listed), then every id seen only in the
  * logs. */
-int rank_board(const struct count *C, const struct names *nm,
-               int rank_clicks, struct board *b)
+static int rank_rows(const struct count *C, const struct names *nm,
+                     struct board *b)
 {
 	const struct groups *g = &C->groups;
 	uint32_t *listed = NULL;
@@ -252,10 +320,46 @@ int rank_board(const struct count *C, const struct names *nm,
 			rank_fill(C, nm, &rows[n++], id, c);
 	}
 	free(listed);
-	rank_sort(rows, n, rank_clicks);
 	*b = (struct board){
 		.by = C->by, .include_internal = C->include_internal,
 		.rows = rows, .n = n, .records = C->records,
 	};
 	return 0;
+}
+
+int rank_board_rules(const struct count *C, const struct names *nm,
+                     enum rank_by by, uint64_t min_visitors, struct board *b)
+{
+	if (rank_rows(C, nm, b) < 0)
+		return -1;
+	b->min_visitors = min_visitors;
+	if (C->prev) {
+		struct board p;
+		if (rank_rows(C->prev, nm, &p) < 0) {
+			free(b->rows);
+			b->rows = NULL;
+			return -1;
+		}
+		rank_sort_rules(p.rows, p.n,
+		                by == RANK_IMPROVED ? RANK_VISITORS : by,
+		                min_visitors);
+		if (p.n > 1)
+			qsort(p.rows, p.n, sizeof *p.rows, rank_cmp_keys);
+		rank_match(b->rows, b->n, p.rows, p.n);
+		free(p.rows);
+		b->compare = 1;
+	}
+	rank_sort_rules(b->rows, b->n, by, min_visitors);
+	for (size_t i = 0; i < b->n; i++)
+		if (rank_moved(&b->rows[i]))
+			b->rows[i].rank_change = (long)b->rows[i].prev_rank -
+			                         (long)b->rows[i].rank;
+	return 0;
+}
+
+int rank_board(const struct count *C, const struct names *nm,
+               int rank_clicks, struct board *b)
+{
+	return rank_board_rules(C, nm, rank_clicks ? RANK_CLICKS
+	                                           : RANK_VISITORS, 0, b);
 }

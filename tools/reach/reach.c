@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	struct names nm = { 0 };
 	struct files F = { 0 };
 	struct scan S = { 0 };
-	struct count C = { 0 };
+	struct count C = { 0 }, P = { 0 };
 	struct board b = { 0 };
 	struct damage D = { 0 };
 	struct storecheck K = { 0 };
@@ -95,6 +95,18 @@ int main(int argc, char **argv)
 	C.until = o.until;
 	C.zone.local = o.local;
 	C.nm = &nm;
+	if (o.compare) {
+		/* --compare: the earlier window's counters, filled in the
+		 * same pass (count.h); the visitor memory is each one's. */
+		P = C;
+		P.since = o.prev_since;
+		P.until = o.prev_until;
+		C.prev = &P;
+		if (count_init(&P, o.exact_limit, o.vis_limit) < 0) {
+			out_err("out of memory");
+			goto cleanup;
+		}
+	}
 	if (count_init(&C, o.exact_limit, o.vis_limit) < 0 ||
 	    scan_init(&S) < 0) {
 		out_err("out of memory");
@@ -110,7 +122,8 @@ int main(int argc, char **argv)
 	if (errors)
 		goto cleanup;
 
-	if (rank_board(&C, &nm, o.rank_clicks, &b) < 0) {
+	if (rank_board_rules(&C, &nm, (enum rank_by)o.rank_by, o.min_visitors,
+	                     &b) < 0) {
 		out_err("out of memory");
 		goto cleanup;
 	}
@@ -124,6 +137,7 @@ cleanup:
 	damage_free(&D);
 	free(b.rows);
 	count_free(&C);
+	count_free(&P);
 	scan_free(&S);
 	files_free(&F);
 	names_free(&nm);
