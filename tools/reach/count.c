@@ -98,6 +98,7 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	const int filtered = fstaff || fcamp;
 	struct cards *const cards = C->cards;
 	struct count *const prev = C->prev;
+	struct repeats *const repeats = C->repeats;
 	struct groups *g = &C->groups;
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
@@ -154,7 +155,11 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		if (cards && cards_click(cards, (uint32_t)id, t, plat,
 		                         le_get64(p + REC_VISITOR)) < 0)
 			goto oom;
-		uint64_t h = hash_mix64(le_get64(p + REC_VISITOR));
+		uint64_t visitor = le_get64(p + REC_VISITOR);
+		if (repeats && visitor &&
+		    repeats_add(repeats, (uint32_t)id, visitor) < 0)
+			goto oom;
+		uint64_t h = hash_mix64(visitor);
 		/* A visitor a sketch's floor says cannot change it is dropped
 		 * here, before its cache miss: on a large sketch, most are. */
 		if (h && visitors_skip(&grp->vis, h))

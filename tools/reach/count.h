@@ -29,6 +29,7 @@
 #include "groups.h"
 #include "grouping.h"
 #include "names.h"
+#include "repeats.h"
 #include "visitors.h"
 #include "when.h"
 
@@ -59,6 +60,8 @@ struct count {
 	const struct names *nm;     /* filters and teams; never NULL */
 	struct cards *cards;        /* GROUPING_STAFF only, or NULL: the
 	                               cards of the same clicks (figures.c) */
+	struct repeats *repeats;    /* NULL, or each visitor's clicks per
+	                               group, counted (--repeat-limit) */
 	struct count *prev;         /* NULL, or the earlier window's counters
 	                               (--compare): a record outside
 	                               [since, until) goes there when inside

@@ -18,7 +18,8 @@ void csvout_write(FILE *f, const struct board *b)
 	fputs(people ? ",countries,top_country,top_platform" : "", f);
 	/* New columns go last: scripts read the old ones where they were. */
 	fputs(b->compare ? ",prev_clicks,prev_visitors,change,prev_rank,"
-	                   "rank_change\n" : "\n", f);
+	                   "rank_change" : "", f);
+	fputs(b->flags ? ",flags\n" : "\n", f);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		if (r->rank)        /* unranked (--min-visitors): empty */
@@ -54,6 +55,8 @@ void csvout_write(FILE *f, const struct board *b)
 			if (rank_moved(r))
 				fprintf(f, "%ld", r->rank_change);
 		}
+		if (b->flags)
+			fputs(r->flags & RANK_F_REPEAT ? ",repeat" : ",", f);
 		putc('\n', f);
 	}
 }

@@ -74,6 +74,9 @@ void jsonout_write(FILE *f, const struct board *b)
 			else
 				fputs("null", f);
 		}
+		if (b->flags)
+			fputs(r->flags & RANK_F_REPEAT ? ", \"flags\": [\"repeat\"]"
+			                               : ", \"flags\": []", f);
 		fprintf(f, "}%s\n", i + 1 < b->n ? "," : "");
 	}
 	if (b->n)

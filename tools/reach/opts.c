@@ -27,7 +27,8 @@ enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
        OPT_SINCE, OPT_UNTIL, OPT_EXACT_LIMIT, OPT_VISITOR_MEMORY, OPT_HELP,
        OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
        OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED,
-       OPT_ANY_STORE, OPT_COMPARE, OPT_MIN_VISITORS };
+       OPT_ANY_STORE, OPT_COMPARE, OPT_MIN_VISITORS,
+       OPT_REPEAT_LIMIT };
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -50,6 +51,7 @@ static const struct option opts_table[] = {
 	{ "any-store", no_argument, NULL, OPT_ANY_STORE },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
 	{ "min-visitors", required_argument, NULL, OPT_MIN_VISITORS },
+	{ "repeat-limit", required_argument, NULL, OPT_REPEAT_LIMIT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -81,6 +83,7 @@ static void opts_usage(FILE *f)
 	fputs("usage: reach [--db DIR] [--by GROUPING] "
 	      "[--rank visitors|clicks|improved]\n"
 	      "             [--compare previous|SPAN] [--min-visitors N]\n"
+	      "             [--repeat-limit N]\n"
 	      "             [--format table|csv|json|html] [--output FILE]\n"
 	      "             [--include-internal] [--unshared-days N]\n"
 	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
@@ -128,6 +131,10 @@ static void opts_help(void)
 	      "                  rank only rows with at least N visitors (the "
 	      "others\n"
 	      "                  are listed unranked, last)\n"
+	      "  --repeat-limit N\n"
+	      "                  flag a row (repeat) when one visitor made more "
+	      "than N\n"
+	      "                  of its clicks\n"
 	      "  --format F      table (default), csv, json or html (a report)\n"
 	      "  --output FILE   write the report to FILE (whole or not at all)\n"
 	      "  --unshared-days N\n"
@@ -293,6 +300,14 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 		break;
 	case OPT_COMPARE:
 		t->compare = arg;
+		break;
+	case OPT_REPEAT_LIMIT:
+		if (opts_num(arg, UINT64_MAX, &o->repeat_limit) < 0 ||
+		    o->repeat_limit == 0) {
+			out_err("--repeat-limit: expected a number of clicks "
+			        "from 1, not '%s'", arg);
+			return 2;
+		}
 		break;
 	case OPT_MIN_VISITORS:
 		if (opts_num(arg, UINT64_MAX, &o->min_visitors) < 0) {

@@ -65,6 +65,7 @@ struct board {
 	size_t segments;        /* segments counted */
 	int compare;            /* the rows carry the earlier window's figures */
 	uint64_t min_visitors;  /* rows below are unranked */
+	int flags;              /* the rows carry flags (--repeat-limit) */
 };
 
 /* The key and the campaign of a row as printed. */
@@ -84,17 +85,27 @@ static inline const char *rank_ckey(const struct row *r)
 int rank_board(const struct count *C, const struct names *nm,
                int rank_clicks, struct board *b);
 
+/* The prize rules of rank_board_rules. */
+struct rank_rules {
+	enum rank_by by;            /* RANK_IMPROVED needs C->prev */
+	uint64_t min_visitors;      /* rows below are unranked; 0: none */
+	uint64_t repeat_limit;      /* RANK_F_REPEAT past it (C->repeats);
+	                               0: not flagged */
+};
+
 /*
- * rank_board with the prize rules: ranked on by (RANK_IMPROVED needs
- * C->prev); rows with fewer than min_visitors visitors are unranked (rank
- * 0), listed after the ranked ones in the same order.  With C->prev, each
+ * rank_board with the prize rules r: ranked on r->by; rows with fewer
+ * than min_visitors visitors are unranked (rank 0), listed after the
+ * ranked ones in the same order; with C->repeats, a row where one visitor
+ * made more than repeat_limit clicks is flagged RANK_F_REPEAT (and still
+ * ranked: the flag says what a prize should not go to).  With C->prev, each
  * row gets the same group's figures in the earlier window, ranked there by
  * the same rules (by visitors for RANK_IMPROVED), matched by key (and
  * campaign), and the movement; a group seen only in the earlier window
  * gets no row.
  */
 int rank_board_rules(const struct count *C, const struct names *nm,
-                     enum rank_by by, uint64_t min_visitors, struct board *b);
+                     const struct rank_rules *r, struct board *b);
 
 /*
  * Sort rows by visitors then clicks (clicks then visitors with

@@ -13,7 +13,8 @@
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
  *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
- *         [--any-store]
+ *         [--any-store] [--compare previous|SPAN] [--min-visitors N]
+ *         [--repeat-limit N]
  *         PATH...
  *   reach export [--db DIR] [--format ndjson|csv] [--skip-damaged] PATH...
  *   reach ship --clickhouse URL --table NAME [--db DIR] [--state FILE]
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
 	struct files F = { 0 };
 	struct scan S = { 0 };
 	struct count C = { 0 }, P = { 0 };
+	struct repeats R = { 0 };
 	struct board b = { 0 };
 	struct damage D = { 0 };
 	struct storecheck K = { 0 };
@@ -95,10 +97,13 @@ int main(int argc, char **argv)
 	C.until = o.until;
 	C.zone.local = o.local;
 	C.nm = &nm;
+	if (o.repeat_limit)
+		C.repeats = &R;
 	if (o.compare) {
 		/* --compare: the earlier window's counters, filled in the
 		 * same pass (count.h); the visitor memory is each one's. */
 		P = C;
+		P.repeats = NULL;
 		P.since = o.prev_since;
 		P.until = o.prev_until;
 		C.prev = &P;
@@ -122,8 +127,11 @@ int main(int argc, char **argv)
 	if (errors)
 		goto cleanup;
 
-	if (rank_board_rules(&C, &nm, (enum rank_by)o.rank_by, o.min_visitors,
-	                     &b) < 0) {
+	struct rank_rules rr = {
+		.by = (enum rank_by)o.rank_by, .min_visitors = o.min_visitors,
+		.repeat_limit = o.repeat_limit,
+	};
+	if (rank_board_rules(&C, &nm, &rr, &b) < 0) {
 		out_err("out of memory");
 		goto cleanup;
 	}
@@ -138,6 +146,7 @@ cleanup:
 	free(b.rows);
 	count_free(&C);
 	count_free(&P);
+	repeats_free(&R);
 	scan_free(&S);
 	files_free(&F);
 	names_free(&nm);

@@ -84,6 +84,7 @@ struct table_cols {
 	size_t key, name, camp, ctry;
 	int rank, vis, clk, bot, inr, est;
 	int cmp, pvis, chg, prank, move;    /* --compare's columns */
+	int flags;                          /* --repeat-limit's */
 	uint64_t tv, tc, tb, ti;
 };
 
@@ -104,6 +105,7 @@ static void table_measure(const struct board *b, struct table_cols *w)
 		.camp = strlen("CAMPAIGN"), .ctry = strlen("COUNTRY"),
 		.rank = 4, .vis = 8, .clk = 6, .bot = 4, .inr = 8,
 		.cmp = b->compare, .pvis = 13, .chg = 6, .prank = 9, .move = 4,
+		.flags = b->flags,
 	};
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
@@ -171,6 +173,10 @@ static void table_row(FILE *f, const struct table_cols *w, const struct row *r)
 		fprintf(f, "  %*s  %*s  %*s  %*s", w->pvis, pvis, w->chg, chg,
 		        w->prank, prank, w->move, move);
 	}
+	const char *fl = r->flags & RANK_F_REPEAT ? "repeat" : "";
+	int more = w->people && r->top_platform[0];
+	if (w->flags && (more || *fl))     /* no trailing blanks */
+		fprintf(f, "  %-*s", more ? 6 : 0, fl);
 	/* Without a counted human click both spread cells are empty: the
 	 * line ends here, with no trailing blanks. */
 	if (w->people && r->top_platform[0]) {
@@ -193,6 +199,8 @@ void table_write(FILE *f, const struct board *b)
 	if (w.cmp)
 		fprintf(f, "  %*s  %*s  %*s  %*s", w.pvis, "PREV_VISITORS",
 		        w.chg, "CHANGE", w.prank, "PREV_RANK", w.move, "MOVE");
+	if (w.flags)
+		fputs("  FLAGS ", f);
 	if (w.people) {
 		fputs("  ", f);
 		table_cell(f, "COUNTRY", w.ctry);
