@@ -31,6 +31,12 @@ struct report_row {
 	uint64_t clicks, visitors, bots, internal;
 	int estimated;
 	const char *top_country, *top_platform;
+	/* --compare (report_in.compare): the earlier window's visitors and
+	 * rank (0: none), the change in visitors, the places moved up. */
+	uint64_t prev_visitors;
+	unsigned long prev_rank;
+	int64_t change;
+	long rank_change;
 };
 
 struct report_in {
@@ -39,6 +45,8 @@ struct report_in {
 	char *const *files;         /* segments to read, in order */
 	size_t nfiles;
 	uint64_t since, until;      /* [since, until), microseconds */
+	int compare;                /* rows against an earlier window: */
+	uint64_t prev_since, prev_until;    /* [prev_since, prev_until) */
 	const uint8_t *fstaff, *fcamp;   /* as reach's filters; NULL: none */
 	size_t nfstaff, nfcamp;
 	int include_internal;
