@@ -327,16 +327,14 @@ static int rank_rows(const struct count *C, const struct names *nm,
 	return 0;
 }
 
-/* The repeat flags of the rows.  Returns 0, or -1 out of memory. */
-static int rank_flags(const struct count *C, uint64_t limit, struct board *b)
+/* The repeat flags of the rows. */
+static void rank_flags(const struct count *C, uint64_t limit, struct board *b)
 {
-	if (repeats_settle(C->repeats) < 0)
-		return -1;
+	repeats_settle(C->repeats);
 	for (size_t i = 0; i < b->n; i++)
 		if (repeats_max(C->repeats, b->rows[i].id) > limit)
 			b->rows[i].flags |= RANK_F_REPEAT;
 	b->flags = 1;
-	return 0;
 }
 
 int rank_board_rules(const struct count *C, const struct names *nm,
@@ -347,11 +345,8 @@ int rank_board_rules(const struct count *C, const struct names *nm,
 	if (rank_rows(C, nm, b) < 0)
 		return -1;
 	b->min_visitors = min_visitors;
-	if (C->repeats && rank_flags(C, rr->repeat_limit, b) < 0) {
-		free(b->rows);
-		b->rows = NULL;
-		return -1;
-	}
+	if (C->repeats)
+		rank_flags(C, rr->repeat_limit, b);
 	if (C->prev) {
 		struct board p;
 		if (rank_rows(C->prev, nm, &p) < 0) {
