@@ -12,8 +12,8 @@ competition ranks on (visitors, clicks), the change and the movement.
 Then by hand: --compare SPAN (a window further back), --last with
 --compare previous, --by country (rows matched by key, not by the
 countries' numbering, which differs between the windows), --rank
-improved, --min-visitors in every format, the repeat flag, and the usage
-errors.
+improved, --min-visitors in every format, the repeat flag, --ties
+earliest over two nodes' segments, and the usage errors.
 """
 import calendar
 import csv
@@ -293,6 +293,45 @@ eq([x["rank"] for x in csv_rows("--repeat-limit", 3, RP)],
    [x["rank"] for x in csv_rows(RP)], "a flag changes no rank")
 ok("flags" not in csv_rows(RP)[0], "no flags column without --repeat-limit")
 
+# --ties earliest: equal (visitors, clicks), the one whose last counted
+# click came first ranks first; the records of two nodes, read in either
+# order.  ana and bo: 2 visitors, 2 clicks; ana's last at 11:00 (on the
+# second node), bo's at 10:30; cy the same figures at 11:00 too.
+TE = os.path.join(TMP, "ties")
+mkseg(os.path.join(TE, "n1.clk"), [
+    "time=2026-05-12T09:00:00Z staff=1 class=human visitor=1",
+    "time=2026-05-12T10:30:00Z staff=2 class=human visitor=2",
+    "time=2026-05-12T10:00:00Z staff=2 class=human visitor=3",
+    "time=2026-05-12T12:00:00Z staff=1 class=crawler",
+    "time=2026-05-12T12:00:00Z staff=2 class=human visitor=9 flags=1",
+    "time=2026-05-12T09:00:00Z staff=3 class=human visitor=4",
+    "time=2026-05-12T11:00:00Z staff=3 class=human visitor=5"])
+mkseg(os.path.join(TE, "n2.clk"), [
+    "time=2026-05-12T11:00:00Z staff=1 class=human visitor=6"])
+for paths in ([os.path.join(TE, "n1.clk"), os.path.join(TE, "n2.clk")],
+              [os.path.join(TE, "n2.clk"), os.path.join(TE, "n1.clk")]):
+    rows = csv_rows("--ties", "earliest", *paths)
+    eq([(x["rank"], x["staff"], x["reached"]) for x in rows],
+       [("1", "bo", "2026-05-12T10:30:00Z"),
+        ("2", "ana", "2026-05-12T11:00:00Z"),
+        ("2", "cy", "2026-05-12T11:00:00Z"), ("4", "di", ""),
+        ("4", "ed", "")],
+       "--ties earliest: bo reached 2 visitors, 2 clicks first; ana and cy "
+       "at the same second share (read %s first)" %
+       os.path.basename(paths[0]))
+eq([(x["rank"], x["staff"]) for x in csv_rows(TE)][:3],
+   [("1", "ana"), ("1", "bo"), ("1", "cy")],
+   "--ties shared (the default): one rank for equal figures")
+r = reach("--format", "json", "--ties", "earliest", TE)
+eq([x["reached"] for x in json.loads(r.stdout)],
+   ["2026-05-12T10:30:00Z", "2026-05-12T11:00:00Z", "2026-05-12T11:00:00Z",
+    None, None], "JSON: reached, null without a click")
+rows = csv_rows("--ties", "earliest", "--since", "2026-05-13", "--until",
+                "2026-05-14", "--compare", "previous", TE)
+eq([(x["staff"], x["prev_rank"]) for x in rows][:3],
+   [("ana", "2"), ("bo", "1"), ("cy", "2")],
+   "--ties earliest applies to the earlier window's ranks")
+
 # Usage errors.
 for args, what in [
         (["--compare", "previous"], "a window with a start"),
@@ -303,7 +342,8 @@ for args, what in [
         (["--since", "2099-01-01", "--compare", "previous"],
          "not in the past"),
         (["--repeat-limit", "0"], "--repeat-limit"),
-        (["--min-visitors", "x"], "--min-visitors")]:
+        (["--min-visitors", "x"], "--min-visitors"),
+        (["--ties", "first"], "expected shared or earliest")]:
     r = reach(*args, LOG)
     ok(r.returncode == 2 and what in r.stderr and r.stdout == "",
        "%s: a usage error (%s)" % (" ".join(args), what), r.stderr)

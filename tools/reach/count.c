@@ -99,6 +99,7 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	struct cards *const cards = C->cards;
 	struct count *const prev = C->prev;
 	struct repeats *const repeats = C->repeats;
+	struct u64map *const reached = C->reached;
 	struct groups *g = &C->groups;
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
@@ -152,6 +153,15 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 				continue;
 		}
 		grp->cls[CLASS_HUMAN]++;
+		if (reached) {
+			/* A map of the groups: small, in the cache. */
+			int fresh;
+			uint64_t *last = u64map_get(reached, (uint32_t)id, &fresh);
+			if (!last)
+				goto oom;
+			if (t > *last)
+				*last = t;
+		}
 		if (cards && cards_click(cards, (uint32_t)id, t, plat,
 		                         le_get64(p + REC_VISITOR)) < 0)
 			goto oom;

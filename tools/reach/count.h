@@ -62,12 +62,15 @@ struct count {
 	                               cards of the same clicks (figures.c) */
 	struct repeats *repeats;    /* NULL, or each visitor's clicks per
 	                               group, counted (--repeat-limit) */
+	struct u64map *reached;     /* NULL, or group id -> the time of its
+	                               last counted click (--ties earliest) */
 	struct count *prev;         /* NULL, or the earlier window's counters
 	                               (--compare): a record outside
 	                               [since, until) goes there when inside
 	                               its [since, until), which must not
 	                               overlap this one.  Same grouping and
-	                               filters, no cards, no prev of its own. */
+	                               filters and reached, no cards, no prev
+	                               of its own. */
 	/* The tables. */
 	struct arena arena;         /* visitors and country histograms */
 	struct groups groups;

@@ -19,7 +19,8 @@ void csvout_write(FILE *f, const struct board *b)
 	/* New columns go last: scripts read the old ones where they were. */
 	fputs(b->compare ? ",prev_clicks,prev_visitors,change,prev_rank,"
 	                   "rank_change" : "", f);
-	fputs(b->flags ? ",flags\n" : "\n", f);
+	fputs(b->flags ? ",flags" : "", f);
+	fputs(b->ties_earliest ? ",reached\n" : "\n", f);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		if (r->rank)        /* unranked (--min-visitors): empty */
@@ -57,6 +58,14 @@ void csvout_write(FILE *f, const struct board *b)
 		}
 		if (b->flags)
 			fputs(r->flags & RANK_F_REPEAT ? ",repeat" : ",", f);
+		if (b->ties_earliest) {
+			char iso[21];
+			putc(',', f);
+			if (r->reached) {
+				out_time_iso(r->reached, iso);
+				fputs(iso, f);
+			}
+		}
 		putc('\n', f);
 	}
 }

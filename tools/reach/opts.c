@@ -28,7 +28,7 @@ enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
        OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
        OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED,
        OPT_ANY_STORE, OPT_COMPARE, OPT_MIN_VISITORS,
-       OPT_REPEAT_LIMIT };
+       OPT_REPEAT_LIMIT, OPT_TIES };
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -52,6 +52,7 @@ static const struct option opts_table[] = {
 	{ "compare", required_argument, NULL, OPT_COMPARE },
 	{ "min-visitors", required_argument, NULL, OPT_MIN_VISITORS },
 	{ "repeat-limit", required_argument, NULL, OPT_REPEAT_LIMIT },
+	{ "ties", required_argument, NULL, OPT_TIES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -83,7 +84,7 @@ static void opts_usage(FILE *f)
 	fputs("usage: reach [--db DIR] [--by GROUPING] "
 	      "[--rank visitors|clicks|improved]\n"
 	      "             [--compare previous|SPAN] [--min-visitors N]\n"
-	      "             [--repeat-limit N]\n"
+	      "             [--repeat-limit N] [--ties shared|earliest]\n"
 	      "             [--format table|csv|json|html] [--output FILE]\n"
 	      "             [--include-internal] [--unshared-days N]\n"
 	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
@@ -135,6 +136,10 @@ static void opts_help(void)
 	      "                  flag a row (repeat) when one visitor made more "
 	      "than N\n"
 	      "                  of its clicks\n"
+	      "  --ties T        shared (default: equal figures, one rank) or "
+	      "earliest:\n"
+	      "                  who reached them first (their last click) ranks "
+	      "first\n"
 	      "  --format F      table (default), csv, json or html (a report)\n"
 	      "  --output FILE   write the report to FILE (whole or not at all)\n"
 	      "  --unshared-days N\n"
@@ -306,6 +311,17 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 		    o->repeat_limit == 0) {
 			out_err("--repeat-limit: expected a number of clicks "
 			        "from 1, not '%s'", arg);
+			return 2;
+		}
+		break;
+	case OPT_TIES:
+		if (strcmp(arg, "shared") == 0)
+			o->ties_earliest = 0;
+		else if (strcmp(arg, "earliest") == 0)
+			o->ties_earliest = 1;
+		else {
+			out_err("--ties: expected shared or earliest, not '%s'",
+			        arg);
 			return 2;
 		}
 		break;

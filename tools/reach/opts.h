@@ -6,7 +6,7 @@
  *
  *   reach [--db DIR] [--by GROUPING] [--rank visitors|clicks|improved]
  *         [--compare previous|SPAN] [--min-visitors N]
- *         [--repeat-limit N]
+ *         [--repeat-limit N] [--ties shared|earliest]
  *         [--format table|csv|json|html] [--output FILE]
  *         [--include-internal] [--unshared-days N]
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
@@ -34,6 +34,7 @@ struct opts {
 	uint64_t prev_since, prev_until;    /* [prev_since, prev_until) */
 	uint64_t min_visitors;      /* --min-visitors; 0: every row ranked */
 	uint64_t repeat_limit;      /* --repeat-limit; 0: no flags */
+	int ties_earliest;          /* --ties earliest */
 	const char *db;             /* --db or $REDIRECTD_DB; NULL, "": none */
 	int db_explicit;            /* named by --db */
 	const char *tz;             /* --tz; NULL: UTC */

@@ -134,6 +134,10 @@ static void rank_fill(const struct count *C, const struct names *nm,
 	row->bots = row->previews + row->crawlers + row->tools + row->probes +
 	            c->cls[CLASS_UNKNOWN];
 	row->internal = c->internal;
+	if (C->reached) {
+		const uint64_t *t = u64map_find(C->reached, id);
+		row->reached = t ? *t : 0;
+	}
 	if (GROUPING_PEOPLE(C->by))
 		rank_spread(C, row, c);
 }
@@ -185,6 +189,13 @@ static size_t rank_listed(enum grouping by, const struct names *nm,
 	return m;
 }
 
+/* The rules of the sort in progress (qsort has no context argument):
+ * the minimum of visitors to be ranked, the order of the ranked figures,
+ * and --ties earliest. */
+static uint64_t rank_min;
+static int (*rank_cmp_by)(const void *, const void *);
+static int rank_earliest;
+
 static int rank_cmp_rows(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -192,6 +203,9 @@ static int rank_cmp_rows(const void *a, const void *b)
 		return x->visitors > y->visitors ? -1 : 1;
 	if (x->clicks != y->clicks)
 		return x->clicks > y->clicks ? -1 : 1;
+	/* --ties earliest: equal figures, the one reached first. */
+	if (rank_earliest && x->reached != y->reached)
+		return x->reached < y->reached ? -1 : 1;
 	/* "#10" after "#9": ids without a name sort as numbers. */
 	if (x->numeric && y->numeric)
 		return x->id < y->id ? -1 : x->id > y->id;
@@ -221,11 +235,6 @@ static int rank_cmp_rows_improved(const void *a, const void *b)
 	return rank_cmp_rows(a, b);
 }
 
-/* The minimum of visitors to be ranked, for the comparators (qsort has no
- * context argument). */
-static uint64_t rank_min;
-static int (*rank_cmp_by)(const void *, const void *);
-
 /* Ranked rows first, then as rank_cmp_by. */
 static int rank_cmp_rules(const void *a, const void *b)
 {
@@ -241,13 +250,16 @@ static int rank_tied(const struct row *x, const struct row *y,
                      enum rank_by by)
 {
 	return x->visitors == y->visitors && x->clicks == y->clicks &&
-	       (by != RANK_IMPROVED || x->change == y->change);
+	       (by != RANK_IMPROVED || x->change == y->change) &&
+	       (!rank_earliest || x->reached == y->reached);
 }
 
-void rank_sort_rules(struct row *rows, size_t n, enum rank_by by,
-                     uint64_t min_visitors)
+void rank_sort_rules(struct row *rows, size_t n, const struct rank_rules *rr)
 {
+	enum rank_by by = rr->by;
+	uint64_t min_visitors = rr->min_visitors;
 	rank_min = min_visitors;
+	rank_earliest = rr->ties_earliest;
 	rank_cmp_by = by == RANK_CLICKS ? rank_cmp_rows_clicks
 	            : by == RANK_IMPROVED ? rank_cmp_rows_improved
 	            : rank_cmp_rows;
@@ -262,7 +274,10 @@ void rank_sort_rules(struct row *rows, size_t n, enum rank_by by,
 
 void rank_sort(struct row *rows, size_t n, int rank_clicks)
 {
-	rank_sort_rules(rows, n, rank_clicks ? RANK_CLICKS : RANK_VISITORS, 0);
+	struct rank_rules rr = {
+		.by = rank_clicks ? RANK_CLICKS : RANK_VISITORS,
+	};
+	rank_sort_rules(rows, n, &rr);
 }
 
 /* Order of the earlier window's rows for the lookup: key, then campaign. */
@@ -340,11 +355,10 @@ static void rank_flags(const struct count *C, uint64_t limit, struct board *b)
 int rank_board_rules(const struct count *C, const struct names *nm,
                      const struct rank_rules *rr, struct board *b)
 {
-	enum rank_by by = rr->by;
-	uint64_t min_visitors = rr->min_visitors;
 	if (rank_rows(C, nm, b) < 0)
 		return -1;
-	b->min_visitors = min_visitors;
+	b->min_visitors = rr->min_visitors;
+	b->ties_earliest = rr->ties_earliest;
 	if (C->repeats)
 		rank_flags(C, rr->repeat_limit, b);
 	if (C->prev) {
@@ -354,16 +368,17 @@ int rank_board_rules(const struct count *C, const struct names *nm,
 			b->rows = NULL;
 			return -1;
 		}
-		rank_sort_rules(p.rows, p.n,
-		                by == RANK_IMPROVED ? RANK_VISITORS : by,
-		                min_visitors);
+		struct rank_rules pr = *rr;
+		if (pr.by == RANK_IMPROVED)
+			pr.by = RANK_VISITORS;
+		rank_sort_rules(p.rows, p.n, &pr);
 		if (p.n > 1)
 			qsort(p.rows, p.n, sizeof *p.rows, rank_cmp_keys);
 		rank_match(b->rows, b->n, p.rows, p.n);
 		free(p.rows);
 		b->compare = 1;
 	}
-	rank_sort_rules(b->rows, b->n, by, min_visitors);
+	rank_sort_rules(b->rows, b->n, rr);
 	for (size_t i = 0; i < b->n; i++)
 		if (rank_moved(&b->rows[i]))
 			b->rows[i].rank_change = (long)b->rows[i].prev_rank -

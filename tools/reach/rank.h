@@ -40,6 +40,9 @@ struct row {
 	                               not list) */
 	long rank_change;       /* prev_rank - rank, when both: up is > 0 */
 	unsigned flags;         /* RANK_F_* */
+	uint64_t reached;       /* --ties earliest: the time of its last
+	                           counted click, when it reached its figures
+	                           (microseconds; 0: no click) */
 };
 
 /* What ranks on: --rank visitors (then clicks), clicks (then visitors),
@@ -66,6 +69,7 @@ struct board {
 	int compare;            /* the rows carry the earlier window's figures */
 	uint64_t min_visitors;  /* rows below are unranked */
 	int flags;              /* the rows carry flags (--repeat-limit) */
+	int ties_earliest;      /* ties broken by reached (--ties earliest) */
 };
 
 /* The key and the campaign of a row as printed. */
@@ -91,6 +95,8 @@ struct rank_rules {
 	uint64_t min_visitors;      /* rows below are unranked; 0: none */
 	uint64_t repeat_limit;      /* RANK_F_REPEAT past it (C->repeats);
 	                               0: not flagged */
+	int ties_earliest;          /* equal figures: the row that reached
+	                               them first ranks first (C->reached) */
 };
 
 /*
@@ -116,10 +122,10 @@ int rank_board_rules(const struct count *C, const struct names *nm,
  */
 void rank_sort(struct row *rows, size_t n, int rank_clicks);
 
-/* rank_sort under by, rows below min_visitors unranked and last.  Ties
- * share a rank on what is ranked: (visitors, clicks), or (change,
- * visitors, clicks) for RANK_IMPROVED. */
-void rank_sort_rules(struct row *rows, size_t n, enum rank_by by,
-                     uint64_t min_visitors);
+/* rank_sort under the rules rr (its by, min_visitors and ties_earliest),
+ * rows below min_visitors unranked and last.  Ties share a rank on what
+ * is ranked: (visitors, clicks), or (change, visitors, clicks) for
+ * RANK_IMPROVED; with ties_earliest, and reached. */
+void rank_sort_rules(struct row *rows, size_t n, const struct rank_rules *rr);
 
 #endif

@@ -14,7 +14,7 @@
  *         [--staff H,...] [--team T,...] [--campaign C,...]
  *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
  *         [--any-store] [--compare previous|SPAN] [--min-visitors N]
- *         [--repeat-limit N]
+ *         [--repeat-limit N] [--ties shared|earliest]
  *         PATH...
  *   reach export [--db DIR] [--format ndjson|csv] [--skip-damaged] PATH...
  *   reach ship --clickhouse URL --table NAME [--db DIR] [--state FILE]
@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 	struct scan S = { 0 };
 	struct count C = { 0 }, P = { 0 };
 	struct repeats R = { 0 };
+	struct u64map T = { 0 }, PT = { 0 };
 	struct board b = { 0 };
 	struct damage D = { 0 };
 	struct storecheck K = { 0 };
@@ -99,11 +100,14 @@ int main(int argc, char **argv)
 	C.nm = &nm;
 	if (o.repeat_limit)
 		C.repeats = &R;
+	if (o.ties_earliest)
+		C.reached = &T;
 	if (o.compare) {
 		/* --compare: the earlier window's counters, filled in the
 		 * same pass (count.h); the visitor memory is each one's. */
 		P = C;
 		P.repeats = NULL;
+		P.reached = o.ties_earliest ? &PT : NULL;
 		P.since = o.prev_since;
 		P.until = o.prev_until;
 		C.prev = &P;
@@ -129,7 +133,7 @@ int main(int argc, char **argv)
 
 	struct rank_rules rr = {
 		.by = (enum rank_by)o.rank_by, .min_visitors = o.min_visitors,
-		.repeat_limit = o.repeat_limit,
+		.repeat_limit = o.repeat_limit, .ties_earliest = o.ties_earliest,
 	};
 	if (rank_board_rules(&C, &nm, &rr, &b) < 0) {
 		out_err("out of memory");
@@ -147,6 +151,8 @@ cleanup:
 	count_free(&C);
 	count_free(&P);
 	repeats_free(&R);
+	u64map_free(&T);
+	u64map_free(&PT);
 	scan_free(&S);
 	files_free(&F);
 	names_free(&nm);
