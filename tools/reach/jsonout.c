@@ -77,14 +77,12 @@ void jsonout_write(FILE *f, const struct board *b)
 		if (b->flags)
 			fputs(r->flags & RANK_F_REPEAT ? ", \"flags\": [\"repeat\"]"
 			                               : ", \"flags\": []", f);
-		if (b->ties_earliest) {
-			char iso[21] = "";
-			if (r->reached)
-				out_time_iso(r->reached, iso);
-			if (r->reached)
-				json_str(f, "reached", iso);
-			else
-				fputs(", \"reached\": null", f);
+		if (b->ties_earliest && r->reached) {
+			char iso[21];
+			out_time_iso(r->reached, iso);
+			json_str(f, "reached", iso);
+		} else if (b->ties_earliest) {
+			fputs(", \"reached\": null", f);
 		}
 		fprintf(f, "}%s\n", i + 1 < b->n ? "," : "");
 	}
