@@ -17,6 +17,7 @@ static struct posts_values vals(void)
 		[POSTS_ADVICE] = "Post there first.",
 		[POSTS_LEADERBOARD] = ("1. Bo: 300 visitors, 320 clicks\n"
 		                       "2. Ana Lima: ~281 visitors, 310 clicks"),
+		[POSTS_CHANGE] = "+12", [POSTS_RANK_CHANGE] = "-1",
 	};
 	struct posts_values pv;
 	for (int i = 0; i < POSTS_NFIELDS; i++) {
@@ -88,7 +89,8 @@ static const char *mail(const char *from_name, const char *to_name,
 /* The end of the "unknown placeholder" message. */
 #define KNOWN "(known: {name}, {first_name}, " \
 	"{link}, {campaign}, {team}, {visitors}, {clicks}, {rank}, {ranked}, " \
-	"{team_rank}, {top_platform}, {advice}, {leaderboard}; write {{ and }} " \
+	"{team_rank}, {top_platform}, {advice}, {leaderboard}, {change}, " \
+	"{rank_change}; write {{ and }} " \
 	"for literal braces)"
 
 #define HEAD_TAIL "Date: Sat, 03 Jan 2026 12:00:00 +0000\n" \
@@ -129,10 +131,12 @@ int main(void)
 	/* The figures, as the caller gives them. */
 	is_str(render("{visitors} visitors, {clicks} clicks: #{rank} of "
 	              "{ranked}, #{team_rank} in {team}; {top_platform}. "
-	              "{advice}\n{leaderboard}\n", 0, &line, err),
+	              "{advice}\n{leaderboard}\n{change} visitors, {rank_change} "
+	              "places\n", 0, &line, err),
 	       "~281 visitors, 310 clicks: #2 of 40, #1 in comms; LinkedIn. "
 	       "Post there first.\n1. Bo: 300 visitors, 320 clicks\n"
-	       "2. Ana Lima: ~281 visitors, 310 clicks\n", "every figure");
+	       "2. Ana Lima: ~281 visitors, 310 clicks\n+12 visitors, -1 "
+	       "places\n", "every figure");
 	is_int(last_figure, POSTS_VISITORS, "first_figure: the first in the text");
 	is_int(last_uses, ((uint32_t)1 << POSTS_NFIELDS) - 1 -
 	       (1u << POSTS_NAME) - (1u << POSTS_FIRST_NAME) - (1u << POSTS_LINK) -

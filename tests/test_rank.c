@@ -3,6 +3,8 @@
  * (tools/reach/rank.c): visitors first (clicks first with --rank clicks),
  * then the other, then the key, ids without a name as numbers; equal
  * (visitors, clicks) share a rank and the next one skips: 1, 2, 2, 4.
+ * The prize rules: --min-visitors (unranked rows, rank 0, last) and
+ * --rank improved (the change first; ties on change, visitors, clicks).
  */
 #include <stdio.h>
 
@@ -28,6 +30,11 @@ static struct row num(uint32_t id, uint64_t visitors, uint64_t clicks)
 
 int main(void)
 {
+	const struct rank_rules min2 = { .by = RANK_VISITORS, .min_visitors = 2 },
+		min2_clicks = { .by = RANK_CLICKS, .min_visitors = 2 },
+		improved = { .by = RANK_IMPROVED },
+		earliest = { .by = RANK_VISITORS, .ties_earliest = 1 },
+		shared = { .by = RANK_VISITORS };
 	struct row rows[5] = {
 		mk("carol", 3, 5, 9), mk("bob", 2, 10, 12), mk("dave", 4, 5, 9),
 		mk("alice", 1, 5, 20), mk("erin", 5, 1, 30),
@@ -69,6 +76,49 @@ int main(void)
 	pair[1].ckey = "autumn";
 	rank_sort(pair, 2, 0);
 	is_str(rank_ckey(&pair[0]), "autumn", "same colleague: by campaign");
+
+	struct row mv[5] = { mk("a", 1, 1, 9), mk("b", 2, 4, 4),
+	                     mk("c", 3, 2, 2), mk("d", 4, 2, 2),
+	                     mk("e", 5, 0, 0) };
+	rank_sort_rules(mv, 5, &min2);
+	ok(mv[0].rank == 1 && mv[1].rank == 2 && mv[2].rank == 2 &&
+	   mv[3].rank == 0 && mv[4].rank == 0,
+	   "--min-visitors 2: ranks 1, 2, 2 among the ranked, 0 for the rest");
+	is_str(rank_key(&mv[3]), "a", "unranked rows last, in the same order");
+	rank_sort_rules(mv, 5, &min2_clicks);
+	is_str(rank_key(&mv[0]), "b", "--rank clicks --min-visitors 2: a's 9 "
+	       "clicks do not rank it");
+	ok(mv[3].rank == 0 && mv[4].rank == 0, "...and it stays unranked");
+
+	struct row im[4] = { mk("a", 1, 9, 9), mk("b", 2, 3, 3),
+	                     mk("c", 3, 5, 5), mk("d", 4, 3, 3) };
+	im[0].change = -1;
+	im[1].change = 2;
+	im[2].change = 2;
+	im[3].change = 2;
+	rank_sort_rules(im, 4, &improved);
+	is_str(rank_key(&im[0]), "c", "--rank improved: the largest change, "
+	       "then more visitors");
+	ok(im[0].rank == 1 && im[1].rank == 2 && im[2].rank == 2 &&
+	   im[3].rank == 4, "--rank improved: b and d tie (2, 3, 3): 1, 2, 2, 4");
+	is_str(rank_key(&im[3]), "a", "the most visitors, but a loss: last");
+
+	/* --ties earliest: equal figures, the earlier last click first; the
+	 * same time still shares. */
+	struct row te[4] = { mk("a", 1, 3, 3), mk("b", 2, 3, 3),
+	                     mk("c", 3, 3, 3), mk("d", 4, 4, 4) };
+	te[0].reached = 300;
+	te[1].reached = 100;
+	te[2].reached = 300;
+	te[3].reached = 900;
+	rank_sort_rules(te, 4, &earliest);
+	ok(te[0].id == 4 && te[1].id == 2 && te[0].rank == 1 &&
+	   te[1].rank == 2 && te[2].rank == 3 && te[3].rank == 3,
+	   "--ties earliest: b reached 3/3 first (2); a and c at the same "
+	   "time share 3");
+	rank_sort_rules(te, 4, &shared);
+	ok(te[1].rank == 2 && te[2].rank == 2 && te[3].rank == 2 &&
+	   te[1].id == 1, "--ties shared: 1, 2, 2, 2 in key order");
 
 	rank_sort(NULL, 0, 0);
 	ok(1, "no rows");

@@ -92,8 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			             "post there first."),
 			("1. Bo: 300 visitors, 320 clicks\n"
 			 "2. Ana Lima: ~281 visitors, 310 clicks"),
+			"+12", "-1",
 		};
-		_Static_assert(POSTS_NFIELDS == 13, "a value per field");
+		_Static_assert(POSTS_NFIELDS == 15, "a value per field");
 		struct posts_values pv;
 		for (int i = 0; i < POSTS_NFIELDS; i++) {
 			pv.v[i] = v[i];

@@ -422,7 +422,8 @@ def test_posts():
     eq(r.stderr, "linkctl: %s:4: unknown placeholder {lnk} (known: {name}, "
        "{first_name}, {link}, {campaign}, {team}, {visitors}, {clicks}, "
        "{rank}, {ranked}, {team_rank}, {top_platform}, {advice}, "
-       "{leaderboard}; write {{ and }} for literal braces)\n" % bad,
+       "{leaderboard}, {change}, {rank_change}; write {{ and }} for "
+       "literal braces)\n" % bad,
        "unknown placeholder: named, with its line")
     ok(not os.path.exists(out2), "unknown placeholder: nothing written")
     brace = write("brace.txt", "Use {{ and }} but not }\n")

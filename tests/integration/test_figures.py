@@ -4,7 +4,8 @@
 colleague's {visitors} {clicks} {rank} {ranked} against reach --by staff
 --last SPAN --format csv over the same log, and {team_rank}
 {top_platform} {advice} {leaderboard} against what the data says they
-are; --out and --mbox alike; two --log directories, one named twice; the
+are; {change} {rank_change} against the week before, as the data says
+and as reach --compare previous says; --out and --mbox alike; two --log directories, one named twice; the
 default window; the refusals (a figure placeholder without --log, a --log
 that does not exist, a bad --last, {leaderboard} in the subject, a log
 reach refuses), each before anything is written.
@@ -287,6 +288,34 @@ for h, _, _ in STAFF:
         del want["advice"]
         same = same and figures(f.read()) == want
 ok(same, "without {advice}: the other figures as with it")
+
+# {change} and {rank_change}: the week before --last 7d (7 to 14 days
+# ago) holds ana's click 10 days ago (1 visitor) and gus's five visitors.
+# Earlier ranks: gus 1, ana 2, bo cy dee eli fay 3 (0, 0); #9 no row.
+CMP = write("compare.txt", open(TEMPLATE).read().replace(
+    "advice={advice}\n", "change={change}\nrank_change={rank_change}\n"))
+r = lk("campaign", "posts", "spring", "--template", CMP, "--out",
+       os.path.join(TMP, "cmp"), "--base-url", BASE, "--log", LOGS,
+       "--last", "7d")
+ok(r.returncode == 0, "a template with {change} {rank_change}", r.stderr)
+gotc = {}
+for h, _, _ in STAFF:
+    with open(os.path.join(TMP, "cmp", h + ".txt")) as f:
+        gotc[h] = figures(f.read())
+eq({h: (gotc[h]["change"], gotc[h]["rank_change"]) for h in gotc},
+   {"ana": ("+3", "+1"), "bo": ("+3", "+1"), "cy": ("0", "-3"),
+    "dee": ("+3", "+1"), "eli": ("+2", "-1"), "fay": ("0", "-4"),
+    "gus": ("-5", "-6")},
+   "{change} {rank_change}: against the week before, as the data says")
+ok(all(gotc[h]["visitors"] == got[h]["visitors"] and
+       gotc[h]["rank"] == got[h]["rank"] for h in gotc),
+   "the comparison changes no other figure")
+rowsc = {x["staff"]: x for x in reach_rows("--last", "7d", "--compare",
+                                           "previous", LOGS)}
+eq({h: (gotc[h]["change"].lstrip("+"), gotc[h]["rank_change"].lstrip("+"))
+    for h in gotc},
+   {h: (rowsc[h]["change"], rowsc[h]["rank_change"]) for h in gotc},
+   "{change} {rank_change}: reach --compare previous's change, rank_change")
 
 # A template without figures needs no log; with --log it is still checked.
 PLAIN = write("plain.txt", "Hi {first_name}: {link}\n")

@@ -138,6 +138,39 @@ r = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--staff", "ana,p
 eq(sorted(re.findall(r'<article class="card" data-handle="([^"]+)"', r.stdout)),
    ["ana", "p07"], "--staff: a card for each colleague named")
 
+# --compare previous: the three days before 2026-03-01 in a second
+# segment.  Earlier: ana 1 visitor, bo 3, cy 0, di 1; now ana 4, bo 2,
+# cy 1, di 0 (below --min-visitors 1: unranked).
+earlier = [
+    "time=2026-02-26T10:00:00Z staff=1 link=1 campaign=1 class=human "
+    "visitor=91",
+    "time=2026-02-27T10:00:00Z staff=2 link=2 campaign=1 class=human "
+    "visitor=92",
+    "time=2026-02-27T11:00:00Z staff=2 link=2 campaign=1 class=human "
+    "visitor=93",
+    "time=2026-02-28T23:59:59Z staff=2 link=2 campaign=1 class=human "
+    "visitor=94",
+    "time=2026-02-28T10:00:00Z staff=4 link=4 campaign=1 class=human "
+    "visitor=95",
+    "time=2026-02-25T23:59:59Z staff=3 link=3 campaign=1 class=human "
+    "visitor=96",   # before the earlier window: not counted
+]
+seg3 = os.path.join(TMP, "log3", "b.clk")
+os.makedirs(os.path.dirname(seg3))
+r = subprocess.run([tap.MKSEG, seg3, "--db", db],
+                   input="\n".join(earlier) + "\n", capture_output=True,
+                   text=True)
+assert r.returncode == 0, r.stderr
+cmp_report = os.path.join(TMP, "compare.html")
+r = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--output",
+                    cmp_report, "--since", "2026-03-01", "--until",
+                    "2026-03-04", "--compare", "previous", "--min-visitors",
+                    "1", "--staff", "ana,bo,cy,di",
+                    os.path.dirname(seg), os.path.dirname(seg3)],
+                   capture_output=True, text=True, env=env)
+ok(r.returncode == 0 and r.stderr == "",
+   "reach --format html --compare previous: exit 0", r.stderr)
+
 b = Browser(TMP)
 try:
     sid = open_tab(b, ("Page", "Network", "Runtime", "Log"), timeout=60)
@@ -282,6 +315,44 @@ try:
     eq(evaluate(b, sid, "[...document.querySelectorAll('#daily .partial')]"
                         ".map(g => g.textContent)"), ["today, so far"],
        "today's day is marked partial")
+
+    mark = len(b.events)
+    b.call("Page.navigate", {"url": "file://" + cmp_report}, session=sid)
+    loaded = b.wait_event(lambda e: e.get("sessionId") == sid and
+                          e.get("method") == "Page.loadEventFired",
+                          since=mark)
+    ok(loaded is not None, "the --compare report loads in Chromium")
+    b.drain(1.0)
+    eq(evaluate(b, sid, "[...document.querySelectorAll('#leaderboard g.bar')]"
+                        ".map(g => [g.dataset.handle, g.querySelector("
+                        "'text.label').textContent.split('.')[0], "
+                        "g.querySelector('text.value').textContent, "
+                        "g.querySelector('text.change').textContent, "
+                        "g.querySelector('text.change').classList[1]])"),
+       [["ana", "1", "4", "\u25b2 +3", "up"],
+        ["bo", "2", "2", "\u25bc -1", "down"],
+        ["cy", "3", "1", "\u25b2 +1", "up"],
+        ["di", "-", "0", "\u25bc -1", "down"]],
+       "--compare: arrows with the change in visitors; di unranked "
+       "(--min-visitors 1)")
+    arrows = evaluate(b, sid, "[...document.querySelectorAll('#leaderboard "
+                              "g.bar')].map(g => [g.querySelector('rect')"
+                              ".getBoundingClientRect().right, g."
+                              "querySelector('text.change')."
+                              "getBoundingClientRect().left])")
+    ok(all(a > r for r, a in arrows),
+       "each arrow is drawn right of its bar", arrows)
+    eq(evaluate(b, sid, "document.querySelector('#leaderboard p.improved')"
+                        ".textContent"),
+       "Against the earlier window (2026-02-26T00:00:00Z until "
+       "2026-03-01T00:00:00Z): most improved: " + EVIL1 +
+       " (up 1 place), +3 visitors.",
+       "the most improved line: who, the move, the gain, the window")
+    eq(evaluate(b, sid, "[...document.querySelectorAll('article.card .rank')]"
+                        ".map(d => d.textContent)"), ["1", "2", "3", "-"],
+       "cards: an unranked colleague's rank is '-', not 0")
+    eq(evaluate(b, sid, "[typeof window.pwned, document.scripts.length]"),
+       ["undefined", 0], "the most improved name is text")
 finally:
     b.close()
 

@@ -19,6 +19,10 @@ int campaign_figures_check(struct campaign_figures *cf,
 	cf->log = log;
 	cf->wanted = t->first_figure >= 0;
 	cf->advice = (t->uses >> POSTS_ADVICE) & 1;
+	/* The earlier window is counted only for the figures that need
+	 * it. */
+	cf->compare = (t->uses >> POSTS_CHANGE & 1) ||
+	              (t->uses >> POSTS_RANK_CHANGE & 1);
 	if (cf->wanted && !log->n)
 		return msg_usage_error("campaign posts: {%s} needs --log DIR (the "
 		                       "click log to count)",
@@ -27,7 +31,7 @@ int campaign_figures_check(struct campaign_figures *cf,
 		return msg_usage_error("campaign posts: --last goes with --log");
 	if (!last)
 		last = CAMPAIGN_FIGURES_LAST;
-	if (figures_last(last, &cf->since) < 0)
+	if (figures_last(last, &cf->since, &cf->prev_since) < 0)
 		return msg_usage_error("campaign posts: --last: expected a number "
 		                       "and h, d or w (7d), not '%s'",
 		                       msg_shows(last));
@@ -55,6 +59,8 @@ int campaign_figures_count(struct campaign_figures *cf,
 		.paths = cf->log->v, .npaths = (size_t)cf->log->n,
 		.s = s, .txn = txn, .db = db,
 		.since = cf->since, .until = UINT64_MAX,
+		.prev_since = cf->prev_since,
+		.prev_until = cf->compare ? cf->since : 0,
 		.now_us = (uint64_t)now.tv_sec * 1000000u +
 		          (uint64_t)now.tv_nsec / 1000u,
 		.advice = cf->advice,
@@ -87,6 +93,7 @@ int campaign_figures_values(struct campaign_figures *cf, uint32_t staff_id,
 		[POSTS_TOP_PLATFORM] = t->top_platform,
 		[POSTS_ADVICE] = t->advice,
 		[POSTS_LEADERBOARD] = figures_leaderboard(cf->F),
+		[POSTS_CHANGE] = t->change, [POSTS_RANK_CHANGE] = t->rank_change,
 	};
 	for (int f = POSTS_FIRST_FIGURE; f < POSTS_NFIELDS; f++) {
 		v->v[f] = val[f];

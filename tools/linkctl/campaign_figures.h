@@ -23,6 +23,8 @@
 struct campaign_figures {
 	const struct args_many *log;    /* --log, kept by the caller */
 	uint64_t since;
+	uint64_t prev_since;            /* the window before, as long */
+	int compare;                    /* {change} or {rank_change} */
 	int wanted;                     /* the template has a figure */
 	int advice;                     /* and {advice} */
 	struct figures *F;              /* counted, or NULL */

@@ -25,6 +25,8 @@ static const char *const field_names[POSTS_NFIELDS] = {
 	[POSTS_TOP_PLATFORM] = "top_platform",
 	[POSTS_ADVICE] = "advice",
 	[POSTS_LEADERBOARD] = "leaderboard",
+	[POSTS_CHANGE] = "change",
+	[POSTS_RANK_CHANGE] = "rank_change",
 };
 
 const char *posts_field_name(enum posts_field f)

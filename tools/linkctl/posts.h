@@ -8,7 +8,8 @@
  * {first_name} (the name up to its first space), {link} (the colleague's
  * short link), {campaign} and {team} (the colleague's team); and the
  * figures, the colleague's results in the click log ({visitors}, {clicks},
- * {rank}, {ranked}, {team_rank}, {top_platform}, {advice}, {leaderboard}),
+ * {rank}, {ranked}, {team_rank}, {top_platform}, {advice}, {leaderboard},
+ * {change}, {rank_change}),
  * which the caller must be able to count: the compiled template says which
  * it uses, and the first.  "{{" is a literal '{' and "}}" a literal '}'.  Anything
  * else in braces, a '{' without its '}' on the same line, a lone '}', or
@@ -28,6 +29,7 @@ enum posts_field {
 	/* The figures: from here on, values counted in the click log. */
 	POSTS_VISITORS, POSTS_CLICKS, POSTS_RANK, POSTS_RANKED,
 	POSTS_TEAM_RANK, POSTS_TOP_PLATFORM, POSTS_ADVICE, POSTS_LEADERBOARD,
+	POSTS_CHANGE, POSTS_RANK_CHANGE,
 	POSTS_NFIELDS
 };
 #define POSTS_FIRST_FIGURE POSTS_VISITORS

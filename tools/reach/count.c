@@ -49,7 +49,7 @@ int count_settle_all(struct count *C)
 		if (count_settle(C, &C->pend[i % COUNT_AHEAD], people) < 0)
 			return -1;
 	C->npend = 0;
-	return 0;
+	return C->prev ? count_settle_all(C->prev) : 0;
 }
 
 /* The group id of a record p at time t with platform plat under the
@@ -97,6 +97,9 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	const size_t nfstaff = C->nm->nfstaff, nfcamp = C->nm->nfcamp;
 	const int filtered = fstaff || fcamp;
 	struct cards *const cards = C->cards;
+	struct count *const prev = C->prev;
+	struct repeats *const repeats = C->repeats;
+	struct u64map *const reached = C->reached;
 	struct groups *g = &C->groups;
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
@@ -112,8 +115,15 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		    cards_mark(cards, le_get32(p + REC_LINK)) < 0)
 			goto oom;
 		uint64_t t = le_get64(p + REC_TIME);
-		if (t < since || t >= until)
+		if (t < since || t >= until) {
+			/* The earlier window of --compare: the same counting,
+			 * out of line, in the same pass (one read of the
+			 * segments, the checksum verified again). */
+			if (prev && t >= prev->since && t < prev->until &&
+			    count_records(prev, p, 1) != 1)
+				goto oom;
 			continue;
+		}
 		if (filtered) {
 			uint32_t s = le_get32(p + REC_STAFF);
 			uint32_t c = le_get32(p + REC_CAMPAIGN);
@@ -144,10 +154,23 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 				continue;
 		}
 		grp->cls[CLASS_HUMAN]++;
+		if (reached) {
+			/* A map of the groups: small, in the cache. */
+			int fresh;
+			uint64_t *last = u64map_get(reached, (uint32_t)id, &fresh);
+			if (!last)
+				goto oom;
+			if (t > *last)
+				*last = t;
+		}
 		if (cards && cards_click(cards, (uint32_t)id, t, plat,
 		                         le_get64(p + REC_VISITOR)) < 0)
 			goto oom;
-		uint64_t h = hash_mix64(le_get64(p + REC_VISITOR));
+		uint64_t visitor = le_get64(p + REC_VISITOR);
+		if (repeats && visitor &&
+		    repeats_add(repeats, (uint32_t)id, visitor) < 0)
+			goto oom;
+		uint64_t h = hash_mix64(visitor);
 		/* A visitor a sketch's floor says cannot change it is dropped
 		 * here, before its cache miss: on a large sketch, most are. */
 		if (h && visitors_skip(&grp->vis, h))

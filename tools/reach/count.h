@@ -29,6 +29,7 @@
 #include "groups.h"
 #include "grouping.h"
 #include "names.h"
+#include "repeats.h"
 #include "visitors.h"
 #include "when.h"
 
@@ -59,6 +60,17 @@ struct count {
 	const struct names *nm;     /* filters and teams; never NULL */
 	struct cards *cards;        /* GROUPING_STAFF only, or NULL: the
 	                               cards of the same clicks (figures.c) */
+	struct repeats *repeats;    /* NULL, or each visitor's clicks per
+	                               group, counted (--repeat-limit) */
+	struct u64map *reached;     /* NULL, or group id -> the time of its
+	                               last counted click (--ties earliest) */
+	struct count *prev;         /* NULL, or the earlier window's counters
+	                               (--compare): a record outside
+	                               [since, until) goes there when inside
+	                               its [since, until), which must not
+	                               overlap this one.  Same grouping and
+	                               filters and reached, no cards, no prev
+	                               of its own. */
 	/* The tables. */
 	struct arena arena;         /* visitors and country histograms */
 	struct groups groups;
@@ -83,8 +95,8 @@ int count_init(struct count *C, uint64_t exact_limit, size_t vis_limit);
  */
 size_t count_records(struct count *C, const unsigned char *buf, size_t n);
 
-/* Settle what is pending (at the end of a file).  Returns 0, or -1 out of
- * memory. */
+/* Settle what is pending (at the end of a file), prev's too.  Returns 0,
+ * or -1 out of memory. */
 int count_settle_all(struct count *C);
 
 void count_free(struct count *C);

@@ -15,10 +15,17 @@ void csvout_write(FILE *f, const struct board *b, enum out_csv m)
 	fprintf(f, "rank,%s,%s%s", grouping_key_col(b->by),
 	        staff ? "name,team," : "", pair ? "campaign," : "");
 	fputs("clicks,visitors,bots,previews,crawlers,tools,probes,internal", f);
-	fputs(people ? ",countries,top_country,top_platform\n" : "\n", f);
+	fputs(people ? ",countries,top_country,top_platform" : "", f);
+	/* New columns go last: scripts read the old ones where they were. */
+	fputs(b->compare ? ",prev_clicks,prev_visitors,change,prev_rank,"
+	                   "rank_change" : "", f);
+	fputs(b->flags ? ",flags" : "", f);
+	fputs(b->ties_earliest ? ",reached\n" : "\n", f);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
-		fprintf(f, "%lu,", r->rank);
+		if (r->rank)        /* unranked (--min-visitors): empty */
+			fprintf(f, "%lu", r->rank);
+		putc(',', f);
 		out_csv_text(f, rank_key(r), strlen(rank_key(r)), m);
 		if (staff) {
 			putc(',', f);
@@ -39,6 +46,25 @@ void csvout_write(FILE *f, const struct board *b, enum out_csv m)
 			out_csv_text(f, r->top_country, strlen(r->top_country), m);
 			putc(',', f);
 			out_csv_text(f, r->top_platform, strlen(r->top_platform), m);
+		}
+		if (b->compare) {
+			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRId64 ",",
+			        r->prev_clicks, r->prev_visitors, r->change);
+			if (r->prev_rank)
+				fprintf(f, "%lu", r->prev_rank);
+			putc(',', f);
+			if (rank_moved(r))
+				fprintf(f, "%ld", r->rank_change);
+		}
+		if (b->flags)
+			fputs(r->flags & RANK_F_REPEAT ? ",repeat" : ",", f);
+		if (b->ties_earliest) {
+			char iso[21];
+			putc(',', f);
+			if (r->reached) {
+				out_time_iso(r->reached, iso);
+				fputs(iso, f);
+			}
 		}
 		putc('\n', f);
 	}

@@ -28,6 +28,7 @@
 struct figures {
 	struct names nm;
 	struct count C;
+	struct count P;             /* the earlier window (figures_in) */
 	struct cards K;
 	struct when_zone utc;
 	struct board b;
@@ -41,9 +42,13 @@ struct figures {
 	int advice;                 /* K counted */
 };
 
-int figures_last(const char *s, uint64_t *since)
+int figures_last(const char *s, uint64_t *since, uint64_t *prev_since)
 {
-	return when_last(s, since);
+	uint64_t span;
+	if (when_duration(s, &span) < 0 || when_last(s, since) < 0)
+		return -1;
+	*prev_since = *since > span ? *since - span : 0;
+	return 0;
 }
 
 /* The one pass: count.c's leaderboard and cards.c's cards of the same
@@ -59,6 +64,20 @@ static int figures_scan(struct figures *F, const struct figures_in *in)
 	F->C.nm = &F->nm;
 	F->C.cards = in->advice ? &F->K : NULL;
 	F->K.zone = &F->utc;
+	if (in->prev_until) {
+		/* change and rank_change: the earlier window in the same
+		 * pass, as reach --compare counts it. */
+		F->P = F->C;
+		F->P.cards = NULL;
+		F->P.since = in->prev_since;
+		F->P.until = in->prev_until;
+		F->C.prev = &F->P;
+		if (count_init(&F->P, UINT64_MAX,
+		               (size_t)VISITORS_BUDGET_MIB << 20) < 0) {
+			out_err("out of memory");
+			goto done;
+		}
+	}
 	if (count_init(&F->C, UINT64_MAX,
 	               (size_t)VISITORS_BUDGET_MIB << 20) < 0 ||
 	    scan_init(&S) < 0) {
@@ -248,6 +267,14 @@ int figures_of(const struct figures *F, uint32_t staff_id,
 	         r->estimated ? "~" : "", r->visitors);
 	snprintf(t->clicks, sizeof t->clicks, "%" PRIu64, r->clicks);
 	snprintf(t->rank, sizeof t->rank, "%lu", r->rank);
+	snprintf(t->change, sizeof t->change, "-");
+	snprintf(t->rank_change, sizeof t->rank_change, "-");
+	if (F->b.compare)
+		snprintf(t->change, sizeof t->change, "%s%" PRId64,
+		         r->change > 0 ? "+" : "", r->change);
+	if (rank_moved(r))
+		snprintf(t->rank_change, sizeof t->rank_change, "%s%ld",
+		         r->rank_change > 0 ? "+" : "", r->rank_change);
 	snprintf(t->ranked, sizeof t->ranked, "%zu", F->b.n);
 	if (F->team_rank[i])
 		snprintf(t->team_rank, sizeof t->team_rank, "%lu",
@@ -290,6 +317,7 @@ void figures_free(struct figures *F)
 		return;
 	free(F->b.rows);
 	count_free(&F->C);
+	count_free(&F->P);
 	cards_free(&F->K);
 	names_free(&F->nm);
 	free(F->row);

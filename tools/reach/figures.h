@@ -22,6 +22,12 @@
  *                 lower platform number), as the report's advice writes
  *                 platforms ("LinkedIn", "X", "no referrer", "an unknown
  *                 platform"); "-" without a counted click
+ *   change        with a comparison (figures_in's prev window): visitors
+ *                 now less visitors then, signed ("+3", "-2", "0"), as
+ *                 reach --compare's change column
+ *   rank_change   the places they moved up since then, signed ("+2" up,
+ *                 "-1" down, "0"), as reach --compare's rank_change; "-"
+ *                 when one of the ranks is missing
  *   advice        the first recommendation of their card in the report
  *                 (hours in UTC, links unshared after 3 days: reach's
  *                 defaults); "" when the card has none
@@ -49,6 +55,9 @@ struct figures_in {
 	MDB_txn *txn;
 	const char *db;             /* the store's directory, for messages */
 	uint64_t since, until;      /* [since, until), microseconds */
+	uint64_t prev_since, prev_until;    /* the earlier window of change
+	                               and rank_change, not overlapping
+	                               [since, until); prev_until 0: none */
 	uint64_t now_us;            /* for the age of unshared links */
 	int advice;                 /* count the advice too; 0: advice ""
 	                               (what it rests on, cards.h, costs
@@ -58,6 +67,7 @@ struct figures_in {
 /* One colleague's figures, as above. */
 struct figures_text {
 	char visitors[24], clicks[24], rank[24], ranked[24], team_rank[24];
+	char change[24], rank_change[24];   /* "-" without a comparison */
 	const char *top_platform;   /* a static string */
 	char advice[FIGURES_TEXT];
 };
@@ -65,8 +75,9 @@ struct figures_text {
 struct figures;
 
 /* The start of the window of --last s (reach's --last: Nh, Nd or Nw
- * before now).  Returns 0, or -1 for a bad span. */
-int figures_last(const char *s, uint64_t *since);
+ * before now), and the start of the one before it, as long (reach's
+ * --compare previous).  Returns 0, or -1 for a bad span. */
+int figures_last(const char *s, uint64_t *since, uint64_t *prev_since);
 
 /* Count every colleague's figures.  Returns 0 and *out (figures_free),
  * or -1 after reporting (out_err): a segment that cannot be read or is

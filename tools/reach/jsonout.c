@@ -15,6 +15,15 @@ static void json_str(FILE *f, const char *name, const char *s)
 	out_json_str(f, s, strlen(s));
 }
 
+/* A rank, or null for none (0). */
+static void json_rank(FILE *f, unsigned long rank)
+{
+	if (rank)
+		fprintf(f, "%lu", rank);
+	else
+		fputs("null", f);
+}
+
 void jsonout_write(FILE *f, const struct board *b)
 {
 	int staff = GROUPING_NAMES_STAFF(b->by), people = GROUPING_PEOPLE(b->by);
@@ -22,8 +31,9 @@ void jsonout_write(FILE *f, const struct board *b)
 	fputs(b->n ? "[\n" : "[]\n", f);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
-		fprintf(f, "  {\"rank\": %lu, \"%s\": ", r->rank,
-		        grouping_key_col(b->by));
+		fputs("  {\"rank\": ", f);
+		json_rank(f, r->rank);
+		fprintf(f, ", \"%s\": ", grouping_key_col(b->by));
 		if (b->by == GROUPING_HOUR)
 			fputs(rank_key(r), f);      /* a number, 0-23 */
 		else
@@ -48,6 +58,31 @@ void jsonout_write(FILE *f, const struct board *b)
 			fprintf(f, ", \"countries\": %" PRIu64, r->countries);
 			json_str(f, "top_country", r->top_country);
 			json_str(f, "top_platform", r->top_platform);
+		}
+		if (b->compare) {
+			fprintf(f, ", \"prev_clicks\": %" PRIu64
+			           ", \"prev_visitors\": %" PRIu64, r->prev_clicks,
+			        r->prev_visitors);
+			if (r->prev_estimated)
+				fputs(", \"prev_visitors_estimated\": true", f);
+			fprintf(f, ", \"change\": %" PRId64 ", \"prev_rank\": ",
+			        r->change);
+			json_rank(f, r->prev_rank);
+			fputs(", \"rank_change\": ", f);
+			if (rank_moved(r))
+				fprintf(f, "%ld", r->rank_change);
+			else
+				fputs("null", f);
+		}
+		if (b->flags)
+			fputs(r->flags & RANK_F_REPEAT ? ", \"flags\": [\"repeat\"]"
+			                               : ", \"flags\": []", f);
+		if (b->ties_earliest && r->reached) {
+			char iso[21];
+			out_time_iso(r->reached, iso);
+			json_str(f, "reached", iso);
+		} else if (b->ties_earliest) {
+			fputs(", \"reached\": null", f);
 		}
 		fprintf(f, "}%s\n", i + 1 < b->n ? "," : "");
 	}

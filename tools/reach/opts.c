@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cards.h"
 #include "clickrec.h"
 #include "out.h"
+#include "rank.h"
 #include "visitors.h"
 #include "when.h"
 
@@ -25,7 +27,8 @@ enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
        OPT_SINCE, OPT_UNTIL, OPT_EXACT_LIMIT, OPT_VISITOR_MEMORY, OPT_HELP,
        OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
        OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED,
-       OPT_ANY_STORE, OPT_CSV_RAW };
+       OPT_ANY_STORE, OPT_CSV_RAW, OPT_COMPARE, OPT_MIN_VISITORS,
+       OPT_REPEAT_LIMIT, OPT_TIES };
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -47,6 +50,10 @@ static const struct option opts_table[] = {
 	{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
 	{ "any-store", no_argument, NULL, OPT_ANY_STORE },
 	{ "csv-raw", no_argument, NULL, OPT_CSV_RAW },
+	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "min-visitors", required_argument, NULL, OPT_MIN_VISITORS },
+	{ "repeat-limit", required_argument, NULL, OPT_REPEAT_LIMIT },
+	{ "ties", required_argument, NULL, OPT_TIES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -55,7 +62,7 @@ static const struct option opts_table[] = {
 /* The times as typed, resolved after every option: --tz may come after
  * --since. */
 struct opts_times {
-	const char *since, *until, *last;
+	const char *since, *until, *last, *compare;
 };
 
 /* A whole decimal number up to max (no sign, no spaces).  Returns 0 or
@@ -75,7 +82,10 @@ static int opts_num(const char *s, uint64_t max, uint64_t *out)
 
 static void opts_usage(FILE *f)
 {
-	fputs("usage: reach [--db DIR] [--by GROUPING] [--rank visitors|clicks]\n"
+	fputs("usage: reach [--db DIR] [--by GROUPING] "
+	      "[--rank visitors|clicks|improved]\n"
+	      "             [--compare previous|SPAN] [--min-visitors N]\n"
+	      "             [--repeat-limit N] [--ties shared|earliest]\n"
 	      "             [--format table|csv|json|html] [--csv-raw] "
 	      "[--output FILE]\n"
 	      "             [--include-internal] [--unshared-days N]\n"
@@ -109,7 +119,28 @@ static void opts_help(void)
 	      "                  an empty DIR means none)\n"
 	      "  --by KEY        staff (default), team, campaign, staff,campaign,\n"
 	      "                  country, platform, day or hour\n"
-	      "  --rank R        visitors (default) or clicks first\n"
+	      "  --rank R        visitors (default) or clicks first, or improved:"
+	      "\n"
+	      "                  the change in visitors since the earlier window\n"
+	      "                  (--compare)\n"
+	      "  --compare previous|SPAN\n"
+	      "                  add each row's figures in an earlier window of "
+	      "the\n"
+	      "                  same length: the one just before (previous), "
+	      "or the one\n"
+	      "                  starting SPAN (Nh, Nd, Nw) before this one\n"
+	      "  --min-visitors N\n"
+	      "                  rank only rows with at least N visitors (the "
+	      "others\n"
+	      "                  are listed unranked, last)\n"
+	      "  --repeat-limit N\n"
+	      "                  flag a row (repeat) when one visitor made more "
+	      "than N\n"
+	      "                  of its clicks\n"
+	      "  --ties T        shared (default: equal figures, one rank) or "
+	      "earliest:\n"
+	      "                  who reached them first (their last click) ranks "
+	      "first\n"
 	      "  --format F      table (default), csv, json or html (a report)\n"
 	      "  --csv-raw       csv: names as they are (by default a name a "
 	      "spreadsheet\n"
@@ -270,12 +301,43 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 		break;
 	case OPT_RANK:
 		if (strcmp(arg, "visitors") == 0)
-			o->rank_clicks = 0;
+			o->rank_by = RANK_VISITORS;
 		else if (strcmp(arg, "clicks") == 0)
-			o->rank_clicks = 1;
+			o->rank_by = RANK_CLICKS;
+		else if (strcmp(arg, "improved") == 0)
+			o->rank_by = RANK_IMPROVED;
 		else {
-			out_err("--rank: expected visitors or clicks, not "
-			        "'%s'", arg);
+			out_err("--rank: expected visitors, clicks or improved, "
+			        "not '%s'", arg);
+			return 2;
+		}
+		break;
+	case OPT_COMPARE:
+		t->compare = arg;
+		break;
+	case OPT_REPEAT_LIMIT:
+		if (opts_num(arg, UINT64_MAX, &o->repeat_limit) < 0 ||
+		    o->repeat_limit == 0) {
+			out_err("--repeat-limit: expected a number of clicks "
+			        "from 1, not '%s'", arg);
+			return 2;
+		}
+		break;
+	case OPT_TIES:
+		if (strcmp(arg, "shared") == 0)
+			o->ties_earliest = 0;
+		else if (strcmp(arg, "earliest") == 0)
+			o->ties_earliest = 1;
+		else {
+			out_err("--ties: expected shared or earliest, not '%s'",
+			        arg);
+			return 2;
+		}
+		break;
+	case OPT_MIN_VISITORS:
+		if (opts_num(arg, UINT64_MAX, &o->min_visitors) < 0) {
+			out_err("--min-visitors: expected a number of visitors, "
+			        "not '%s'", arg);
 			return 2;
 		}
 		break;
@@ -304,6 +366,71 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 	default:
 		return opts_unknown(opt, argv);
 	}
+	return OPTS_RUN;
+}
+
+/* --compare's earlier window: as long as the current one, starting
+ * `previous` (its length) or SPAN before it, never overlapping it (a
+ * click counts in one window or neither: count.c).  Returns OPTS_RUN, or
+ * 2 after reporting. */
+static int opts_compare(struct opts *o, const struct opts_times *t)
+{
+	uint64_t len, back;
+	struct timespec now;
+	if (!t->compare) {
+		if (o->rank_by == RANK_IMPROVED) {
+			out_err("--rank improved ranks on the change since an "
+			        "earlier window: give --compare");
+			return 2;
+		}
+		return OPTS_RUN;
+	}
+	if (!t->since && !t->last) {
+		out_err("--compare needs a window with a start (--since or "
+		        "--last): its length is the earlier window's");
+		return 2;
+	}
+	if (o->by == GROUPING_DAY) {
+		out_err("--compare with --by day: the earlier window has other "
+		        "days (--by hour compares hours)");
+		return 2;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t now_us = (uint64_t)now.tv_sec * 1000000u +
+	                  (uint64_t)now.tv_nsec / 1000u;
+	/* The current window ends at --until, else now. */
+	if (t->last)
+		when_duration(t->last, &len);       /* checked by when_last */
+	else if (o->until != UINT64_MAX)
+		len = o->until - o->since;
+	else if (o->since < now_us)
+		len = now_us - o->since;
+	else {
+		out_err("--compare: --since is not in the past and there is "
+		        "no --until: the window has no length yet");
+		return 2;
+	}
+	if (strcmp(t->compare, "previous") == 0)
+		back = len;
+	else if (when_duration(t->compare, &back) < 0) {
+		out_err("--compare: expected previous or a span (Nh, Nd or "
+		        "Nw: how far before this window the earlier one "
+		        "starts), not '%s'", t->compare);
+		return 2;
+	} else if (back < len) {
+		out_err("--compare %s: the earlier window would overlap this "
+		        "one (it is as long as this one: give at least its "
+		        "length, or previous)", t->compare);
+		return 2;
+	}
+	if (o->since < back) {
+		out_err("--compare: the earlier window would start before "
+		        "1970");
+		return 2;
+	}
+	o->compare = 1;
+	o->prev_since = o->since - back;
+	o->prev_until = o->prev_since + len;
 	return OPTS_RUN;
 }
 
@@ -358,7 +485,7 @@ static int opts_check(struct opts *o, const struct opts_times *t)
 		        a, b);
 		return 2;
 	}
-	return OPTS_RUN;
+	return opts_compare(o, t);
 }
 
 int opts_parse(struct opts *o, int argc, char **argv)

@@ -4,7 +4,9 @@
  * --help texts; and the getopt messages all of reach's commands share.  Errors in the command line are reported here, with the
  * usage; what the options mean at run time is the other modules'.
  *
- *   reach [--db DIR] [--by GROUPING] [--rank visitors|clicks]
+ *   reach [--db DIR] [--by GROUPING] [--rank visitors|clicks|improved]
+ *         [--compare previous|SPAN] [--min-visitors N]
+ *         [--repeat-limit N] [--ties shared|earliest]
  *         [--format table|csv|json|html] [--csv-raw] [--output FILE]
  *         [--include-internal] [--unshared-days N]
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
@@ -27,7 +29,12 @@ struct opts {
 	enum grouping by;
 	enum opts_format format;
 	int include_internal;
-	int rank_clicks;            /* --rank clicks */
+	int rank_by;                /* --rank: enum rank_by (rank.h) */
+	int compare;                /* --compare: the earlier window is */
+	uint64_t prev_since, prev_until;    /* [prev_since, prev_until) */
+	uint64_t min_visitors;      /* --min-visitors; 0: every row ranked */
+	uint64_t repeat_limit;      /* --repeat-limit; 0: no flags */
+	int ties_earliest;          /* --ties earliest */
 	const char *db;             /* --db or $REDIRECTD_DB; NULL, "": none */
 	int db_explicit;            /* named by --db */
 	const char *tz;             /* --tz; NULL: UTC */

@@ -43,6 +43,9 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 			.internal = r->internal, .estimated = r->estimated,
 			.top_country = r->top_country,
 			.top_platform = r->top_platform,
+			.prev_visitors = r->prev_visitors,
+			.prev_rank = r->prev_rank, .change = r->change,
+			.rank_change = rank_moved(r) ? r->rank_change : 0,
 		};
 	}
 	size_t nf = 0;
@@ -53,6 +56,8 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 	struct report_in in = {
 		.rows = rr, .nrows = b->n, .files = files, .nfiles = nf,
 		.since = C->since, .until = C->until,
+		.compare = b->compare, .prev_since = o->prev_since,
+		.prev_until = o->prev_until,
 		.fstaff = nm->fstaff, .fcamp = nm->fcamp,
 		.nfstaff = nm->nfstaff, .nfcamp = nm->nfcamp,
 		.include_internal = C->include_internal, .zone = &C->zone,

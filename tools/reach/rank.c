@@ -134,6 +134,10 @@ static void rank_fill(const struct count *C, const struct names *nm,
 	row->bots = row->previews + row->crawlers + row->tools + row->probes +
 	            c->cls[CLASS_UNKNOWN];
 	row->internal = c->internal;
+	if (C->reached) {
+		const uint64_t *t = u64map_find(C->reached, id);
+		row->reached = t ? *t : 0;
+	}
 	if (GROUPING_PEOPLE(C->by))
 		rank_spread(C, row, c);
 }
@@ -185,6 +189,13 @@ static size_t rank_listed(enum grouping by, const struct names *nm,
 	return m;
 }
 
+/* The rules of the sort in progress (qsort has no context argument):
+ * the minimum of visitors to be ranked, the order of the ranked figures,
+ * and --ties earliest. */
+static uint64_t rank_min;
+static int (*rank_cmp_by)(const void *, const void *);
+static int rank_earliest;
+
 static int rank_cmp_rows(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -192,6 +203,9 @@ static int rank_cmp_rows(const void *a, const void *b)
 		return x->visitors > y->visitors ? -1 : 1;
 	if (x->clicks != y->clicks)
 		return x->clicks > y->clicks ? -1 : 1;
+	/* --ties earliest: equal figures, the one reached first. */
+	if (rank_earliest && x->reached != y->reached)
+		return x->reached < y->reached ? -1 : 1;
 	/* "#10" after "#9": ids without a name sort as numbers. */
 	if (x->numeric && y->numeric)
 		return x->id < y->id ? -1 : x->id > y->id;
@@ -219,22 +233,91 @@ static int rank_cmp_rows_clicks(const void *a, const void *b)
 	return rank_cmp_rows(a, b);
 }
 
-void rank_sort(struct row *rows, size_t n, int rank_clicks)
+/* --rank improved: the change first, then as rank_cmp_rows. */
+static int rank_cmp_rows_improved(const void *a, const void *b)
 {
+	const struct row *x = a, *y = b;
+	if (x->change != y->change)
+		return x->change > y->change ? -1 : 1;
+	return rank_cmp_rows(a, b);
+}
+
+/* Ranked rows first, then as rank_cmp_by. */
+static int rank_cmp_rules(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int rx = x->visitors >= rank_min, ry = y->visitors >= rank_min;
+	if (rx != ry)
+		return rx ? -1 : 1;
+	return rank_cmp_by(a, b);
+}
+
+/* Do two neighbours tie on what is ranked? */
+static int rank_tied(const struct row *x, const struct row *y,
+                     enum rank_by by)
+{
+	return x->visitors == y->visitors && x->clicks == y->clicks &&
+	       (by != RANK_IMPROVED || x->change == y->change) &&
+	       (!rank_earliest || x->reached == y->reached);
+}
+
+void rank_sort_rules(struct row *rows, size_t n, const struct rank_rules *rr)
+{
+	enum rank_by by = rr->by;
+	uint64_t min_visitors = rr->min_visitors;
+	rank_min = min_visitors;
+	rank_earliest = rr->ties_earliest;
+	rank_cmp_by = by == RANK_CLICKS ? rank_cmp_rows_clicks
+	            : by == RANK_IMPROVED ? rank_cmp_rows_improved
+	            : rank_cmp_rows;
 	if (n > 1)      /* and qsort must not see rows == NULL */
-		qsort(rows, n, sizeof *rows,
-		      rank_clicks ? rank_cmp_rows_clicks : rank_cmp_rows);
+		qsort(rows, n, sizeof *rows, rank_cmp_rules);
 	for (size_t i = 0; i < n; i++)
-		rows[i].rank = i > 0 && rows[i].visitors == rows[i - 1].visitors &&
-		                       rows[i].clicks == rows[i - 1].clicks
+		rows[i].rank = rows[i].visitors < min_visitors ? 0
+		             : i > 0 && rank_tied(&rows[i], &rows[i - 1], by)
 		                   ? rows[i - 1].rank
 		                   : i + 1;
 }
 
+void rank_sort(struct row *rows, size_t n, int rank_clicks)
+{
+	struct rank_rules rr = {
+		.by = rank_clicks ? RANK_CLICKS : RANK_VISITORS,
+	};
+	rank_sort_rules(rows, n, &rr);
+}
+
+/* Order of the earlier window's rows for the lookup: key, then campaign. */
+static int rank_cmp_keys(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = strcmp(rank_key(x), rank_key(y));
+	return c ? c : strcmp(rank_ckey(x), rank_ckey(y));
+}
+
+/* Each row's figures in the earlier window (prev, sorted by
+ * rank_cmp_keys). */
+static void rank_match(struct row *rows, size_t n, const struct row *prev,
+                       size_t np)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct row *r = &rows[i];
+		const struct row *p = np ? bsearch(r, prev, np, sizeof *prev,
+		                                   rank_cmp_keys) : NULL;
+		if (p) {
+			r->prev_clicks = p->clicks;
+			r->prev_visitors = p->visitors;
+			r->prev_estimated = p->estimated;
+			r->prev_rank = p->rank;
+		}
+		r->change = (int64_t)r->visitors - (int64_t)r->prev_visitors;
+	}
+}
+
 /* Rows: every id listed (rank_listed), then every id seen only in the
  * logs. */
-int rank_board(const struct count *C, const struct names *nm,
-               int rank_clicks, struct board *b)
+static int rank_rows(const struct count *C, const struct names *nm,
+                     struct board *b)
 {
 	const struct groups *g = &C->groups;
 	uint32_t *listed = NULL;
@@ -259,14 +342,66 @@ int rank_board(const struct count *C, const struct names *nm,
 			rank_fill(C, nm, &rows[n++], id, c);
 	}
 	free(listed);
-	rank_sort(rows, n, rank_clicks);
-	/* A time series reads in time order; the ranks stay (the busiest
-	 * day is still rank 1). */
-	if ((C->by == GROUPING_DAY || C->by == GROUPING_HOUR) && n > 1)
-		qsort(rows, n, sizeof *rows, rank_cmp_ids);
 	*b = (struct board){
 		.by = C->by, .include_internal = C->include_internal,
 		.rows = rows, .n = n, .records = C->records,
 	};
 	return 0;
+}
+
+/* The repeat flags of the rows. */
+static void rank_flags(const struct count *C, uint64_t limit, struct board *b)
+{
+	repeats_settle(C->repeats);
+	for (size_t i = 0; i < b->n; i++)
+		if (repeats_max(C->repeats, b->rows[i].id) > limit)
+			b->rows[i].flags |= RANK_F_REPEAT;
+	b->flags = 1;
+}
+
+int rank_board_rules(const struct count *C, const struct names *nm,
+                     const struct rank_rules *rr, struct board *b)
+{
+	if (rank_rows(C, nm, b) < 0)
+		return -1;
+	b->min_visitors = rr->min_visitors;
+	b->ties_earliest = rr->ties_earliest;
+	if (C->repeats)
+		rank_flags(C, rr->repeat_limit, b);
+	if (C->prev) {
+		struct board p;
+		if (rank_rows(C->prev, nm, &p) < 0) {
+			free(b->rows);
+			b->rows = NULL;
+			return -1;
+		}
+		struct rank_rules pr = *rr;
+		if (pr.by == RANK_IMPROVED)
+			pr.by = RANK_VISITORS;
+		rank_sort_rules(p.rows, p.n, &pr);
+		if (p.n > 1)
+			qsort(p.rows, p.n, sizeof *p.rows, rank_cmp_keys);
+		rank_match(b->rows, b->n, p.rows, p.n);
+		free(p.rows);
+		b->compare = 1;
+	}
+	rank_sort_rules(b->rows, b->n, rr);
+	for (size_t i = 0; i < b->n; i++)
+		if (rank_moved(&b->rows[i]))
+			b->rows[i].rank_change = (long)b->rows[i].prev_rank -
+			                         (long)b->rows[i].rank;
+	/* A time series reads in time order; the ranks stay (the busiest
+	 * day is still rank 1). */
+	if ((C->by == GROUPING_DAY || C->by == GROUPING_HOUR) && b->n > 1)
+		qsort(b->rows, b->n, sizeof *b->rows, rank_cmp_ids);
+	return 0;
+}
+
+int rank_board(const struct count *C, const struct names *nm,
+               int rank_clicks, struct board *b)
+{
+	struct rank_rules rr = {
+		.by = rank_clicks ? RANK_CLICKS : RANK_VISITORS,
+	};
+	return rank_board_rules(C, nm, &rr, b);
 }

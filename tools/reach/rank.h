@@ -30,8 +30,33 @@ struct row {
 	uint64_t internal, countries;
 	char top_country[8];    /* "" when none */
 	const char *top_platform;   /* "" when no counted human click */
-	unsigned long rank;
+	unsigned long rank;     /* 0: unranked (below --min-visitors) */
+	/* --compare: the same group in the earlier window (board.compare). */
+	uint64_t prev_clicks, prev_visitors;
+	int prev_estimated;
+	int64_t change;         /* visitors - prev_visitors */
+	unsigned long prev_rank;    /* 0: no rank there (unranked, or no
+	                               row: a group the earlier window did
+	                               not list) */
+	long rank_change;       /* prev_rank - rank, when both: up is > 0 */
+	unsigned flags;         /* RANK_F_* */
+	uint64_t reached;       /* --ties earliest: the time of its last
+	                           counted click, when it reached its figures
+	                           (microseconds; 0: no click) */
 };
+
+/* What ranks on: --rank visitors (then clicks), clicks (then visitors),
+ * improved (the change in visitors, then visitors, then clicks). */
+enum rank_by { RANK_VISITORS, RANK_CLICKS, RANK_IMPROVED };
+
+/* Row flags: a reason the row should not win a prize. */
+#define RANK_F_REPEAT 1u    /* one visitor made many of its clicks */
+
+/* Is rank_change meaningful (both windows ranked the row)? */
+static inline int rank_moved(const struct row *r)
+{
+	return r->rank && r->prev_rank;
+}
 
 /* What every output format gets: the ranked rows and the run's totals. */
 struct board {
@@ -41,6 +66,10 @@ struct board {
 	size_t n;
 	uint64_t records;       /* records inside the time window */
 	size_t segments;        /* segments counted */
+	int compare;            /* the rows carry the earlier window's figures */
+	uint64_t min_visitors;  /* rows below are unranked */
+	int flags;              /* the rows carry flags (--repeat-limit) */
+	int ties_earliest;      /* ties broken by reached (--ties earliest) */
 };
 
 /* The key and the campaign of a row as printed. */
@@ -62,6 +91,30 @@ static inline const char *rank_ckey(const struct row *r)
 int rank_board(const struct count *C, const struct names *nm,
                int rank_clicks, struct board *b);
 
+/* The prize rules of rank_board_rules. */
+struct rank_rules {
+	enum rank_by by;            /* RANK_IMPROVED needs C->prev */
+	uint64_t min_visitors;      /* rows below are unranked; 0: none */
+	uint64_t repeat_limit;      /* RANK_F_REPEAT past it (C->repeats);
+	                               0: not flagged */
+	int ties_earliest;          /* equal figures: the row that reached
+	                               them first ranks first (C->reached) */
+};
+
+/*
+ * rank_board with the prize rules r: ranked on r->by; rows with fewer
+ * than min_visitors visitors are unranked (rank 0), listed after the
+ * ranked ones in the same order; with C->repeats, a row where one visitor
+ * made more than repeat_limit clicks is flagged RANK_F_REPEAT (and still
+ * ranked: the flag says what a prize should not go to).  With C->prev, each
+ * row gets the same group's figures in the earlier window, ranked there by
+ * the same rules (by visitors for RANK_IMPROVED), matched by key (and
+ * campaign), and the movement; a group seen only in the earlier window
+ * gets no row.
+ */
+int rank_board_rules(const struct count *C, const struct names *nm,
+                     const struct rank_rules *r, struct board *b);
+
 /*
  * Sort rows by visitors then clicks (clicks then visitors with
  * rank_clicks), then by key (ids without a name as numbers), and rank
@@ -70,5 +123,11 @@ int rank_board(const struct count *C, const struct names *nm,
  * ahead.
  */
 void rank_sort(struct row *rows, size_t n, int rank_clicks);
+
+/* rank_sort under the rules rr (its by, min_visitors and ties_earliest),
+ * rows below min_visitors unranked and last.  Ties share a rank on what
+ * is ranked: (visitors, clicks), or (change, visitors, clicks) for
+ * RANK_IMPROVED; with ties_earliest, and reached. */
+void rank_sort_rules(struct row *rows, size_t n, const struct rank_rules *rr);
 
 #endif

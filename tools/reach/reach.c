@@ -13,7 +13,8 @@
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
  *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
- *         [--any-store]
+ *         [--any-store] [--compare previous|SPAN] [--min-visitors N]
+ *         [--repeat-limit N] [--ties shared|earliest]
  *         PATH...
  *   reach export [--db DIR] [--format ndjson|csv] [--skip-damaged] PATH...
  *   reach ship --clickhouse URL --table NAME [--db DIR] [--state FILE]
@@ -69,7 +70,9 @@ int main(int argc, char **argv)
 	struct names nm = { 0 };
 	struct files F = { 0 };
 	struct scan S = { 0 };
-	struct count C = { 0 };
+	struct count C = { 0 }, P = { 0 };
+	struct repeats R = { 0 };
+	struct u64map T = { 0 }, PT = { 0 };
 	struct board b = { 0 };
 	struct damage D = { 0 };
 	struct storecheck K = { 0 };
@@ -95,6 +98,24 @@ int main(int argc, char **argv)
 	C.until = o.until;
 	C.zone.local = o.local;
 	C.nm = &nm;
+	if (o.repeat_limit)
+		C.repeats = &R;
+	if (o.ties_earliest)
+		C.reached = &T;
+	if (o.compare) {
+		/* --compare: the earlier window's counters, filled in the
+		 * same pass (count.h); the visitor memory is each one's. */
+		P = C;
+		P.repeats = NULL;
+		P.reached = o.ties_earliest ? &PT : NULL;
+		P.since = o.prev_since;
+		P.until = o.prev_until;
+		C.prev = &P;
+		if (count_init(&P, o.exact_limit, o.vis_limit) < 0) {
+			out_err("out of memory");
+			goto cleanup;
+		}
+	}
 	if (count_init(&C, o.exact_limit, o.vis_limit) < 0 ||
 	    scan_init(&S) < 0) {
 		out_err("out of memory");
@@ -110,7 +131,11 @@ int main(int argc, char **argv)
 	if (errors)
 		goto cleanup;
 
-	if (rank_board(&C, &nm, o.rank_clicks, &b) < 0) {
+	struct rank_rules rr = {
+		.by = (enum rank_by)o.rank_by, .min_visitors = o.min_visitors,
+		.repeat_limit = o.repeat_limit, .ties_earliest = o.ties_earliest,
+	};
+	if (rank_board_rules(&C, &nm, &rr, &b) < 0) {
 		out_err("out of memory");
 		goto cleanup;
 	}
@@ -124,6 +149,10 @@ cleanup:
 	damage_free(&D);
 	free(b.rows);
 	count_free(&C);
+	count_free(&P);
+	repeats_free(&R);
+	u64map_free(&T);
+	u64map_free(&PT);
 	scan_free(&S);
 	files_free(&F);
 	names_free(&nm);

@@ -33,6 +33,12 @@ struct report_row {
 	uint64_t previews;          /* link-preview fetches */
 	int estimated;
 	const char *top_country, *top_platform;
+	/* --compare (report_in.compare): the earlier window's visitors and
+	 * rank (0: none), the change in visitors, the places moved up. */
+	uint64_t prev_visitors;
+	unsigned long prev_rank;
+	int64_t change;
+	long rank_change;
 };
 
 struct report_in {
@@ -41,6 +47,8 @@ struct report_in {
 	char *const *files;         /* segments to read, in order */
 	size_t nfiles;
 	uint64_t since, until;      /* [since, until), microseconds */
+	int compare;                /* rows against an earlier window: */
+	uint64_t prev_since, prev_until;    /* [prev_since, prev_until) */
 	const uint8_t *fstaff, *fcamp;   /* as reach's filters; NULL: none */
 	size_t nfstaff, nfcamp;
 	int include_internal;

@@ -42,6 +42,27 @@ static int table_digits(uint64_t v)
 	return n;
 }
 
+static uint64_t table_abs(int64_t v)
+{
+	return v < 0 ? (uint64_t)-(v + 1) + 1 : (uint64_t)v;
+}
+
+/* A signed figure as "+N", "-N" or "0". */
+static void table_signed(char *out, size_t len, int64_t v)
+{
+	snprintf(out, len, "%s%" PRIu64, v > 0 ? "+" : v < 0 ? "-" : "",
+	         table_abs(v));
+}
+
+/* A rank, or "-" for none (unranked). */
+static void table_rank(char *out, size_t len, unsigned long rank)
+{
+	if (rank)
+		snprintf(out, len, "%lu", rank);
+	else
+		snprintf(out, len, "-");
+}
+
 static void table_widen(size_t *w, const char *s)
 {
 	size_t n = table_width(s);
@@ -61,6 +82,8 @@ struct table_cols {
 	const char *keyhdr;
 	size_t key, name, camp, ctry;
 	int rank, vis, clk, bot, inr, est;
+	int cmp, pvis, chg, prank, move;    /* --compare's columns */
+	int flags;                          /* --repeat-limit's */
 	uint64_t tv, tc, tb, ti;
 };
 
@@ -80,6 +103,8 @@ static void table_measure(const struct board *b, struct table_cols *w)
 		.key = strlen(keyhdrs[b->by]), .name = strlen("NAME"),
 		.camp = strlen("CAMPAIGN"), .ctry = strlen("COUNTRY"),
 		.rank = 4, .vis = 8, .clk = 6, .bot = 4, .inr = 8,
+		.cmp = b->compare, .pvis = 13, .chg = 6, .prank = 9, .move = 4,
+		.flags = b->flags,
 	};
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
@@ -95,6 +120,12 @@ static void table_measure(const struct board *b, struct table_cols *w)
 		table_widen_num(&w->clk, table_digits(r->clicks));
 		table_widen_num(&w->bot, table_digits(r->bots));
 		table_widen_num(&w->inr, table_digits(r->internal));
+		table_widen_num(&w->pvis, table_digits(r->prev_visitors) +
+		                          r->prev_estimated);
+		table_widen_num(&w->chg, table_digits(table_abs(r->change)) + 1);
+		table_widen_num(&w->prank, table_digits(r->prev_rank));
+		table_widen_num(&w->move,
+		                table_digits(table_abs(r->rank_change)) + 1);
 		w->tv += r->visitors;
 		w->tc += r->clicks;
 		w->tb += r->bots;
@@ -120,7 +151,9 @@ static void table_keys(FILE *f, const struct table_cols *w, const char *key,
 
 static void table_row(FILE *f, const struct table_cols *w, const struct row *r)
 {
-	fprintf(f, "%*lu  ", w->rank, r->rank);
+	char rank[24];
+	table_rank(rank, sizeof rank, r->rank);
+	fprintf(f, "%*s  ", w->rank, rank);
 	table_keys(f, w, rank_key(r), r->name, rank_ckey(r));
 	char vis[24];
 	snprintf(vis, sizeof vis, "%s%" PRIu64, r->estimated ? "~" : "",
@@ -128,6 +161,21 @@ static void table_row(FILE *f, const struct table_cols *w, const struct row *r)
 	fprintf(f, "%*s  %*" PRIu64 "  %*" PRIu64 "  %*" PRIu64,
 	        w->vis, vis, w->clk, r->clicks, w->bot, r->bots, w->inr,
 	        r->internal);
+	if (w->cmp) {
+		char pvis[24], chg[24], prank[24], move[24] = "-";
+		snprintf(pvis, sizeof pvis, "%s%" PRIu64,
+		         r->prev_estimated ? "~" : "", r->prev_visitors);
+		table_signed(chg, sizeof chg, r->change);
+		table_rank(prank, sizeof prank, r->prev_rank);
+		if (rank_moved(r))
+			table_signed(move, sizeof move, r->rank_change);
+		fprintf(f, "  %*s  %*s  %*s  %*s", w->pvis, pvis, w->chg, chg,
+		        w->prank, prank, w->move, move);
+	}
+	const char *fl = r->flags & RANK_F_REPEAT ? "repeat" : "";
+	int more = w->people && r->top_platform[0];
+	if (w->flags && (more || *fl))     /* no trailing blanks */
+		fprintf(f, "  %-*s", more ? 6 : 0, fl);
 	/* Without a counted human click both spread cells are empty: the
 	 * line ends here, with no trailing blanks. */
 	if (w->people && r->top_platform[0]) {
@@ -147,6 +195,11 @@ void table_write(FILE *f, const struct board *b)
 	table_keys(f, &w, w.keyhdr, "NAME", "CAMPAIGN");
 	fprintf(f, "%*s  %*s  %*s  %*s", w.vis, "VISITORS", w.clk, "CLICKS",
 	        w.bot, "BOTS", w.inr, "INTERNAL");
+	if (w.cmp)
+		fprintf(f, "  %*s  %*s  %*s  %*s", w.pvis, "PREV_VISITORS",
+		        w.chg, "CHANGE", w.prank, "PREV_RANK", w.move, "MOVE");
+	if (w.flags)
+		fputs("  FLAGS ", f);
 	if (w.people) {
 		fputs("  ", f);
 		table_cell(f, "COUNTRY", w.ctry);
