@@ -96,6 +96,19 @@ int main(void)
 	ok(strstr(d.e[0].msg, "'batch'") != NULL, "the message lists batch");
 
 	config_init(&c);
+	is_int(c.visitor_period, VISITOR_PERIOD_DAY, "default visitor_period day");
+	is_int(parse(&c, "visitor_period = week\n", &d), 0, "visitor_period = week");
+	is_int(c.visitor_period, VISITOR_PERIOD_WEEK, "visitor_period week");
+	is_int(parse(&c, "visitor_period = month\n", &d), 0, "visitor_period = month");
+	is_int(c.visitor_period, VISITOR_PERIOD_MONTH, "visitor_period month");
+	is_int(parse(&c, "visitor_period = Week\n", &d), 1,
+	       "visitor_period is case-sensitive");
+	ok(strstr(d.e[0].msg, "day, week or month") != NULL,
+	   "the message lists the periods");
+	is_int(parse(&c, "visitor_period = year\n", &d), 1, "year refused");
+	is_int(parse(&c, "visitor_period =\n", &d), 1, "empty refused");
+
+	config_init(&c);
 	is_int(c.query_passthrough, 1, "default query_passthrough on");
 	is_int(parse(&c, "query_passthrough = off\n", &d), 0, "query_passthrough = off");
 	is_int(c.query_passthrough, 0, "query_passthrough off");

@@ -41,12 +41,24 @@ struct board {
 	size_t n;
 	uint64_t records;       /* records inside the time window */
 	size_t segments;        /* segments counted */
+	/* What the visitors figures count (count_visitor_unit): "visitors",
+	 * or "visitor-days" (-weeks, -months) when the counted clicks span
+	 * several visitor-key periods; the shortest period of the segments
+	 * counted (enum visitor_period), and every one (1 << period). */
+	const char *visitor_unit;
+	unsigned visitor_period, visitor_periods;
 };
 
 /* The key and the campaign of a row as printed. */
 static inline const char *rank_key(const struct row *r)
 {
 	return r->key ? r->key : r->keybuf;
+}
+
+/* The board's visitor unit, "visitors" on a board made without one. */
+static inline const char *rank_visitor_unit(const struct board *b)
+{
+	return b->visitor_unit ? b->visitor_unit : "visitors";
 }
 
 static inline const char *rank_ckey(const struct row *r)
