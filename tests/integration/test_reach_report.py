@@ -18,6 +18,11 @@ database) over a store made with linkctl:
 Part B: segments written by mkseg with chosen times around the change to
 summer time in Europe/Paris (2026-03-29 01:00 UTC), for --by day and hour,
 --since / --until with and without --tz, and --last.
+
+Visitor periods: segments from mkseg --period with visitor ids made as the
+daemon makes them (one per person and key period), ground truth built
+here: daily keys over 9 days count visitor-days and say so (table, total,
+CSV's note, JSON, HTML); weekly keys within one ISO week count people.
 """
 import json
 import os
