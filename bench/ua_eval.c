@@ -244,6 +244,19 @@ int main(int argc, char **argv)
 			       100.0 * (double)m[l][l] / (double)t, m[l][l], t);
 	}
 	printf("\n");
+	/* Each class's precision: of the verdicts of that class, the share
+	 * labeled so (rows labeled "bot" count against none). */
+	printf("per class precision:");
+	for (int l = L_HUMAN; l <= L_TOOL; l++) {
+		unsigned long long got = 0;
+		for (int k = L_HUMAN; k <= L_TOOL; k++)
+			got += m[k][l];
+		if (got)
+			printf("  %s %.1f%% (%llu/%llu)", label_names[l],
+			       100.0 * (double)m[l][l] / (double)got, m[l][l],
+			       got);
+	}
+	printf("\n");
 
 	if (timing) {
 		size_t states, bytes, calls, nbytes;

@@ -169,4 +169,5 @@ FROM (
 )
 ARRAY JOIN rows AS r, arrayEnumerate(rows) AS i,
            arrayEnumerateUniq(arrayMap(x -> (x.1, x.2), rows)) AS u
-ORDER BY rank, day;
+-- in time order, each with its rank, as reach lists days
+ORDER BY day;

@@ -92,6 +92,7 @@ static void usage(FILE *f)
 	"usage: redirectd [-n] [-c FILE] [--listen HOST:PORT[,...]] [--db DIR]\n"
 	"                 [--log-dir DIR] [--state-dir DIR] [--threads N]\n"
 	"                 [--node NAME] [--admin-listen ADDR]\n"
+	"                 [--store-map-size SIZE]\n"
 	"\n"
 	"  -c, --config FILE   configuration file (see redirectd.conf)\n"
 	"  -n, --check         check the configuration and exit\n"
@@ -103,6 +104,8 @@ static void usage(FILE *f)
 	"      --node NAME     this node's name in the log (node)\n"
 	"      --admin-listen ADDR  /metrics and /healthz: HOST:PORT,\n"
 	"                      unix:/path or off (admin_listen)\n"
+	"      --store-map-size SIZE  address space mapped for the store,\n"
+	"                      e.g. 64G (store_map_size)\n"
 	"  -h, --help          this text\n"
 	"  -V, --version       the version\n"
 	"Command-line options override the configuration file.\n"
@@ -124,6 +127,7 @@ static int options_parse(int argc, char **argv, struct options *o)
 		{ "node", required_argument, NULL, 'N' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "admin-listen", required_argument, NULL, 'A' },
+		{ "store-map-size", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -142,6 +146,7 @@ static int options_parse(int argc, char **argv, struct options *o)
 		case 'N': name = "node"; break;
 		case 'S': name = "state_dir"; break;
 		case 'A': name = "admin_listen"; break;
+		case 'M': name = "store_map_size"; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("redirectd %s\n", REDIRECTD_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -310,10 +315,12 @@ static int store_first(void)
 		return -1;
 	}
 	struct store_gen *gen;
-	int rc = storeslot_open(g.cfg.db, NULL, &gen);
+	int rc = storeslot_open(g.cfg.db, g.cfg.store_map_size, NULL, &gen);
 	if (rc) {
 		logmsg("cannot open the store %s: %s%s", g.cfg.db, mdb_strerror(rc),
 		       rc == ENOENT ? " (create it with: linkctl --db DIR staff add ...)"
+		       : rc == ENOMEM ? " (no address space for a map of "
+		                        "store_map_size: lower it)"
 		                    : "");
 		return -1;
 	}

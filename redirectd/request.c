@@ -19,6 +19,7 @@
 #include "codes.h"
 #include "monotime.h"
 #include "platform.h"
+#include "query.h"
 
 /*
  * /robots.txt: crawlers have no business on short links (each visit is a
@@ -176,7 +177,8 @@ static void request_attribute(struct conn *c, const struct http_request *req,
 		const struct cidr_list trusted = { (struct cidr *)cfg->trusted,
 		                                   cfg->n_trusted };
 		enum clientip_source src = clientip_pick(
-			&trusted, &c->peer, req->x_real_ip.p, req->x_real_ip.len,
+			&trusted, cfg->real_ip_header, &c->peer,
+			req->x_real_ip.p, req->x_real_ip.len,
 			req->x_forwarded_for.p, req->x_forwarded_for.len, &client);
 		if (src == CLIENTIP_REAL_IP || src == CLIENTIP_FORWARDED)
 			STAT_INC(w, forwarded);
@@ -379,17 +381,19 @@ void request_handle(struct conn *c, const struct http_request *req,
 		STAT_INC(w, bad_targets);
 		request_error(c, 500, r.head, r.conn);
 	} else {
-		/* query_passthrough: /CODE?x=y goes to the target with x=y
-		 * among its parameters (a campaign page reads its own).  Here,
-		 * not in request_redirect: merged in this frame keeps that one
-		 * small enough for the compiler to inline. */
+		/* query_passthrough: /CODE?fbclid=y goes to the target with
+		 * the parameters the allow-list lets through among its own
+		 * (the page's analytics read click ids).  Here, not in
+		 * request_redirect: merged in this frame keeps that one small
+		 * enough for the compiler to inline. */
 		const char *loc = l.url;
 		size_t loc_len = l.url_len;
 		char merged[TARGET_MAX];
-		if (req->query.len && p->cfg->query_passthrough) {
-			size_t m = target_merge_query(l.url, l.url_len, req->query.p,
-			                              req->query.len, merged,
-			                              sizeof merged);
+		if (req->query.len && p->cfg->query_passthrough.mode) {
+			size_t m = query_merge(l.url, l.url_len, req->query.p,
+			                       req->query.len,
+			                       &p->cfg->query_passthrough, merged,
+			                       sizeof merged);
 			/* The query's bytes passed the request parser; held to
 			 * the stored targets' rule all the same. */
 			if (m && target_servable(merged, m)) {

@@ -54,7 +54,7 @@ struct server_params {
 	X(redirects, "Redirects (3xx) answered.") \
 	X(clicks, "Click records appended (GET and HEAD of live links).") \
 	X(forwarded, "Client addresses taken from X-Real-IP or X-Forwarded-For of a trusted proxy.") \
-	X(forwarded_bad, "Forwarding headers from a trusted proxy that were unusable (the peer address was used).") \
+	X(forwarded_bad, "Requests from a trusted proxy without a usable real_ip_header (malformed, or only the other header): the peer address was used.") \
 	X(not_found, "404 answers for unknown or malformed codes and other paths.") \
 	X(disabled, "Answers for disabled links (disabled_status).") \
 	X(bad_requests, "Requests refused as malformed (400, 414, 431, 505); the connection is closed.") \

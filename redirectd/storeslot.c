@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int storeslot_open(const char *db, const struct store_gen *cur,
+int storeslot_open(const char *db, size_t map, const struct store_gen *cur,
                    struct store_gen **out)
 {
 	struct store_gen *g = calloc(1, sizeof *g);
@@ -32,7 +32,7 @@ int storeslot_open(const char *db, const struct store_gen *cur,
 		free(g);
 		return EBUSY;
 	}
-	int rc = store_open(&g->store, g->dir, STORE_RDONLY);
+	int rc = store_open_map(&g->store, g->dir, STORE_RDONLY, map);
 	if (rc) {
 		free(g);
 		return rc;

@@ -48,13 +48,14 @@ static inline struct store_gen *storeslot_current(struct store_slot *s)
 }
 
 /* Main thread: open the store at db (a directory or a symbolic link to
- * one, resolved once here) read-only into a new generation.  Returns 0 and
+ * one, resolved once here) read-only, with a map of map bytes (the
+ * store_map_size directive), into a new generation.  Returns 0 and
  * *out, or an LMDB/errno code (nothing is left open).  With cur (the
  * generation in use): EBUSY, without opening anything, when the resolved
  * directory's lock.mdb is cur's (data.mdb replaced inside the directory:
  * a second environment on one lock file in one process would lose its
  * locks when either closes; swap the directory instead). */
-int storeslot_open(const char *db, const struct store_gen *cur,
+int storeslot_open(const char *db, size_t map, const struct store_gen *cur,
                    struct store_gen **out);
 
 /* Main thread: make g current (taking ownership).  -1 when too many old

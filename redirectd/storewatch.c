@@ -112,7 +112,7 @@ static int storewatch_follow(struct storewatch *sw, const struct stat *st,
 	const char *db = sw->cfg->db;
 	struct store_gen *cur = storeslot_current(sw->slot);
 	struct store_gen *gen;
-	int rc = storeslot_open(db, cur, &gen);
+	int rc = storeslot_open(db, sw->cfg->store_map_size, cur, &gen);
 	if (rc) {
 		if (!(st->st_dev == sw->bad_dev && st->st_ino == sw->bad_ino))
 			sw->swap_failures++;

@@ -25,6 +25,7 @@ int main(void)
 	is_int(c.keepalive_timeout_ms, 60000, "default keepalive_timeout");
 	is_int(c.log_sync_ms, 1000, "default log_sync");
 	is_int(c.disabled_status, 410, "default disabled_status");
+	ok(c.store_map_size == (uint64_t)1 << 40, "default store_map_size 1T");
 
 	is_int(parse(&c,
 	             "# comment\n"
@@ -95,6 +96,7 @@ int main(void)
 	is_int(parse(&c, "log_sync = Batch\n", &d), 1, "log_sync is case-sensitive");
 	ok(strstr(d.e[0].msg, "'batch'") != NULL, "the message lists batch");
 
+	/* visitor_period: how long a salt lasts. */
 	config_init(&c);
 	is_int(c.visitor_period, VISITOR_PERIOD_DAY, "default visitor_period day");
 	is_int(parse(&c, "visitor_period = week\n", &d), 0, "visitor_period = week");
@@ -108,14 +110,57 @@ int main(void)
 	is_int(parse(&c, "visitor_period = year\n", &d), 1, "year refused");
 	is_int(parse(&c, "visitor_period =\n", &d), 1, "empty refused");
 
+	/* query_passthrough: an allow-list (query.c holds the details). */
 	config_init(&c);
-	is_int(c.query_passthrough, 1, "default query_passthrough on");
+	is_int(c.query_passthrough.mode, QUERY_LIST, "default query_passthrough: a list");
+	is_int(c.query_passthrough.n, 10, "  of the 10 click ids");
+	is_str(c.query_passthrough.v[0].name, "fbclid", "  fbclid first");
 	is_int(parse(&c, "query_passthrough = off\n", &d), 0, "query_passthrough = off");
-	is_int(c.query_passthrough, 0, "query_passthrough off");
+	is_int(c.query_passthrough.mode, QUERY_OFF, "query_passthrough off");
 	is_int(parse(&c, "query_passthrough = yes\n", &d), 0, "query_passthrough = yes");
-	is_int(c.query_passthrough, 1, "query_passthrough yes is on");
-	is_int(parse(&c, "query_passthrough = 1\n", &d), 1, "query_passthrough = 1 refused");
-	ok(strstr(d.e[0].msg, "on or off") != NULL, "the message says on or off");
+	ok(c.query_passthrough.mode == QUERY_LIST && c.query_passthrough.n == 10,
+	   "query_passthrough yes (the old boolean): the default list, not all");
+	is_int(parse(&c, "query_passthrough = on\n", &d), 0, "query_passthrough = on");
+	ok(c.query_passthrough.mode == QUERY_LIST && c.query_passthrough.n == 10,
+	   "query_passthrough on: the default list");
+	is_int(parse(&c, "query_passthrough = all\n", &d), 0, "query_passthrough = all");
+	is_int(c.query_passthrough.mode, QUERY_ALL, "query_passthrough all");
+	is_int(parse(&c, "query_passthrough = fbclid, Ref, mc_*  # ours\n", &d), 0,
+	       "query_passthrough = a list with a prefix and a comment");
+	ok(c.query_passthrough.mode == QUERY_LIST && c.query_passthrough.n == 3 &&
+	   !strcmp(c.query_passthrough.v[1].name, "ref") &&
+	   c.query_passthrough.v[2].prefix && c.query_passthrough.v[2].len == 3,
+	   "  three entries, lower case, the prefix without its star");
+	is_int(parse(&c, "query_passthrough = 1\n", &d), 0,
+	       "query_passthrough = 1: a parameter named 1");
+	is_int(parse(&c, "query_passthrough = utm_source\n", &d), 1,
+	       "query_passthrough = utm_source refused");
+	ok(strstr(d.e[0].msg, "never pass") != NULL, "  the message says why", d.e[0].msg);
+	is_int(parse(&c, "query_passthrough =\n", &d), 1, "query_passthrough empty refused");
+	is_int(parse(&c, "query_passthrough = next, all\n", &d), 1,
+	       "query_passthrough: all in a list refused");
+	is_int(parse(&c, "query_passthrough = a b\n", &d), 1,
+	       "query_passthrough: a space in a name refused");
+	is_int(d.e[0].line, 1, "  on its line");
+
+	/* real_ip_header: the one forwarding header believed. */
+	config_init(&c);
+	is_int(c.real_ip_header, CLIENTIP_HDR_REAL_IP, "default real_ip_header x-real-ip");
+	is_int(parse(&c, "real_ip_header = x-forwarded-for\n", &d), 0,
+	       "real_ip_header = x-forwarded-for");
+	is_int(c.real_ip_header, CLIENTIP_HDR_FORWARDED_FOR, "  set");
+	is_int(parse(&c, "real_ip_header = X-Real-IP\n", &d), 0,
+	       "real_ip_header = X-Real-IP (any case)");
+	is_int(c.real_ip_header, CLIENTIP_HDR_REAL_IP, "  set");
+	is_int(parse(&c, "real_ip_header = X-Forwarded-For\n", &d), 0,
+	       "real_ip_header = X-Forwarded-For (any case)");
+	is_int(c.real_ip_header, CLIENTIP_HDR_FORWARDED_FOR, "  set");
+	is_int(parse(&c, "real_ip_header = forwarded\n", &d), 1, "real_ip_header = forwarded refused");
+	ok(strstr(d.e[0].msg, "x-real-ip or x-forwarded-for") != NULL,
+	   "  the message names both", d.e[0].msg);
+	is_int(parse(&c, "real_ip_header = x-real-ip, x-forwarded-for\n", &d), 1,
+	       "real_ip_header: one header, not two");
+	is_int(parse(&c, "real_ip_header =\n", &d), 1, "real_ip_header empty refused");
 
 	is_int(parse(&c, "listen = [::1:80\n", &d), 1, "unbracketed IPv6 refused");
 	is_int(parse(&c, "listen = ,\n", &d), 1, "empty list refused");
@@ -141,6 +186,42 @@ int main(void)
 	is_int(config_duration("ms", &ms), -1, "unit alone");
 	is_int(config_duration("5d", &ms), -1, "unknown unit");
 	is_int(config_duration("99999999999", &ms), -1, "overflow");
+
+	uint64_t b;
+	is_int(config_size("64G", &b), 0, "64G");
+	ok(b == (uint64_t)64 << 30, "64G value");
+	is_int(config_size("512M", &b), 0, "512M");
+	ok(b == (uint64_t)512 << 20, "512M value");
+	is_int(config_size("4096K", &b), 0, "4096K");
+	ok(b == (uint64_t)4 << 20, "4096K value");
+	is_int(config_size("1T", &b), 0, "1T");
+	ok(b == (uint64_t)1 << 40, "1T value");
+	is_int(config_size("4294967295T", &b), 0, "the largest number");
+	ok(b == (uint64_t)4294967295 << 40, "and its T do not overflow");
+	is_int(config_size("1048576", &b), 0, "bare bytes");
+	ok(b == 1048576, "bare bytes value");
+	is_int(config_size("", &b), -1, "empty size");
+	is_int(config_size("G", &b), -1, "unit alone");
+	is_int(config_size("1g", &b), -1, "lower-case unit");
+	is_int(config_size("1GB", &b), -1, "unit with B");
+	is_int(config_size("1 G", &b), -1, "space before the unit");
+	is_int(config_size("-1G", &b), -1, "negative");
+	is_int(config_size("1.5G", &b), -1, "fraction");
+	is_int(config_size("4294967296G", &b), -1, "number overflow");
+
+	config_init(&c);
+	is_int(parse(&c, "store_map_size = 4G\n", &d), 0, "store_map_size = 4G");
+	ok(c.store_map_size == (uint64_t)4 << 30, "store_map_size 4G");
+	is_int(parse(&c, "store_map_size = 1M\n", &d), 0, "the least: 1M");
+	ok(c.store_map_size == (uint64_t)1 << 20, "store_map_size 1M");
+	is_int(parse(&c, "store_map_size = 1023K\n", &d), 1, "under 1M refused");
+	ok(strstr(d.e[0].msg, "store_map_size: want a size") != NULL,
+	   "the message names the directive and what it wants");
+	is_int(parse(&c, "store_map_size = 1025G\n", &d), 1, "over 1T refused");
+	is_int(parse(&c, "store_map_size = lots\n", &d), 1, "words refused");
+	is_int(parse(&c, "store_map_size = 1e9\n", &d), 1, "exponent refused");
+	is_int(parse(&c, "store_map_size =\n", &d), 1, "empty refused");
+	ok(c.store_map_size == (uint64_t)1 << 40, "a refused value leaves the default");
 
 	char err[200];
 	config_init(&c);

@@ -445,13 +445,14 @@ static void test_truncate(void)
  * source, the chosen address in *out as text. */
 static struct cidr tv[8];
 static struct cidr_list trusted = { tv, 0 };
+static enum clientip_header hdr;   /* the header believed (real_ip_header) */
 
 static int pick(const char *peer, const char *rip, const char *xff,
                 const char **out)
 {
 	static char buf[NETADDR_STRLEN];
 	struct netaddr p = addr(peer), o;
-	int src = clientip_pick(&trusted, &p, rip, rip ? strlen(rip) : 0, xff,
+	int src = clientip_pick(&trusted, hdr, &p, rip, rip ? strlen(rip) : 0, xff,
 	                        xff ? strlen(xff) : 0, &o);
 	netaddr_format(&o, buf, sizeof buf);
 	*out = buf;
@@ -473,7 +474,13 @@ static void test_clientip(void)
 		ok(0, "trusted list: %s", err);
 	trusted.n = n;
 
-	/* Untrusted peers: headers ignored. */
+	/* Untrusted peers: headers ignored, whichever is believed. */
+	hdr = CLIENTIP_HDR_FORWARDED_FOR;
+	PICK("198.51.100.1", "1.2.3.4", "5.6.7.8", CLIENTIP_PEER, "198.51.100.1",
+	     "untrusted peer ignores both headers (XFF believed)");
+	PICK("127.0.0.1", NULL, NULL, CLIENTIP_PEER, "127.0.0.1",
+	     "trusted peer without headers (XFF believed)");
+	hdr = CLIENTIP_HDR_REAL_IP;
 	PICK("198.51.100.1", "1.2.3.4", "5.6.7.8", CLIENTIP_PEER, "198.51.100.1",
 	     "untrusted peer ignores both headers");
 	PICK("198.51.100.1", NULL, "5.6.7.8", CLIENTIP_PEER, "198.51.100.1",
@@ -485,7 +492,7 @@ static void test_clientip(void)
 	PICK("127.0.0.1", NULL, NULL, CLIENTIP_PEER, "127.0.0.1",
 	     "trusted peer without headers");
 
-	/* X-Real-IP. */
+	/* X-Real-IP believed (the default, as conf/nginx.conf sets it). */
 	PICK("127.0.0.1", "203.0.113.5", NULL, CLIENTIP_REAL_IP, "203.0.113.5",
 	     "X-Real-IP");
 	PICK("127.0.0.1", "203.0.113.5", "192.0.2.1", CLIENTIP_REAL_IP,
@@ -512,6 +519,20 @@ static void test_clientip(void)
 	     "127.0.0.1", "X-Real-IP list");
 	PICK("127.0.0.1", "01.2.3.4", NULL, CLIENTIP_MALFORMED, "127.0.0.1",
 	     "X-Real-IP octal-looking");
+	PICK("127.0.0.1", NULL, "203.0.113.5", CLIENTIP_MALFORMED, "127.0.0.1",
+	     "X-Real-IP believed, only XFF sent: the peer, counted");
+	PICK("127.0.0.1", NULL, "192.0.2.1, 203.0.113.5", CLIENTIP_MALFORMED,
+	     "127.0.0.1", "X-Real-IP believed, XFF never read");
+
+	/* X-Forwarded-For believed: X-Real-IP is never read, so a proxy that
+	 * passes on the client's own cannot let it choose its address. */
+	hdr = CLIENTIP_HDR_FORWARDED_FOR;
+	PICK("127.0.0.1", "198.51.100.66", "203.0.113.5", CLIENTIP_FORWARDED,
+	     "203.0.113.5", "XFF believed: a spoofed X-Real-IP is ignored");
+	PICK("127.0.0.1", "garbage", "203.0.113.5", CLIENTIP_FORWARDED,
+	     "203.0.113.5", "XFF believed: a malformed X-Real-IP is not read");
+	PICK("127.0.0.1", "198.51.100.66", NULL, CLIENTIP_MALFORMED, "127.0.0.1",
+	     "XFF believed, only X-Real-IP sent: the peer, counted");
 
 	/* X-Forwarded-For. */
 	PICK("127.0.0.1", NULL, "203.0.113.5", CLIENTIP_FORWARDED, "203.0.113.5",
@@ -581,8 +602,10 @@ static void test_clientip(void)
 	     CLIENTIP_FORWARDED, "2001:db8:ffff::9", "v6 peer, v6 entries");
 	PICK("2001:db8:1::53", NULL, "203.0.113.5, 2001:db8:1::7",
 	     CLIENTIP_FORWARDED, "203.0.113.5", "v6 peer, trusted v6 hop skipped");
+	hdr = CLIENTIP_HDR_REAL_IP;
 	PICK("2001:db8:1::53", "2001:db8:ffff::9", NULL, CLIENTIP_REAL_IP,
 	     "2001:db8:ffff::9", "v6 peer, X-Real-IP");
+	hdr = CLIENTIP_HDR_FORWARDED_FOR;
 	PICK("::ffff:127.0.0.1", NULL, "203.0.113.5", CLIENTIP_FORWARDED,
 	     "203.0.113.5", "v4-mapped trusted peer");
 	PICK("127.0.0.1", NULL, "203.0.113.5, ::ffff:10.0.0.1", CLIENTIP_FORWARDED,
@@ -594,51 +617,80 @@ static void test_clientip(void)
 	memset(p.b, 0, 16);
 	p.b[10] = p.b[11] = 0xff;
 	p.b[12] = 127, p.b[15] = 1;
-	is_int(clientip_pick(&trusted, &p, NULL, 0, "203.0.113.5", 11, &o),
+	is_int(clientip_pick(&trusted, hdr, &p, NULL, 0, "203.0.113.5", 11, &o),
 	       CLIENTIP_FORWARDED, "raw mapped peer counts as trusted v4");
 	p.b[12] = 198, p.b[13] = 51, p.b[14] = 100, p.b[15] = 1;
-	is_int(clientip_pick(&trusted, &p, NULL, 0, "203.0.113.5", 11, &o),
+	is_int(clientip_pick(&trusted, hdr, &p, NULL, 0, "203.0.113.5", 11, &o),
 	       CLIENTIP_PEER, "raw mapped untrusted peer");
 	is_int(o.len, 4, "  peer returned as v4");
 
 	/* No trusted list. */
 	struct netaddr q = addr("127.0.0.1");
-	is_int(clientip_pick(NULL, &q, "1.2.3.4", 7, NULL, 0, &o), CLIENTIP_PEER,
+	is_int(clientip_pick(NULL, CLIENTIP_HDR_REAL_IP, &q, "1.2.3.4", 7, NULL, 0,
+	                     &o), CLIENTIP_PEER,
 	       "NULL trusted list");
 	struct cidr_list none = { tv, 0 };
-	is_int(clientip_pick(&none, &q, "1.2.3.4", 7, NULL, 0, &o), CLIENTIP_PEER,
+	is_int(clientip_pick(&none, CLIENTIP_HDR_REAL_IP, &q, "1.2.3.4", 7, NULL, 0,
+	                     &o), CLIENTIP_PEER,
 	       "empty trusted list");
 
-	/* Limits. */
-	char big[4096];
+	/* Limits.  XFF: the walk goes as far as the value does (the request
+	 * head bounds it), so a client padding the list never pushes the
+	 * choice back to the peer (which would count as internal). */
+	static char big[8192];
 	size_t len = 0;
-	for (int i = 0; i < CLIENTIP_XFF_MAX; i++)
+	for (int i = 0; i < 64; i++)
 		len += (size_t)snprintf(big + len, sizeof big - len, "%s10.0.0.%d",
 		                        i ? ", " : "", i % 250);
-	is_int(clientip_pick(&trusted, &q, NULL, 0, big, len, &o),
-	       CLIENTIP_FORWARDED, "64 entries allowed");
-	char want[NETADDR_STRLEN];
-	netaddr_format(&o, want, sizeof want);
-	is_str(want, "10.0.0.0", "  all trusted: leftmost of 64");
+	PICK("127.0.0.1", NULL, big, CLIENTIP_FORWARDED, "10.0.0.0",
+	     "64 trusted entries: the leftmost");
 	len += (size_t)snprintf(big + len, sizeof big - len, ",203.0.113.5");
-	is_int(clientip_pick(&trusted, &q, NULL, 0, big, len, &o),
-	       CLIENTIP_MALFORMED, "65 entries: malformed");
+	PICK("127.0.0.1", NULL, big, CLIENTIP_FORWARDED, "203.0.113.5",
+	     "65 entries: the rightmost untrusted one, not the peer");
+	/* A client's 600 entries, then what our two proxies appended. */
+	len = 0;
+	for (int i = 0; i < 600; i++)
+		len += (size_t)snprintf(big + len, sizeof big - len, "192.0.2.%d,",
+		                        i % 250);
+	len += (size_t)snprintf(big + len, sizeof big - len,
+	                        "198.51.100.23, 10.0.0.7");
+	ok(len > 6000, "a %zu-byte XFF of 602 entries", len);
+	PICK("127.0.0.1", NULL, big, CLIENTIP_FORWARDED, "198.51.100.23",
+	     "  read from the right: the client our proxy saw");
+	/* All of them trusted: the walk reaches the left end. */
+	len = 0;
+	for (int i = 0; i < 700; i++)
+		len += (size_t)snprintf(big + len, sizeof big - len, "%s10.1.%d.%d",
+		                        i ? "," : "", i / 250, i % 250);
+	PICK("127.0.0.1", NULL, big, CLIENTIP_FORWARDED, "10.1.0.0",
+	     "700 trusted entries: the leftmost");
 
 	memset(big, ' ', sizeof big);
 	memcpy(big + CLIENTIP_HEADER_MAX - 11, "203.0.113.5", 11);
-	is_int(clientip_pick(&trusted, &q, NULL, 0, big, CLIENTIP_HEADER_MAX, &o),
-	       CLIENTIP_FORWARDED, "2048-byte XFF allowed");
-	is_int(clientip_pick(&trusted, &q, big, CLIENTIP_HEADER_MAX, NULL, 0, &o),
-	       CLIENTIP_REAL_IP, "2048-byte X-Real-IP allowed");
+	is_int(clientip_pick(&trusted, hdr, &q, NULL, 0, big, CLIENTIP_HEADER_MAX,
+	                     &o), CLIENTIP_FORWARDED, "2048-byte XFF");
+	memset(big, ' ', sizeof big);
 	memcpy(big + CLIENTIP_HEADER_MAX - 10, "203.0.113.5", 11);
-	is_int(clientip_pick(&trusted, &q, NULL, 0, big, CLIENTIP_HEADER_MAX + 1, &o),
-	       CLIENTIP_MALFORMED, "2049-byte XFF: malformed");
-	is_int(clientip_pick(&trusted, &q, big, CLIENTIP_HEADER_MAX + 1, NULL, 0, &o),
-	       CLIENTIP_MALFORMED, "2049-byte X-Real-IP: malformed");
+	is_int(clientip_pick(&trusted, hdr, &q, NULL, 0, big,
+	                     CLIENTIP_HEADER_MAX + 1, &o),
+	       CLIENTIP_FORWARDED, "2049-byte XFF too");
+	hdr = CLIENTIP_HDR_REAL_IP;
+	memset(big, ' ', sizeof big);
+	memcpy(big + CLIENTIP_HEADER_MAX - 11, "203.0.113.5", 11);
+	is_int(clientip_pick(&trusted, hdr, &q, big, CLIENTIP_HEADER_MAX, NULL, 0,
+	                     &o), CLIENTIP_REAL_IP, "2048-byte X-Real-IP allowed");
+	memset(big, ' ', sizeof big);
+	memcpy(big + CLIENTIP_HEADER_MAX - 10, "203.0.113.5", 11);
+	is_int(clientip_pick(&trusted, hdr, &q, big, CLIENTIP_HEADER_MAX + 1, NULL,
+	                     0, &o), CLIENTIP_MALFORMED,
+	       "2049-byte X-Real-IP: malformed");
 	ok(netaddr_equal(&o, &q), "  peer returned");
+	hdr = CLIENTIP_HDR_FORWARDED_FOR;
 
 	/* The header is a view: bytes past its length are not read. */
-	is_int(clientip_pick(&trusted, &q, NULL, 0, "203.0.113.5, 10.0.0.1", 11, &o),
+	char want[NETADDR_STRLEN];
+	is_int(clientip_pick(&trusted, hdr, &q, NULL, 0, "203.0.113.5, 10.0.0.1", 11,
+	                     &o),
 	       CLIENTIP_FORWARDED, "length bounds the header");
 	netaddr_format(&o, want, sizeof want);
 	is_str(want, "203.0.113.5", "  first entry only");

@@ -481,56 +481,6 @@ static void test_servable_host(void)
 	host("", NULL);
 }
 
-/* want NULL: nothing to add (serve the target as it is). */
-static void merge(const char *url, const char *q, size_t cap, const char *want)
-{
-	char out[TARGET_MAX + 1];
-	size_t n = target_merge_query(url, strlen(url), q, strlen(q), out, cap);
-	if (!want) {
-		is_int(n, 0, "merge(%.60s, %s): unchanged", url, q);
-		return;
-	}
-	out[n] = '\0';
-	is_str(n ? out : "(0)", want, "merge(%.60s, %s)", url, q);
-}
-
-static void test_merge_query(void)
-{
-	size_t big = TARGET_MAX;
-	merge("https://e.org/p", "x=1", big, "https://e.org/p?x=1");
-	merge("https://e.org/p?a=1", "x=1&y=2", big, "https://e.org/p?a=1&x=1&y=2");
-	merge("https://e.org/p?a=1#top", "x=1", big, "https://e.org/p?a=1&x=1#top");
-	merge("https://e.org/p#top", "x=1", big, "https://e.org/p?x=1#top");
-	merge("https://e.org/p#f?g", "x=1", big, "https://e.org/p?x=1#f?g");
-	merge("https://e.org/p?", "x=1", big, "https://e.org/p?x=1");
-	merge("https://e.org/p?a=1&", "x=1", big, "https://e.org/p?a=1&x=1");
-	merge("https://e.org/p?utm_source=staff&utm_content=ann",
-	      "utm_source=spam&fbclid=AbC", big,
-	      "https://e.org/p?utm_source=staff&utm_content=ann&fbclid=AbC");
-	merge("https://e.org/p?a", "a=2&b", big, "https://e.org/p?a&b");
-	merge("https://e.org/p?ab=1", "a=2", big, "https://e.org/p?ab=1&a=2");
-	merge("https://e.org/p?a=1", "&&x=1&&", big, "https://e.org/p?a=1&x=1");
-	merge("https://e.org/p?a=1", "x=1&x=2", big, "https://e.org/p?a=1&x=1&x=2");
-	merge("https://e.org/p", "=v", big, "https://e.org/p?=v");
-	merge("https://e.org/p?a=1", "a=2", big, NULL);
-	merge("https://e.org/p?a=1", "&&&", big, NULL);
-	merge("https://e.org/p", "", big, NULL);
-	/* The cap: all or nothing. */
-	merge("https://e.org/p", "x=1", 19, "https://e.org/p?x=1");
-	merge("https://e.org/p", "x=1", 18, NULL);
-	merge("https://e.org/p#frag", "x=1", 24, "https://e.org/p?x=1#frag");
-	merge("https://e.org/p#frag", "x=1", 23, NULL);
-	static char url[TARGET_MAX + 1];
-	memset(url, 'a', TARGET_MAX - 4);
-	memcpy(url, "https://e.org/", 14);
-	url[TARGET_MAX - 4] = '\0';
-	static char want[TARGET_MAX + 1];
-	memcpy(want, url, TARGET_MAX - 4);
-	memcpy(want + TARGET_MAX - 4, "?x=1", 5);
-	merge(url, "x=1", big, want);
-	merge(url, "x=12", big, NULL);
-}
-
 int main(void)
 {
 	test_codes();
@@ -538,6 +488,5 @@ int main(void)
 	test_refuse();
 	test_policy();
 	test_servable_host();
-	test_merge_query();
 	return tap_done();
 }

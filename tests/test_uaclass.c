@@ -1,7 +1,10 @@
 /*
  * test_uaclass: the User-Agent classifier.  A table of real User-Agents
  * (argv[1], tests/data/ua/labeled.tsv) with the class and platform each
- * must get; then the conflict rules, the browser-prefix fallback, the
+ * must get, and the families of issue 16 (argv[2], families.tsv: WebViews
+ * and IE strings whose app or organisation token holds a word of
+ * automation, text browsers, UC Browser, monitoring agents, Google's
+ * non-search fetchers, archivers, AI agents, injection payloads); then the conflict rules, the browser-prefix fallback, the
  * operator rules file (every error with its line, override precedence),
  * case, empty and huge User-Agents, odd bytes.  Every verdict is also held
  * to the brute-force reference, ua_classify_slow.
@@ -80,18 +83,47 @@ static void expect(const struct ua_rules *r, const char *ua, int class,
 
 /* ------------------------------------------------------- the real table */
 
-static void test_table(const char *path)
+/* A family of families.tsv: its rows, people and not. */
+struct family {
+	char name[32];
+	unsigned humans, others;
+};
+
+static void family_check(const struct family *f)
+{
+	if (f->name[0])
+		ok(f->humans + f->others >= 5 && f->humans && f->others,
+		   "family %s: %u rows, %u human, %u not (5 or more, both "
+		   "directions)", f->name, f->humans + f->others, f->humans,
+		   f->others);
+}
+
+/* Check every row of a table; families: also each "# family: NAME"
+ * section's rows.  Returns the rows' counts by class. */
+static void test_table(const char *path, int families,
+                       unsigned counts[CLASS_COUNT], unsigned *nfamilies)
 {
 	size_t len;
 	char *text = slurp(path, &len);
 	if (!ok(text != NULL, "read %s", path))
 		return;
-	unsigned lineno = 0, rows = 0, counts[CLASS_COUNT] = { 0 };
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	struct family fam = { "", 0, 0 };
+	unsigned lineno = 0, rows = 0;
 	for (char *line = text, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
 		lineno++;
+		if (families && strncmp(line, "# family: ", 10) == 0) {
+			family_check(&fam);
+			fam.humans = fam.others = 0;
+			size_t n = strcspn(line + 10, " ");
+			snprintf(fam.name, sizeof fam.name, "%.*s", (int)n,
+			         line + 10);
+			(*nfamilies)++;
+			continue;
+		}
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		char *t1 = strchr(line, '\t');
@@ -109,18 +141,33 @@ static void test_table(const char *path)
 			continue;
 		}
 		char what[120];
-		snprintf(what, sizeof what, "%s:%u %s: %.80s", "labeled.tsv",
+		snprintf(what, sizeof what, "%s:%u %s: %.80s", base,
 		         lineno, line, t2 + 1);
 		expect(builtin, t2 + 1, class, platform, what);
 		counts[class]++;
+		if (class == CLASS_HUMAN)
+			fam.humans++;
+		else
+			fam.others++;
 		rows++;
 	}
-	ok(rows >= 400 && counts[CLASS_HUMAN] >= 150 &&
-	   counts[CLASS_PREVIEW] >= 50 && counts[CLASS_CRAWLER] >= 50 &&
-	   counts[CLASS_TOOL] >= 50, "table has %u rows (%u human, %u preview, "
-	   "%u crawler, %u tool)", rows, counts[CLASS_HUMAN],
-	   counts[CLASS_PREVIEW], counts[CLASS_CRAWLER], counts[CLASS_TOOL]);
+	family_check(&fam);
 	free(text);
+}
+
+static void test_tables(const char *labeled, const char *families)
+{
+	unsigned c[CLASS_COUNT] = { 0 }, nf = 0;
+	test_table(labeled, 0, c, &nf);
+	unsigned rows = c[CLASS_HUMAN] + c[CLASS_PREVIEW] + c[CLASS_CRAWLER] +
+	                c[CLASS_TOOL];
+	ok(rows >= 400 && c[CLASS_HUMAN] >= 150 && c[CLASS_PREVIEW] >= 50 &&
+	   c[CLASS_CRAWLER] >= 50 && c[CLASS_TOOL] >= 50, "table has %u rows "
+	   "(%u human, %u preview, %u crawler, %u tool)", rows, c[CLASS_HUMAN],
+	   c[CLASS_PREVIEW], c[CLASS_CRAWLER], c[CLASS_TOOL]);
+	memset(c, 0, sizeof c);
+	test_table(families, 1, c, &nf);
+	ok(nf >= 9, "families.tsv has %u families (9 in issue 16)", nf);
 }
 
 /* --------------------------------------------------- conflicts, fallback */
@@ -619,10 +666,11 @@ int main(int argc, char **argv)
 			printf("# %s\n", d.e[i].msg);
 		return tap_done();
 	}
-	if (argc > 1)
-		test_table(argv[1]);
+	if (argc > 2)
+		test_tables(argv[1], argv[2]);
 	else
-		ok(0, "usage: test_uaclass tests/data/ua/labeled.tsv");
+		ok(0, "usage: test_uaclass tests/data/ua/labeled.tsv "
+		   "tests/data/ua/families.tsv");
 	test_conflicts();
 	test_fallback();
 	test_case_and_bytes();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int set_listen(struct config *c, const char *v, char *err, size_t n);
 static int set_path(char *dst, const char *v, char *err, size_t n);
@@ -19,7 +20,8 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n);
  * does; tests/integration/test_docs.py holds the three to one another. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
             K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
-            K_BOOL, K_URL, K_ADMIN, K_TEXT, K_PERIOD };
+            K_URL, K_ADMIN, K_TEXT, K_QUERY, K_REAL_IP, K_SIZE,
+            K_PERIOD };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -31,6 +33,10 @@ static const struct directive {
 #define F(field) .off = offsetof(struct config, field)
 	{ .name = "listen", .kind = K_LISTEN, .def = "127.0.0.1:8080" },
 	{ .name = "db", .kind = K_PATH, .def = "/var/lib/redirectd/db", F(db) },
+	/* The default is STORE_MAPSIZE_RO, the most linkctl grows a store
+	 * to: more would map what no store can fill. */
+	{ .name = "store_map_size", .kind = K_SIZE, .def = "1T",
+	  F(store_map_size) },
 	{ .name = "log_dir", .kind = K_PATH, .def = "/var/lib/redirectd/log",
 	  F(log_dir) },
 	{ .name = "state_dir", .kind = K_PATH, .def = "/var/lib/redirectd/state",
@@ -39,6 +45,7 @@ static const struct directive {
 	{ .name = "geoip_db", .kind = K_OPT_PATH, .def = "", F(geoip_db) },
 	{ .name = "trusted_proxies", .kind = K_CIDRS, .def = "", F(trusted),
 	  .count_off = offsetof(struct config, n_trusted) },
+	{ .name = "real_ip_header", .kind = K_REAL_IP, .def = "x-real-ip" },
 	{ .name = "internal_networks", .kind = K_CIDRS, .def = "", F(internal),
 	  .count_off = offsetof(struct config, n_internal) },
 	{ .name = "ip_log", .kind = K_IP_LOG, .def = "none" },
@@ -61,8 +68,8 @@ static const struct directive {
 	{ .name = "disabled_status", .kind = K_DISABLED, .def = "410" },
 	{ .name = "short_hosts", .kind = K_HOSTS, .def = "" },
 	{ .name = "user", .kind = K_USER, .def = "" },
-	{ .name = "query_passthrough", .kind = K_BOOL, .def = "on",
-	  F(query_passthrough) },
+	{ .name = "query_passthrough", .kind = K_QUERY,
+	  .def = QUERY_PASS_DEFAULT },
 	{ .name = "base_url", .kind = K_URL, .def = "" },
 	{ .name = "admin_listen", .kind = K_ADMIN, .def = "127.0.0.1:9180" },
 	/* linkctl's campaign posts --send: the command mails are handed to
@@ -122,7 +129,10 @@ static int parse_uint(const char *s, unsigned long long *out)
 	return 0;
 }
 
-int config_duration(const char *s, unsigned *ms)
+/* A number and its unit ("250ms", "64G"): the number in *v (at most
+ * UINT32_MAX) and the unit (possibly "") returned; NULL when there is no
+ * number or it is too large. */
+static const char *number_unit(const char *s, unsigned long long *v)
 {
 	char num[32];
 	size_t i = 0;
@@ -131,10 +141,17 @@ int config_duration(const char *s, unsigned *ms)
 		i++;
 	}
 	num[i] = '\0';
+	if (i == 0 || parse_uint(num, v) < 0)
+		return NULL;
+	return s + i;
+}
+
+int config_duration(const char *s, unsigned *ms)
+{
 	unsigned long long v, mult;
-	if (i == 0 || parse_uint(num, &v) < 0)
+	const char *unit = number_unit(s, &v);
+	if (!unit)
 		return -1;
-	const char *unit = s + i;
 	if (!strcmp(unit, "ms"))
 		mult = 1;
 	else if (!strcmp(unit, "s") || !*unit)
@@ -148,6 +165,30 @@ int config_duration(const char *s, unsigned *ms)
 	if (v * mult > UINT32_MAX)
 		return -1;
 	*ms = (unsigned)(v * mult);
+	return 0;
+}
+
+int config_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned shift;
+	const char *unit = number_unit(s, &v);
+	if (!unit)
+		return -1;
+	if (!*unit)
+		shift = 0;
+	else if (!strcmp(unit, "K"))
+		shift = 10;
+	else if (!strcmp(unit, "M"))
+		shift = 20;
+	else if (!strcmp(unit, "G"))
+		shift = 30;
+	else if (!strcmp(unit, "T"))
+		shift = 40;
+	else
+		return -1;
+	/* v < 2^32 (number_unit), so v << 40 fits in 64 bits. */
+	*bytes = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -366,6 +407,20 @@ int config_set(struct config *c, const char *name, const char *value,
 		}
 		*(unsigned *)((char *)c + d->off) = ms;
 		return 0;
+	case K_SIZE: {
+		/* store_map_size: LMDB needs no more than the data, and a map
+		 * under 1 MiB is a typo, not a setting. */
+		uint64_t b;
+		if (config_size(value, &b) < 0 || b < CONFIG_SIZE_MIN ||
+		    b > CONFIG_SIZE_MAX) {
+			snprintf(err, errlen, "%s: want a size like 64G or 512M "
+			         "(1M to 1T; K, M, G, T are powers of 1024), "
+			         "got '%s'", name, value);
+			return -1;
+		}
+		*(uint64_t *)((char *)c + d->off) = b;
+		return 0;
+	}
 	case K_SYNC:
 		if (!strcmp(value, "never")) {
 			c->log_sync_ms = LOG_SYNC_NEVER;
@@ -402,21 +457,21 @@ int config_set(struct config *c, const char *name, const char *value,
 	}
 	case K_HOSTS:
 		return set_hosts(c, value, err, errlen);
-	case K_BOOL: {
-		int *b = (int *)((char *)c + d->off);
-		if (!strcmp(value, "on") || !strcmp(value, "yes") ||
-		    !strcmp(value, "true"))
-			*b = 1;
-		else if (!strcmp(value, "off") || !strcmp(value, "no") ||
-		         !strcmp(value, "false"))
-			*b = 0;
+	case K_QUERY:
+		return query_pass_parse(value, &c->query_passthrough, err,
+		                        errlen);
+	case K_REAL_IP:
+		/* Header names are case-insensitive; so is their choice. */
+		if (!strcasecmp(value, "x-real-ip"))
+			c->real_ip_header = CLIENTIP_HDR_REAL_IP;
+		else if (!strcasecmp(value, "x-forwarded-for"))
+			c->real_ip_header = CLIENTIP_HDR_FORWARDED_FOR;
 		else {
-			snprintf(err, errlen, "%s: on or off, got '%s'", d->name,
-			         value);
+			snprintf(err, errlen, "real_ip_header: x-real-ip or "
+			         "x-forwarded-for, got '%s'", value);
 			return -1;
 		}
 		return 0;
-	}
 	case K_URL: {
 		/* base_url: a URL that codes are appended to, so no query or
 		 * fragment; the target rules (bar the shortener list: a

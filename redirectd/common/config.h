@@ -14,8 +14,10 @@
 #define REDIRECTD_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "netaddr.h"
+#include "query.h"
 #include "visitor.h"
 
 #define CONFIG_LIST_MAX 16
@@ -23,6 +25,8 @@
 #define CONFIG_DIAG_MAX 32
 #define CONFIG_CIDR_MAX 64
 #define CONFIG_HOST_MAX 254     /* a DNS name (253) and its NUL */
+#define CONFIG_SIZE_MIN ((uint64_t)1 << 20)   /* store_map_size bounds */
+#define CONFIG_SIZE_MAX ((uint64_t)1 << 40)
 
 enum ip_log { IP_LOG_NONE = 0, IP_LOG_TRUNCATED = 1, IP_LOG_FULL = 2 };
 
@@ -34,6 +38,9 @@ struct config {
 	char listen[CONFIG_LIST_MAX][CONFIG_STR_MAX];
 	unsigned n_listen;
 	char db[CONFIG_STR_MAX];
+	/* store_map_size: address space mapped for each open store, in
+	 * bytes (mdb_env_set_mapsize); 1 MiB to 1 TiB. */
+	uint64_t store_map_size;
 	char log_dir[CONFIG_STR_MAX];
 	char state_dir[CONFIG_STR_MAX]; /* the daily visitor salt */
 	char ua_rules[CONFIG_STR_MAX];  /* operator's User-Agent rules; "" none */
@@ -53,8 +60,12 @@ struct config {
 	int log_sync_ms;                /* fdatasync interval, or LOG_SYNC_* */
 	unsigned disabled_status;       /* 404 or 410 */
 	char user[33];                  /* run as after start-up; "" stay */
-	int query_passthrough;          /* 1: a request's query joins the
-	                                   target's (target_merge_query) */
+	/* query_passthrough: which of a request's parameters join the
+	 * target's (query_merge). */
+	struct query_pass query_passthrough;
+	/* real_ip_header: the one forwarding header trusted_proxies are
+	 * believed in (clientip_pick). */
+	enum clientip_header real_ip_header;
 	/* short_hosts: our own short domains, lower case, without a
 	 * trailing dot.  linkctl refuses targets on them (a loop). */
 	char short_hosts[CONFIG_LIST_MAX][CONFIG_HOST_MAX];
@@ -101,5 +112,9 @@ int config_set(struct config *c, const char *name, const char *value,
 /* A duration: "250ms", "10s", "2m", or a bare number of seconds.
  * Returns 0 and milliseconds in *ms, or -1. */
 int config_duration(const char *s, unsigned *ms);
+
+/* A size: a whole number of bytes, or followed by K, M, G or T (powers of
+ * 1024): "64G", "512M".  Returns 0 and the bytes in *bytes, or -1. */
+int config_size(const char *s, uint64_t *bytes);
 
 #endif

@@ -531,6 +531,7 @@ static void trim(const char **s, size_t *len)
 }
 
 enum clientip_source clientip_pick(const struct cidr_list *trusted,
+                                   enum clientip_header use,
                                    const struct netaddr *peer,
                                    const char *real_ip, size_t real_ip_len,
                                    const char *xff, size_t xff_len,
@@ -544,8 +545,8 @@ enum clientip_source clientip_pick(const struct cidr_list *trusted,
 	if (!cidr_list_contains(trusted, &p) || (!real_ip && !xff))
 		return CLIENTIP_PEER;
 
-	if (real_ip) {
-		if (real_ip_len > CLIENTIP_HEADER_MAX)
+	if (use == CLIENTIP_HDR_REAL_IP) {
+		if (!real_ip || real_ip_len > CLIENTIP_HEADER_MAX)
 			return CLIENTIP_MALFORMED;
 		trim(&real_ip, &real_ip_len);
 		struct netaddr a;
@@ -555,16 +556,10 @@ enum clientip_source clientip_pick(const struct cidr_list *trusted,
 		return CLIENTIP_REAL_IP;
 	}
 
-	if (xff_len > CLIENTIP_HEADER_MAX)
+	if (!xff)
 		return CLIENTIP_MALFORMED;
-	/* The entry count covers the whole value, which bounds the walk. */
-	unsigned commas = 0;
-	for (const char *c = xff; (c = memchr(c, ',', xff_len - (size_t)(c - xff)));
-	     c++)
-		commas++;
-	if (commas + 1 > CLIENTIP_XFF_MAX)
-		return CLIENTIP_MALFORMED;
-
+	/* Right to left, one entry at a time: each step either returns or
+	 * moves left past a comma, so the walk ends within xff_len bytes. */
 	size_t end = xff_len;
 	for (;;) {
 		size_t start = end;

@@ -119,43 +119,55 @@ enum clientip_source {
 	CLIENTIP_MALFORMED = 3,  /* trusted peer, unusable header: peer used */
 };
 
-#define CLIENTIP_HEADER_MAX 2048  /* longer header values: malformed */
-#define CLIENTIP_XFF_MAX 64       /* more X-Forwarded-For entries: malformed */
+/* Which header our proxies set and clientip_pick believes (real_ip_header):
+ * exactly one, because a proxy passes on whatever else the client sent. */
+enum clientip_header {
+	CLIENTIP_HDR_REAL_IP = 0,        /* X-Real-IP, as conf/nginx.conf sets */
+	CLIENTIP_HDR_FORWARDED_FOR = 1,  /* X-Forwarded-For, walked from the right */
+};
+
+#define CLIENTIP_HEADER_MAX 2048  /* longer X-Real-IP values: malformed */
 
 /*
  * The client address of a request whose TCP peer is *peer (an IPv4-mapped
  * peer counts as IPv4).
  *
  * From a peer not in `trusted`, both headers are ignored: anyone can send
- * them.  From a trusted peer (our nginx):
- *   1. X-Real-IP, if present, is the client (taken as is, even if it is
- *      itself in `trusted`).
- *   2. Else X-Forwarded-For is walked right to left; the first entry that is
- *      not itself in `trusted` is the client; if every entry is trusted, the
- *      leftmost one.
- *   3. Else (neither header) the peer.
+ * them.  From a trusted peer (our proxy) only the header `use` names counts;
+ * the other one may be the client's own, passed on by the proxy, and is
+ * never read:
+ *   - CLIENTIP_HDR_REAL_IP: X-Real-IP is the client (taken as is, even if
+ *     it is itself in `trusted`).
+ *   - CLIENTIP_HDR_FORWARDED_FOR: X-Forwarded-For is walked right to left;
+ *     the first entry that is not itself in `trusted` is the client; if
+ *     every entry is trusted, the leftmost one.  The walk goes as far as
+ *     the value does: its length is bounded by the request head's, not by
+ *     an entry count (a client that pads the list must not push the
+ *     choice back to the peer).
+ *   - Neither header: the peer.
  * X-Real-IP and each X-Forwarded-For entry are an address, optionally with
  * a port ("1.2.3.4:5678", "[2001:db8::1]:443", "[2001:db8::1]"); the port
  * is dropped.  A bare IPv6 address never has a port stripped
  * ("2001:db8::1:443" is an address).  Spaces and tabs around the value and
  * around each entry are ignored.
  *
- * Malformed -> the peer, CLIENTIP_MALFORMED: a value over
- * CLIENTIP_HEADER_MAX bytes, more than CLIENTIP_XFF_MAX entries, an empty
- * or unparsable X-Real-IP (no fall-through to X-Forwarded-For: a proxy
- * sending garbage is misconfigured, and the counter should show it), or an
- * empty or unparsable X-Forwarded-For entry among those the walk reaches.
- * Entries left of the one chosen are not parsed: the client wrote them
- * (nginx appends to what it received), and junk there must not be able to
- * hide the address our proxy saw.  (The two size limits still count the
- * client's part: a client can pad its way to CLIENTIP_MALFORMED, which
- * only costs it its own attribution.)
+ * Malformed -> the peer, CLIENTIP_MALFORMED: the header `use` names is
+ * absent while the other is present (the proxy does not set the header we
+ * believe in: a misconfiguration the counter should show, and the other
+ * header cannot be told from the client's); an X-Real-IP over
+ * CLIENTIP_HEADER_MAX bytes, empty or unparsable; an empty or unparsable
+ * X-Forwarded-For entry among those the walk reaches.  Entries left of the
+ * one chosen are not parsed: the client wrote them (nginx appends to what
+ * it received), and junk there must not be able to hide the address our
+ * proxy saw.
  *
  * real_ip / xff: the header values, NULL if absent (xff: the last
  * X-Forwarded-For field line, the one our proxy wrote).  trusted may be
- * NULL.  *out is always set.  Pure, thread-safe.
+ * NULL.  *out is always set.  Pure, thread-safe; work linear in the
+ * length of the header used.
  */
 enum clientip_source clientip_pick(const struct cidr_list *trusted,
+                                   enum clientip_header use,
                                    const struct netaddr *peer,
                                    const char *real_ip, size_t real_ip_len,
                                    const char *xff, size_t xff_len,

@@ -92,6 +92,12 @@ void store_id_hex(const unsigned char id[STORE_ID_SIZE],
 
 int store_open(struct store *s, const char *dir, unsigned flags)
 {
+	return store_open_map(s, dir, flags, 0);
+}
+
+int store_open_map(struct store *s, const char *dir, unsigned flags,
+                   size_t map)
+{
 	int rc;
 	MDB_txn *txn = NULL;
 	memset(s, 0, sizeof *s);
@@ -103,7 +109,8 @@ int store_open(struct store *s, const char *dir, unsigned flags)
 		return rc;
 	if ((rc = mdb_env_set_maxdbs(s->env, 16)) ||
 	    (rc = mdb_env_set_maxreaders(s->env, STORE_MAXREADERS)) ||
-	    (rc = mdb_env_set_mapsize(s->env, s->readonly ? STORE_MAPSIZE_RO
+	    (rc = mdb_env_set_mapsize(s->env, map ? map : s->readonly
+	                                                  ? STORE_MAPSIZE_RO
 	                                                  : STORE_MAPSIZE_RW)))
 		goto fail;
 	/* The daemon reads codes at random: readahead only pollutes the page
@@ -180,6 +187,17 @@ int store_grow(struct store *s)
 		return MDB_MAP_FULL;
 	size_t next = info.me_mapsize <= max / 2 ? info.me_mapsize * 2 : max;
 	return mdb_env_set_mapsize(s->env, next);
+}
+
+int store_limit(struct store *s, size_t max)
+{
+	MDB_envinfo info;
+	if (max < s->map_max)
+		s->map_max = max;
+	int rc = mdb_env_info(s->env, &info);
+	if (rc == 0 && info.me_mapsize > s->map_max)
+		rc = mdb_env_set_mapsize(s->env, s->map_max);
+	return rc;
 }
 
 /* Link record v1: u8 version, u8 flags, u16 status, u32 id, u32 staff,

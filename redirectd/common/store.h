@@ -71,7 +71,7 @@ struct store {
 		campaign_by_id;
 	int readonly;
 	size_t map_max;     /* store_grow's limit: STORE_MAPSIZE_RO, or less
-	                     * (a test sets it to reach MDB_MAP_FULL quickly) */
+	                     * (store_limit) */
 };
 
 struct link {
@@ -115,6 +115,12 @@ struct campaign {
 /* Open (and with STORE_CREATE, create) the store in dir.  On error *s is
  * left closed.  A read-only open checks the schema version. */
 int store_open(struct store *s, const char *dir, unsigned flags);
+/* The same with a map of map bytes (0: the default above); LMDB maps at
+ * least the data already stored.  The daemon's store_map_size: under
+ * ThreadSanitizer, whose layout leaves too little address space for
+ * several maps of 1 TiB. */
+int store_open_map(struct store *s, const char *dir, unsigned flags,
+                   size_t map);
 void store_close(struct store *s);
 
 /* The store's identity (meta "id").  0, MDB_NOTFOUND for a store created
@@ -134,6 +140,10 @@ void store_id_hex(const unsigned char id[STORE_ID_SIZE],
  * MDB_MAP_FULL when the map is already that large: the store is full (past
  * STORE_MAPSIZE_RO the daemon could not map it). */
 int store_grow(struct store *s);
+/* Writers: never grow past max bytes (a reader's map, as the daemon's
+ * store_map_size); a larger map shrinks to it now (no transaction may be
+ * open; LMDB keeps at least the data).  Lowers s->map_max only. */
+int store_limit(struct store *s, size_t max);
 
 /* Pure codecs for link records.  encode returns the bytes written, or 0 when
  * cap is too small.  decode returns 0, or EINVAL for a malformed value. */

@@ -80,19 +80,6 @@ const char *target_strerror(int err);
  * answered 500, never sent, and counted.  One pass; pure. */
 int target_servable(const char *url, size_t len);
 
-/*
- * query_passthrough: the Location for a target url and the query q (as
- * sent, without its '?') of the request that asked for it.  The query's
- * parameters follow the target's own, before any #fragment; a parameter
- * whose name the target's query already has is left out, so the tags a
- * link was minted with (utm_*) stay as minted.  Empty parameters are
- * dropped.  Writes to out and returns the length, or 0 when there is
- * nothing to add or the result would pass cap or TARGET_MAX bytes (serve
- * url as it is).  Bytes are not decoded: names compare as sent.  Pure.
- */
-size_t target_merge_query(const char *url, size_t url_len, const char *q,
-                          size_t q_len, char *out, size_t cap);
-
 /* Host part of an absolute http(s) URL as a view (no port, no brackets
  * removed), or len 0.  Pure; used for referrer hosts too. */
 void target_host(const char *url, size_t len, const char **host,

@@ -28,6 +28,7 @@
 
 struct rule {
 	uint8_t class, platform, tier, anchored;
+	uint8_t where;        /* enum where (uarules.h) */
 	uint32_t off, len;    /* the lower-cased pattern in ua_rules.text */
 };
 
@@ -39,6 +40,7 @@ struct ua_rules {
 	uint32_t n_states;
 	uint32_t *delta;      /* n_states * k next-state offsets */
 	uint32_t *score;      /* per scoring state, (offset - out_from) / k */
+	uint32_t *score_fixed; /* the same without W_STANDING rules */
 	struct rule *rule;    /* by rule index */
 	uint32_t n_rules;
 	char *text;           /* every pattern, lower-cased, for the reference */
@@ -167,6 +169,7 @@ static int parse_line(const char *s, size_t n, unsigned line, struct pat *p,
 	p->r.class = (uint8_t)class;
 	p->r.platform = (uint8_t)platform;
 	p->r.tier = T_OPERATOR;
+	p->r.where = W_ANY;
 	return 1;
 }
 
@@ -275,6 +278,7 @@ static size_t add_builtins(struct pat *pats)
 			p->r.class = b->class;
 			p->r.platform = b->platform;
 			p->r.tier = b->tier;
+			p->r.where = b->where;
 			if (!end)
 				break;
 			s = end + 1;
@@ -293,8 +297,10 @@ struct build {
 	uint32_t states;        /* in the trie */
 	uint32_t *g;            /* goto, then delta: [state * k + class] */
 	uint32_t *own;          /* best rule ending here */
+	uint32_t *own_fixed;    /* the same if not W_STANDING, else 0 */
 	uint32_t *fail;
 	uint32_t *best;         /* own or a suffix's */
+	uint32_t *best_fixed;   /* own_fixed or a suffix's */
 	uint32_t *queue;
 	uint32_t *newid;
 };
@@ -359,6 +365,7 @@ static int compile_trie(struct build *b, const struct pat *pats, size_t n,
 			continue;
 		}
 		b->own[s] = sc;
+		b->own_fixed[s] = pats[i].r.where == W_STANDING ? 0 : sc;
 	}
 	return rc;
 }
@@ -380,6 +387,8 @@ static void compile_links(struct build *b)
 		uint32_t s = b->queue[head++];
 		uint32_t f = b->fail[s];
 		b->best[s] = b->own[s] > b->best[f] ? b->own[s] : b->best[f];
+		b->best_fixed[s] = b->own_fixed[s] > b->best_fixed[f] ?
+		                   b->own_fixed[s] : b->best_fixed[f];
 		for (uint32_t c = 0; c < k; c++) {
 			uint32_t u = g[s * k + c];
 			if (u) {
@@ -410,14 +419,18 @@ static int compile_tables(struct ua_rules *r, struct build *b)
 		}
 	r->delta = malloc((size_t)states * k * sizeof *r->delta);
 	r->score = malloc((n_out ? n_out : 1) * sizeof *r->score);
-	if (!r->delta || !r->score)
+	r->score_fixed = malloc((n_out ? n_out : 1) * sizeof *r->score_fixed);
+	if (!r->delta || !r->score || !r->score_fixed)
 		return -1;
 	for (uint32_t s = 0; s < states; s++) {
 		uint32_t *row = r->delta + (size_t)b->newid[s] * k;
 		for (uint32_t c = 0; c < k; c++)
 			row[c] = b->newid[b->g[s * k + c]] * k;
-		if (b->best[s])
-			r->score[b->newid[s] - r->out_from / k] = b->best[s];
+		if (b->best[s]) {
+			uint32_t o = b->newid[s] - r->out_from / k;
+			r->score[o] = b->best[s];
+			r->score_fixed[o] = b->best_fixed[s];
+		}
 	}
 	r->n_states = states;
 	r->start = r->delta[b->anchor];     /* root's row is row 0 */
@@ -434,17 +447,22 @@ static int compile(struct ua_rules *r, const struct pat *pats, size_t n,
 	int rc = -1;
 	b.g = calloc(total * b.k, sizeof *b.g);
 	b.own = calloc(total, sizeof *b.own);
+	b.own_fixed = calloc(total, sizeof *b.own_fixed);
+	b.best_fixed = calloc(total, sizeof *b.best_fixed);
 	b.fail = calloc(total, sizeof *b.fail);
 	b.best = calloc(total, sizeof *b.best);
 	b.queue = calloc(total, sizeof *b.queue);
 	b.newid = calloc(total, sizeof *b.newid);
-	if (b.g && b.own && b.fail && b.best && b.queue && b.newid &&
+	if (b.g && b.own && b.own_fixed && b.best_fixed &&
+	    b.fail && b.best && b.queue && b.newid &&
 	    (rc = compile_trie(&b, pats, n, diag)) == 0) {
 		compile_links(&b);
 		rc = compile_tables(r, &b);
 	}
 	free(b.g);
 	free(b.own);
+	free(b.own_fixed);
+	free(b.best_fixed);
 	free(b.fail);
 	free(b.best);
 	free(b.queue);
@@ -499,6 +517,7 @@ void ua_rules_free(struct ua_rules *r)
 		return;
 	free(r->delta);
 	free(r->score);
+	free(r->score_fixed);
 	free(r->rule);
 	free(r->text);
 	free(r);
@@ -508,7 +527,7 @@ void ua_rules_size(const struct ua_rules *r, size_t *states, size_t *bytes)
 {
 	*states = r->n_states;
 	*bytes = sizeof *r + (size_t)r->n_states * r->k * sizeof *r->delta +
-	         (r->n_states - r->out_from / r->k) * sizeof *r->score +
+	         (r->n_states - r->out_from / r->k) * 2 * sizeof *r->score +
 	         r->n_rules * sizeof *r->rule;
 }
 
@@ -545,49 +564,227 @@ static int browser_like(const char *ua, size_t len)
 	return i < len && ua[i] == '(';
 }
 
-/* The verdict from the best score found (0: none). */
+static unsigned char lower_c(char c)
+{
+	return lower((unsigned char)c);
+}
+
+/* Does the comment's text, c[0..n) (between its parentheses), stand as a
+ * list of products: a "compatible" entry (entries end at ';' or ','), and
+ * no "MSIE" one?  "(compatible; FooBot/1.0; +http://...)" stands; Internet
+ * Explorer's "(compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0; ...)"
+ * does not, because what follows MSIE there is what the PC has installed
+ * and the organisation's own token, which IE's administration kit lets a
+ * company set to its name ("Abbott Labs", "Scania IT", "Crawler Corp IT"). */
+static int comment_stands(const char *c, size_t n)
+{
+	int compatible = 0;
+	for (size_t i = 0; i < n;) {
+		while (i < n && c[i] == ' ')
+			i++;
+		size_t e = i;
+		while (e < n && c[e] != ';' && c[e] != ',')
+			e++;
+		size_t t = e;
+		while (t > i && c[t - 1] == ' ')
+			t--;
+		if (t - i == 10) {
+			size_t j = 0;
+			while (j < 10 && lower_c(c[i + j]) == "compatible"[j])
+				j++;
+			compatible |= j == 10;
+		}
+		if (t - i >= 4 && lower_c(c[i]) == 'm' && lower_c(c[i + 1]) == 's' &&
+		    lower_c(c[i + 2]) == 'i' && lower_c(c[i + 3]) == 'e')
+			return 0;
+		i = e + 1;
+	}
+	return compatible;
+}
+
+/* Is the browser an app's WebView, whose product tokens after the
+ * engine's are the app's name ("... Mobile Safari/537.36 CamScanner/6.5")?
+ * Android's say "; wv)"; iOS's WKWebViews have "Mobile/" but no
+ * "Safari/". */
+static int webview(const char *ua, size_t len)
+{
+	return memmem(ua, len, "; wv)", 5) != NULL ||
+	       (memmem(ua, len, "Mobile/", 7) != NULL &&
+	        memmem(ua, len, "Safari/", 7) == NULL);
+}
+
+/* Where words of automation stand in a browser's User-Agent: the parts
+ * outside comments (product tokens, "... Safari/537.36 AcmeCrawler/2.0"),
+ * except in a WebView; the comments that stand as a list of products; and,
+ * but in a WebView, comments of one entry.
+ * Comments run from '(' to the next ')' or the end; they do not nest. */
+struct regions {
+	size_t from;
+	int in_comment, webview;
+};
+
+static void regions_init(struct regions *it, const char *ua, size_t len)
+{
+	it->from = 0;
+	it->in_comment = 0;
+	it->webview = webview(ua, len);
+}
+
+/* The next region: ua[*a..*b).  Returns 0 when there is none. */
+static int regions_next(struct regions *it, const char *ua, size_t len,
+                        size_t *a, size_t *b)
+{
+	while (it->from < len) {
+		size_t s = it->from;
+		const char *end = memchr(ua + s, it->in_comment ? ')' : '(',
+		                         len - s);
+		size_t e = end ? (size_t)(end - ua) : len;
+		int comment = it->in_comment;
+		it->from = end ? e + 1 : len;
+		it->in_comment = !comment;
+		/* A comment of one entry, "(IndeedBot 1.1)", is a product's
+		 * own note, but an app's in a WebView "(io.scanbot.app)". */
+		if (comment ? comment_stands(ua + s, e - s) ||
+		              (!it->webview && !memchr(ua + s, ';', e - s) &&
+		               !memchr(ua + s, ',', e - s)) :
+		              !it->webview && e > s) {
+			*a = s;
+			*b = e;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int host_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-';
+}
+
+/* A contact token without a scheme, "+devin.ai" or "+example.com/bot":
+ * '+' where a token starts (the first byte, or after ' ', '(', ';' or
+ * ','), then a host name with a dot and a last label of two letters or
+ * more.  Browsers never send one; "+http..." is a rule of its own. */
+static int contact_token(const char *ua, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		const char *p = memchr(ua + i, '+', len - i);
+		if (!p)
+			return 0;
+		i = (size_t)(p - ua);
+		if (i > 0 && ua[i - 1] != ' ' && ua[i - 1] != '(' &&
+		    ua[i - 1] != ';' && ua[i - 1] != ',')
+			continue;
+		size_t j = i + 1, dots = 0, label = 0, letters = 0;
+		for (; j < len && (host_byte(ua[j]) || ua[j] == '.'); j++) {
+			if (ua[j] == '.') {
+				if (label == 0)
+					break;
+				dots++;
+				label = letters = 0;
+			} else {
+				label++;
+				letters = (ua[j] >= '0' && ua[j] <= '9') ||
+				          ua[j] == '-' ? 0 : letters + 1;
+			}
+		}
+		if (dots && label >= 2 && letters == label)
+			return 1;
+	}
+	return 0;
+}
+
+/* The verdict from the best score found (0: none); browser: browser_like's
+ * answer. */
 static struct ua_verdict verdict(const struct ua_rules *r, uint32_t best,
-                                 const char *ua, size_t len)
+                                 int browser, const char *ua, size_t len)
 {
 	struct ua_verdict v = { CLASS_TOOL, PLATFORM_UNKNOWN };
 	if (best) {
 		const struct rule *rule = &r->rule[SCORE_INDEX(best)];
-		if (rule->class != CLASS_HUMAN || rule->tier == T_OPERATOR) {
+		if (rule->class != CLASS_HUMAN || rule->tier == T_OPERATOR ||
+		    rule->where == W_BROWSER) {
 			v.class = rule->class;
 			v.platform = rule->platform;
 			return v;
 		}
 		/* A built-in human rule vouches for a browser only. */
-		if (browser_like(ua, len)) {
+		if (browser) {
 			v.class = CLASS_HUMAN;
 			v.platform = rule->platform;
 		}
 		return v;
 	}
-	if (browser_like(ua, len))
+	if (contact_token(ua, len))
+		v.class = CLASS_CRAWLER;
+	else if (browser)
 		v.class = CLASS_HUMAN;
 	return v;
 }
 
+/* Run the automaton from offset s over p[0..n) with the score table given;
+ * the best score, at least best.  With all != NULL, also the best by every
+ * rule (r->score) in *all, for a scan with score_fixed. */
+static uint32_t scan(const struct ua_rules *r, const uint32_t *score, size_t s,
+                     const unsigned char *p, size_t n, uint32_t best,
+                     uint32_t *all)
+{
+	const uint32_t *delta = r->delta;
+	const size_t out_from = r->out_from;
+	for (size_t i = 0; i < n; i++) {
+		s = delta[s + r->cls[p[i]]];
+		if (s >= out_from) {
+			size_t o = (s - out_from) / r->k;
+			if (score[o] > best)
+				best = score[o];
+			if (all && r->score[o] > *all)
+				*all = r->score[o];
+		}
+	}
+	return best;
+}
+
+/*
+ * Words of automation (W_STANDING: "bot", "scan", "check"...) count in a
+ * browser's User-Agent only where they stand (regions_next): in a product
+ * token ("... Safari/537.36 AcmeCrawler/2.0") or a comment that stands as
+ * a list of products ("Mozilla/5.0 (compatible; SiteCheck/2.0)").  In an
+ * app's WebView, or in the platform's and IE's comments, they are an
+ * app's, a device's or a company's name ("...; wv) ... Chrome/120 Mobile
+ * Safari/537.36 CamScanner/6.5", "(compatible; MSIE 8.0; ...; Abbott
+ * Labs)"), not what made the request: a named service, an HTTP library or
+ * a contact ("+http", "+devin.ai") has to say so.  In other User-Agents
+ * (scripts, libraries, apps' own clients) they count anywhere: those are
+ * tools already, and the word only tells which kind.
+ *
+ * So a browser's User-Agent is scanned without them (score_fixed), noting
+ * the best score with them; only when that is better (a word of
+ * automation would decide: rare in people's User-Agents) are the regions
+ * where they stand scanned again with every rule, until it is reached.
+ */
 struct ua_verdict ua_classify(const struct ua_rules *r, const char *ua,
                               size_t len)
 {
 	if (!ua || len == 0)
 		return (struct ua_verdict){ CLASS_TOOL, PLATFORM_UNKNOWN };
 	const unsigned char *p = (const unsigned char *)ua;
-	const uint32_t *delta = r->delta;
-	const size_t out_from = r->out_from;
-	size_t s = r->start;    /* size_t: no zero-extension in the chain */
-	uint32_t best = 0;
-	for (size_t i = 0; i < len; i++) {
-		s = delta[s + r->cls[p[i]]];
-		if (s >= out_from) {
-			uint32_t sc = r->score[(s - out_from) / r->k];
-			if (sc > best)
-				best = sc;
+	int browser = browser_like(ua, len);
+	uint32_t all = 0, best;
+	if (!browser) {
+		best = scan(r, r->score, r->start, p, len, 0, NULL);
+	} else {
+		best = scan(r, r->score_fixed, r->start, p, len, 0, &all);
+		if (all > best) {
+			struct regions it;
+			size_t a, b;
+			regions_init(&it, ua, len);
+			while (best < all && regions_next(&it, ua, len, &a, &b))
+				best = scan(r, r->score, 0, p + a, b - a, best,
+				            NULL);
 		}
 	}
-	return verdict(r, best, ua, len);
+	return verdict(r, best, browser, ua, len);
 }
 
 struct ua_verdict ua_classify_memo(const struct ua_rules *r, struct ua_memo *m,
@@ -624,18 +821,35 @@ static int occurs_at(const char *pat, uint32_t n, const char *ua, size_t len,
 	return 1;
 }
 
+/* Does ua[at..end) lie in a region where words stand?  For the
+ * reference: it asks each occurrence, where ua_classify rescans the
+ * regions. */
+static int within_standing(const char *ua, size_t len, size_t at, size_t end)
+{
+	struct regions it;
+	size_t a, b;
+	regions_init(&it, ua, len);
+	while (regions_next(&it, ua, len, &a, &b))
+		if (a <= at && end <= b)
+			return 1;
+	return 0;
+}
+
 struct ua_verdict ua_classify_slow(const struct ua_rules *r, const char *ua,
                                    size_t len)
 {
 	if (!ua || len == 0)
 		return (struct ua_verdict){ CLASS_TOOL, PLATFORM_UNKNOWN };
+	int browser = browser_like(ua, len);
 	uint32_t best = 0;
 	for (uint32_t i = 0; i < r->n_rules; i++) {
 		const struct rule *rule = &r->rule[i];
 		const char *pat = r->text + rule->off;
 		size_t last = rule->anchored ? 0 : len;
 		for (size_t at = 0; at <= last && at < len; at++) {
-			if (occurs_at(pat, rule->len, ua, len, at)) {
+			if (occurs_at(pat, rule->len, ua, len, at) &&
+			    (!browser || rule->where != W_STANDING ||
+			     within_standing(ua, len, at, at + rule->len))) {
 				uint32_t sc = SCORE(rule->tier, rule->len, i);
 				if (sc > best)
 					best = sc;
@@ -643,5 +857,5 @@ struct ua_verdict ua_classify_slow(const struct ua_rules *r, const char *ua,
 			}
 		}
 	}
-	return verdict(r, best, ua, len);
+	return verdict(r, best, browser, ua, len);
 }

@@ -4,7 +4,8 @@
  * which app, so analysts' leaderboards count humans only.
  *
  * The rules are substrings, matched case-insensitively (ASCII letters only;
- * other bytes exactly) anywhere in the User-Agent, in one pass through an
+ * other bytes exactly) anywhere in the User-Agent (but words of automation:
+ * where they stand, below), in one pass through an
  * Aho-Corasick automaton compiled at startup.  Each rule has a tier; the
  * verdict comes from the matching rule of the highest tier and, within a
  * tier, from the longest one (ties: the earlier rule):
@@ -19,7 +20,20 @@
  *                "apache-httpclient"): a service built on one is named
  *                above, so "LinkedInBot/1.0 (... Apache-HttpClient ...)"
  *                stays a preview
- *   1 generic    words of automation ("bot", "crawler", "+http", "preview")
+ *   1 generic    words of automation ("bot", "crawler", "preview") and
+ *                contacts ("+http", "mailto:")
+ *
+ * Words of automation count in a browser's User-Agent (below) only where
+ * they stand: in its product tokens ("... Safari/537.36 AcmeCrawler/2.0"),
+ * a "(compatible; ...)" list that is not Internet Explorer's, or a
+ * comment of one entry; not in an app's WebView ("; wv)"), whose trailing
+ * tokens name the app ("CamScanner/6.5"), nor in the platform's or IE's
+ * comments, which name devices and organisations ("Abbott Labs").  A
+ * contact without a scheme ("+devin.ai") makes a crawler of what no rule
+ * matched.  Browsers that do not start as below (Lynx, Links, ELinks, w3m,
+ * UC Browser's "UCWEB/2.0") have rules that vouch for a human on their
+ * own; injection payloads ("' OR 1=1", "${jndi:", "{{7*7}}", "<script")
+ * are a scanner's, a tool, in any User-Agent.
  *
  * When no rule matches, or the best is a built-in human rule, the verdict
  * is human if the User-Agent starts as browsers' do ("Mozilla/5.0 (",
@@ -85,7 +99,9 @@ struct ua_verdict {
 };
 
 /* Classify a User-Agent of len bytes (ua may be NULL when len is 0: a
- * missing header).  Pure, thread-safe, allocation-free, one pass. */
+ * missing header).  Pure, thread-safe, allocation-free; one pass, and a
+ * second over parts of a browser's User-Agent when a word of automation
+ * would decide. */
 struct ua_verdict ua_classify(const struct ua_rules *r, const char *ua,
                               size_t len);
 

@@ -22,8 +22,16 @@ enum tier { T_GENERIC = 1, T_LIBRARY = 2, T_INAPP = 3, T_SERVICE = 4,
  */
 struct builtin {
 	uint8_t tier, class, platform;
+	uint8_t where;        /* enum where, below */
 	const char *pats;
 };
+
+/* Where a rule counts.  W_STANDING: a word of automation, which in a
+ * browser's User-Agent counts only in a comment that stands as a list of
+ * products (uaclass.c, ua_classify).  W_BROWSER: a human rule naming a
+ * browser that does not start as "Mozilla/5.0 (" ("Lynx/", "UCWEB/"), so
+ * it vouches on its own. */
+enum where { W_ANY = 0, W_STANDING = 1, W_BROWSER = 2 };
 
 extern const struct builtin ua_builtins[];
 extern const size_t ua_n_builtins;

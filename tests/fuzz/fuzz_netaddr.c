@@ -4,7 +4,8 @@
  * X-Forwarded-For values of a request from a trusted or untrusted peer.
  * Invariants: a parsed address formats and re-parses to the same bytes and
  * the same text; a parsed prefix contains its own network; clientip_pick
- * always answers a real address, and the peer unless it reports a header.
+ * always answers a real address, the peer unless it reports a header, and
+ * only the header it was told to believe.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -101,8 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		xff = s, xff_len = size;
 	}
-	enum clientip_source src = clientip_pick(&trusted, &peer, rip, rip_len,
-	                                         xff, xff_len, &out);
+	/* The believed header from the input's size too. */
+	enum clientip_header use = (size >> 2) & 1 ? CLIENTIP_HDR_FORWARDED_FOR
+	                                          : CLIENTIP_HDR_REAL_IP;
+	enum clientip_source src = clientip_pick(&trusted, use, &peer, rip,
+	                                         rip_len, xff, xff_len, &out);
 	if (out.len != 4 && out.len != 16)
 		abort();
 	int from_trusted = cidr_list_contains(&trusted, &peer);
@@ -116,11 +120,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case CLIENTIP_REAL_IP:
-		if (!from_trusted || !rip)
+		if (!from_trusted || !rip || use != CLIENTIP_HDR_REAL_IP)
 			abort();
 		break;
 	case CLIENTIP_FORWARDED:
-		if (!from_trusted || rip || !xff)
+		if (!from_trusted || !xff || use != CLIENTIP_HDR_FORWARDED_FOR)
 			abort();
 		break;
 	default:

@@ -1,8 +1,6 @@
 /* Fuzz target: the URL rules.  Whatever target_normalize accepts must be
  * servable as a Location, and normalizing it again must not change it.
- * target_merge_query on the input split at its first newline (target,
- * query): never past its cap, the target's part before any '#' kept as
- * the start, every byte from the two inputs. */
+ * (The query merged into a target is fuzz_query.c's.) */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,23 +35,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	target_servable((const char *)data, size);
 
-	const uint8_t *nl = memchr(data, '\n', size);
-	if (nl) {
-		const char *url = (const char *)data;
-		size_t url_len = (size_t)(nl - data);
-		const char *q = (const char *)nl + 1;
-		size_t q_len = size - url_len - 1;
-		char m[TARGET_MAX];
-		size_t cap = size % 7 == 0 ? 64 : sizeof m;
-		size_t n = target_merge_query(url, url_len, q, q_len, m, cap);
-		const char *hash = memchr(url, '#', url_len);
-		size_t base = hash ? (size_t)(hash - url) : url_len;
-		if (n > cap || (n && (n <= base || memcmp(m, url, base) != 0)))
-			abort();
-		for (size_t i = 0; i < n; i++)
-			if (!memchr(url, m[i], url_len) && !memchr(q, m[i], q_len) &&
-			    m[i] != '&' && m[i] != '?')
-				abort();
-	}
 	return 0;
 }

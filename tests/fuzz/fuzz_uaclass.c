@@ -4,7 +4,9 @@
  * an operator rules file, whose rules, if accepted, classify the input and
  * a few fixed User-Agents.  Every verdict must equal the brute-force
  * reference's (ua_classify_slow), which checks the automaton's construction
- * (failure links, scores, anchoring, case folding) against arbitrary rules.
+ * (failure links, scores, anchoring, case folding) and where words of
+ * automation stand (comments, WebViews) against arbitrary rules, and the
+ * memo's (twice: a miss, then a hit) must equal both.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,12 +33,19 @@ static const char *const samples[] = {
 	"",
 };
 
+static struct ua_memo memo;
+
 static void check(const struct ua_rules *r, const char *ua, size_t len)
 {
 	struct ua_verdict a = ua_classify(r, ua, len);
 	struct ua_verdict b = ua_classify_slow(r, ua, len);
 	if (a.class != b.class || a.platform != b.platform)
 		abort();
+	for (int k = 0; k < 2; k++) {
+		struct ua_verdict m = ua_classify_memo(r, &memo, ua, len);
+		if (m.class != a.class || m.platform != a.platform)
+			abort();
+	}
 	if (a.class < CLASS_HUMAN || a.class > CLASS_TOOL ||
 	    a.platform >= PLATFORM_COUNT)
 		abort();

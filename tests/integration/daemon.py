@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 
-from tap import LINKCTL, REDIRECTD, ok, run, skip_all
+from tap import DAEMON_ARGS, LINKCTL, REDIRECTD, ok, run, skip_all
 
 
 def free_port(host="127.0.0.1"):
@@ -62,7 +62,7 @@ class Daemon:
         self.log_dir = log_dir
         listen = "[%s]:%d" % (host, self.port) if ":" in host else \
             "%s:%d" % (host, self.port)
-        args = [REDIRECTD]
+        args = [REDIRECTD] + DAEMON_ARGS
         if conf:
             args += ["-c", conf]
         self.state_dir = os.path.join(os.path.dirname(log_dir.rstrip("/")),
@@ -250,6 +250,18 @@ def memory_kb(pid):
     except OSError:
         dirty = rss
     return rss, dirty
+
+
+def store_maps(pid):
+    """The process's maps of LMDB stores: {data.mdb path: bytes mapped}."""
+    maps = {}
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            if line.rstrip().endswith("/data.mdb"):
+                lo, hi = line.split()[0].split("-")
+                path = line.split()[-1]
+                maps[path] = maps.get(path, 0) + int(hi, 16) - int(lo, 16)
+    return maps
 
 
 def limit_open_files(n):

@@ -18,6 +18,13 @@ MKSEG = os.path.join(BUILD, "tests", "mkseg")
 # CI (CI set, as .ci/run's runner does): whatever tools/deps.sh installs
 # must be there, so a test skipped for want of it fails instead.
 IN_CI = os.environ.get("CI", "") not in ("", "false")
+# The sanitizers of the build under test (tests/run.sh sets it in its asan
+# and tsan stages).  Under ThreadSanitizer the daemon maps a small store:
+# TSan's memory layout leaves about 1.5 TiB for the program's own maps,
+# too little for two maps of store_map_size's default 1 TiB during a store
+# switch.  Every test that starts the daemon passes DAEMON_ARGS first.
+SANITIZE = os.environ.get("REDIRECTD_SANITIZE", "").split(",")
+DAEMON_ARGS = ["--store-map-size", "1G"] if "thread" in SANITIZE else []
 
 _n = 0
 _failed = 0

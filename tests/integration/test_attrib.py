@@ -77,10 +77,14 @@ REQS = [
     ("alice", P, {"X-Real-IP": "198.51.100.7", "User-Agent": CHROME,
                   "Referer": "https://x.com/someone/status/1"}, "GET",
      "human", "x", "DE", ("198.51.100.7", CHROME), False),
-    ("alice", P, {"X-Forwarded-For": "192.0.2.1, 203.0.113.9", "User-Agent": FIREFOX,
+    # As conf/nginx.conf sends them: X-Real-IP (believed, the default
+    # real_ip_header) and X-Forwarded-For with what the client sent.
+    ("alice", P, {"X-Real-IP": "203.0.113.9",
+                  "X-Forwarded-For": "192.0.2.1, 203.0.113.9", "User-Agent": FIREFOX,
                   "Referer": "https://www.linkedin.com/feed/update/urn:li:activity:1/"},
      "GET", "human", "linkedin", "FR", ("203.0.113.9", FIREFOX), False),
-    ("alice", P, {"X-Forwarded-For": "198.51.100.20, 127.0.0.1", "User-Agent": IPHONE,
+    ("alice", P, {"X-Real-IP": "198.51.100.20",
+                  "X-Forwarded-For": "192.0.2.99, 198.51.100.20", "User-Agent": IPHONE,
                   "Referer": "https://lnkd.in/abc"},
      "GET", "human", "linkedin", "DE", ("198.51.100.20", IPHONE), False),
     # From an untrusted peer the forwarding headers are forged: ignored.

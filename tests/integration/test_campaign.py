@@ -349,7 +349,7 @@ def test_posts():
        "one file per colleague")
     people = {"ana": ("Ana Lima", "Ana", "comms"), "bo": ("Bo Ek", "Bo", "ops"),
               "cy": ("José Dupont", "José", "comms"),
-              "dee": ("O'Neil, Dee", "O'Neil,", "comms")}
+              "dee": ("O'Neil, Dee", "Dee", "comms")}   # "Family, Given"
 
     def body(h):
         name, first, team = people[h]
@@ -401,7 +401,7 @@ def test_posts():
     eq([(str(m["To"]), str(m["Subject"])) for m in msgs],
        [("Ana Lima <ana@example.org>", "Ana, share spring — today"),
         ("José Dupont <jose@example.org>", "José, share spring — today"),
-        ('"O\'Neil, Dee" <dee@example.org>', "O'Neil,, share spring — today")],
+        ('"O\'Neil, Dee" <dee@example.org>', "Dee, share spring — today")],
        "Python's mailbox reads three messages, To and Subject decoded")
     eq(msgs[1].get_content(), body("cy").replace("\nFrom the", "\n>From the")
        .replace("\n>From a", "\n>>From a"),

@@ -8,12 +8,13 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tap import REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
-from daemon import Daemon, Reader, limit_open_files, linkctl, wait_for  # noqa: E402
+from tap import DAEMON_ARGS, REACH, REDIRECTD, SANITIZE, done, eq, ok, run, skip, tempdir  # noqa: E402
+from daemon import Daemon, Reader, limit_open_files, linkctl, store_maps, wait_for  # noqa: E402
 
 HEADER = 128          # a segment's header (clickrec.h)
 
@@ -39,6 +40,14 @@ b308 = linkctl(db, "mint", "--staff", "bob", "--url", "https://example.org/308",
 gone = linkctl(db, "mint", "--staff", "carol", "--url", "https://example.org/gone",
                "--code", "gone").stdout.strip()
 linkctl(db, "disable", "gone")
+# A campaign minted with utm tags: each colleague's link carries its own
+# utm_content, which no request may re-tag.
+r = linkctl(db, "campaign", "create", "autumn", "--url", "https://example.org/autumn",
+            "--utm", "--base-url", "https://go.example.org")
+utm_code = [line.split(",")[2] for line in r.stdout.splitlines()
+            if line.startswith("carol,")][0]
+UTM_TARGET = ("https://example.org/autumn?utm_source=advocacy&utm_medium=social"
+              "&utm_campaign=autumn&utm_content=carol")
 eq(len(a302), 8, "a minted code has 8 characters")
 
 # --- configuration check (-n) ------------------------------------------------
@@ -126,18 +135,43 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
         eq(resp.status, 404, "404 for %s" % why)
     resp = d.get("/gone")
     eq(resp.status, 410, "a disabled link is 410 Gone")
-    # query_passthrough (on by default): the request's parameters join
-    # the target's, whose own (src=go) win.
-    for q, want in (("utm=1", TARGET + "&utm=1"),
+    # query_passthrough (by default the click ids only): nothing else
+    # reaches the target, so the short domain lends itself to no open
+    # redirect, and the target's own parameters (src=go) win.
+    evil = "https://evil.com"
+    for q, want in (("next=%s&fbclid=X" % evil, TARGET + "&fbclid=X"),
+                    ("next=%s&return_to=%s&redirect_uri=%s&fbclid=X&gclid=Y"
+                     % (evil, evil, evil), TARGET + "&fbclid=X&gclid=Y"),
+                    ("next=%s" % evil, TARGET),
+                    ("url=https%3A%2F%2Fevil.com", TARGET),
+                    ("utm=1", TARGET),
                     ("src=evil&fbclid=Ab-9_c", TARGET + "&fbclid=Ab-9_c"),
+                    ("fbclid=1;msclkid=2", TARGET + "&fbclid=1&msclkid=2"),
+                    ("FBCLID=3", TARGET + "&FBCLID=3"),
                     ("src=evil", TARGET),
                     ("", TARGET)):
         resp = d.get("/%s?%s" % (a302, q), {"User-Agent": UA})
         eq((resp.status, resp.header("location")), (302, want),
            "query passed through: /CODE?%s" % q)
         expect["alice"]["clicks"] += 1
-    resp = d.get("/%s/?x=1" % b308, {"User-Agent": UA})
-    eq((resp.status, resp.header("location")), (308, "https://example.org/308?x=1"),
+    # A --utm link: no spelling of a minted tag gets in, and nothing
+    # follows the minted tags but a click id.
+    for q in ("UTM_SOURCE=evil", "utm%5Fsource=evil", "%75tm_source=evil",
+              "a=1;utm_source=evil", "utm_content=alice", "Utm_Content=alice",
+              "utm.content=alice", "+utm_content=alice", "%2575tm_content=alice",
+              "utm_source=evil&utm_medium=evil&utm_campaign=evil&utm_content=evil"):
+        resp = d.get("/%s?%s" % (utm_code, q), {"User-Agent": UA})
+        eq((resp.status, resp.header("location")), (302, UTM_TARGET),
+           "a --utm link: /CODE?%s does not reach the target" % q)
+        expect["carol"]["clicks"] += 1
+    resp = d.get("/%s?utm_content=alice&fbclid=Z;utm_source=evil" % utm_code,
+                 {"User-Agent": UA})
+    eq((resp.status, resp.header("location")), (302, UTM_TARGET + "&fbclid=Z"),
+       "a --utm link: the click id after the minted tags, nothing else")
+    expect["carol"]["clicks"] += 1
+    resp = d.get("/%s/?fbclid=1&x=1" % b308, {"User-Agent": UA})
+    eq((resp.status, resp.header("location")),
+       (308, "https://example.org/308?fbclid=1"),
        "query passed through after a trailing slash")
     expect["bob"]["clicks"] += 1
 
@@ -327,9 +361,23 @@ conf_off = os.path.join(tmp, "off.conf")
 with open(conf_off, "w") as f:
     f.write("query_passthrough = off\n")
 with Daemon(db, os.path.join(tmp, "log-off"), conf=conf_off, threads=1) as d:
-    resp = d.get("/%s?utm=1&x=2" % a302, {"User-Agent": UA})
+    resp = d.get("/%s?utm=1&x=2&fbclid=3" % a302, {"User-Agent": UA})
     eq((resp.status, resp.header("location")), (302, TARGET),
        "query_passthrough = off: the query is not passed on")
+
+# --- query_passthrough = all, and a list: still never a minted tag ----------------
+for value, q, want in (
+        ("all", "next=x&UTM_SOURCE=evil&%75tm_content=bob;a=1",
+         UTM_TARGET + "&next=x&a=1"),
+        ("ref, mc_*", "mc_eid=1&ref=2&fbclid=3&utm%5Fsource=evil&MC_CID=4",
+         UTM_TARGET + "&mc_eid=1&ref=2&MC_CID=4")):
+    conf_q = os.path.join(tmp, "q.conf")
+    with open(conf_q, "w") as f:
+        f.write("query_passthrough = %s\n" % value)
+    with Daemon(db, os.path.join(tmp, "log-q"), conf=conf_q, threads=1) as d:
+        resp = d.get("/%s?%s" % (utm_code, q), {"User-Agent": UA})
+        eq((resp.status, resp.header("location")), (302, want),
+           "query_passthrough = %s: /CODE?%s" % (value, q))
 
 # --- the daemon's log after a kill -9: nothing answered is lost ---------------
 logs2 = os.path.join(tmp, "log2")
@@ -421,6 +469,56 @@ with Daemon(db, os.path.join(tmp, "log-emfile"), threads=1,
     eq(d.proc.wait(30), 0, "... and the daemon exits 0")
     for s in idle:
         s.close()
+
+# --- store_map_size: the address space mapped for the store ------------------
+MIB, GIB = 1 << 20, 1 << 30
+data = os.path.join(os.path.realpath(db), "data.mdb")
+# Under ThreadSanitizer the tests give every daemon a small map (tap.py).
+want = GIB if DAEMON_ARGS else 1 << 40
+with Daemon(db, os.path.join(tmp, "log-map1"), threads=1) as d:
+    eq(store_maps(d.proc.pid), {data: want},
+       "store_map_size: %d GiB mapped by default" % (want // GIB))
+with Daemon(db, os.path.join(tmp, "log-map2"), threads=1,
+            extra=["--store-map-size", "64M"]) as d:
+    eq(store_maps(d.proc.pid), {data: 64 * MIB}, "--store-map-size 64M: 64 MiB mapped")
+    eq(d.get("/" + a302).status, 302, "... and the daemon serves")
+mapconf = os.path.join(tmp, "map.conf")
+with open(mapconf, "w") as f:
+    f.write("store_map_size = 32M\n")
+with Daemon(db, os.path.join(tmp, "log-map3"), threads=1, conf=mapconf) as d:
+    eq(store_maps(d.proc.pid), {data: 32 * MIB if not DAEMON_ARGS else GIB},
+       "store_map_size = 32M in the file (the command line over it)")
+with Daemon(db, os.path.join(tmp, "log-map4"), threads=1, conf=mapconf,
+            extra=["--store-map-size", "48M"]) as d:
+    eq(store_maps(d.proc.pid), {data: 48 * MIB}, "--store-map-size over the file's")
+r = run([REDIRECTD, "-n", "--store-map-size", "1x"])
+ok(r.returncode == 1 and "command line: store_map_size: want a size" in r.stderr,
+   "--store-map-size 1x: refused, naming the directive", r.stderr)
+with open(mapconf, "w") as f:
+    f.write("store_map_size = 2T\n")
+r = run([REDIRECTD, "-n", "-c", mapconf])
+ok(r.returncode == 1 and "%s:1: store_map_size:" % mapconf in r.stderr,
+   "store_map_size = 2T: refused as file:line", r.stderr)
+# Where address space is short (here an RLIMIT_AS of 4 GiB) the default
+# does not fit and a smaller map does.  Sanitizers reserve terabytes of
+# shadow memory: no address-space limit under them.
+if SANITIZE != [""]:
+    skip("a 4 GiB address-space limit", "under %s" % ",".join(SANITIZE))
+else:
+    def limit_as():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (4 * GIB, 4 * GIB))
+    r = subprocess.run([REDIRECTD, "--db", db, "--log-dir", os.path.join(tmp, "log-as"),
+                        "--state-dir", os.path.join(tmp, "state-as"), "--listen",
+                        "127.0.0.1:1", "--threads", "1", "--node", "test"],
+                       preexec_fn=limit_as, capture_output=True, text=True, timeout=30)
+    ok(r.returncode == 1 and "Cannot allocate memory (no address space for a map "
+       "of store_map_size: lower it)" in r.stderr,
+       "4 GiB of address space, the default map: a start-up error saying what to "
+       "lower", r.stderr)
+    with Daemon(db, os.path.join(tmp, "log-as2"), threads=1, preexec_fn=limit_as,
+                extra=["--store-map-size", "64M"]) as d:
+        eq(d.get("/" + a302).status, 302, "... and with store_map_size = 64M it serves")
 
 shutil.rmtree(tmp, ignore_errors=True)
 done()

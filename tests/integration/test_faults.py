@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
-from tap import BUILD, LINKCTL, REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
+from tap import BUILD, DAEMON_ARGS, LINKCTL, REACH, REDIRECTD, done, eq, ok, run, tempdir  # noqa: E402
 from daemon import free_port  # noqa: E402
 
 HOLD_READER = os.path.join(BUILD, "tests", "hold_reader")
@@ -92,7 +92,7 @@ class Redirectd:
         self.log_dir = log_dir
         self.state_dir = os.path.join(tmp, "state")
         self.err_path = os.path.join(tmp, "redirectd-%d.err" % _nd)
-        args = list(wrap) + [REDIRECTD]
+        args = list(wrap) + [REDIRECTD] + DAEMON_ARGS
         if conf:
             args += ["-c", conf]
         args += ["--listen", "127.0.0.1:%d" % self.port, "--db", db,

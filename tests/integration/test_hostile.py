@@ -100,7 +100,8 @@ def records(logdir):
             t, _, link, staff = struct.unpack_from("<QQII", r, 0)
             status, = struct.unpack_from("<H", r, 32)
             out.append({"time": t, "link": link, "staff": staff, "status": status,
-                        "family": r[37], "prefix": r[38], "ip": r[40:56],
+                        "flags": r[35], "family": r[37], "prefix": r[38],
+                        "ip": r[40:56],
                         "country": r[56:58].rstrip(b"\0").decode()})
     return out
 
@@ -429,12 +430,16 @@ with Daemon(db, os.path.join(tmp, "log1"), conf=conf1, threads=2) as d:
         ("/ABC", S404, None), ("/aBc", S404, None),
         ("/Abc/ (a trailing slash redirects like the code)", S302, UP),
         ("/abc/", S302, LOW), ("/Abc//", S404, None), ("/Abc/x", S404, None),
-        # The query goes on to the target as sent (query_passthrough),
-        # undecoded; a fragment in a request target does not.
-        ("//Abc", S404, None), ("/Abc/?utm=1", S302, UP + "?utm=1"),
-        ("/Abc?utm_source=x&y=%00", S302, UP + "?utm_source=x&y=%00"),
+        # Click ids go on to the target as sent (query_passthrough),
+        # undecoded; other parameters and a fragment in a request target
+        # do not.
+        ("//Abc", S404, None), ("/Abc/?fbclid=1", S302, UP + "?fbclid=1"),
+        ("/Abc/?utm=1", S302, UP),
+        ("/Abc?utm_source=x&y=%00", S302, UP),
+        ("/Abc?fbclid=%00&y=1", S302, UP + "?fbclid=%00"),
+        ("/Abc?next=//evil.example&gclid=1", S302, UP + "?gclid=1"),
         ("/Abc?", S302, UP),
-        ("/Abc#fragment", S302, UP), ("/Abc?a=1#b", S302, UP + "?a=1"),
+        ("/Abc#fragment", S302, UP), ("/Abc?fbclid=1#b", S302, UP + "?fbclid=1"),
         ("/%00", S404, None), ("/Abc%00", S404, None), ("/%2F", S404, None),
         ("/Abc%2F", S404, None), ("/%2FAbc", S404, None), ("/Ab%63", S404, None),
         ("/" + "a" * 64 + " (64 characters, no such code)", S404, None),
@@ -733,38 +738,71 @@ recs = records(os.path.join(tmp, "log2"))
 eq(sorted(set(r["link"] for r in recs)), [1], "no click recorded for a broken record")
 
 # --- the client address: forged and malformed forwarding headers -------------------
+# real_ip_header names the one header believed from trusted_proxies; the
+# other may be the client's own, passed on by the proxy.  The proxy's own
+# network is internal here, so a fall-back to the peer shows as an internal
+# click (what a padded X-Forwarded-For used to buy).
 P, U = "127.0.0.1", "127.0.0.2"   # the trusted proxy, an untrusted peer
-conf_ip = write_conf("ip.conf", "trusted_proxies = 127.0.0.1\nip_log = full\n"
-                                "geoip_db = %s\n" % GEO)
-IPS = [
-    # (from, [(field, value)...], client address recorded, country)
-    (U, [("X-Real-IP", "198.51.100.7")], U, ""),
-    (U, [("X-Forwarded-For", "198.51.100.7")], U, ""),
-    (U, [("X-Forwarded-For", "198.51.100.7"), ("X-Real-IP", "203.0.113.9")], U, ""),
-    (U, [("X-Forwarded-For", "127.0.0.1, 198.51.100.7")], U, ""),
-    (U, [("X-Forwarded-For", "198.51.100.7"), ("X-Forwarded-For", "192.0.2.1")], U, ""),
-    (P, [("X-Real-IP", "198.51.100.7")], "198.51.100.7", "DE"),
-    (P, [("X-Real-IP", " 198.51.100.8\t")], "198.51.100.8", "DE"),
-    (P, [("X-Forwarded-For", "192.0.2.1, 203.0.113.9")], "203.0.113.9", "FR"),
-    (P, [("X-Forwarded-For", "203.0.113.9, 127.0.0.1")], "203.0.113.9", "FR"),
-    (P, [("X-Forwarded-For", "198.51.100.1"), ("X-Forwarded-For", "192.0.2.4")],
-     "192.0.2.4", "JP"),
-    (P, [("X-Real-IP", "2001:db8:1::5")], "2001:db8:1::5", "FR"),
-    (P, [("X-Real-IP", "999.1.1.1")], P, ""),
-    (P, [("X-Real-IP", "198.51.100.7, 192.0.2.1")], P, ""),
-    (P, [("X-Real-IP", "")], P, ""),
-    (P, [("X-Real-IP", "198.51.100.7x")], P, ""),
-    (P, [("X-Real-IP", "198.051.100.7")], P, ""),
-    (P, [("X-Real-IP", "unknown")], P, ""),
-    (P, [("X-Real-IP", "1" * 3000)], P, ""),
-    (P, [("X-Real-IP", "198.51.100.9" + " " * 3000)], "198.51.100.9", "DE"),  # OWS
-    (P, [("X-Forwarded-For", ", ".join("192.0.2.%d" % i for i in range(100)))], P, ""),
-    (P, [("X-Forwarded-For", "198.51.100.7, garbage")], P, ""),
-    (P, [("X-Forwarded-For", "198.51.100.7,,")], P, ""),
-    (P, [("X-Forwarded-For", "x" * 6000)], P, ""),
-    (P, [("X-Forwarded-For", "198.51.100.7;203.0.113.9")], P, ""),
-    (P, [("X-Forwarded-For", "[2001:db8:1::5]:443, 198.51.100.300")], P, ""),
-]
+IP_CONF = ("trusted_proxies = 127.0.0.1\nip_log = full\n"
+           "internal_networks = 127.0.0.0/8\ngeoip_db = %s\n" % GEO)
+XFF100 = ", ".join("192.0.2.%d" % i for i in range(100))
+XFF65 = ", ".join("198.51.100.%d" % i for i in range(65))
+# A client's 500 forged entries, then what our proxy appended: 6 KiB.
+XFF_LONG = ",".join("10.9.%d.%d" % (i // 250, i % 250) for i in range(500)) + \
+    ", 203.0.113.77"
+IPS = {
+    # real_ip_header: [(from, [(field, value)...], client recorded, country)]
+    "x-real-ip": [      # the default, as conf/nginx.conf sets X-Real-IP
+        (U, [("X-Real-IP", "198.51.100.7")], U, ""),
+        (U, [("X-Forwarded-For", "198.51.100.7")], U, ""),
+        (U, [("X-Forwarded-For", "198.51.100.7"), ("X-Real-IP", "203.0.113.9")], U, ""),
+        (U, [("X-Forwarded-For", "127.0.0.1, 198.51.100.7")], U, ""),
+        (U, [("X-Forwarded-For", "198.51.100.7"), ("X-Forwarded-For", "192.0.2.1")],
+         U, ""),
+        (P, [("X-Real-IP", "198.51.100.7")], "198.51.100.7", "DE"),
+        (P, [("X-Real-IP", " 198.51.100.8\t")], "198.51.100.8", "DE"),
+        (P, [("X-Real-IP", "198.51.100.7"), ("X-Forwarded-For", "192.0.2.1")],
+         "198.51.100.7", "DE"),
+        (P, [("X-Real-IP", "2001:db8:1::5")], "2001:db8:1::5", "FR"),
+        # X-Forwarded-For is not believed: never read, the peer counted.
+        (P, [("X-Forwarded-For", "192.0.2.1, 203.0.113.9")], P, ""),
+        (P, [("X-Forwarded-For", XFF100)], P, ""),
+        (P, [("X-Real-IP", "999.1.1.1")], P, ""),
+        (P, [("X-Real-IP", "198.51.100.7, 192.0.2.1")], P, ""),
+        (P, [("X-Real-IP", "")], P, ""),
+        (P, [("X-Real-IP", "198.51.100.7x")], P, ""),
+        (P, [("X-Real-IP", "198.051.100.7")], P, ""),
+        (P, [("X-Real-IP", "unknown")], P, ""),
+        (P, [("X-Real-IP", "1" * 3000)], P, ""),
+        (P, [("X-Real-IP", "198.51.100.9" + " " * 3000)], "198.51.100.9", "DE"),  # OWS
+    ],
+    "x-forwarded-for": [
+        (U, [("X-Real-IP", "198.51.100.7")], U, ""),
+        (U, [("X-Forwarded-For", "198.51.100.7")], U, ""),
+        (P, [("X-Forwarded-For", "192.0.2.1, 203.0.113.9")], "203.0.113.9", "FR"),
+        (P, [("X-Forwarded-For", "203.0.113.9, 127.0.0.1")], "203.0.113.9", "FR"),
+        (P, [("X-Forwarded-For", "198.51.100.1"), ("X-Forwarded-For", "192.0.2.4")],
+         "192.0.2.4", "JP"),
+        # A proxy that passes the client's X-Real-IP on: not believed.
+        (P, [("X-Real-IP", "198.51.100.66"), ("X-Forwarded-For", "203.0.113.9")],
+         "203.0.113.9", "FR"),
+        (P, [("X-Forwarded-For", "203.0.113.9"), ("X-Real-IP", "10.1.2.3")],
+         "203.0.113.9", "FR"),
+        (P, [("X-Real-IP", "198.51.100.66")], P, ""),
+        # Long lists are read from the right, however long (65+ entries).
+        (P, [("X-Forwarded-For", XFF65)], "198.51.100.64", "DE"),
+        (P, [("X-Forwarded-For", XFF100)], "192.0.2.99", "JP"),
+        (P, [("X-Forwarded-For", XFF_LONG)], "203.0.113.77", "FR"),
+        (P, [("X-Forwarded-For", "garbage, " + XFF100)], "192.0.2.99", "JP"),
+        (P, [("X-Forwarded-For", "198.51.100.7, garbage")], P, ""),
+        (P, [("X-Forwarded-For", "198.51.100.7,,")], P, ""),
+        (P, [("X-Forwarded-For", "x" * 6000)], P, ""),
+        (P, [("X-Forwarded-For", "198.51.100.7;203.0.113.9")], P, ""),
+        (P, [("X-Forwarded-For", "[2001:db8:1::5]:443, 198.51.100.300")], P, ""),
+        (P, [("X-Forwarded-For", "192.0.2.8, [2001:db8:1::5]:443")],
+         "2001:db8:1::5", "FR"),
+    ],
+}
 
 
 def ip_bytes(addr):
@@ -773,36 +811,46 @@ def ip_bytes(addr):
     return 4, 32, socket.inet_aton(addr) + b"\0" * 12
 
 
-with Daemon(db, os.path.join(tmp, "log-ip"), conf=conf_ip, threads=1) as d:
-    for src, fields, _, _ in IPS:
-        cases += 1
-        s = connect_from(d, src)
-        raw = "GET /ipcode HTTP/1.1\r\nHost: go.example.org\r\nUser-Agent: %s\r\n" % UA
-        raw += "".join("%s: %s\r\n" % kv for kv in fields) + "Connection: close\r\n\r\n"
-        s.sendall(raw.encode())
-        r = Reader(s).response()
-        s.close()
-        eq(r.status_line if r else None, S302,
-           "from %s with %s: 302" % (src, "; ".join("%s: %s" % (k, v[:40])
-                                                    for k, v in fields)))
-    serving(d, "forwarded headers")
-    eq(d.stop(), 0, "the client-address daemon exits 0")
-recs = sorted((r for r in records(os.path.join(tmp, "log-ip")) if r["link"] == 5),
-              key=lambda r: r["time"])
-eq(len(recs), len(IPS), "one record per forwarded-header request")
-for (src, fields, want, cc), rec in zip(IPS, recs):
-    fam, prefix, b = ip_bytes(want)
-    eq((rec["family"], rec["prefix"], rec["ip"], rec["country"]), (fam, prefix, b, cc),
-       "from %s with %s: the client is %s (%s)"
-       % (src, "; ".join("%s: %s" % (k, v[:30]) for k, v in fields), want, cc or "unknown"))
+def fields_text(fields, width):
+    return "; ".join("%s: %s" % (k, v[:width]) for k, v in fields)
+
+
 want_cc = {}
-for _, _, _, cc in IPS:
-    want_cc[cc or "unknown"] = want_cc.get(cc or "unknown", 0) + 1
-want_cc["unknown"] += 1      # serving()'s own request, from the peer
-rows = json.loads(run([REACH, "--db", db, "--format", "json", "--by", "country",
-                       os.path.join(tmp, "log-ip")]).stdout or "[]")
-eq({r["country"]: r["clicks"] for r in rows}, want_cc,
-   "reach --by country: forged headers never move a click to their country")
+for header, rows in IPS.items():
+    conf_ip = write_conf("ip-%s.conf" % header,
+                         IP_CONF + "real_ip_header = %s\n" % header)
+    log_ip = os.path.join(tmp, "log-ip-" + header)
+    with Daemon(db, log_ip, conf=conf_ip, threads=1) as d:
+        for src, fields, _, _ in rows:
+            cases += 1
+            s = connect_from(d, src)
+            raw = "GET /ipcode HTTP/1.1\r\nHost: go.example.org\r\nUser-Agent: %s\r\n" % UA
+            raw += "".join("%s: %s\r\n" % kv for kv in fields) + "Connection: close\r\n\r\n"
+            s.sendall(raw.encode())
+            r = Reader(s).response()
+            s.close()
+            eq(r.status_line if r else None, S302,
+               "%s: from %s with %s: 302" % (header, src, fields_text(fields, 40)))
+        serving(d, "forwarded headers, real_ip_header = %s" % header)
+        eq(d.stop(), 0, "the client-address daemon (%s) exits 0" % header)
+    recs = sorted((r for r in records(log_ip) if r["link"] == 5), key=lambda r: r["time"])
+    eq(len(recs), len(rows), "%s: one record per forwarded-header request" % header)
+    for (src, fields, want, cc), rec in zip(rows, recs):
+        fam, prefix, b = ip_bytes(want)
+        eq((rec["family"], rec["prefix"], rec["ip"], rec["country"], rec["flags"] & 1),
+           (fam, prefix, b, cc, int(want.startswith("127."))),
+           "real_ip_header = %s: from %s with %s: the client is %s (%s%s)"
+           % (header, src, fields_text(fields, 30), want, cc or "unknown",
+              ", internal" if want.startswith("127.") else ""))
+    rows_cc = json.loads(run([REACH, "--db", db, "--format", "json", "--by", "country",
+                              "--include-internal", log_ip]).stdout or "[]")
+    want_cc = {}
+    for _, _, _, cc in rows:
+        want_cc[cc or "unknown"] = want_cc.get(cc or "unknown", 0) + 1
+    want_cc["unknown"] += 1      # serving()'s own request, from the peer
+    eq({r["country"]: r["clicks"] for r in rows_cc}, want_cc,
+       "real_ip_header = %s: reach --by country: forged headers never move a click "
+       "to their country" % header)
 
 # --- the connection cap --------------------------------------------------------------
 conf_cap = write_conf("cap.conf", "max_connections = 6\nheader_timeout = 10s\n"

@@ -877,6 +877,23 @@ def test_import(db):
     r = lk(grow, "mint", "--staff", "alice", "--url", "https://example.org/m",
            "--code", "after-grow", env={"LINKCTL_TEST_MAPSIZE": "1"})
     eq((r.returncode, r.stdout), (0, "after-grow\n"), "mint with a tiny map")
+
+    # -c: the store grows no further than the daemon's store_map_size.
+    capped = newdb("capped")
+    eq(lk(capped, "staff", "add", "alice", "--name", "A").returncode, 0,
+       "capped: colleague")
+    conf = write("map1m.conf", "store_map_size = 1M\n")
+    big = write("big.tsv", "".join("b%05d\talice\t\thttps://example.org/%d/%s\n"
+                                   % (i, i, "p" * 200) for i in range(8000)))
+    before = state(capped)
+    r = lk(capped, "-c", conf, "import", big)
+    eq((r.returncode, r.stderr), (1, "linkctl: the store is full: it may not grow "
+       "past 1048576 bytes; nothing was written\n"),
+       "-c with store_map_size = 1M: an import past 1 MiB is refused")
+    eq(state(capped), before, "... and the store is as it was")
+    r = lk(capped, "import", big)
+    eq((r.returncode, r.stderr), (0, "imported 8000 links\n"),
+       "... the same import without -c grows the store")
     return grow
 
 

@@ -478,11 +478,13 @@ def test_robust(mta, links):
     t = write("hang.txt", "Subject: hung mailer\n\nHi {name}\n")
     hang = wrapper("hang.sh", "if grep -q '^To:.*ben@' \"$f\"; then "
                    "sleep 600; fi", mta)
-    conf = write("timeout.conf", "mailer_timeout = 1s\n")
+    # 5 s, not less: the other colleagues' real deliveries must finish
+    # inside it on a loaded machine (under ASan, beside other tests).
+    conf = write("timeout.conf", "mailer_timeout = 5s\n")
     r = lk("-c", conf, "campaign", "posts", "spring", "--template", t,
            "--base-url", BASE, "--send", "--from", FROM, "--mailer", hang)
     eq(r.returncode, 1, "a mailer past mailer_timeout: exit status 1")
-    ok("ben: the mailer did not finish within 1000 ms and was killed: "
+    ok("ben: the mailer did not finish within 5000 ms and was killed: "
        "whether it went is not known" in r.stderr and
        "2 sent, 0 already sent, 1 unknown" in r.stderr,
        "it is named, the others sent", r.stderr)

@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import done, eq, ok, tempdir  # noqa: E402
-from daemon import Daemon, Reader, free_port, linkctl  # noqa: E402
+from daemon import Daemon, Reader, free_port, linkctl, store_maps  # noqa: E402
 
 SWAPS = int(os.environ.get("SWAPS", "20"))
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
@@ -315,6 +315,21 @@ for code, n in probes.items():
 eq(dict(recs), dict(want), "click records per link id equal the redirects answered, "
    "exactly (%d records: %d of the load, %d probes)"
    % (sum(recs.values()), sum(load.got.values()), sum(probes.values())))
+
+# --- store_map_size: every store the daemon follows is mapped that large -----
+MIB = 1 << 20
+swap_to(masterA, "db.m1")
+with Daemon(db, os.path.join(tmp, "log-map"), threads=2,
+            extra=["--store-map-size", "64M"]) as d:
+    m1 = os.path.join(tmp, "db.m1", "data.mdb")
+    eq(store_maps(d.proc.pid), {m1: 64 * MIB},
+       "--store-map-size 64M: the store is mapped with 64 MiB")
+    swap_to(masterB, "db.m2")
+    m2 = os.path.join(tmp, "db.m2", "data.mdb")
+    ok(wait(lambda: list(store_maps(d.proc.pid)) == [m2]),
+       "the daemon follows a swap with its own map size", store_maps(d.proc.pid))
+    eq(store_maps(d.proc.pid), {m2: 64 * MIB}, "... of 64 MiB too")
+    eq(get((d.host, d.port), "/onlyB").status, 302, "... and serves the new store")
 
 shutil.rmtree(tmp, ignore_errors=True)
 done()

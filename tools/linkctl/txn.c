@@ -1,6 +1,7 @@
 /* txn: a command's store and its transactions.  See txn.h. */
 #include "txn.h"
 
+#include "conf.h"
 #include "msg.h"
 #include "out.h"
 
@@ -48,11 +49,24 @@ static int test_hooks(struct store *s)
 		}
 	}
 	t = getenv("LINKCTL_TEST_MAXMAP");
-	if (t && *t) {
-		MDB_envinfo info;
-		s->map_max = (size_t)strtoull(t, NULL, 10);
-		if (mdb_env_info(s->env, &info) == 0 && info.me_mapsize > s->map_max)
-			mdb_env_set_mapsize(s->env, s->map_max);
+	if (t && *t)
+		store_limit(s, (size_t)strtoull(t, NULL, 10));
+	return 0;
+}
+
+/* With -c, the store grows no further than the daemon maps
+ * (store_map_size), so the daemon never meets data past its map. */
+static int conf_limit(struct store *s)
+{
+	const struct config *cfg;
+	if (!conf_given())
+		return 0;
+	if (conf_load(&cfg))
+		return EXIT_REFUSED;
+	int rc = store_limit(s, cfg->store_map_size);
+	if (rc) {
+		out_err("mdb_env_set_mapsize: %s", mdb_strerror(rc));
+		return EXIT_REFUSED;
 	}
 	return 0;
 }
@@ -85,7 +99,7 @@ static int store_for_command(struct store *s, int write)
 		out_err("store_open %s: %s", db_dir, mdb_strerror(rc));
 		return EXIT_REFUSED;
 	}
-	if (write && test_hooks(s)) {
+	if (write && (conf_limit(s) || test_hooks(s))) {
 		store_close(s);
 		return EXIT_REFUSED;
 	}
