@@ -1,6 +1,7 @@
 /*
  * attrib: the attribution state workers read on every request and the main
- * thread replaces now and then: the day's visitor key (at UTC midnight), the
+ * thread replaces now and then: the period's visitor key (at the UTC
+ * midnight that ends a day, week or month: visitor_period), the
  * country database and the User-Agent rules (on SIGHUP).
  *
  * Readers take no lock.  Main publishes a new immutable struct attrib with
@@ -24,7 +25,7 @@
 
 struct attrib {
 	uint64_t gen;              /* set by attrib_publish */
-	int64_t day;               /* UTC day of the visitor key */
+	int64_t period;            /* visitor_period_index of the key */
 	struct visitor_key vkey;
 	struct geo *geo;           /* NULL: countries unknown */
 	struct ua_rules *ua;

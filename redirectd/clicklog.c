@@ -326,7 +326,7 @@ unsigned clicklog_take_retired(struct clicklog *cl, int *fds, unsigned max)
 int clicklog_segment_create(const char *log_dir, const char *node,
                             unsigned worker,
                             const unsigned char store_id[CLICKREC_STORE_ID_SIZE],
-                            char *path, size_t pathlen)
+                            unsigned period, char *path, size_t pathlen)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
@@ -341,6 +341,7 @@ int clicklog_segment_create(const char *log_dir, const char *node,
 		.worker = worker,
 		.node_hash = clickrec_node_hash(node, strlen(node)),
 		.node_len = (uint8_t)strlen(node),
+		.visitor_period = (uint8_t)period,
 	};
 	memcpy(h.node, node, h.node_len);
 	memcpy(h.store_id, store_id, sizeof h.store_id);

@@ -132,7 +132,8 @@ unsigned clicklog_take_retired(struct clicklog *cl, int *fds, unsigned max);
  * Startup and main-thread helpers (may block; never on a worker).
  * clicklog_segment_create makes log_dir/<node>.<UTC time>.<usec>Z.w<N>.clk
  * with mode 0640 and its header (store_id: the identity of the store
- * served, all zero for none), and returns the fd (and the path in
+ * served, all zero for none; period: the visitor_period its records' keys
+ * have, fixed for the daemon's run), and returns the fd (and the path in
  * path[pathlen]), or a negative errno.  The header is written under a
  * temporary name (the same plus ".tmp") and the file linked into place, so
  * a segment is never seen without its header, even after a crash.
@@ -140,7 +141,7 @@ unsigned clicklog_take_retired(struct clicklog *cl, int *fds, unsigned max);
 int clicklog_segment_create(const char *log_dir, const char *node,
                             unsigned worker,
                             const unsigned char store_id[CLICKREC_STORE_ID_SIZE],
-                            char *path, size_t pathlen);
+                            unsigned period, char *path, size_t pathlen);
 
 /*
  * Cut the torn tail (a crash mid-write) off every segment of this node in

@@ -79,17 +79,29 @@ struct geo *reload_geo(const char *path)
 	return g;
 }
 
-static int64_t utc_now(void)
+/* The period (visitor_period_index of cfg's visitor_period) of now.
+ * REDIRECTD_TEST_NOW (seconds since the epoch) stands for the clock in the
+ * tests, which cannot wait for a week to pass; read once, at start. */
+static int64_t reload_period_now(const struct reload *r)
 {
-	return (int64_t)time(NULL);
+	static int64_t fake = -1;
+	if (fake == -1) {
+		const char *e = getenv("REDIRECTD_TEST_NOW");
+		char *end;
+		long long v = e && *e ? strtoll(e, &end, 10) : -1;
+		fake = e && *e && !*end && v >= 0 ? v : -2;
+	}
+	int64_t t = fake >= 0 ? fake : (int64_t)time(NULL);
+	return visitor_period_index(r->cfg->visitor_period, t);
 }
 
-/* A new state from parts; the key is the day's (from state_dir). */
-static struct attrib *reload_make(struct reload *r, int64_t day,
+/* A new state from parts; the key is the period's (from state_dir). */
+static struct attrib *reload_make(struct reload *r, int64_t period,
                                   struct geo *geo, struct ua_rules *ua)
 {
 	unsigned char salt[VISITOR_SALT_LEN];
-	int rc = salt_load(r->cfg->state_dir, day, salt);
+	int rc = salt_load(r->cfg->state_dir, r->cfg->visitor_period, period,
+	                   salt);
 	if (rc < 0) {
 		logmsg("cannot keep the visitor salt in %s: %s",
 		       r->cfg->state_dir, strerror(-rc));
@@ -97,7 +109,7 @@ static struct attrib *reload_make(struct reload *r, int64_t day,
 	}
 	struct attrib *a = calloc(1, sizeof *a);
 	if (a) {
-		a->day = day;
+		a->period = period;
 		a->geo = geo;
 		a->ua = ua;
 		visitor_key_init(&a->vkey, salt);
@@ -125,7 +137,7 @@ int reload_start(struct reload *r, const struct config *cfg,
 	r->slot = slot;
 	r->workers = workers;
 	r->n_workers = n_workers;
-	struct attrib *a = reload_make(r, salt_day(utc_now()),
+	struct attrib *a = reload_make(r, reload_period_now(r),
 	                               reload_geo(r->cfg->geoip_db), ua);
 	if (!a)
 		return -1;
@@ -149,7 +161,7 @@ void reload_all(struct reload *r)
 		else if (geo)
 			logmsg("keeping the previous country database");
 	}
-	struct attrib *a = reload_make(r, salt_day(utc_now()), geo, ua);
+	struct attrib *a = reload_make(r, reload_period_now(r), geo, ua);
 	if (!a) {
 		if (geo != cur->geo)
 			geo_close(geo);
@@ -162,11 +174,12 @@ void reload_all(struct reload *r)
 
 void reload_tick(struct reload *r)
 {
-	/* A new UTC day: a new visitor key, and yesterday's salt is gone. */
+	/* A new key period (day, week or month): a new visitor key, and the
+	 * last period's salt is gone. */
 	struct attrib *cur = attrib_current(r->slot);
-	int64_t day = salt_day(utc_now());
-	if (day != cur->day) {
-		struct attrib *a = reload_make(r, day, cur->geo, cur->ua);
+	int64_t period = reload_period_now(r);
+	if (period != cur->period) {
+		struct attrib *a = reload_make(r, period, cur->geo, cur->ua);
 		if (a)
 			reload_switch(r, a);
 	}

@@ -2,8 +2,9 @@
  * reload: where the attribution state (attrib.h) comes from.  The first
  * state at start; a new one on SIGHUP (the country database and the
  * User-Agent rules read again, the old ones kept when a new one does not
- * load); a new one at each UTC midnight (the day's visitor key from
- * salt.h); and the old states freed once every worker has moved on.
+ * load); a new one when a key period ends (the UTC midnight ending a day,
+ * an ISO week or a month, as visitor_period says: the period's visitor key
+ * from salt.h); and the old states freed once every worker has moved on.
  *
  * attrib.h owns the lock-free hand-over to the workers; salt.h, geo.h and
  * uaclass.h the parts.  Main thread only.  It reports through logmsg (and
@@ -41,7 +42,7 @@ int reload_start(struct reload *r, const struct config *cfg,
 /* SIGHUP: read the country database and the User-Agent rules again. */
 void reload_all(struct reload *r);
 
-/* Main's tick: a new UTC day's key; free what no worker uses. */
+/* Main's tick: a new period's key; free what no worker uses. */
 void reload_tick(struct reload *r);
 
 #endif

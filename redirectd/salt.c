@@ -1,4 +1,4 @@
-/* salt: daily salt files.  See salt.h. */
+/* salt: a salt file per key period.  See salt.h. */
 #include "salt.h"
 #include "fdio.h"
 #include "safedir.h"
@@ -10,24 +10,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PREFIX "visitor-salt."
 
-int64_t salt_day(int64_t t)
+static void period_name(unsigned period, int64_t index, char *out,
+                        size_t cap)
 {
-	return t >= 0 ? t / 86400 : (t - 86399) / 86400;
-}
-
-static void day_name(int64_t day, char *out, size_t cap)
-{
-	time_t t = (time_t)(day * 86400);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char ymd[16];
-	strftime(ymd, sizeof ymd, "%Y-%m-%d", &tm);
-	snprintf(out, cap, PREFIX "%s", ymd);
+	char label[32];
+	visitor_period_label(period, index, label, sizeof label);
+	snprintf(out, cap, PREFIX "%s", label);
 }
 
 /* Create the file with a fresh salt: written to a temporary name, synced,
@@ -65,35 +57,46 @@ static int salt_create(int dfd, const char *name,
 	return 0;
 }
 
-/* "YYYY-MM-DD" and nothing more at s? */
-static int is_ymd(const char *s, size_t len)
+/* s[0..len) against a pattern: '9' a digit, any other byte itself. */
+static int matches(const char *s, size_t len, const char *pattern)
 {
-	if (len != 10)
+	if (len != strlen(pattern))
 		return 0;
 	for (size_t i = 0; i < len; i++)
-		if ((i == 4 || i == 7) ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+		if (pattern[i] == '9' ? !isdigit((unsigned char)s[i])
+		                      : s[i] != pattern[i])
 			return 0;
 	return 1;
+}
+
+/* A period's name as period_name writes it, and nothing more: a day
+ * "YYYY-MM-DD", an ISO week "YYYY-Www", a month "YYYY-MM". */
+static int is_period(const char *s, size_t len)
+{
+	return matches(s, len, "9999-99-99") || matches(s, len, "9999-W99") ||
+	       matches(s, len, "9999-99");
 }
 
 int salt_file_ours(const char *name)
 {
 	size_t pl = sizeof PREFIX - 1, tl = sizeof ".tmp" - 1;
 	if (*name == '.') {
-		/* salt_create's temporary: .visitor-salt.YYYY-MM-DD.tmp */
+		/* salt_create's temporary: .visitor-salt.<period>.tmp */
 		size_t len = strlen(++name);
 		return len > tl && !strncmp(name, PREFIX, pl) &&
 		       !strcmp(name + len - tl, ".tmp") &&
-		       is_ymd(name + pl, len - pl - tl);
+		       is_period(name + pl, len - pl - tl);
 	}
-	return !strncmp(name, PREFIX, pl) && is_ymd(name + pl, strlen(name + pl));
+	return !strncmp(name, PREFIX, pl) &&
+	       is_period(name + pl, strlen(name + pl));
 }
 
-/* Delete every day's salt file but today's.  state_dir may be shared, or
+/* Delete every salt file but the current one, of whatever period (the
+ * one before a restart with another visitor_period too).  state_dir may be shared, or
  * the daemon user's: only files under the names we make, regular files,
  * and ours (root's, ours now, or the directory owner's: the user's after
  * the drop) go. */
-static void salt_forget(int dfd, const char *today)
+static void salt_forget(int dfd, const char *current)
 {
 	struct stat dir;
 	int fd = dup(dfd);
@@ -109,7 +112,7 @@ static void salt_forget(int dfd, const char *today)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		struct stat st;
-		if (!salt_file_ours(e->d_name) || strcmp(e->d_name, today) == 0 ||
+		if (!salt_file_ours(e->d_name) || strcmp(e->d_name, current) == 0 ||
 		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode) ||
 		    (st.st_uid != 0 && st.st_uid != geteuid() &&
@@ -120,11 +123,11 @@ static void salt_forget(int dfd, const char *today)
 	closedir(d);
 }
 
-int salt_load(const char *state_dir, int64_t day,
+int salt_load(const char *state_dir, unsigned period, int64_t index,
               unsigned char salt[VISITOR_SALT_LEN])
 {
 	char name[64];
-	day_name(day, name, sizeof name);
+	period_name(period, index, name, sizeof name);
 	char why[256];
 	int dfd = safedir_open(state_dir, 0700, why, sizeof why);
 	if (dfd < 0)

@@ -90,7 +90,8 @@ static int segments_create(struct segments *s, unsigned i, char *path,
 {
 	const struct config *cfg = s->cfg;
 	int fd = clicklog_segment_create(cfg->log_dir, cfg->node, i,
-	                                 s->store_id, path, pathlen);
+	                                 s->store_id, cfg->visitor_period,
+	                                 path, pathlen);
 	if (fd < 0) {
 		logmsg("cannot create a segment in %s: %s", cfg->log_dir,
 		       strerror(-fd));

@@ -4,7 +4,8 @@
  * records are encoded by clickrec.c, exactly as the daemon writes them.
  *
  *   mkseg OUT.clk [--node NAME] [--worker N] [--created TIME] [--db DIR]
- *                 [--torn N] [--corrupt-at K]  < records
+ *                 [--period day|week|month|N] [--torn N] [--corrupt-at K]
+ *                 < records
  *
  * One record per input line, whitespace-separated key=value pairs, missing
  * fields 0:
@@ -17,6 +18,9 @@
  * --db DIR names that store in the header, as the daemon serving it does
  * (store.h, its identity); without it the header names none, as a segment
  * written before store identities.
+ * --period writes the visitor period of the records' keys into the header
+ * (visitor.h; a raw number for values no daemon writes); without it, 0: a
+ * day, as a segment written before the field.
  * --torn N appends N (1..127) non-zero garbage bytes: a torn tail.
  * --corrupt-at K flips one byte in record K (0-based), after its checksum
  * was computed: corruption.
@@ -31,12 +35,13 @@
 #include "clickrec.h"
 #include "out.h"
 #include "store.h"
+#include "visitor.h"
 #include "when.h"
 
 static void mkseg_usage(void)
 {
 	fputs("usage: mkseg OUT.clk [--node NAME] [--worker N] [--created TIME]\n"
-	      "             [--db DIR]\n"
+	      "             [--db DIR] [--period day|week|month|N]\n"
 	      "             [--torn N] [--corrupt-at K] < records\n", stderr);
 }
 
@@ -183,6 +188,7 @@ int main(int argc, char **argv)
 {
 	const char *out = NULL, *node = "", *db = NULL;
 	unsigned long long worker = 0, torn = 0, corrupt_at = 0;
+	uint8_t period = VISITOR_PERIOD_DAY;
 	uint64_t created = 0;
 	int corrupt = 0, ret = 2;
 	FILE *f = NULL;
@@ -203,6 +209,10 @@ int main(int argc, char **argv)
 			}
 		} else if (strcmp(a, "--db") == 0 && has) {
 			db = argv[++i];
+		} else if (strcmp(a, "--period") == 0 && has) {
+			if (mkseg_enum(argv[++i], visitor_period_parse,
+			               &period) < 0)
+				goto usage;
 		} else if (strcmp(a, "--worker") == 0 && has) {
 			if (mkseg_num(argv[++i], UINT32_MAX, &worker) < 0)
 				goto usage;
@@ -245,6 +255,7 @@ int main(int argc, char **argv)
 	h.node_len = (uint8_t)strlen(node);
 	memcpy(h.node, node, h.node_len);
 	h.node_hash = clickrec_node_hash(node, h.node_len);
+	h.visitor_period = period;
 	if (db && mkseg_store_id(db, h.store_id) < 0)
 		goto cleanup;
 	clickrec_header_encode(&h, buf);

@@ -4,6 +4,7 @@
  * catches any read past the end.
  */
 #include "clickrec.h"
+#include "visitor.h"
 #include "tap.h"
 
 #include <stdint.h>
@@ -313,7 +314,8 @@ static void test_header_store(void)
 	clickrec_header_encode(&h, buf);
 	is_int(buf[96], 0xa0, "store id starts at byte 96");
 	is_int(buf[111], 0xaf, "...and ends at byte 111");
-	is_int(buf[112] | buf[123], 0, "bytes 112..123 stay zero");
+	is_int(buf[112], 0, "byte 112 (visitor period) zero: a day");
+	is_int(buf[113] | buf[123], 0, "bytes 113..123 stay zero");
 	is_int(clickrec_header_decode(buf, sizeof buf, &g), 0,
 	       "header with a store decodes");
 	ok(memcmp(g.store_id, h.store_id, CLICKREC_STORE_ID_SIZE) == 0,
@@ -328,6 +330,74 @@ static void test_header_store(void)
 	clickrec_header_encode(&h, buf);
 	is_int(clickrec_header_decode(buf, sizeof buf, &g), 0, "one bit set");
 	ok(clickrec_header_has_store(&g), "a store with one bit set is named");
+}
+
+/* The visitor period sits at byte 112 (old padding): a header made before
+ * it (zero) reads as daily keys; week and month round-trip; the byte is
+ * under the checksum; the names and the period arithmetic (visitor.h). */
+static void test_header_period(void)
+{
+	struct clickrec_header h = { .version = CLICKREC_VERSION,
+	                             .record_size = CLICKREC_SIZE,
+	                             .node_len = 1, .node = "n" }, g;
+	unsigned char buf[CLICKREC_HEADER_SIZE];
+	clickrec_header_encode(&h, buf);
+	is_int(clickrec_header_decode(buf, sizeof buf, &g), 0, "decodes");
+	is_int(g.visitor_period, VISITOR_PERIOD_DAY, "old header: day");
+	h.visitor_period = VISITOR_PERIOD_WEEK;
+	for (int i = 0; i < CLICKREC_STORE_ID_SIZE; i++)
+		h.store_id[i] = 0xff;
+	clickrec_header_encode(&h, buf);
+	is_int(buf[112], 1, "week is 1 at byte 112");
+	is_int(buf[111], 0xff, "beside the store id, not over it");
+	is_int(clickrec_header_decode(buf, sizeof buf, &g), 0, "decodes");
+	is_int(g.visitor_period, VISITOR_PERIOD_WEEK, "week round-trips");
+	ok(memcmp(g.store_id, h.store_id, CLICKREC_STORE_ID_SIZE) == 0,
+	   "store id unchanged");
+	h.visitor_period = VISITOR_PERIOD_MONTH;
+	clickrec_header_encode(&h, buf);
+	is_int(clickrec_header_decode(buf, sizeof buf, &g), 0, "decodes");
+	is_int(g.visitor_period, VISITOR_PERIOD_MONTH, "month round-trips");
+	buf[112] ^= 0x01;
+	is_int(clickrec_header_decode(buf, sizeof buf, &g), -1,
+	       "a flipped period bit fails the checksum");
+	ok(!strcmp(visitor_period_name(VISITOR_PERIOD_WEEK), "week"), "name");
+	ok(!strcmp(visitor_period_name(9), "day"), "unknown value: day");
+	is_int(visitor_period_parse("month"), VISITOR_PERIOD_MONTH, "parse");
+	is_int(visitor_period_parse("fortnight"), -1, "parse refuses");
+
+	/* 2026-11-30 is a Monday, 2026-12-06 a Sunday (ISO week 49). */
+	int64_t mon = 1795996800, sun = mon + 6 * 86400 + 86399;
+	char name[32];
+	is_int(visitor_period_index(VISITOR_PERIOD_WEEK, mon),
+	       visitor_period_index(VISITOR_PERIOD_WEEK, sun),
+	       "Monday to Sunday: one week");
+	is_int(visitor_period_index(VISITOR_PERIOD_WEEK, sun + 1),
+	       visitor_period_index(VISITOR_PERIOD_WEEK, sun) + 1,
+	       "the next Monday: the next week");
+	is_int(visitor_period_index(VISITOR_PERIOD_WEEK, mon - 1) + 1,
+	       visitor_period_index(VISITOR_PERIOD_WEEK, mon),
+	       "the Sunday before: the week before");
+	visitor_period_label(VISITOR_PERIOD_WEEK,
+	                     visitor_period_index(VISITOR_PERIOD_WEEK, sun),
+	                     name, sizeof name);
+	ok(!strcmp(name, "2026-W49"), "week label %s", name);
+	visitor_period_label(VISITOR_PERIOD_DAY,
+	                     visitor_period_index(VISITOR_PERIOD_DAY, mon + 7200),
+	                     name, sizeof name);
+	ok(!strcmp(name, "2026-11-30"), "day label %s", name);
+	visitor_period_label(VISITOR_PERIOD_MONTH,
+	                     visitor_period_index(VISITOR_PERIOD_MONTH, sun),
+	                     name, sizeof name);
+	ok(!strcmp(name, "2026-12"), "month label %s", name);
+	/* 2027-01-01 is a Friday: ISO week 53 of 2026. */
+	visitor_period_label(VISITOR_PERIOD_WEEK,
+	                     visitor_period_index(VISITOR_PERIOD_WEEK, 1798761600),
+	                     name, sizeof name);
+	ok(!strcmp(name, "2026-W53"), "ISO year at New Year: %s", name);
+	is_int(visitor_period_index(VISITOR_PERIOD_MONTH, 1798761600),
+	       visitor_period_index(VISITOR_PERIOD_MONTH, sun) + 1,
+	       "January follows December");
 }
 
 static void test_reader(void)
@@ -525,6 +595,7 @@ int main(void)
 	test_bitflips();
 	test_header();
 	test_header_store();
+	test_header_period();
 	test_reader();
 	test_names();
 	return tap_done();

@@ -96,6 +96,20 @@ int main(void)
 	is_int(parse(&c, "log_sync = Batch\n", &d), 1, "log_sync is case-sensitive");
 	ok(strstr(d.e[0].msg, "'batch'") != NULL, "the message lists batch");
 
+	/* visitor_period: how long a salt lasts. */
+	config_init(&c);
+	is_int(c.visitor_period, VISITOR_PERIOD_DAY, "default visitor_period day");
+	is_int(parse(&c, "visitor_period = week\n", &d), 0, "visitor_period = week");
+	is_int(c.visitor_period, VISITOR_PERIOD_WEEK, "visitor_period week");
+	is_int(parse(&c, "visitor_period = month\n", &d), 0, "visitor_period = month");
+	is_int(c.visitor_period, VISITOR_PERIOD_MONTH, "visitor_period month");
+	is_int(parse(&c, "visitor_period = Week\n", &d), 1,
+	       "visitor_period is case-sensitive");
+	ok(strstr(d.e[0].msg, "day, week or month") != NULL,
+	   "the message lists the periods");
+	is_int(parse(&c, "visitor_period = year\n", &d), 1, "year refused");
+	is_int(parse(&c, "visitor_period =\n", &d), 1, "empty refused");
+
 	/* query_passthrough: an allow-list (query.c holds the details). */
 	config_init(&c);
 	is_int(c.query_passthrough.mode, QUERY_LIST, "default query_passthrough: a list");

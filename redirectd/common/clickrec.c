@@ -89,6 +89,7 @@ void clickrec_header_encode(const struct clickrec_header *h, unsigned char *out)
 	out[32] = (unsigned char)n;
 	memcpy(out + 33, h->node, n);
 	memcpy(out + 96, h->store_id, CLICKREC_STORE_ID_SIZE);
+	out[112] = h->visitor_period;
 	le_put32(out + 124, sum124(out));
 }
 
@@ -111,6 +112,7 @@ int clickrec_header_decode(const unsigned char *in, size_t len,
 	memcpy(h->node, in + 33, h->node_len);
 	h->node[h->node_len] = '\0';
 	memcpy(h->store_id, in + 96, CLICKREC_STORE_ID_SIZE);
+	h->visitor_period = in[112];
 	return 0;
 }
 

@@ -105,14 +105,17 @@ struct click {
 
 /* Segment header, decoded.  On disk: magic[8], u32 version, u32 record_size,
  * u64 created_us, u32 worker, u32 node_hash, u8 node_len, char node[63],
- * u8 store_id[16] at 96, zero padding, u32 checksum at 124 (low 32 bits of
- * XXH3_64 over 0..123).
+ * u8 store_id[16] at 96, u8 visitor_period at 112, zero padding, u32
+ * checksum at 124 (low 32 bits of XXH3_64 over 0..123).
  *
  * store_id is the identity of the store the daemon served when it created
  * the segment (store.h, meta "id"): the ids in the records mean something
- * only in that store.  It sits in what was zero padding, so the version
- * stays 1: segments written before it read as all zero ("no identity"),
- * and older readers read new segments as before. */
+ * only in that store.  visitor_period (enum visitor_period, visitor.h) is
+ * how long the visitor key of its records lasted: one person has one
+ * visitor id per day, week or month.  Both sit in what was zero padding,
+ * so the version stays 1: segments written before them read as all zero
+ * ("no identity", daily keys, which is what wrote them), and older
+ * readers read new segments as before. */
 struct clickrec_header {
 	uint32_t version;
 	uint32_t record_size;
@@ -122,6 +125,9 @@ struct clickrec_header {
 	uint8_t node_len;
 	char node[CLICKREC_NODE_MAX + 1];   /* NUL-terminated copy */
 	unsigned char store_id[CLICKREC_STORE_ID_SIZE];   /* all zero: none */
+	uint8_t visitor_period;     /* enum visitor_period, as stored (a
+	                               reader takes an unknown value as a
+	                               day: visitor_period_name) */
 };
 
 /* Does the header name a store?  0 for a segment written before store

@@ -1,6 +1,7 @@
 /* config: the directive table and the parser.  See config.h. */
 #include "config.h"
 #include "target.h"
+#include "visitor.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -19,7 +20,8 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n);
  * does; tests/integration/test_docs.py holds the three to one another. */
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
             K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
-            K_URL, K_ADMIN, K_TEXT, K_QUERY, K_REAL_IP, K_SIZE };
+            K_URL, K_ADMIN, K_TEXT, K_QUERY, K_REAL_IP, K_SIZE,
+            K_PERIOD };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -47,6 +49,9 @@ static const struct directive {
 	{ .name = "internal_networks", .kind = K_CIDRS, .def = "", F(internal),
 	  .count_off = offsetof(struct config, n_internal) },
 	{ .name = "ip_log", .kind = K_IP_LOG, .def = "none" },
+	/* How long one visitor salt lasts: a day keeps a person
+	 * recognisable for the shortest time (redirectd.conf(5)). */
+	{ .name = "visitor_period", .kind = K_PERIOD, .def = "day" },
 	/* No default: the daemon takes the host name's first label. */
 	{ .name = "node", .kind = K_NODE },
 	{ .name = "threads", .kind = K_UINT, .def = "0", F(threads), .min = 0,
@@ -440,6 +445,16 @@ int config_set(struct config *c, const char *name, const char *value,
 		}
 		c->disabled_status = (unsigned)atoi(value);
 		return 0;
+	case K_PERIOD: {
+		int p = visitor_period_parse(value);
+		if (p < 0) {
+			snprintf(err, errlen, "visitor_period: day, week or month, "
+			         "got '%s'", value);
+			return -1;
+		}
+		c->visitor_period = (enum visitor_period)p;
+		return 0;
+	}
 	case K_HOSTS:
 		return set_hosts(c, value, err, errlen);
 	case K_QUERY:

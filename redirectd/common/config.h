@@ -18,6 +18,7 @@
 
 #include "netaddr.h"
 #include "query.h"
+#include "visitor.h"
 
 #define CONFIG_LIST_MAX 16
 #define CONFIG_STR_MAX 512
@@ -49,6 +50,7 @@ struct config {
 	struct cidr internal[CONFIG_CIDR_MAX];  /* internal_networks */
 	unsigned n_internal;
 	enum ip_log ip_log;
+	enum visitor_period visitor_period;   /* how long a salt lasts */
 	char node[64];                  /* empty: the host name */
 	unsigned threads;               /* 0: one per CPU */
 	unsigned max_connections;       /* whole daemon */

@@ -289,6 +289,83 @@ logs3 = os.path.join(tmp, "log3")
 with Daemon(db, logs3, conf=conf, threads=1) as d:
     ok(not os.path.exists(stale), "a previous day's salt is deleted at start")
 
+# --- visitor_period: one salt a week, or a month -----------------------------------
+# REDIRECTD_TEST_NOW stands for the clock of the key (not of the records):
+# 2026-11-30 is the Monday of ISO week 49, 2026-12-02 its Wednesday,
+# 2026-12-07 the Monday of week 50.
+MON, WED, NEXT_MON = 1795996800 + 43200, 1796169600 + 43200, 1796601600 + 43200
+state = os.path.join(tmp, "state")
+
+
+def period_run(period, when, logdir):
+    """One click by the same person (address and User-Agent) with the key
+    of `when`; returns the salt files the daemon left."""
+    conf_p = os.path.join(tmp, "period-%s.conf" % period)
+    with open(conf_p, "w") as f:
+        f.write("trusted_proxies = 127.0.0.1\nvisitor_period = %s\n" % period)
+    with Daemon(db, logdir, conf=conf_p, threads=1,
+                env=dict(os.environ, REDIRECTD_TEST_NOW=str(when))) as d:
+        resp = send(d, "carol", P, {"X-Real-IP": "198.51.100.9", "User-Agent": FIREFOX},
+                    "GET")
+        ok(resp is not None and resp.status == 302, "visitor_period %s: 302" % period)
+        eq(d.stop(), 0, "visitor_period %s: exits 0" % period)
+    return sorted(f for f in os.listdir(state) if f.startswith("visitor-salt."))
+
+
+def visitor_ids(logdir):
+    return [r[8:16] for r in records(logdir)]
+
+
+def header_periods(logdir):
+    out = []
+    for name in sorted(os.listdir(logdir)):
+        with open(os.path.join(logdir, name), "rb") as f:
+            out.append(f.read(128)[112])
+    return out
+
+
+# Daily keys (the default) on Monday then Wednesday: two visitor ids.
+logs_day = os.path.join(tmp, "log-period-day")
+eq(period_run("day", MON, logs_day), ["visitor-salt.2026-11-30"],
+   "day: the salt file is named for the day")
+eq(period_run("day", WED, logs_day), ["visitor-salt.2026-12-02"],
+   "day: Wednesday's salt replaces Monday's")
+ids = visitor_ids(logs_day)
+ok(len(ids) == 2 and ids[0] != ids[1],
+   "day: the same person on Monday and Wednesday has two visitor ids")
+eq(header_periods(logs_day), [0, 0], "day: segment headers say day (0)")
+
+# Weekly keys: switching from day deletes the day's salt at start; Monday
+# and Wednesday of one ISO week share the week's salt and the visitor id.
+logs_week = os.path.join(tmp, "log-period-week")
+eq(period_run("week", MON, logs_week), ["visitor-salt.2026-W49"],
+   "week: the salt file is named for the ISO week; the day's salt is gone")
+st = os.stat(os.path.join(state, "visitor-salt.2026-W49"))
+eq((stat.S_IMODE(st.st_mode), st.st_size), (0o600, 16), "week: 16 bytes, mode 0600")
+eq(period_run("week", WED, logs_week), ["visitor-salt.2026-W49"],
+   "week: Wednesday keeps the week's salt")
+ids = visitor_ids(logs_week)
+ok(len(ids) == 2 and ids[0] == ids[1] and ids[0] != b"\0" * 8,
+   "week: the same person on Monday and Wednesday has one visitor id")
+eq(header_periods(logs_week), [1, 1], "week: segment headers say week (1)")
+rows = json.loads(run([REACH, "--db", db, "--format", "json", logs_week]).stdout)
+carol = [r for r in rows if r["staff"] == "carol"][0]
+eq((carol["clicks"], carol["visitors"], carol["visitor_period"]), (2, 1, "week"),
+   "reach: two clicks, one visitor, counted with weekly keys")
+eq(period_run("week", NEXT_MON, logs_week), ["visitor-salt.2026-W50"],
+   "week: the next week's salt replaces the last")
+ids = visitor_ids(logs_week)
+ok(ids[2] != ids[0], "week: the next week, a new visitor id")
+
+# Monthly keys: the week's salt goes, the month's is named YYYY-MM.
+logs_month = os.path.join(tmp, "log-period-month")
+eq(period_run("month", WED, logs_month), ["visitor-salt.2026-12"],
+   "month: the salt file is named for the month; the week's is gone")
+eq(header_periods(logs_month), [2], "month: segment header says month (2)")
+# And back to daily keys: the month's salt goes at once.
+eq(period_run("day", WED, os.path.join(tmp, "log-period-back")),
+   ["visitor-salt.2026-12-02"], "back to day: the month's salt is deleted at start")
+
 # --- ip_log = truncated / full ----------------------------------------------------
 for mode, want4, want6 in (("truncated", (4, 24, bytes([198, 51, 100, 0]) + b"\0" * 12),
                             (6, 48, bytes.fromhex("20010db80001") + b"\0" * 10)),

@@ -188,8 +188,12 @@ def against_reach(got, rows, what):
 OUT = os.path.join(TMP, "out7")
 r, got = posts_out(OUT, "--log", LOGS, "--last", "7d")
 eq((r.returncode, r.stdout, r.stderr),
-   (0, "", "campaign 'spring': 7 posts written to %s\n" % OUT),
-   "--log --last 7d: every post written")
+   (0, "", "linkctl: note: {visitors} counts visitor-days: the window spans "
+    "more than one day, and a person has one visitor id per day "
+    "(visitor_period, redirectd.conf(5))\n"
+    "campaign 'spring': 7 posts written to %s\n" % OUT),
+   "--log --last 7d: every post written; a note that {visitors} counts "
+   "visitor-days (daily keys over several days)")
 rows = reach_rows("--last", "7d", LOGS)
 against_reach(got, rows, "7d")
 eq([(x["rank"], x["staff"]) for x in rows],
@@ -220,11 +224,12 @@ eq({h: got[h]["advice"] for h in got}, {
     "eli": "Reddit brings you the most visitors: post there first.",
     "fay": NO_CLICKS, "gus": NO_CLICKS,
 }, "{advice}: the first recommendation of the report's card")
-BOARD7 = ["1. Ana Lima: 4 visitors, 6 clicks",
-          "2. Bo Berg: 3 visitors, 3 clicks",
-          "2. Dee Egg: 3 visitors, 3 clicks",
-          "4. Élise Fox: 2 visitors, 3 clicks",
-          "6. Cy Dune: 0 visitors, 5 clicks"]
+# Daily keys over several days: the leaderboard says what it counts.
+BOARD7 = ["1. Ana Lima: 4 visitor-days, 6 clicks",
+          "2. Bo Berg: 3 visitor-days, 3 clicks",
+          "2. Dee Egg: 3 visitor-days, 3 clicks",
+          "4. Élise Fox: 2 visitor-days, 3 clicks",
+          "6. Cy Dune: 0 visitor-days, 5 clicks"]
 eq(got["fay"]["leaderboard"], BOARD7,
    "{leaderboard}: the first five colleagues with a click, reach's ranks "
    "(#9 is no colleague)")
@@ -249,8 +254,8 @@ eq((got14["ana"]["visitors"], got14["ana"]["clicks"], got14["gus"]["visitors"],
     got14["gus"]["rank"], got14["gus"]["team_rank"], got14["dee"]["team_rank"]),
    ("5", "7", "5", "2", "1", "2"),
    "14d: ana's old click counts; gus's five visitors lead his team")
-eq(got14["ana"]["leaderboard"][:2], ["1. Ana Lima: 5 visitors, 7 clicks",
-                                     "2. Gus Hale: 5 visitors, 5 clicks"],
+eq(got14["ana"]["leaderboard"][:2], ["1. Ana Lima: 5 visitor-days, 7 clicks",
+                                     "2. Gus Hale: 5 visitor-days, 5 clicks"],
    "14d: the leaderboard follows")
 
 # --last defaults to 7d; two --log, one of them named twice: each

@@ -203,10 +203,16 @@ eq(snapshot(sticky), before, "and left as it was")
 # Without `user` (root stays root): the clean-up deletes only the day files
 # the daemon makes, and only its own.
 shared2 = victim("shared2")
-for fname in ("visitor-salt.keep", "visitor-salt.notes.txt", "visitor-salt.2001-01-01"):
+# The week and month names (visitor_period) too: another user's files
+# under them stay, and so do names that only look like them.
+OTHERS = ("visitor-salt.2001-01-01", "visitor-salt.2001-W01", "visitor-salt.2001-01")
+for fname in ("visitor-salt.keep", "visitor-salt.notes.txt", "visitor-salt.2001-W1",
+              "visitor-salt.2001-W01x", "visitor-salt.2001-1", ".visitor-salt.2001-W01",
+              "visitor-salt.2001-01-1") + OTHERS:
     with open(os.path.join(shared2, fname), "w") as f:
         f.write("not redirectd's\n")
-os.chown(os.path.join(shared2, "visitor-salt.2001-01-01"), OTHER, OTHER)
+for fname in OTHERS:
+    os.chown(os.path.join(shared2, fname), OTHER, OTHER)
 before = snapshot(shared2)
 rc, err = start(os.path.join(tmp, "log-shared2"), shared2, user=False)
 ok(rc == 0, "without user, state_dir = a shared directory: runs", err)
@@ -218,7 +224,7 @@ ok(len(made) == 1 and made[0].startswith("visitor-salt.20")
 eq({k: v for k, v in after.items() if k in before and k != "."},
    {k: v for k, v in before.items() if k != "."},
    "and deletes nothing it did not make (visitor-salt.keep, another "
-   "user's day file)")
+   "user's day, week and month files, names like a week's or a day's)")
 
 # --- 3. links in log_dir under a segment's name ---------------------------------
 outside = os.path.join(tmp, "outside")

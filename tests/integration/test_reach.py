@@ -184,7 +184,9 @@ def row(rank, staff, name, team, clicks, visitors, bots, previews=0,
             "clicks": clicks, "visitors": visitors, "bots": bots,
             "previews": previews, "crawlers": crawlers, "tools": tools,
             "probes": probes, "internal": internal, "countries": countries,
-            "top_country": top_country, "top_platform": top_platform}
+            "top_country": top_country, "top_platform": top_platform,
+            # What "visitors" counts: these records lie within one day.
+            "visitor_period": "day", "visitor_unit": "visitors"}
 
 
 eq(rows, [row(1, "#1", "", "", 6, 3, 3, previews=2, crawlers=1,
@@ -225,7 +227,8 @@ r = reach("--by", "campaign", "--format", "json", LOGS)
 ok(r.returncode == 0 and json.loads(r.stdout)[2] == {
     "rank": 3, "campaign": "(none)", "clicks": 2, "visitors": 2, "bots": 2,
     "previews": 0, "crawlers": 0, "tools": 0, "probes": 0, "internal": 0,
-    "countries": 0, "top_country": "", "top_platform": "unknown"},
+    "countries": 0, "top_country": "", "top_platform": "unknown",
+    "visitor_period": "day", "visitor_unit": "visitors"},
    "--by campaign json keys", r.stdout)
 
 # ------------------------------------------------------------ time window
@@ -376,7 +379,8 @@ eq(csv_of("--by", "campaign", ATT), CSV_CAMP_HDR +
 eq(json_rows("--by", "campaign", INCL, ATT, at=0), {
     "rank": 1, "campaign": "#1", "clicks": 9, "visitors": 8, "bots": 4,
     "previews": 2, "crawlers": 1, "tools": 1, "probes": 0, "internal": 4,
-    "countries": 3, "top_country": "FR", "top_platform": "linkedin"},
+    "countries": 3, "top_country": "FR", "top_platform": "linkedin",
+    "visitor_period": "day", "visitor_unit": "visitors"},
    "--by campaign --include-internal json")
 
 eq(csv_of("--by", "country", ATT), COUNTRY_HDR +
@@ -413,13 +417,16 @@ eq(csv_of("--by", "platform", INCL, ATT), PLATFORM_HDR +
    "--by platform --include-internal")
 eq(json_rows("--by", "country", ATT, at=slice(0, 2)),
    [{"rank": 1, "country": "unknown", "clicks": 3, "visitors": 3, "bots": 2,
-     "previews": 0, "crawlers": 1, "tools": 1, "probes": 0, "internal": 0},
+     "previews": 0, "crawlers": 1, "tools": 1, "probes": 0, "internal": 0,
+     "visitor_period": "day", "visitor_unit": "visitors"},
     {"rank": 2, "country": "FR", "clicks": 2, "visitors": 2, "bots": 1,
-     "previews": 1, "crawlers": 0, "tools": 0, "probes": 0, "internal": 3}],
+     "previews": 1, "crawlers": 0, "tools": 0, "probes": 0, "internal": 3,
+     "visitor_period": "day", "visitor_unit": "visitors"}],
    "--by country json: the csv keys, no spread columns")
 eq(json_rows("--by", "platform", ATT, at=3), {
     "rank": 4, "platform": "x", "clicks": 2, "visitors": 1, "bots": 2,
-    "previews": 2, "crawlers": 0, "tools": 0, "probes": 0, "internal": 1},
+    "previews": 2, "crawlers": 0, "tools": 0, "probes": 0, "internal": 1,
+    "visitor_period": "day", "visitor_unit": "visitors"},
    "--by platform json")
 
 ATT_TOTAL = "6 bots, 6 internal (%s), 20 records from 2 segments\n"

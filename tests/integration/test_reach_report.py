@@ -18,6 +18,11 @@ database) over a store made with linkctl:
 Part B: segments written by mkseg with chosen times around the change to
 summer time in Europe/Paris (2026-03-29 01:00 UTC), for --by day and hour,
 --since / --until with and without --tz, and --last.
+
+Visitor periods: segments from mkseg --period with visitor ids made as the
+daemon makes them (one per person and key period), ground truth built
+here: daily keys over 9 days count visitor-days and say so (table, total,
+CSV's note, JSON, HTML); weekly keys within one ISO week count people.
 """
 import json
 import os
@@ -203,7 +208,8 @@ eq(js[3] if isinstance(js, list) else js,
    {"rank": 4, "staff": "alice", "name": "Alice Ames", "team": "north",
     "campaign": "autumn", "clicks": 1, "visitors": 1, "bots": 0,
     "previews": 0, "crawlers": 0, "tools": 0, "probes": 0, "internal": 0,
-    "countries": 1, "top_country": "FR", "top_platform": "facebook"},
+    "countries": 1, "top_country": "FR", "top_platform": "facebook",
+    "visitor_period": "day", "visitor_unit": "visitors"},
    "JSON --by staff,campaign: staff and campaign keys")
 js = jrows("--db", db, "--by", "team", logs)
 eq([(x["rank"], x["team"]) for x in js] if isinstance(js, list) else js,
@@ -330,6 +336,146 @@ for bad in ("7", "7m", "d", "-1d", "0d"):
        % bad, r.stderr)
 r = reach("--last", "7d", "--since", "2026-01-01", rl)
 ok(r.returncode == 2, "--last with --since: a usage error", r.stderr)
+
+# ------------------------------------------------------- visitor periods
+# Ground truth built here: three people (A, B, C) clicking colleague 1's
+# link on chosen days.  Each record's visitor id is what the daemon would
+# write: one id per person per key period (the salt changes with the
+# period), so the test knows how many people and how many visitor-days
+# there are.
+DAY_S = 86400
+MON = 1795996800            # 2026-11-30, Monday of ISO week 49
+PEOPLE = {"A": 1, "B": 2, "C": 3}
+
+
+def key_period(period, t):
+    day = t // DAY_S
+    if period == "week":
+        return (day + 3) // 7
+    if period == "month":
+        tm = time.gmtime(t)
+        return tm.tm_year * 12 + tm.tm_mon
+    return day
+
+
+def vid(period, who, t):
+    """The visitor id of person who at t under keys of `period`."""
+    return PEOPLE[who] * 1000003 + key_period(period, t) * 7 + 1
+
+
+def clicks_seg(path, period, clicks, *opts):
+    lines = ["time=@%d staff=1 class=human visitor=%d" % (t, vid(period, who, t))
+             for who, t in clicks]
+    r = subprocess.run([MKSEG, path] + (["--period", period] if period else [])
+                       + list(opts), input="".join(x + "\n" for x in lines),
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("mkseg: " + r.stderr)
+    return {(who, key_period(period or "day", t)) for who, t in clicks}
+
+
+def row1(*args):
+    r = reach("--format", "json", *args)
+    rows = json.loads(r.stdout) if r.returncode == 0 else []
+    return (rows[0]["visitors"], rows[0]["visitor_period"], rows[0]["visitor_unit"]) \
+        if rows else (r.returncode, r.stderr)
+
+
+vp = os.path.join(TMP, "periods")
+# Daily keys over 9 days (2026-11-23 .. 2026-12-01): A on four days, B on
+# two, C on one; A twice on one day.
+nine = [("A", MON - 7 * DAY_S + 3600), ("A", MON - 5 * DAY_S + 7200),
+        ("A", MON - 5 * DAY_S + 9000), ("A", MON + 3600),
+        ("A", MON + DAY_S + 50000), ("B", MON - 6 * DAY_S + 100),
+        ("B", MON + 40000), ("C", MON - 2 * DAY_S + 500)]
+os.makedirs(os.path.join(vp, "day"))
+pairs = clicks_seg(os.path.join(vp, "day", "d.clk"), "day", nine)
+people = {who for who, _ in nine}
+ok(len(pairs) == 7 and len(people) == 3,
+   "ground truth: 3 people, 7 visitor-days over 9 days")
+eq(row1(os.path.join(vp, "day")), (7, "day", "visitor-days"),
+   "day keys over 9 days: reach counts 7 visitor-days and says so in JSON")
+r = reach(os.path.join(vp, "day"))
+lines = r.stdout.splitlines()
+ok(r.returncode == 0 and "VISITOR-DAYS" in lines[0] and
+   " VISITORS " not in lines[0], "table header: VISITOR-DAYS", r.stdout)
+ok(lines[-1].startswith("total: 7 visitor-days (unique per colleague"),
+   "total line: 7 visitor-days", lines[-1])
+ok("note: visitors are visitor-days" in r.stderr and "one visitor id per day"
+   in r.stderr, "a note on stderr says what is counted", r.stderr)
+r = reach("--format", "csv", os.path.join(vp, "day"))
+ok(r.stdout.startswith("rank,staff,name,team,clicks,visitors,") and
+   r.stdout.splitlines()[1].startswith("1,#1,,,8,7,"),
+   "CSV keeps its visitors column (7)", r.stdout)
+ok("visitor-days" in r.stderr, "CSV: the note on stderr", r.stderr)
+html = os.path.join(TMP, "periods.html")
+r = reach("--format", "html", "--output", html, os.path.join(vp, "day"))
+with open(html) as f:
+    page = f.read()
+ok(r.returncode == 0 and "Visitors here are visitor-days" in page and
+   "Unique visitor-days per colleague" in page,
+   "HTML: the header and the leaderboard say visitor-days", r.stderr)
+# One day of the same segment: plain visitors.
+eq(row1("--since", "2026-11-30", "--until", "2026-12-01", os.path.join(vp, "day")),
+   (2, "day", "visitors"), "day keys, a window of one day: visitors (A, B)")
+r = reach("--since", "2026-11-30", "--until", "2026-12-01", os.path.join(vp, "day"))
+ok(" VISITORS " in r.stdout.splitlines()[0] and "note: visitors are" not in r.stderr,
+   "one day: the table says VISITORS, no note", r.stdout + r.stderr)
+
+# Weekly keys within ISO week 49: A on Monday, Wednesday and Sunday, B on
+# Tuesday and Saturday, C on Thursday: three people, counted once each.
+week = [("A", MON + 3600), ("A", MON + 2 * DAY_S + 3600),
+        ("A", MON + 6 * DAY_S + 86000), ("B", MON + DAY_S + 10),
+        ("B", MON + 5 * DAY_S), ("C", MON + 3 * DAY_S + 999)]
+os.makedirs(os.path.join(vp, "week"))
+pairs = clicks_seg(os.path.join(vp, "week", "w.clk"), "week", week)
+eq(len(pairs), 3, "ground truth: one visitor id per person in the week")
+eq(row1(os.path.join(vp, "week")), (3, "week", "visitors"),
+   "week keys within one week: 3 visitors, and JSON says week")
+r = reach(os.path.join(vp, "week"))
+ok(" VISITORS " in r.stdout.splitlines()[0] and
+   r.stdout.splitlines()[-1].startswith("total: 3 visitors ") and
+   "note: visitors are" not in r.stderr,
+   "week keys within one week: the table says visitors", r.stdout + r.stderr)
+with open(os.path.join(vp, "week", "w.clk"), "rb") as f:
+    eq(f.read(128)[112], 1, "mkseg --period week writes 1 at byte 112")
+
+# Weekly keys over two weeks: visitor-weeks.
+os.makedirs(os.path.join(vp, "weeks"))
+clicks_seg(os.path.join(vp, "weeks", "w.clk"), "week",
+           week + [("A", MON + 8 * DAY_S)])
+eq(row1(os.path.join(vp, "weeks")), (4, "week", "visitor-weeks"),
+   "week keys over two weeks: 4 visitor-weeks")
+
+# Segments of both periods: labelled by the shorter, a day.
+eq(row1(os.path.join(vp, "week"), os.path.join(vp, "day")),
+   (10, "day", "visitor-days"), "day and week segments together: visitor-days")
+r = reach(os.path.join(vp, "week"), os.path.join(vp, "day"))
+ok("mix visitor periods" in r.stderr, "the note says the periods mix", r.stderr)
+# One day, segments of both periods with records on it: A has a week id
+# and a day id, so even one day is not plain visitors.
+eq(row1("--since", "2026-11-30", "--until", "2026-12-01", os.path.join(vp, "week"),
+        os.path.join(vp, "day")), (3, "day", "visitor-days"),
+   "one day, both periods' segments: A counted twice, labelled visitor-days")
+# A segment whose records all lie outside the window does not count.
+eq(row1("--since", "2026-11-23", "--until", "2026-11-24", os.path.join(vp, "week"),
+        os.path.join(vp, "day")), (1, "day", "visitors"),
+   "the week segment has no record on 2026-11-23: plain visitors")
+
+# Monthly keys, and a segment written before the field (no --period): a day.
+os.makedirs(os.path.join(vp, "month"))
+clicks_seg(os.path.join(vp, "month", "m.clk"), "month",
+           [("A", MON + DAY_S + 50000), ("A", MON + 3 * DAY_S)])
+eq(row1(os.path.join(vp, "month")), (1, "month", "visitors"),
+   "month keys within December: 1 visitor")
+os.makedirs(os.path.join(vp, "months"))
+clicks_seg(os.path.join(vp, "months", "m.clk"), "month", nine[3:5])
+eq(row1(os.path.join(vp, "months")), (2, "month", "visitor-months"),
+   "month keys over November 30 and December 1: 2 visitor-months")
+os.makedirs(os.path.join(vp, "old"))
+clicks_seg(os.path.join(vp, "old", "o.clk"), None, nine)
+eq(row1(os.path.join(vp, "old")), (7, "day", "visitor-days"),
+   "a segment without a period field reads as daily keys")
 
 # ---------------------------------------------------------------- export
 

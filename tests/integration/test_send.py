@@ -566,9 +566,10 @@ def test_weekly(mta):
     ok(rr.returncode == 0 and "ana" in rows, "reach counts the same log",
        rr.stderr)
     names = {"ana": "Ana Lima", "ben": "Bén Ørsted", "eve": "Eve Stone"}
-    board = "1. Ana Lima: 3 visitors, 4 clicks\n" \
-            "2. Bén Ørsted: 2 visitors, 2 clicks\n" \
-            "3. Eve Stone: 1 visitor, 1 click\n"
+    # Daily keys (mkseg's default) over several days: visitor-days.
+    board = "1. Ana Lima: 3 visitor-days, 4 clicks\n" \
+            "2. Bén Ørsted: 2 visitor-days, 2 clicks\n" \
+            "3. Eve Stone: 1 visitor-day, 1 click\n"
     for h in MAILED:
         m = [m for m in mta.messages(ADDR[h])
              if str(m["Subject"]) == "%s, your week" % names[h].split()[0]]

@@ -72,6 +72,12 @@ int campaign_figures_count(struct campaign_figures *cf,
 		out_err("note: visitors of %zu of %zu colleagues are estimates "
 		        "(HyperLogLog, standard error 0.81%%), as reach --by "
 		        "staff counts them", est, rows);
+	const char *period, *unit = figures_visitor_unit(cf->F, &period);
+	if (strcmp(unit, "visitors") != 0)
+		out_err("note: {visitors} counts %s: the window spans more "
+		        "than one %s, and a person has one visitor id per %s "
+		        "(visitor_period, redirectd.conf(5))", unit, period,
+		        period);
 	return 0;
 }
 

@@ -9,10 +9,13 @@
 #include "hash.h"
 #include "le.h"
 #include "recfield.h"
+#include "visitor.h"
 
 int count_init(struct count *C, uint64_t exact_limit, size_t vis_limit)
 {
 	C->groups.arena = &C->arena;
+	C->tmin = UINT64_MAX;
+	C->tmax = 0;
 	visitors_budget_init(&C->vis, &C->arena, exact_limit, vis_limit,
 	                     groups_each_visitors, &C->groups);
 	return countries_init(&C->countries);
@@ -103,7 +106,7 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	struct groups *g = &C->groups;
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
-	uint64_t records = 0;
+	uint64_t records = 0, tmin = C->tmin, tmax = C->tmax;
 	for (k = 0; k < n; k++) {
 		const unsigned char *p = buf + k * CLICKREC_SIZE;
 		if (!clickrec_verify(p))
@@ -144,6 +147,8 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		if (cls >= CLASS_COUNT)
 			cls = CLASS_UNKNOWN;
 		records++;
+		tmin = t < tmin ? t : tmin;
+		tmax = t > tmax ? t : tmax;
 		if (cls != CLASS_HUMAN) {
 			grp->cls[cls]++;
 			continue;
@@ -205,8 +210,31 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	}
 	C->npend = npend;
 	C->records += records;
+	C->tmin = tmin;
+	C->tmax = tmax;
 	return k;
 oom:
 	C->npend = npend;
+	C->tmin = tmin;
+	C->tmax = tmax;
 	return (size_t)-1;
+}
+
+const char *count_visitor_unit(const struct count *C, unsigned *period)
+{
+	static const char *const units[VISITOR_PERIOD_COUNT] = {
+		"visitor-days", "visitor-weeks", "visitor-months",
+	};
+	unsigned p = 0;
+	while (p + 1 < VISITOR_PERIOD_COUNT && C->periods &&
+	       !(C->periods & (1u << p)))
+		p++;
+	*period = p;
+	if (!C->records || C->tmin > C->tmax)
+		return "visitors";
+	int mixed = (C->periods & (C->periods - 1)) != 0;
+	if (!mixed && visitor_period_index(p, (int64_t)(C->tmin / 1000000)) ==
+	              visitor_period_index(p, (int64_t)(C->tmax / 1000000)))
+		return "visitors";
+	return units[p];
 }

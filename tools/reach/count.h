@@ -80,6 +80,12 @@ struct count {
 	struct count_pending pend[COUNT_AHEAD];
 	size_t npend;
 	uint64_t records;           /* records inside the time window */
+	/* What the visitors count (count_visitor_unit): the times of the
+	 * first and last record counted (in the window, through the
+	 * filters), and the visitor periods (1 << enum visitor_period) of the
+	 * segments those came from (scan.c sets them). */
+	uint64_t tmin, tmax;        /* tmin > tmax: none yet */
+	unsigned periods;
 };
 
 /* Make the tables, visitors counted exactly up to exact_limit per group
@@ -98,6 +104,15 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n);
 /* Settle what is pending (at the end of a file), prev's too.  Returns 0,
  * or -1 out of memory. */
 int count_settle_all(struct count *C);
+
+/* What the visitors counted so far are, as the column and the report
+ * name them: "visitors" when every counted record came with one visitor
+ * key (the segments of one visitor_period, and their times within one
+ * period of it); else "visitor-days", "visitor-weeks" or "visitor-months"
+ * after the shortest period among the segments (a person may be counted
+ * once per such period).  *period gets that shortest period (a day when
+ * nothing was counted).  Static strings. */
+const char *count_visitor_unit(const struct count *C, unsigned *period);
 
 void count_free(struct count *C);
 

@@ -21,6 +21,7 @@
 #include "out.h"
 #include "rank.h"
 #include "scan.h"
+#include "visitor.h"
 #include "when.h"
 
 #define FIGURES_LEADERS 5
@@ -165,6 +166,12 @@ static int figures_leaders(struct figures *F)
 {
 	char *text = NULL;
 	size_t len = 0, lines = 0;
+	/* "visitor", or "visitor-day" (-week, -month) when the window
+	 * spans several visitor-key periods: the board's unit, singular. */
+	char unit[24];
+	snprintf(unit, sizeof unit, "%.*s",
+	         (int)strlen(rank_visitor_unit(&F->b)) - 1,
+	         rank_visitor_unit(&F->b));
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return -1;
@@ -176,7 +183,7 @@ static int figures_leaders(struct figures *F)
 			continue;
 		char vis[48], clk[48];
 		figures_count_text(vis, sizeof vis, r->visitors, r->estimated,
-		                   "visitor");
+		                   unit);
 		figures_count_text(clk, sizeof clk, r->clicks, 0, "click");
 		fprintf(f, "%s%lu. %s: %s, %s", lines ? "\n" : "", r->rank,
 		        e->name[0] ? e->name : e->key, vis, clk);
@@ -309,6 +316,13 @@ size_t figures_estimated(const struct figures *F, size_t *rows)
 		n += (size_t)F->b.rows[i].estimated;
 	*rows = F->b.n;
 	return n;
+}
+
+const char *figures_visitor_unit(const struct figures *F,
+                                 const char **period)
+{
+	*period = visitor_period_name(F->b.visitor_period);
+	return rank_visitor_unit(&F->b);
 }
 
 void figures_free(struct figures *F)

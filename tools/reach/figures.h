@@ -10,6 +10,8 @@
  *
  * The figures of a colleague, as text:
  *   visitors      distinct visitors, "~N" when reach's is an estimate
+ *                 (visitor-days over several days of daily keys:
+ *                 figures_visitor_unit)
  *   clicks        counted clicks
  *   rank          their rank in reach's leaderboard (1, 2, 2, 4)
  *   ranked        the rows of that leaderboard: every colleague of the
@@ -33,7 +35,8 @@
  *                 defaults); "" when the card has none
  * and the leaderboard, the same for everyone: a line per colleague of the
  * store among the first five rows with a click, "RANK. NAME: N visitors,
- * N clicks" (reach's rank, "~N" for an estimate, "1 visitor", "1 click"),
+ * N clicks" (reach's rank, "~N" for an estimate, "1 visitor", "1 click";
+ * "N visitor-days" when reach's column says so),
  * or "No clicks in this period yet." when nobody has one.
  */
 #ifndef REDIRECTD_FIGURES_H
@@ -92,6 +95,13 @@ int figures_of(const struct figures *F, uint32_t staff_id,
 /* The leaderboard's lines, joined by LF (no LF at the end); lives as long
  * as F. */
 const char *figures_leaderboard(const struct figures *F);
+
+/* What the visitors figures count, as reach's table names it:
+ * "visitors", or "visitor-days" ("-weeks", "-months") when the window
+ * spans several visitor-key periods (rank.h); *period the key period
+ * ("day", ...).  Static strings. */
+const char *figures_visitor_unit(const struct figures *F,
+                                 const char **period);
 
 /* How many rows' visitors are estimates, of how many rows. */
 size_t figures_estimated(const struct figures *F, size_t *rows);

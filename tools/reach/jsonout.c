@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "out.h"
+#include "visitor.h"
 
 /* ", \"NAME\": " and s as a JSON string. */
 static void json_str(FILE *f, const char *name, const char *s)
@@ -84,6 +85,10 @@ void jsonout_write(FILE *f, const struct board *b)
 		} else if (b->ties_earliest) {
 			fputs(", \"reached\": null", f);
 		}
+		/* What "visitors" counts: the key period of the segments (the
+		 * shortest, if they mix) and the unit the figure is in. */
+		json_str(f, "visitor_period", visitor_period_name(b->visitor_period));
+		json_str(f, "visitor_unit", rank_visitor_unit(b));
 		fprintf(f, "}%s\n", i + 1 < b->n ? "," : "");
 	}
 	if (b->n)

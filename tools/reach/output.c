@@ -17,6 +17,7 @@
 #include "out.h"
 #include "report.h"
 #include "table.h"
+#include "visitor.h"
 #include "wholefile.h"
 
 /* The HTML report (report.c) over the leaderboard's rows.  Returns 0 or
@@ -68,6 +69,8 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 		.records = b->records, .segments = b->segments,
 		.damage = o->skip_damaged ? D : NULL,
 		.nm = nm, .filters = &o->filters,
+		.visitor_unit = rank_visitor_unit(b),
+		.visitor_period = visitor_period_name(b->visitor_period),
 	};
 	ret = report_html(f, &in);
 done:
@@ -88,6 +91,27 @@ static void output_note_estimates(const struct board *b)
 		        "(HyperLogLog, standard error 0.81%%), past "
 		        "--exact-limit or --visitor-memory", est, b->n,
 		        grouping_plural(b->by));
+}
+
+/* What the visitors figures count, when it is not simply visitors: a
+ * person is one visitor per key period, so over several periods the
+ * figures are visitor-days (-weeks, -months), as the table and the report
+ * say; CSV, which keeps its column name for scripts, has only this. */
+static void output_note_visitors(const struct board *b)
+{
+	const char *unit = rank_visitor_unit(b);
+	if (strcmp(unit, "visitors") == 0)
+		return;
+	const char *p = visitor_period_name(b->visitor_period);
+	if (b->visitor_periods & (b->visitor_periods - 1))
+		out_err("note: visitors are %s: the segments counted mix "
+		        "visitor periods, the shortest a %s, and a person "
+		        "has one visitor id per period (visitor_period, "
+		        "redirectd.conf(5))", unit, p);
+	else
+		out_err("note: visitors are %s: the clicks counted span "
+		        "more than one %s, and a person has one visitor id "
+		        "per %s (visitor_period, redirectd.conf(5))", unit, p, p);
 }
 
 int output_write(const struct opts *o, const struct board *b, struct count *C,
@@ -123,6 +147,7 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 		return -1;
 	}
 	output_note_estimates(b);
+	output_note_visitors(b);
 	return 0;
 fail:
 	wholefile_abort(&w);

@@ -346,6 +346,8 @@ static int rank_rows(const struct count *C, const struct names *nm,
 		.by = C->by, .include_internal = C->include_internal,
 		.rows = rows, .n = n, .records = C->records,
 	};
+	b->visitor_unit = count_visitor_unit(C, &b->visitor_period);
+	b->visitor_periods = C->periods;
 	return 0;
 }
 

@@ -70,12 +70,24 @@ struct board {
 	uint64_t min_visitors;  /* rows below are unranked */
 	int flags;              /* the rows carry flags (--repeat-limit) */
 	int ties_earliest;      /* ties broken by reached (--ties earliest) */
+	/* What the visitors figures count (count_visitor_unit): "visitors",
+	 * or "visitor-days" (-weeks, -months) when the counted clicks span
+	 * several visitor-key periods; the shortest period of the segments
+	 * counted (enum visitor_period), and every one (1 << period). */
+	const char *visitor_unit;
+	unsigned visitor_period, visitor_periods;
 };
 
 /* The key and the campaign of a row as printed. */
 static inline const char *rank_key(const struct row *r)
 {
 	return r->key ? r->key : r->keybuf;
+}
+
+/* The board's visitor unit, "visitors" on a board made without one. */
+static inline const char *rank_visitor_unit(const struct board *b)
+{
+	return b->visitor_unit ? b->visitor_unit : "visitors";
 }
 
 static inline const char *rank_ckey(const struct row *r)

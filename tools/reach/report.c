@@ -313,6 +313,12 @@ static void report_filters(FILE *f, const struct names_filter_args *fa)
 	fputs(".</p>\n", f);
 }
 
+/* What the visitors figures count: "visitors" or "visitor-days"... */
+static const char *report_unit(const struct report_in *in)
+{
+	return in->visitor_unit ? in->visitor_unit : "visitors";
+}
+
 static void report_head(FILE *f, const struct report_in *in)
 {
 	char a[20], b[20];
@@ -365,6 +371,13 @@ static void report_head(FILE *f, const struct report_in *in)
 	fputs(" time; days and hours in it too).  ", f);
 	fprintf(f, "%" PRIu64 " records from %zu segments.</p>\n",
 	        in->records, in->segments);
+	/* A person is one visitor per visitor-key period (visitor_period):
+	 * over several, the figures count them once per period. */
+	if (strcmp(report_unit(in), "visitors") != 0)
+		fprintf(f, "<p class=\"visitor-unit\">Visitors here are %s: "
+		        "a person who clicked on several %ss counts once per "
+		        "%s.</p>\n", report_unit(in), in->visitor_period,
+		        in->visitor_period);
 	report_filters(f, in->filters);
 	report_damage(f, in->damage);
 	fputs("</header>\n", f);
@@ -458,8 +471,8 @@ static void report_leaderboard(FILE *f, const struct report_in *in)
 		if (in->rows[i].visitors > max)
 			max = in->rows[i].visitors;
 	fputs("<section id=\"leaderboard\">\n<h2>Leaderboard</h2>\n", f);
-	fprintf(f, "<p>Unique visitors per colleague (human clicks; bots and "
-	        "colleagues' own clicks apart)");
+	fprintf(f, "<p>Unique %s per colleague (human clicks; bots and "
+	        "colleagues' own clicks apart)", report_unit(in));
 	if (in->nrows > n)
 		fprintf(f, ", the leading %zu", n);
 	fputs(".</p>\n", f);
@@ -928,10 +941,11 @@ static int report_cards(FILE *f, struct report *P)
 		if (r->rank)
 			snprintf(rank, sizeof rank, "%lu", r->rank);
 		fprintf(f, "</p>\n<dl>\n<dt>rank</dt><dd class=\"rank\">%s</dd>\n"
-		        "<dt>visitors</dt><dd class=\"visitors\">%s%" PRIu64
+		        "<dt>%s</dt><dd class=\"visitors\">%s%" PRIu64
 		        "</dd>\n<dt>clicks</dt><dd class=\"clicks\">%" PRIu64
 		        "</dd>\n<dt>bots</dt><dd>%" PRIu64 "</dd>\n",
-		        rank, r->estimated ? "~" : "", r->visitors, r->clicks,
+		        rank, report_unit(in), r->estimated ? "~" : "",
+		        r->visitors, r->clicks,
 		        r->bots);
 		/* By visitors, as the advice below: the two agree. */
 		unsigned top = cards_top_platform(&P->K, r->id);

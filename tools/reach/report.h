@@ -66,6 +66,10 @@ struct report_in {
 	                                   no sections of them */
 	const struct names_filter_args *filters;   /* as given, for the
 	                                              header; NULL: none */
+	const char *visitor_unit;   /* what the visitors figures count
+	                               (rank.h: "visitor-days"...); NULL or
+	                               "visitors": plain visitors */
+	const char *visitor_period; /* "day", "week", "month" */
 };
 
 /* Write the report to f.  Returns 0, or -1 after reporting (out_err). */

@@ -21,6 +21,7 @@
 #include "clickrec.h"
 #include "fdio.h"
 #include "out.h"
+#include "visitor.h"
 
 /* An error or warning while the progress line may be up: clear it first. */
 #define SCAN_ERR(S, ...) do { \
@@ -71,11 +72,13 @@ static int scan_bad_record(const char *path, int fd, size_t len, size_t off,
 }
 
 /* Open path as a segment: a regular file with a header that decodes.
- * Returns the descriptor with *len its size and the header read; -2 when
+ * Returns the descriptor with *len its size, *period its visitor period
+ * and the header read; -2 when
  * the file is gone since the walk (the daemon removes a segment that got
  * no record as it closes it: nothing to count, nothing to say); or -1
  * after reporting. */
-static int scan_open(struct scan *S, const char *path, size_t *len)
+static int scan_open(struct scan *S, const char *path, size_t *len,
+                     unsigned *period)
 {
 	struct stat st;
 	struct clickrec_header hdr;
@@ -117,6 +120,9 @@ static int scan_open(struct scan *S, const char *path, size_t *len)
 		SCAN_ERR(S, "%s: not a click-log segment (bad header)", path);
 		goto fail;
 	}
+	/* An unknown period is read as the shortest, a day (visitor.h). */
+	*period = hdr.visitor_period < VISITOR_PERIOD_COUNT ?
+	          hdr.visitor_period : VISITOR_PERIOD_DAY;
 	if (S->check) {
 		char msg[1024];
 		int rc = storecheck_segment(S->check, path, &hdr, msg, sizeof msg);
@@ -186,7 +192,9 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 	int ret = -1, rc = CLICKREC_END;
 	size_t len, off = CLICKREC_HEADER_SIZE;
 	uint64_t skipped = S->damage ? S->damage->records : 0;
-	int fd = scan_open(S, path, &len);
+	uint64_t before = C->records;
+	unsigned period;
+	int fd = scan_open(S, path, &len, &period);
 	if (fd < 0)
 		return fd == -2 ? 0 : -1;
 	while (off < len && rc == CLICKREC_END) {
@@ -223,6 +231,9 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 		         path, off, whole);
 	S->read += whole;
 	S->segments++;
+	/* The segment's visitor key matters only if it gave a record. */
+	if (C->records > before)
+		C->periods |= 1u << period;
 	ret = 0;
 	goto cleanup;
 oom:

@@ -6,6 +6,7 @@
 #include "textwidth.h"
 #include "utf8.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -102,7 +103,7 @@ static void table_measure(const struct board *b, struct table_cols *w)
 		.keyhdr = keyhdrs[b->by],
 		.key = strlen(keyhdrs[b->by]), .name = strlen("NAME"),
 		.camp = strlen("CAMPAIGN"), .ctry = strlen("COUNTRY"),
-		.rank = 4, .vis = 8, .clk = 6, .bot = 4, .inr = 8,
+		.rank = 4, .vis = (int)strlen(rank_visitor_unit(b)), .clk = 6, .bot = 4, .inr = 8,
 		.cmp = b->compare, .pvis = 13, .chg = 6, .prank = 9, .move = 4,
 		.flags = b->flags,
 	};
@@ -193,7 +194,15 @@ void table_write(FILE *f, const struct board *b)
 	table_measure(b, &w);
 	fprintf(f, "%*s  ", w.rank, "RANK");
 	table_keys(f, &w, w.keyhdr, "NAME", "CAMPAIGN");
-	fprintf(f, "%*s  %*s  %*s  %*s", w.vis, "VISITORS", w.clk, "CLICKS",
+	/* The column says what it counts: VISITOR-DAYS when the clicks
+	 * span several visitor-key periods (count_visitor_unit). */
+	const char *unit = rank_visitor_unit(b);
+	char vhdr[24];
+	size_t i;
+	for (i = 0; unit[i] && i + 1 < sizeof vhdr; i++)
+		vhdr[i] = (char)toupper((unsigned char)unit[i]);
+	vhdr[i] = '\0';
+	fprintf(f, "%*s  %*s  %*s  %*s", w.vis, vhdr, w.clk, "CLICKS",
 	        w.bot, "BOTS", w.inr, "INTERNAL");
 	if (w.cmp)
 		fprintf(f, "  %*s  %*s  %*s  %*s", w.pvis, "PREV_VISITORS",
@@ -206,13 +215,13 @@ void table_write(FILE *f, const struct board *b)
 		fputs("  PLATFORM", f);
 	}
 	putc('\n', f);
-	for (size_t i = 0; i < b->n; i++)
+	for (i = 0; i < b->n; i++)
 		table_row(f, &w, &b->rows[i]);
 	fprintf(f,
-	        "total: %s%" PRIu64 " visitors (unique per %s, summed), %" PRIu64
+	        "total: %s%" PRIu64 " %s (unique per %s, summed), %" PRIu64
 	        " clicks, %" PRIu64 " bots, %" PRIu64 " internal (%s), %" PRIu64
 	        " records from %zu segments\n",
-	        w.est ? "~" : "", w.tv,
+	        w.est ? "~" : "", w.tv, rank_visitor_unit(b),
 	        b->by == GROUPING_STAFF ? "colleague"
 	        : w.pair ? "colleague and campaign" : grouping_name(b->by),
 	        w.tc, w.tb, w.ti,
