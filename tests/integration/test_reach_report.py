@@ -415,6 +415,15 @@ with open(html) as f:
 ok(r.returncode == 0 and "Visitors here are visitor-days" in page and
    "Unique visitor-days per colleague" in page,
    "HTML: the header and the leaderboard say visitor-days", r.stderr)
+# --by day, UTC: each row is one key's day, so plain visitors; --by hour
+# gathers hours of several days: visitor-days.
+r = reach("--by", "day", os.path.join(vp, "day"))
+ok(r.returncode == 0 and " VISITORS " in r.stdout.splitlines()[0] and
+   "note:" not in r.stderr, "--by day with day keys: each row counts visitors",
+   r.stdout + r.stderr)
+r = reach("--by", "hour", os.path.join(vp, "day"))
+ok(r.returncode == 0 and "VISITOR-DAYS" in r.stdout.splitlines()[0],
+   "--by hour over 9 days: visitor-days", r.stdout)
 # One day of the same segment: plain visitors.
 eq(row1("--since", "2026-11-30", "--until", "2026-12-01", os.path.join(vp, "day")),
    (2, "day", "visitors"), "day keys, a window of one day: visitors (A, B)")

@@ -233,6 +233,9 @@ const char *count_visitor_unit(const struct count *C, unsigned *period)
 	if (!C->records || C->tmin > C->tmax)
 		return "visitors";
 	int mixed = (C->periods & (C->periods - 1)) != 0;
+	/* --by day in UTC with day keys: each row is one key's day. */
+	if (!mixed && p == VISITOR_PERIOD_DAY && C->by == GROUPING_DAY && !C->zone.local)
+		return "visitors";
 	if (!mixed && visitor_period_index(p, (int64_t)(C->tmin / 1000000)) ==
 	              visitor_period_index(p, (int64_t)(C->tmax / 1000000)))
 		return "visitors";

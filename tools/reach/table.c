@@ -103,7 +103,8 @@ static void table_measure(const struct board *b, struct table_cols *w)
 		.keyhdr = keyhdrs[b->by],
 		.key = strlen(keyhdrs[b->by]), .name = strlen("NAME"),
 		.camp = strlen("CAMPAIGN"), .ctry = strlen("COUNTRY"),
-		.rank = 4, .vis = (int)strlen(rank_visitor_unit(b)), .clk = 6, .bot = 4, .inr = 8,
+		.rank = 4, .vis = (int)strlen(rank_visitor_unit(b)), .clk = 6,
+		.bot = 4, .inr = 8,
 		.cmp = b->compare, .pvis = 13, .chg = 6, .prank = 9, .move = 4,
 		.flags = b->flags,
 	};
