@@ -224,4 +224,22 @@ for folder in ("redirectd", "tools", "tests", "bench", "conf"):
                                                  % re.escape(os.path.basename(n)), readme)]
     ok(names and not missing, "%s/README.md names every file in %s/ (%d)"
        % (folder, folder, len(names)), "missing: %s" % missing)
+# --- the README's commands use options the programs have ------------------------
+# Its walkthroughs are examples a reader pastes: an option renamed or gone
+# must fail here, not in the reader's terminal.
+readme = read("README.md")
+blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+helps = {"reach": run([REACH, "--help"]).stdout, "linkctl": run([LINKCTL, "--help"]).stdout}
+used = 0
+for block in blocks:
+    for cmd in re.split(r"(?<!\\)\n", block):
+        words = cmd.replace("\\\n", " ").split()
+        prog = next((w for w in words if w in helps), None)
+        if not prog:
+            continue
+        for opt in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", cmd):
+            used += 1
+            ok(re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(opt), helps[prog]),
+               "README: %s %s is in %s --help" % (prog, opt, prog))
+ok(used >= 10, "README: its commands' options checked (%d)" % used)
 done()
