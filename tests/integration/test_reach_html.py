@@ -171,8 +171,35 @@ r = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--output",
                     "1", "--staff", "ana,bo,cy,di",
                     os.path.dirname(seg), os.path.dirname(seg3)],
                    capture_output=True, text=True, env=env)
-ok(r.returncode == 0 and r.stderr == "",
-   "reach --format html --compare previous: exit 0", r.stderr)
+ok(r.returncode == 0 and r.stderr.startswith("reach: note: visitors are visitor-days")
+   and r.stderr.count("\n") == 1,
+   "reach --format html --compare previous: exit 0 (and the visitor-days note)",
+   r.stderr)
+
+# --output-dir: the report as an index, and a page for every colleague.
+pages = os.path.join(TMP, "pages")
+r = subprocess.run([tap.REACH, "--db", db, "--format", "html", "--output-dir", pages,
+                    "--unshared-days", "0", os.path.dirname(seg)],
+                   capture_output=True, text=True, env=env)
+ok(r.returncode == 0 and r.stdout == "", "--output-dir DIR: exit 0, nothing on stdout",
+   r.stderr)
+handles = ["ana", "bo", "cy", "di"] + [h for h, _ in many]
+eq(sorted(os.listdir(os.path.join(pages, "staff"))) if os.path.isdir(pages) else None,
+   sorted(h + ".html" for h in handles), "a page for each of the 44 colleagues")
+index = open(os.path.join(pages, "index.html"), encoding="utf-8").read() \
+    if os.path.exists(os.path.join(pages, "index.html")) else ""
+eq(len(re.findall(r'<tr><td class="n">[^<]*</td><td><a href="staff/[a-z0-9._-]+\.html">',
+                  index)), 44, "the index lists every colleague, each linked to their page")
+eq(len(re.findall(r'<article class="card"', index)),
+   len(re.findall(r'<g class="bar"', index)),
+   "... and keeps cards for the colleagues its chart draws")
+for args, what in ((["--format", "csv"], "without --format html"),
+                   (["--format", "html", "--output", os.path.join(TMP, "x.html")],
+                    "with --output")):
+    r = subprocess.run([tap.REACH, "--db", db, "--output-dir", pages] + args +
+                       [os.path.dirname(seg)], capture_output=True, text=True, env=env)
+    ok(r.returncode == 2 and "--output-dir" in r.stderr, "--output-dir %s: a usage "
+       "error" % what, r.stderr)
 
 b = Browser(TMP)
 try:
@@ -318,6 +345,21 @@ try:
     eq(evaluate(b, sid, "[...document.querySelectorAll('#daily .partial')]"
                         ".map(g => g.textContent)"), ["today, so far"],
        "today's day is marked partial")
+
+    mark = len(b.events)
+    b.call("Page.navigate", {"url": "file://" + os.path.join(pages, "staff", "ana.html")},
+           session=sid)
+    ok(b.wait_event(lambda e: e.get("sessionId") == sid and
+                    e.get("method") == "Page.loadEventFired", since=mark) is not None,
+       "a colleague's own page loads")
+    b.drain(0.5)
+    eq(evaluate(b, sid, "[document.title, document.querySelector('h1').textContent, "
+                        "document.querySelectorAll('article.card').length, "
+                        "document.querySelector('.card .visitors').textContent, "
+                        "document.querySelector('.up a').getAttribute('href'), "
+                        "typeof window.pwned]"),
+       ["Reach: " + EVIL1, EVIL1, 1, "4", "../index.html", "undefined"],
+       "... with their card, their name escaped, and a link back to the index")
 
     mark = len(b.events)
     b.call("Page.navigate", {"url": "file://" + cmp_report}, session=sid)

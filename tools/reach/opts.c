@@ -28,7 +28,7 @@ enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
        OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
        OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED,
        OPT_ANY_STORE, OPT_CSV_RAW, OPT_COMPARE, OPT_MIN_VISITORS,
-       OPT_REPEAT_LIMIT, OPT_TIES };
+       OPT_REPEAT_LIMIT, OPT_TIES, OPT_OUTPUT_DIR };
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -46,6 +46,7 @@ static const struct option opts_table[] = {
 	{ "campaign", required_argument, NULL, OPT_CAMPAIGN },
 	{ "rank", required_argument, NULL, OPT_RANK },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
 	{ "unshared-days", required_argument, NULL, OPT_UNSHARED_DAYS },
 	{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
 	{ "any-store", no_argument, NULL, OPT_ANY_STORE },
@@ -88,6 +89,7 @@ static void opts_usage(FILE *f)
 	      "             [--repeat-limit N] [--ties shared|earliest]\n"
 	      "             [--format table|csv|json|html] [--csv-raw] "
 	      "[--output FILE]\n"
+	      "             [--output-dir DIR]\n"
 	      "             [--include-internal] [--unshared-days N]\n"
 	      "             [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]\n"
 	      "             [--staff H,...] [--team T,...] [--campaign C,...]\n"
@@ -148,6 +150,10 @@ static void opts_help(void)
 	      "tab or\n"
 	      "                  CR, is written as text: a ' before it)\n"
 	      "  --output FILE   write the report to FILE (whole or not at all)\n"
+	      "  --output-dir DIR\n"
+	      "                  html: DIR/index.html, and a page of their own "
+	      "for\n"
+	      "                  every colleague, DIR/staff/HANDLE.html\n"
 	      "  --unshared-days N\n"
 	      "                  html: a campaign link this old without a "
 	      "click is\n"
@@ -279,6 +285,9 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 		break;
 	case OPT_CAMPAIGN:
 		fa->campaign[fa->ncampaign++] = arg;
+		break;
+	case OPT_OUTPUT_DIR:
+		o->output_dir = arg;
 		break;
 	case OPT_OUTPUT:
 		o->output = arg;
@@ -449,6 +458,11 @@ static int opts_check(struct opts *o, const struct opts_times *t)
 	}
 	if (o->csv_raw && o->format != OPTS_CSV) {
 		out_err("--csv-raw: only with --format csv");
+		return 2;
+	}
+	if (o->output_dir && (o->format != OPTS_HTML || o->output)) {
+		out_err("--output-dir: only with --format html, and not with "
+		        "--output");
 		return 2;
 	}
 	if (o->format == OPTS_HTML && o->by != GROUPING_STAFF) {

@@ -8,6 +8,7 @@
  *         [--compare previous|SPAN] [--min-visitors N]
  *         [--repeat-limit N] [--ties shared|earliest]
  *         [--format table|csv|json|html] [--csv-raw] [--output FILE]
+ *         [--output-dir DIR]
  *         [--include-internal] [--unshared-days N]
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
@@ -43,6 +44,7 @@ struct opts {
 	uint64_t exact_limit;       /* --exact-limit; UINT64_MAX: none */
 	size_t vis_limit;           /* --visitor-memory in bytes */
 	const char *output;         /* --output; NULL: stdout */
+	const char *output_dir;     /* --output-dir (html); NULL: none */
 	unsigned unshared_days;
 	int skip_damaged;           /* --skip-damaged */
 	int any_store;              /* --any-store (storecheck.h) */

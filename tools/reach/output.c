@@ -72,7 +72,8 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 		.visitor_unit = rank_visitor_unit(b),
 		.visitor_period = visitor_period_name(b->visitor_period),
 	};
-	ret = report_html(f, &in);
+	ret = o->output_dir ? report_html_dir(o->output_dir, &in)
+	                    : report_html(f, &in);
 done:
 	free(rr);
 	free(files);
@@ -121,6 +122,19 @@ int output_write(const struct opts *o, const struct board *b, struct count *C,
 	struct wholefile w = { 0 };
 	FILE *out = stdout;
 	int rc;
+	if (o->output_dir) {
+		/* Made if missing (under the umask); the pages are written
+		 * whole into it, one by one. */
+		if (mkdir(o->output_dir, 0777) < 0 && errno != EEXIST) {
+			out_err("%s: %s", o->output_dir, strerror(errno));
+			return -1;
+		}
+		if (output_html(NULL, o, b, C, nm, F, D) < 0)
+			return -1;
+		output_note_estimates(b);
+		output_note_visitors(b);
+		return 0;
+	}
 	if (o->output) {
 		/* 0666 under the umask, as any program makes a file: a
 		 * report names colleagues; the umask decides who reads it. */

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "advice.h"
@@ -26,10 +27,12 @@
 #include "out.h"
 #include "store.h"
 #include "u64map.h"
+#include "wholefile.h"
 
 #define REPORT_LEADERS_CHART 30     /* bars in the leaderboard chart */
 #define REPORT_LEADERS_DAILY 5      /* lines in the daily chart */
 #define REPORT_MAX_DAYS 92          /* days the daily chart spans */
+#define REPORT_NAME_MAX 64          /* a handle (linkctl's rule) */
 
 /* ------------------------------------------------------ the second pass */
 
@@ -58,6 +61,9 @@ struct report {
 	 * [clicks, visitors]; campaign id, and campaign << 32 | staff id,
 	 * -> clicks and -> visitors. */
 	uint64_t (*team)[2];            /* [nm->nteams + 1] */
+	size_t *tsize;                  /* each row's team size and median */
+	uint64_t *tmed;                 /* (cards_teams), [nrows] */
+	int dir;                        /* --output-dir: pages link up */
 	struct u64map camp_clicks, camp_vis, pair_clicks, pair_vis;
 	int64_t day_min, day_max;   /* local days of the leaders' visitors */
 	size_t nleaders;
@@ -319,7 +325,10 @@ static const char *report_unit(const struct report_in *in)
 	return in->visitor_unit ? in->visitor_unit : "visitors";
 }
 
-static void report_head(FILE *f, const struct report_in *in)
+/* The page's head and header; who: the colleague of a page of their own
+ * (NULL: the report's index). */
+static void report_head(FILE *f, const struct report_in *in,
+                        const struct report_row *who)
 {
 	char a[20], b[20];
 	fputs("<!doctype html>\n<html lang=\"en\">\n<head>\n"
@@ -328,7 +337,14 @@ static void report_head(FILE *f, const struct report_in *in)
 	      "initial-scale=1\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\""
 	      "default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
-	      "<title>Reach: who reached how many people</title>\n"
+	      "<title>", f);
+	if (who) {
+		fputs("Reach: ", f);
+		report_esc(f, report_label(who));
+	} else {
+		fputs("Reach: who reached how many people", f);
+	}
+	fputs("</title>\n"
 	      "<style>\n"
 	      "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',"
 	      "sans-serif;margin:0 auto;max-width:960px;padding:1em;"
@@ -352,8 +368,16 @@ static void report_head(FILE *f, const struct report_in *in)
 	      "border-radius:6px;padding:4px 12px}\n"
 	      ".legend i{display:inline-block;width:10px;height:10px;"
 	      "margin-right:4px}\n"
-	      "</style>\n</head>\n<body>\n<header>\n<h1>Reach</h1>\n"
-	      "<p class=\"period\">", f);
+	      "</style>\n</head>\n<body>\n<header>\n", f);
+	if (who) {
+		fputs("<p class=\"up\"><a href=\"../index.html\">All colleagues"
+		      "</a></p>\n<h1>", f);
+		report_esc(f, report_label(who));
+		fputs("</h1>\n", f);
+	} else {
+		fputs("<h1>Reach</h1>\n", f);
+	}
+	fputs("<p class=\"period\">", f);
 	if (in->since)
 		report_local_time(in, in->since, a);
 	if (in->until != UINT64_MAX)
@@ -895,151 +919,300 @@ static int report_teams(const struct report_in *in, size_t *size,
 	return rc;
 }
 
-static int report_cards(FILE *f, struct report *P)
+/* The page of row i's colleague, as --output-dir names it (beside the
+ * index, in staff/), or "" for a row of no colleague in the store. */
+static const char *report_page_name(const struct report_row *r)
+{
+	return r->handle[0] && r->handle[0] != '#' ? r->handle : "";
+}
+
+/* Row i's card; linked to their page under --output-dir. */
+static void report_card(FILE *f, const struct report *P, size_t i,
+                        int link)
 {
 	const struct report_in *in = P->in;
-	size_t *tsize = malloc((in->nrows ? in->nrows : 1) * sizeof *tsize);
-	uint64_t *tmed = malloc((in->nrows ? in->nrows : 1) * sizeof *tmed);
-	if (!tsize || !tmed || report_teams(in, tsize, tmed) < 0) {
-		free(tsize);
-		free(tmed);
-		return -1;
+	const struct report_row *r = &in->rows[i];
+	struct advice adv[8];
+	struct cards_row cr = {
+		.staff_id = r->id, .visitors = r->visitors,
+		.clicks = r->clicks, .previews = r->previews,
+		.team = r->team ? r->team : "",
+		.team_size = P->tsize[i], .team_median = P->tmed[i],
+		.unshared = &P->un[i],
+	};
+	size_t na = cards_advice(&P->K, &cr, in->zone_name, adv, 8);
+
+	fputs("<article class=\"card\" data-handle=\"", f);
+	report_esc(f, r->handle);
+	fputs("\">\n<h3>", f);
+	link = link && *report_page_name(r);
+	if (link) {
+		fputs("<a href=\"staff/", f);
+		report_esc(f, report_page_name(r));
+		fputs(".html\">", f);
 	}
+	report_esc(f, report_label(r));
+	fputs(link ? "</a></h3>\n<p class=\"who\">" : "</h3>\n<p class=\"who\">",
+	      f);
+	report_esc(f, r->handle);
+	if (r->team && r->team[0]) {
+		fputs(" · ", f);
+		report_esc(f, r->team);
+	}
+	char rank[24] = "-";    /* unranked: --min-visitors */
+	if (r->rank)
+		snprintf(rank, sizeof rank, "%lu", r->rank);
+	fprintf(f, "</p>\n<dl>\n<dt>rank</dt><dd class=\"rank\">%s</dd>\n"
+	        "<dt>%s</dt><dd class=\"visitors\">%s%" PRIu64
+	        "</dd>\n<dt>clicks</dt><dd class=\"clicks\">%" PRIu64
+	        "</dd>\n<dt>bots</dt><dd>%" PRIu64 "</dd>\n",
+	        rank, report_unit(in), r->estimated ? "~" : "", r->visitors,
+	        r->clicks, r->bots);
+	/* By visitors, as the advice below: the two agree. */
+	unsigned top = cards_top_platform(&P->K, r->id);
+	if (top < PLATFORM_COUNT) {
+		fputs("<dt>top platform</dt><dd class=\"platform\">", f);
+		report_esc(f, advice_platform_word(top));
+		fputs("</dd>\n<dt>top country</dt><dd class=\"country\">", f);
+		report_esc(f, r->top_country[0] ? r->top_country
+		                                : "unknown country");
+		fputs("</dd>\n", f);
+	}
+	fputs("</dl>\n<ul class=\"advice\">\n", f);
+	for (size_t k = 0; k < na; k++) {
+		fputs("<li>", f);
+		report_esc(f, adv[k].text);
+		fputs("<small>", f);
+		report_esc(f, adv[k].basis);
+		fputs("</small></li>\n", f);
+	}
+	fputs("</ul>\n</article>\n", f);
+}
+
+static void report_cards(FILE *f, const struct report *P)
+{
+	const struct report_in *in = P->in;
 	/* A card each for the colleagues the leaderboard draws, or for all
-	 * those --staff names: a page of 1,000 cards is read by no one. */
+	 * those --staff names: a page of 1,000 cards is read by no one
+	 * (--output-dir gives each colleague a page of their own). */
 	size_t cut, ncards = report_leaders_shown(in, &cut);
 	if (in->filters && in->filters->nstaff)
 		ncards = in->nrows;
 	fputs("<section id=\"colleagues\">\n<h2>Colleagues</h2>\n", f);
 	if (ncards < in->nrows)
 		fprintf(f, "<p class=\"note\">Cards of the %zu leading colleagues "
-		        "of %zu; --staff names others.</p>\n", ncards, in->nrows);
+		        "of %zu; --staff names others%s.</p>\n", ncards, in->nrows,
+		        P->dir ? ", and every colleague has a page of their own "
+		                 "(below)" : "");
 	fputs("<div class=\"cards\">\n", f);
-	for (size_t i = 0; i < ncards; i++) {
-		const struct report_row *r = &in->rows[i];
-		struct advice adv[8];
-		struct cards_row cr = {
-			.staff_id = r->id, .visitors = r->visitors,
-			.clicks = r->clicks, .previews = r->previews,
-			.team = r->team ? r->team : "",
-			.team_size = tsize[i], .team_median = tmed[i],
-			.unshared = &P->un[i],
-		};
-		size_t na = cards_advice(&P->K, &cr, in->zone_name, adv, 8);
+	for (size_t i = 0; i < ncards; i++)
+		report_card(f, P, i, P->dir);
+	fputs("</div>\n</section>\n", f);
+}
 
-		fputs("<article class=\"card\" data-handle=\"", f);
-		report_esc(f, r->handle);
-		fputs("\">\n<h3>", f);
-		report_esc(f, report_label(r));
-		fputs("</h3>\n<p class=\"who\">", f);
-		report_esc(f, r->handle);
-		if (r->team && r->team[0]) {
-			fputs(" · ", f);
-			report_esc(f, r->team);
-		}
-		char rank[24] = "-";    /* unranked: --min-visitors */
+/* --output-dir: every colleague, ranked, each linked to their page. */
+static void report_everyone(FILE *f, const struct report *P)
+{
+	const struct report_in *in = P->in;
+	fprintf(f, "<section id=\"everyone\">\n<h2>Every colleague</h2>\n"
+	        "<table class=\"board\">\n<tr><th>rank</th><th>colleague</th>"
+	        "<th>%s</th><th>clicks</th></tr>\n", report_unit(in));
+	for (size_t i = 0; i < in->nrows; i++) {
+		const struct report_row *r = &in->rows[i];
+		char rank[24] = "-";
 		if (r->rank)
 			snprintf(rank, sizeof rank, "%lu", r->rank);
-		fprintf(f, "</p>\n<dl>\n<dt>rank</dt><dd class=\"rank\">%s</dd>\n"
-		        "<dt>%s</dt><dd class=\"visitors\">%s%" PRIu64
-		        "</dd>\n<dt>clicks</dt><dd class=\"clicks\">%" PRIu64
-		        "</dd>\n<dt>bots</dt><dd>%" PRIu64 "</dd>\n",
-		        rank, report_unit(in), r->estimated ? "~" : "",
-		        r->visitors, r->clicks,
-		        r->bots);
-		/* By visitors, as the advice below: the two agree. */
-		unsigned top = cards_top_platform(&P->K, r->id);
-		if (top < PLATFORM_COUNT) {
-			fputs("<dt>top platform</dt><dd class=\"platform\">", f);
-			report_esc(f, advice_platform_word(top));
-			fputs("</dd>\n<dt>top country</dt><dd class=\"country\">",
-			      f);
-			report_esc(f, r->top_country[0] ? r->top_country
-			                                : "unknown country");
-			fputs("</dd>\n", f);
+		fprintf(f, "<tr><td class=\"n\">%s</td><td>", rank);
+		if (*report_page_name(r)) {
+			fputs("<a href=\"staff/", f);
+			report_esc(f, report_page_name(r));
+			fputs(".html\">", f);
+			report_esc(f, report_label(r));
+			fputs("</a>", f);
+		} else {
+			report_esc(f, report_label(r));
 		}
-		fputs("</dl>\n<ul class=\"advice\">\n", f);
-		for (size_t k = 0; k < na; k++) {
-			fputs("<li>", f);
-			report_esc(f, adv[k].text);
-			fputs("<small>", f);
-			report_esc(f, adv[k].basis);
-			fputs("</small></li>\n", f);
-		}
-		fputs("</ul>\n</article>\n", f);
+		fprintf(f, "</td><td class=\"n\">%s%" PRIu64 "</td><td class="
+		        "\"n\">%" PRIu64 "</td></tr>\n", r->estimated ? "~" : "",
+		        r->visitors, r->clicks);
 	}
-	fputs("</div>\n</section>\n", f);
-	free(tsize);
-	free(tmed);
+	fputs("</table>\n</section>\n", f);
+}
+
+static void report_foot(FILE *f)
+{
+	fputs("<footer><p>Made by reach from the click logs; no visitor's "
+	      "address is shown or stored here.</p></footer>\n"
+	      "</body>\n</html>\n", f);
+}
+
+/* The report's page (the index under --output-dir).  0, or -1 out of
+ * memory. */
+static int report_index(FILE *f, struct report *P)
+{
+	const struct report_in *in = P->in;
+	report_head(f, in, NULL);
+	report_leaderboard(f, in);
+	report_daily(f, P);
+	if ((in->nm && (report_teams_section(f, P) < 0 ||
+	                report_campaigns_section(f, P) < 0)) ||
+	    report_spread(f, P) < 0)
+		return -1;
+	report_cards(f, P);
+	if (P->dir)
+		report_everyone(f, P);
+	report_foot(f);
 	return 0;
+}
+
+/* Row i's page of their own: the header and their card. */
+static void report_person(FILE *f, const struct report *P, size_t i)
+{
+	report_head(f, P->in, &P->in->rows[i]);
+	fputs("<section id=\"colleagues\">\n<div class=\"cards\">\n", f);
+	report_card(f, P, i, 0);
+	fputs("</div>\n</section>\n", f);
+	report_foot(f);
+}
+
+static void report_release(struct report *P)
+{
+	u64map_free(&P->seen);
+	u64map_free(&P->daily);
+	u64map_free(&P->ctry);
+	u64map_free(&P->ctry_vis);
+	u64map_free(&P->camp_clicks);
+	u64map_free(&P->camp_vis);
+	u64map_free(&P->pair_clicks);
+	u64map_free(&P->pair_vis);
+	free(P->team);
+	free(P->tsize);
+	free(P->tmed);
+	cards_free(&P->K);
+	free(P->idx);
+	free(P->un);
+}
+
+/* The second pass and what the pages need of the store.  0, or -1 after
+ * reporting; report_release either way. */
+static int report_prepare(struct report *P, const struct report_in *in)
+{
+	memset(P, 0, sizeof *P);
+	P->in = in;
+	P->day_min = -1;
+	for (size_t i = 0; i < in->nrows && i < REPORT_LEADERS_DAILY; i++)
+		if (in->rows[i].visitors)
+			P->nleaders = i + 1;
+	uint32_t maxid = 0;
+	for (size_t i = 0; i < in->nrows; i++)
+		if (in->rows[i].id > maxid && in->rows[i].id < (1u << 24))
+			maxid = in->rows[i].id;
+	size_t nr = in->nrows ? in->nrows : 1;
+	P->nidx = (size_t)maxid + 1;
+	P->idx = calloc(P->nidx, sizeof *P->idx);
+	P->un = calloc(nr, sizeof *P->un);
+	P->tsize = malloc(nr * sizeof *P->tsize);
+	P->tmed = malloc(nr * sizeof *P->tmed);
+	if (in->nm)
+		P->team = calloc(in->nm->nteams + 1, sizeof *P->team);
+	if (!P->idx || !P->un || !P->tsize || !P->tmed ||
+	    (in->nm && !P->team) || report_teams(in, P->tsize, P->tmed) < 0)
+		goto oom;
+	for (size_t i = 0; i < in->nrows; i++)
+		if (in->rows[i].id < P->nidx)
+			P->idx[in->rows[i].id] = (uint32_t)i + 1;
+	P->K.since = in->since;
+	P->K.until = in->until;
+	P->K.fstaff = in->fstaff;
+	P->K.nfstaff = in->nfstaff;
+	P->K.fcamp = in->fcamp;
+	P->K.nfcamp = in->nfcamp;
+	P->K.include_internal = in->include_internal;
+	P->K.zone = in->zone;
+	for (size_t i = 0; i < in->nfiles; i++)
+		if (report_file(P, in->files[i]) < 0)
+			return -1;
+	if (cards_settle_all(&P->K) < 0)
+		goto oom;
+	return report_unshared(P);
+oom:
+	out_err("out of memory");
+	return -1;
 }
 
 int report_html(FILE *f, const struct report_in *in)
 {
 	struct report P;
-	int ret = -1;
-	memset(&P, 0, sizeof P);
-	P.in = in;
-	P.day_min = -1;
-	P.nleaders = 0;
-	for (size_t i = 0; i < in->nrows && i < REPORT_LEADERS_DAILY; i++)
-		if (in->rows[i].visitors)
-			P.nleaders = i + 1;
-	uint32_t maxid = 0;
-	for (size_t i = 0; i < in->nrows; i++)
-		if (in->rows[i].id > maxid && in->rows[i].id < (1u << 24))
-			maxid = in->rows[i].id;
-	P.nidx = (size_t)maxid + 1;
-	P.idx = calloc(P.nidx, sizeof *P.idx);
-	P.un = calloc(in->nrows ? in->nrows : 1, sizeof *P.un);
-	if (in->nm)
-		P.team = calloc(in->nm->nteams + 1, sizeof *P.team);
-	if (!P.idx || !P.un || (in->nm && !P.team))
-		goto oom;
-	for (size_t i = 0; i < in->nrows; i++)
-		if (in->rows[i].id < P.nidx)
-			P.idx[in->rows[i].id] = (uint32_t)i + 1;
-	P.K.since = in->since;
-	P.K.until = in->until;
-	P.K.fstaff = in->fstaff;
-	P.K.nfstaff = in->nfstaff;
-	P.K.fcamp = in->fcamp;
-	P.K.nfcamp = in->nfcamp;
-	P.K.include_internal = in->include_internal;
-	P.K.zone = in->zone;
-	for (size_t i = 0; i < in->nfiles; i++)
-		if (report_file(&P, in->files[i]) < 0)
-			goto done;
-	if (cards_settle_all(&P.K) < 0)
-		goto oom;
-	if (report_unshared(&P) < 0)
-		goto done;
-	report_head(f, in);
-	report_leaderboard(f, in);
-	report_daily(f, &P);
-	if ((in->nm && (report_teams_section(f, &P) < 0 ||
-	                report_campaigns_section(f, &P) < 0)) ||
-	    report_spread(f, &P) < 0 || report_cards(f, &P) < 0)
-		goto oom;
-	fputs("<footer><p>Made by reach from the click logs; no visitor's "
-	      "address is shown or stored here.</p></footer>\n"
-	      "</body>\n</html>\n", f);
-	ret = 0;
-	goto done;
-oom:
-	out_err("out of memory");
-done:
-	u64map_free(&P.seen);
-	u64map_free(&P.daily);
-	u64map_free(&P.ctry);
-	u64map_free(&P.ctry_vis);
-	u64map_free(&P.camp_clicks);
-	u64map_free(&P.camp_vis);
-	u64map_free(&P.pair_clicks);
-	u64map_free(&P.pair_vis);
-	free(P.team);
-	cards_free(&P.K);
-	free(P.idx);
-	free(P.un);
+	int ret = report_prepare(&P, in);
+	if (ret == 0 && (ret = report_index(f, &P)) < 0)
+		out_err("out of memory");
+	report_release(&P);
+	return ret;
+}
+
+/* path, written whole: the index (i == SIZE_MAX) or row i's page.  0,
+ * or -1 after reporting. */
+static int report_write(const char *path, struct report *P, size_t i)
+{
+	struct wholefile w = { 0 };
+	int rc = wholefile_open(&w, path, 0666);
+	if (rc < 0) {
+		out_err("%s: %s", path, strerror(-rc));
+		return -1;
+	}
+	if (i == SIZE_MAX) {
+		if (report_index(w.f, P) < 0) {
+			out_err("out of memory");
+			wholefile_abort(&w);
+			return -1;
+		}
+	} else {
+		report_person(w.f, P, i);
+	}
+	if (fflush(w.f) != 0 || ferror(w.f)) {
+		out_err("%s: %s", path, strerror(errno));
+		wholefile_abort(&w);
+		return -1;
+	}
+	if ((rc = wholefile_commit(&w)) < 0) {
+		out_err("%s: %s", path, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int report_html_dir(const char *dir, const struct report_in *in)
+{
+	struct report P;
+	size_t n = strlen(dir) + sizeof "/staff/.html" + REPORT_NAME_MAX;
+	char *path = NULL;
+	int ret = report_prepare(&P, in);
+	P.dir = 1;
+	if (ret == 0 && !(path = malloc(n))) {
+		out_err("out of memory");
+		ret = -1;
+	}
+	if (ret == 0) {
+		/* The colleagues' pages first, the index that links them
+		 * last: a reader of the index finds every page there. */
+		snprintf(path, n, "%s/staff", dir);
+		if (mkdir(path, 0777) < 0 && errno != EEXIST) {
+			out_err("%s: %s", path, strerror(errno));
+			ret = -1;
+		}
+	}
+	for (size_t i = 0; ret == 0 && i < in->nrows; i++) {
+		const char *name = report_page_name(&in->rows[i]);
+		if (!*name || strlen(name) > REPORT_NAME_MAX)
+			continue;
+		snprintf(path, n, "%s/staff/%s.html", dir, name);
+		ret = report_write(path, &P, i);
+	}
+	if (ret == 0) {
+		snprintf(path, n, "%s/index.html", dir);
+		ret = report_write(path, &P, SIZE_MAX);
+	}
+	free(path);
+	report_release(&P);
 	return ret;
 }

@@ -75,4 +75,10 @@ struct report_in {
 /* Write the report to f.  Returns 0, or -1 after reporting (out_err). */
 int report_html(FILE *f, const struct report_in *in);
 
+/* --output-dir: the report as dir/index.html, with a page of their own for
+ * every colleague of the store in the rows, dir/staff/HANDLE.html (their
+ * card), each written whole; dir must exist.  Returns 0, or -1 after
+ * reporting. */
+int report_html_dir(const char *dir, const struct report_in *in);
+
 #endif
