@@ -167,7 +167,7 @@ int campaign_base_url(const char *cmd, const char *arg,
 		return rc;
 	*base = policy_base_url();
 	if (!*base)
-		return msg_usage_error("campaign %s: where do the short links "
+		return msg_usage_error("%s: where do the short links "
 		                       "live? pass --base-url https://SHORT.HOST "
 		                       "or set base_url in the configuration (-c "
 		                       "FILE)", cmd);

@@ -71,7 +71,8 @@ int campaign_target(const char *url, int utm, const char *campaign,
                     char *out, size_t *out_len);
 
 /*
- * For create and posts (cmd): the target policy (policy_load, after
+ * For campaign create and posts, and qr (cmd, its words for messages:
+ * "campaign create"): the target policy (policy_load, after
  * --base-url arg when set) and the base URL of short links: --base-url,
  * else base_url from -c FILE.  Returns 0, EXIT_REFUSED or EXIT_USAGE
  * (reported).

@@ -280,7 +280,7 @@ int campaign_create_main(int argc, char **argv)
 		return msg_usage_error("campaign create: expected one NAME");
 	struct create cr = { .name = a.pos[0], .team = o.team, .utm = !!o.utm };
 	const char *base;
-	if ((rc = campaign_base_url("create", o.base_url, &cr.policy, &base)))
+	if ((rc = campaign_base_url("campaign create", o.base_url, &cr.policy, &base)))
 		return rc;
 	if (!check_campaign(cr.name, strlen(cr.name))) {
 		out_err("invalid campaign name '%s': " CHECK_CAMPAIGN_RULE,

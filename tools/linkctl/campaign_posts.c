@@ -521,7 +521,7 @@ int campaign_posts_main(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.o = &o;
 	struct target_policy policy;
-	if ((rc = campaign_base_url("posts", o.base_url, &policy, &r.base)) ||
+	if ((rc = campaign_base_url("campaign posts", o.base_url, &policy, &r.base)) ||
 	    (o.staff && (rc = parse_only(&r, o.staff))) ||
 	    (!o.out && (rc = mail_setup(&r))))
 		return rc;

@@ -26,6 +26,8 @@ int campaign_posts_main(int argc, char **argv);
 int campaign_list_main(int argc, char **argv);
 /* campaign_change.c: campaign disable, enable, retarget */
 int campaign_change_main(int argc, char **argv);
+/* qr.c */
+int qr_main(int argc, char **argv);
 /* backup.c: backup, verify */
 int backup_main(int argc, char **argv);
 int verify_main(int argc, char **argv);

@@ -66,6 +66,7 @@ static const struct command commands[] = {
 	{ "disable", toggle_main, NULL },
 	{ "enable", toggle_main, NULL },
 	{ "campaign", NULL, campaign_commands },
+	{ "qr", qr_main, NULL },
 	{ "backup", backup_main, NULL },
 	{ "verify", verify_main, NULL },
 	{ "help", help_main, NULL },
