@@ -11,6 +11,7 @@ static struct posts_values vals(void)
 		[POSTS_NAME] = "Ana Lima", [POSTS_FIRST_NAME] = "Ana",
 		[POSTS_LINK] = "https://go.example.org/Xk3p9QaT",
 		[POSTS_CAMPAIGN] = "spring", [POSTS_TEAM] = "comms",
+		[POSTS_QR] = "qr/ana.svg",
 		[POSTS_VISITORS] = "~281", [POSTS_CLICKS] = "310",
 		[POSTS_RANK] = "2", [POSTS_RANKED] = "40",
 		[POSTS_TEAM_RANK] = "1", [POSTS_TOP_PLATFORM] = "LinkedIn",
@@ -88,7 +89,7 @@ static const char *mail(const char *from_name, const char *to_name,
 
 /* The end of the "unknown placeholder" message. */
 #define KNOWN "(known: {name}, {first_name}, " \
-	"{link}, {campaign}, {team}, {visitors}, {clicks}, {rank}, {ranked}, " \
+	"{link}, {campaign}, {team}, {qr}, {visitors}, {clicks}, {rank}, {ranked}, " \
 	"{team_rank}, {top_platform}, {advice}, {leaderboard}, {change}, " \
 	"{rank_change}; write {{ and }} " \
 	"for literal braces)"
@@ -140,7 +141,7 @@ int main(void)
 	is_int(last_figure, POSTS_VISITORS, "first_figure: the first in the text");
 	is_int(last_uses, ((uint32_t)1 << POSTS_NFIELDS) - 1 -
 	       (1u << POSTS_NAME) - (1u << POSTS_FIRST_NAME) - (1u << POSTS_LINK) -
-	       (1u << POSTS_CAMPAIGN), "uses: every figure and {team}");
+	       (1u << POSTS_CAMPAIGN) - (1u << POSTS_QR), "uses: every figure and {team}");
 	render("Subject: {rank} of {ranked}\n\n{name} {clicks}\n", 0, &line,
 	       err);
 	is_int(last_figure, POSTS_RANK, "first_figure: the subject comes first");

@@ -87,14 +87,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		static const char *const v[POSTS_NFIELDS] = {
 			"Ana Lima", "Ana", "https://go.example.org/Xk3p9QaT",
-			"spring", "comms", "~281", "310", "2", "40", "1",
+			"spring", "comms", "qr/ana.svg", "~281", "310", "2", "40", "1",
 			"LinkedIn", ("LinkedIn brings you the most visitors: "
 			             "post there first."),
 			("1. Bo: 300 visitors, 320 clicks\n"
 			 "2. Ana Lima: ~281 visitors, 310 clicks"),
 			"+12", "-1",
 		};
-		_Static_assert(POSTS_NFIELDS == 15, "a value per field");
+		_Static_assert(POSTS_NFIELDS == 16, "a value per field");
 		struct posts_values pv;
 		for (int i = 0; i < POSTS_NFIELDS; i++) {
 			pv.v[i] = v[i];

@@ -420,7 +420,7 @@ def test_posts():
            "--base-url", BASE)
     eq((r.returncode, r.stdout), (1, ""), "unknown placeholder: exit 1")
     eq(r.stderr, "linkctl: %s:4: unknown placeholder {lnk} (known: {name}, "
-       "{first_name}, {link}, {campaign}, {team}, {visitors}, {clicks}, "
+       "{first_name}, {link}, {campaign}, {team}, {qr}, {visitors}, {clicks}, "
        "{rank}, {ranked}, {team_rank}, {top_platform}, {advice}, "
        "{leaderboard}, {change}, {rank_change}; write {{ and }} for "
        "literal braces)\n" % bad,

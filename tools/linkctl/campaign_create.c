@@ -1,10 +1,12 @@
 /*
  * campaign_create: linkctl campaign create NAME [--url URL] [--team TEAM]
- * [--utm] [--base-url URL] [--csv-raw] -- a link for every colleague (of the team) who
- * has none in the campaign yet, all minted in one write transaction, so
- * concurrent runs never mint a colleague two links; then the CSV
- * staff,name,code,short_url for every colleague of the campaign (names a
- * spreadsheet would run as formulas written as text unless --csv-raw:
+ * [--utm] [--base-url URL] [--csv-raw] [--qr DIR] -- a link for every
+ * colleague (of the team) who has none in the campaign yet, all minted in
+ * one write transaction, so concurrent runs never mint a colleague two
+ * links; then, with --qr, DIR/HANDLE.svg, the QR code of each colleague's
+ * (first) link, written only when it is not that already (qr.h); then the
+ * CSV staff,name,code,short_url for every colleague of the campaign (names
+ * a spreadsheet would run as formulas written as text unless --csv-raw:
  * out.h).  A
  * campaign made by mint --campaign or import (no URL yet) gets its URL
  * here; one made here may only be repeated (retarget changes it).
@@ -18,6 +20,7 @@
 #include "msg.h"
 #include "out.h"
 #include "policy.h"
+#include "qr.h"
 #include "txn.h"
 #include "view.h"
 
@@ -25,11 +28,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct create_opts {
 	const char *url, *team, *base_url;
 	const char *utm;       /* a flag: "" when given */
 	const char *csv_raw;   /* a flag */
+	const char *qr;        /* DIR */
 };
 
 #define OPT(name) ARGS_FIELD(struct create_opts, name)
@@ -40,6 +45,7 @@ static const struct option options[] = {
 	{ "utm", no_argument, NULL, OPT(utm) },
 	{ "base-url", required_argument, NULL, OPT(base_url) },
 	{ "csv-raw", no_argument, NULL, OPT(csv_raw) },
+	{ "qr", required_argument, NULL, OPT(qr) },
 	{ 0, 0, 0, 0 } };
 
 /* A colleague of the campaign: a link it has, or one to mint. */
@@ -243,6 +249,54 @@ static int txn_create(MDB_txn *txn, struct store *s, void *arg)
 	return plan_write(txn, s, cr, &p);
 }
 
+/* --qr DIR, made if missing, before anything is written: a typo fails
+ * the command before it mints. */
+static int qr_dir(const char *dir)
+{
+	struct stat st;
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		out_err("--qr: mkdir %s: %s", dir, strerror(errno));
+		return EXIT_REFUSED;
+	}
+	if (stat(dir, &st) < 0) {
+		out_err("--qr: %s: %s", dir, strerror(errno));
+		return EXIT_REFUSED;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		out_err("--qr: %s: not a directory", dir);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+/* After the commit: DIR/HANDLE.svg for each colleague's first link (the
+ * rows are in handle order, a colleague's links by id: the first row of
+ * a handle is the link campaign posts gives as {link}).  *written: the
+ * files written (the others already held their code). */
+static int qr_files(const struct create *cr, const char *base,
+                    const char *dir, size_t *written, size_t *all)
+{
+	*written = *all = 0;
+	for (size_t i = 0; i < cr->n; i++) {
+		const struct row *r = &cr->rows[i];
+		if (i && strcmp(r->handle, cr->rows[i - 1].handle) == 0)
+			continue;
+		char link[CAMPAIGN_SHORT_URL_MAX], path[4096];
+		int w;
+		campaign_short_url(link, base, r->code);
+		if (qr_file_path(path, sizeof path, dir, r->handle) ||
+		    qr_file_sync(path, link, &w)) {
+			out_err("campaign '%s': the links are stored; run the "
+			        "command again to write the QR codes",
+			        msg_shows(cr->name));
+			return EXIT_REFUSED;
+		}
+		*written += (size_t)w;
+		(*all)++;
+	}
+	return 0;
+}
+
 /* Only after the commit: a printed code is a stored code. */
 static int print_rows(const struct create *cr, const char *base,
                       enum out_csv m)
@@ -287,6 +341,8 @@ int campaign_create_main(int argc, char **argv)
 		        msg_shows(cr.name));
 		return EXIT_REFUSED;
 	}
+	if (o.qr && (rc = qr_dir(o.qr)))
+		return rc;
 	if (o.team && (!o.team[0] || strlen(o.team) > CHECK_NAME_MAX ||
 	               !check_text(o.team, strlen(o.team)))) {
 		out_err("invalid team: 1-200 bytes of UTF-8 text, no control "
@@ -307,8 +363,19 @@ int campaign_create_main(int argc, char **argv)
 			out_err("%s", warn);
 		cr.url = url;
 	}
-	if ((rc = txn_run(txn_create, &cr)) == 0)
+	size_t n_qr = 0, all_qr = 0;
+	int qrc = 0;
+	if ((rc = txn_run(txn_create, &cr)) == 0) {
+		if (o.qr)
+			qrc = qr_files(&cr, base, o.qr, &n_qr, &all_qr);
 		rc = print_rows(&cr, base, o.csv_raw ? OUT_CSV_RAW : OUT_CSV_SAFE);
+		if (o.qr && !qrc)
+			fprintf(stderr, "campaign '%s': QR codes in %s: %zu "
+			        "written, %zu already there\n", msg_shows(cr.name),
+			        o.qr, n_qr, all_qr - n_qr);
+		if (qrc)
+			rc = qrc;
+	}
 	free(cr.rows);
 	free(cr.links.v);
 	free(cr.staff.v);

@@ -1,7 +1,8 @@
 /*
  * campaign_posts: linkctl campaign posts NAME --template FILE
- * (--out DIR | --mbox FILE|- | --send) -- the template rendered for
- * every colleague of the campaign with their own short link:
+ * (--out DIR | --mbox FILE|- | --send) [--qr DIR] -- the template rendered
+ * for every colleague of the campaign with their own short link (and with
+ * --qr, the path of their QR code, checked to be that link's: qr.h):
  * DIR/HANDLE.txt each, one mbox of ready-to-send emails, or each email
  * handed to the mailer once (send.c, with its ledger).  Reads the store
  * (one read transaction) and writes files; the rendering and the mail
@@ -21,6 +22,7 @@
 #include "msg.h"
 #include "out.h"
 #include "posts.h"
+#include "qr.h"
 #include "send.h"
 #include "txn.h"
 #include "view.h"
@@ -36,7 +38,7 @@
 struct posts_opts {
 	const char *template, *out, *mbox, *from, *base_url;
 	const char *send, *mailer, *resend, *id, *dry_run, *ledger, *staff;
-	const char *last;
+	const char *last, *qr;
 	struct args_many log;
 };
 
@@ -57,6 +59,7 @@ static const struct option options[] = {
 	{ "staff", required_argument, NULL, OPT(staff) },
 	{ "log", required_argument, NULL, ARGS_MANY(struct posts_opts, log) },
 	{ "last", required_argument, NULL, OPT(last) },
+	{ "qr", required_argument, NULL, OPT(qr) },
 	{ 0, 0, 0, 0 } };
 
 /* --staff's handles: at most this many. */
@@ -261,6 +264,51 @@ static int post_mail(struct run *r, const struct staff *st,
 	return 0;
 }
 
+/* Whether --staff (if given) names handle: its index in r->only, -2
+ * without --staff, -1 when it is left out. */
+static long only_index(const struct run *r, const char *handle)
+{
+	if (!r->nonly)
+		return -2;
+	for (size_t i = 0; i < r->nonly; i++)
+		if (strcmp(r->only[i], handle) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* With {qr}: the colleague's QR code file, into *path. */
+static int qr_value(const struct run *r, const char *handle,
+                    const char *link, char *path, size_t n)
+{
+	if (qr_file_path(path, n, r->o->qr, handle) ||
+	    qr_file_check(path, link, r->cname))
+		return EXIT_REFUSED;
+	return 0;
+}
+
+/* Before anything is written or sent: with {qr}, the QR code file of
+ * every colleague who gets a post holds their link's code. */
+static int qr_check_all(const struct run *r, const struct cstaff *staff,
+                        const struct clinks *links)
+{
+	if (!(r->t.uses >> POSTS_QR & 1))
+		return 0;
+	for (size_t i = 0; i < staff->n; i++) {
+		const struct staff *st = &staff->v[i];
+		const struct clink *l = campaign_first_link(links, st->id);
+		char handle[CHECK_HANDLE_MAX + 1], link[CAMPAIGN_SHORT_URL_MAX];
+		char path[4096];
+		view_copy(handle, sizeof handle, st->handle, st->handle_len);
+		if (!l || (l->flags & LINK_DISABLED) ||
+		    only_index(r, handle) == -1)
+			continue;
+		campaign_short_url(link, r->base, l->code);
+		if (qr_value(r, handle, link, path, sizeof path))
+			return EXIT_REFUSED;
+	}
+	return 0;
+}
+
 /* One colleague's post, to DIR/HANDLE.txt or the mbox.  0 or
  * EXIT_REFUSED (reported). */
 static int post_one(struct run *r, const struct staff *st,
@@ -268,14 +316,11 @@ static int post_one(struct run *r, const struct staff *st,
 {
 	char handle[CHECK_HANDLE_MAX + 1];
 	view_copy(handle, sizeof handle, st->handle, st->handle_len);
-	if (r->nonly) {
-		size_t i = 0;
-		while (i < r->nonly && strcmp(r->only[i], handle))
-			i++;
-		if (i == r->nonly)
-			return 0;
-		r->only_seen[i] = 1;
-	}
+	long oi = only_index(r, handle);
+	if (oi == -1)
+		return 0;
+	if (oi >= 0)
+		r->only_seen[oi] = 1;
 	if (l->flags & LINK_DISABLED) {
 		out_err("warning: %s's link %s is disabled: no post for them",
 		        handle, l->code);
@@ -296,6 +341,14 @@ static int post_one(struct run *r, const struct staff *st,
 	v.n[POSTS_CAMPAIGN] = strlen(r->cname);
 	v.v[POSTS_TEAM] = st->team;
 	v.n[POSTS_TEAM] = st->team_len;
+	char qr[4096];
+	if (r->t.uses >> POSTS_QR & 1) {
+		/* Checked by qr_check_all: this only makes the path. */
+		if (qr_file_path(qr, sizeof qr, r->o->qr, handle))
+			return EXIT_REFUSED;
+		v.v[POSTS_QR] = qr;
+		v.n[POSTS_QR] = strlen(qr);
+	}
 	if (campaign_figures_values(&r->fig, st->id, &v))
 		return EXIT_REFUSED;
 	r->text.len = r->subj.len = 0;
@@ -367,12 +420,12 @@ static int posts_write(struct run *r, const char *name)
 	}
 	if (campaign_figures_count(&r->fig, &s, txn))
 		goto out;
+	if (only_check(r, &staff, &links) || qr_check_all(r, &staff, &links))
+		goto out;
 	if (r->o->out && mkdir(r->o->out, 0777) < 0 && errno != EEXIST) {
 		out_err("mkdir %s: %s", r->o->out, strerror(errno));
 		goto out;
 	}
-	if (only_check(r, &staff, &links))
-		goto out;
 	for (size_t i = 0; i < staff.n; i++) {
 		const struct clink *l = campaign_first_link(&links, staff.v[i].id);
 		if (l && post_one(r, &staff.v[i], l))   /* !l: not in it */
@@ -437,6 +490,16 @@ static int parse_only(struct run *r, const char *list)
 			return 0;
 		p = e + 1;
 	}
+}
+
+/* {qr} needs --qr DIR, as the figures need --log.  0 or EXIT_USAGE
+ * (reported). */
+static int qr_option_check(const struct posts_template *t, const char *dir)
+{
+	if ((t->uses >> POSTS_QR & 1) && !dir)
+		return msg_usage_error("campaign posts: {qr} needs --qr DIR (the "
+		                       "QR codes campaign create --qr DIR wrote)");
+	return 0;
 }
 
 /* The options that must go together.  0 or EXIT_USAGE (reported). */
@@ -528,7 +591,8 @@ int campaign_posts_main(int argc, char **argv)
 	if ((rc = posts_time(&o, &r.now)))
 		return rc;
 	if ((rc = load_template(&r)) == 0 &&
-	    (rc = campaign_figures_check(&r.fig, &r.t, &o.log, o.last)) == 0)
+	    (rc = campaign_figures_check(&r.fig, &r.t, &o.log, o.last)) == 0 &&
+	    (rc = qr_option_check(&r.t, o.qr)) == 0)
 		rc = posts_write(&r, a.pos[0]);
 	if (rc == 0 && !o.send) {
 		fprintf(stderr, "campaign '%s': %zu %s written to %s%s",

@@ -17,6 +17,7 @@ static const char *const field_names[POSTS_NFIELDS] = {
 	[POSTS_LINK] = "link",
 	[POSTS_CAMPAIGN] = "campaign",
 	[POSTS_TEAM] = "team",
+	[POSTS_QR] = "qr",
 	[POSTS_VISITORS] = "visitors",
 	[POSTS_CLICKS] = "clicks",
 	[POSTS_RANK] = "rank",

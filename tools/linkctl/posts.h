@@ -6,7 +6,9 @@
  *
  * Template: UTF-8 text (CRLF line ends become LF).  Placeholders {name},
  * {first_name} (the name up to its first space), {link} (the colleague's
- * short link), {campaign} and {team} (the colleague's team); and the
+ * short link), {campaign}, {team} (the colleague's team) and {qr} (the
+ * path of the colleague's QR code file: the caller says whether it has
+ * one); and the
  * figures, the colleague's results in the click log ({visitors}, {clicks},
  * {rank}, {ranked}, {team_rank}, {top_platform}, {advice}, {leaderboard},
  * {change}, {rank_change}),
@@ -26,6 +28,7 @@
 
 enum posts_field {
 	POSTS_NAME, POSTS_FIRST_NAME, POSTS_LINK, POSTS_CAMPAIGN, POSTS_TEAM,
+	POSTS_QR,
 	/* The figures: from here on, values counted in the click log. */
 	POSTS_VISITORS, POSTS_CLICKS, POSTS_RANK, POSTS_RANKED,
 	POSTS_TEAM_RANK, POSTS_TOP_PLATFORM, POSTS_ADVICE, POSTS_LEADERBOARD,
