@@ -267,6 +267,28 @@ def test_campaign(db):
            decode_svg(read(os.path.join(qr, h + ".svg"))) == url,
            "another base URL: %s.svg rewritten to %s" % (h, url))
 
+    # A link planted at a colleague's file name is replaced, not written
+    # through; same for qr --output.
+    planted = path("planted")
+    os.mkdir(planted)
+    victim = path("victim")
+    with open(victim, "w") as f:
+        f.write("victim\n")
+    os.chmod(victim, 0o600)
+    os.symlink(victim, os.path.join(planted, "ana.svg"))
+    os.symlink(victim, path("planted.svg"))
+    r = lk(db, "campaign", "create", "spring", "--base-url", other, "--qr",
+           planted)
+    lk(db, "qr", csv_urls(r.stdout)["ana"].rsplit("/", 1)[1], "--base-url",
+       other, "--output", path("planted.svg"))
+    eq(read(victim), b"victim\n", "a link planted at DIR/ana.svg or at "
+       "--output: the file it points at is left as it was")
+    ok(not os.path.islink(os.path.join(planted, "ana.svg")) and
+       not os.path.islink(path("planted.svg")) and
+       decode_svg(read(os.path.join(planted, "ana.svg"))) == urls2["ana"] and
+       decode_svg(read(path("planted.svg"))) == urls2["ana"],
+       "the planted links replaced by the codes")
+
     # --qr that is a file: refused before anything is minted.
     notdir = path("notdir")
     with open(notdir, "w") as f:
