@@ -323,16 +323,15 @@ unsigned clicklog_take_retired(struct clicklog *cl, int *fds, unsigned max)
 	return n;
 }
 
-int clicklog_segment_create(const char *log_dir, const char *node,
-                            unsigned worker,
+int clicklog_segment_create(int dfd, const char *node, unsigned worker,
                             const unsigned char store_id[CLICKREC_STORE_ID_SIZE],
-                            unsigned period, char *path, size_t pathlen)
+                            unsigned period, char *name, size_t namelen)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	struct tm tm;
 	gmtime_r(&tv.tv_sec, &tm);
-	char stamp[32], tmp[4096 + 8];
+	char stamp[32], tmp[CLICKLOG_NAME_MAX + 8];
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
 	struct clickrec_header h = {
 		.version = CLICKREC_VERSION,
@@ -351,15 +350,17 @@ int clicklog_segment_create(const char *log_dir, const char *node,
 	 * keeps two rotations in one microsecond apart.  The header goes
 	 * into "<name>.tmp" (not a segment name: readers skip it) and link()
 	 * puts the file in place whole, failing with EEXIST rather than
-	 * replacing anything. */
+	 * replacing anything.  Everything is relative to dfd, the directory
+	 * start-up checked (safedir.h): the first segments are made as root,
+	 * and a log_dir swapped for a link since would not be followed. */
 	for (int tries = 0; tries < 1000; tries++) {
-		int n = snprintf(path, pathlen, "%s/%s.%s.%06ldZ.w%u%s", log_dir,
-		                 node, stamp, (long)tv.tv_usec + tries, worker,
-		                 CLICKREC_SUFFIX);
-		if (n < 0 || (size_t)n >= pathlen || (size_t)n + 5 > sizeof tmp)
+		int n = snprintf(name, namelen, "%s.%s.%06ldZ.w%u%s", node, stamp,
+		                 (long)tv.tv_usec + tries, worker, CLICKREC_SUFFIX);
+		if (n < 0 || (size_t)n >= namelen || (size_t)n + 5 > sizeof tmp)
 			return -ENAMETOOLONG;
-		snprintf(tmp, sizeof tmp, "%s.tmp", path);
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		snprintf(tmp, sizeof tmp, "%s.tmp", name);
+		int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		                O_NOFOLLOW, 0640);
 		if (fd < 0 && errno == EEXIST)
 			continue;
 		if (fd < 0)
@@ -367,19 +368,15 @@ int clicklog_segment_create(const char *log_dir, const char *node,
 		if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
 			int e = errno ? errno : ENOSPC;
 			close(fd);
-			unlink(tmp);
+			unlinkat(dfd, tmp, 0);
 			return -e;
 		}
-		int rc = link(tmp, path), e = errno;
-		unlink(tmp);
+		int rc = linkat(dfd, tmp, dfd, name, 0), e = errno;
+		unlinkat(dfd, tmp, 0);
 		if (rc == 0) {
 			/* The new name must survive a power cut with the
 			 * records synced into the file. */
-			int dfd = open(log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (dfd >= 0) {
-				fsync(dfd);
-				close(dfd);
-			}
+			fsync(dfd);
 			return fd;
 		}
 		close(fd);

@@ -128,20 +128,24 @@ int clicklog_offer(struct clicklog *cl, int fd, uint64_t size);
 /* Main thread: take the fds the worker has retired (up to max). */
 unsigned clicklog_take_retired(struct clicklog *cl, int *fds, unsigned max);
 
+/* A segment's file name: at most NAME_MAX bytes. */
+#define CLICKLOG_NAME_MAX 256
+
 /*
  * Startup and main-thread helpers (may block; never on a worker).
- * clicklog_segment_create makes log_dir/<node>.<UTC time>.<usec>Z.w<N>.clk
- * with mode 0640 and its header (store_id: the identity of the store
- * served, all zero for none; period: the visitor_period its records' keys
- * have, fixed for the daemon's run), and returns the fd (and the path in
- * path[pathlen]), or a negative errno.  The header is written under a
- * temporary name (the same plus ".tmp") and the file linked into place, so
- * a segment is never seen without its header, even after a crash.
+ * clicklog_segment_create makes <node>.<UTC time>.<usec>Z.w<N>.clk in the
+ * log directory dfd (opened by start-up through safedir.h, never a path
+ * again) with mode 0640 and its header (store_id: the identity of the
+ * store served, all zero for none; period: the visitor_period its
+ * records' keys have, fixed for the daemon's run), and returns the fd (and
+ * the file's name in name[namelen], CLICKLOG_NAME_MAX will do), or a
+ * negative errno.  The header is written under a temporary name (the same
+ * plus ".tmp") and the file linked into place, so a segment is never seen
+ * without its header, even after a crash.
  */
-int clicklog_segment_create(const char *log_dir, const char *node,
-                            unsigned worker,
+int clicklog_segment_create(int dfd, const char *node, unsigned worker,
                             const unsigned char store_id[CLICKREC_STORE_ID_SIZE],
-                            unsigned period, char *path, size_t pathlen);
+                            unsigned period, char *name, size_t namelen);
 
 /*
  * Cut the torn tail (a crash mid-write) off every segment of this node in

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -66,6 +67,7 @@ static struct {
 	unsigned n_workers;
 	struct privs privs;
 	struct segments segs;
+	int log_dfd;                /* log_dir as start-up checked it; -1 */
 	struct storewatch watch;
 	struct reload reload;
 	struct metrics_src msrc;
@@ -304,6 +306,48 @@ static int process_setup(void)
 
 /* --- 3. the store, 4. the log directory ----------------------------------- */
 
+/*
+ * The first store, opened as root would open it, but with the daemon
+ * user's file identity (setfsuid) when privileges are to be dropped: LMDB
+ * opens lock.mdb read-write by name, and whoever can write the store's
+ * directory (the user, when the store is shipped to it) could swap a link
+ * in between any check and that open, for root to write through.  As the
+ * user it can only write what the user can.  A store the user cannot
+ * read at all is opened as root only when no one else can write its
+ * directory (nothing can be planted there); it is then served, but a swap
+ * is not followed (storewatch.c says so).
+ */
+static int store_open_first(struct store_gen **gen)
+{
+	if (!g.privs.drop)
+		return storeslot_open(g.cfg.db, g.cfg.store_map_size, NULL, gen);
+	/* setfsuid returns the previous value whatever happens: the
+	 * identity is checked by reading it back (-1 changes nothing). */
+	setfsgid(g.privs.gid);
+	setfsuid(g.privs.uid);
+	int as_user = (uid_t)setfsuid((uid_t)-1) == g.privs.uid &&
+	              (gid_t)setfsgid((gid_t)-1) == g.privs.gid;
+	int rc = as_user ? storeslot_open(g.cfg.db, g.cfg.store_map_size,
+	                                  NULL, gen)
+	                 : EPERM;
+	setfsuid(0);
+	setfsgid(0);
+	if (rc != EACCES && rc != EPERM)
+		return rc;
+	struct stat st;
+	char dir[PATH_MAX];
+	if (!realpath(g.cfg.db, dir) || stat(dir, &st) < 0)
+		return errno;
+	if (st.st_uid != 0 || (st.st_mode & 022)) {
+		logmsg("the store %s: %s cannot read it, and %s may be written "
+		       "by others than root: not opened as root (give the store "
+		       "to %s, or to root alone: redirectd(8), SECURITY)",
+		       g.cfg.db, g.privs.user, dir, g.privs.user);
+		return EACCES;
+	}
+	return storeslot_open(g.cfg.db, g.cfg.store_map_size, NULL, gen);
+}
+
 /* Read-only; db may be a symbolic link to the directory (storewatch.h). */
 static int store_first(void)
 {
@@ -315,7 +359,7 @@ static int store_first(void)
 		return -1;
 	}
 	struct store_gen *gen;
-	int rc = storeslot_open(g.cfg.db, g.cfg.store_map_size, NULL, &gen);
+	int rc = store_open_first(&gen);
 	if (rc) {
 		logmsg("cannot open the store %s: %s%s", g.cfg.db, mdb_strerror(rc),
 		       rc == ENOENT ? " (create it with: linkctl --db DIR staff add ...)"
@@ -344,7 +388,9 @@ static int logdir_open(void)
 	uint64_t cut = 0;
 	int rc = clicklog_repair(dfd, g.cfg.node,
 	                         g.privs.drop ? g.privs.uid : geteuid(), &cut);
-	close(dfd);
+	/* Kept: the segments are made in this directory, by descriptor, as
+	 * root at first (a log_dir swapped for a link since is not it). */
+	g.log_dfd = dfd;
 	if (rc < 0) {
 		logmsg("cannot read log_dir %s: %s", g.cfg.log_dir, strerror(-rc));
 		return -1;
@@ -369,7 +415,7 @@ static int workers_alloc(void)
 		n = MAX_WORKERS;
 	g.n_workers = n;
 	g.workers = calloc(n, sizeof *g.workers);
-	if (!g.workers || segments_init(&g.segs, &g.cfg, g.workers, n) < 0) {
+	if (!g.workers || segments_init(&g.segs, &g.cfg, g.log_dfd, g.workers, n) < 0) {
 		logmsg("out of memory");
 		return -1;
 	}
@@ -496,7 +542,10 @@ static int threads_start(void)
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	/* log_sync = batch: a sync thread per worker (clicklog.h).  The
 	 * environment variable is a test hook that slows every sync. */
-	const char *delay = getenv("REDIRECTD_TEST_SYNC_DELAY_MS");
+	const char *delay = NULL;
+#ifdef REDIRECTD_TEST_HOOKS
+	delay = getenv("REDIRECTD_TEST_SYNC_DELAY_MS");
+#endif
 	int rc;
 	for (unsigned i = 0; i < g.n_workers && g.cfg.log_sync_ms == LOG_SYNC_BATCH;
 	     i++) {
@@ -639,6 +688,8 @@ static void shutdown_all(void)
 	}
 	segments_sync(&g.segs);
 	segments_deinit(&g.segs);
+	if (g.log_dfd >= 0)
+		close(g.log_dfd);
 	print_stats("totals");
 	for (unsigned i = 0; i < g.n_workers; i++)
 		worker_deinit(&g.workers[i]);
@@ -657,6 +708,7 @@ static void shutdown_all(void)
 int main(int argc, char **argv)
 {
 	struct options o;
+	g.log_dfd = -1;
 	int rc = options_parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

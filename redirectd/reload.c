@@ -81,16 +81,19 @@ struct geo *reload_geo(const char *path)
 
 /* The period (visitor_period_index of cfg's visitor_period) of now.
  * REDIRECTD_TEST_NOW (seconds since the epoch) stands for the clock in the
- * tests, which cannot wait for a week to pass; read once, at start. */
+ * tests, which cannot wait for a week to pass; read once, at start; only
+ * in a build with the test hooks (meson option test_hooks). */
 static int64_t reload_period_now(const struct reload *r)
 {
 	static int64_t fake = -1;
+#ifdef REDIRECTD_TEST_HOOKS
 	if (fake == -1) {
 		const char *e = getenv("REDIRECTD_TEST_NOW");
 		char *end;
 		long long v = e && *e ? strtoll(e, &end, 10) : -1;
 		fake = e && *e && !*end && v >= 0 ? v : -2;
 	}
+#endif
 	int64_t t = fake >= 0 ? fake : (int64_t)time(NULL);
 	return visitor_period_index(r->cfg->visitor_period, t);
 }

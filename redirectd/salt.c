@@ -133,12 +133,17 @@ int salt_load(const char *state_dir, unsigned period, int64_t index,
 	if (dfd < 0)
 		return dfd;
 	int rc = 0;
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted under the salt's name must not hang
+	 * the start-up; it is no regular file, so it is replaced. */
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	                O_NONBLOCK);
 	if (fd >= 0) {
 		struct stat st;
 		/* A salt anyone else can read is no secret: replace it. */
-		if (fstat(fd, &st) < 0 || st.st_size != VISITOR_SALT_LEN ||
-		    (st.st_mode & 077) || fdio_read_full(fd, salt, VISITOR_SALT_LEN) != VISITOR_SALT_LEN)
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size != VISITOR_SALT_LEN || (st.st_mode & 077) ||
+		    fdio_read_full(fd, salt, VISITOR_SALT_LEN) !=
+		    VISITOR_SALT_LEN)
 			rc = 1;
 		close(fd);
 	} else if (errno == ENOENT) {

@@ -6,6 +6,7 @@
 #include "segments.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,12 @@
 #include "logmsg.h"
 #include "monotime.h"
 
-int segments_init(struct segments *s, const struct config *cfg,
+int segments_init(struct segments *s, const struct config *cfg, int dfd,
                   struct worker *workers, unsigned n_workers)
 {
 	*s = (struct segments){
 		.cfg = cfg,
+		.dfd = dfd,
 		.workers = workers,
 		.n_workers = n_workers,
 		.per = calloc(n_workers, sizeof *s->per),
@@ -27,14 +29,12 @@ int segments_init(struct segments *s, const struct config *cfg,
 	return s->per ? 0 : -1;
 }
 
-/* Keep fd, the segment at path, among worker i's open segments. */
+/* Keep fd, the segment called name, among worker i's open segments. */
 static void segments_add(struct segments *s, unsigned i, int fd,
-                         const char *path)
+                         const char *name)
 {
 	struct segments_worker *sw = &s->per[i];
-	const char *slash = strrchr(path, '/');
-	snprintf(sw->name[sw->n], sizeof sw->name[sw->n], "%s",
-	         slash ? slash + 1 : path);
+	snprintf(sw->name[sw->n], sizeof sw->name[sw->n], "%s", name);
 	sw->fd[sw->n++] = fd;
 	s->open++;
 	s->created++;
@@ -51,14 +51,13 @@ static int segments_remove_empty(struct segments *s, int fd,
                                  const char *name)
 {
 	struct stat st, named;
-	char path[CONFIG_STR_MAX + SEGMENTS_NAME_MAX + 2];
 	if (fstat(fd, &st) < 0 || st.st_size > CLICKREC_HEADER_SIZE)
 		return 0;
 	/* Only while the name is still this file: one moved away by an
 	 * operator after a rotation is theirs. */
-	snprintf(path, sizeof path, "%s/%s", s->cfg->log_dir, name);
-	if (lstat(path, &named) < 0 || named.st_dev != st.st_dev ||
-	    named.st_ino != st.st_ino || unlink(path) < 0)
+	if (fstatat(s->dfd, name, &named, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    named.st_dev != st.st_dev || named.st_ino != st.st_ino ||
+	    unlinkat(s->dfd, name, 0) < 0)
 		return 0;
 	s->removed++;
 	return 1;
@@ -84,14 +83,14 @@ static void segments_close(struct segments *s, unsigned i, int fd)
 	close(fd);
 }
 
-/* A new segment file for worker i: its fd, or -1 (said why). */
-static int segments_create(struct segments *s, unsigned i, char *path,
-                           size_t pathlen)
+/* A new segment file for worker i: its fd (its name in name), or -1
+ * (said why). */
+static int segments_create(struct segments *s, unsigned i, char *name,
+                           size_t namelen)
 {
 	const struct config *cfg = s->cfg;
-	int fd = clicklog_segment_create(cfg->log_dir, cfg->node, i,
-	                                 s->store_id, cfg->visitor_period,
-	                                 path, pathlen);
+	int fd = clicklog_segment_create(s->dfd, cfg->node, i, s->store_id,
+	                                 cfg->visitor_period, name, namelen);
 	if (fd < 0) {
 		logmsg("cannot create a segment in %s: %s", cfg->log_dir,
 		       strerror(-fd));
@@ -105,13 +104,13 @@ static int segments_create(struct segments *s, unsigned i, char *path,
 
 int segments_first(struct segments *s, unsigned i)
 {
-	char path[4096];
-	int fd = segments_create(s, i, path, sizeof path);
+	char name[CLICKLOG_NAME_MAX];
+	int fd = segments_create(s, i, name, sizeof name);
 	if (fd < 0)
 		return -1;
 	s->workers[i].log.fd = fd;
 	s->workers[i].log.size = CLICKREC_HEADER_SIZE;
-	segments_add(s, i, fd, path);
+	segments_add(s, i, fd, name);
 	return 0;
 }
 
@@ -119,22 +118,22 @@ int segments_first(struct segments *s, unsigned i)
  * 0 (a new segment is already pending: that one will do) or -1 (said why). */
 static int segments_rotate(struct segments *s, unsigned i)
 {
-	char path[4096];
+	char name[CLICKLOG_NAME_MAX];
 	struct segments_worker *sw = &s->per[i];
 	if (sw->n >= SEGMENTS_OPEN_MAX - 1) {
 		logmsg("worker %u has not let go of %u old segments; not "
 		       "rotating it", i, sw->n - 1);
 		return -1;
 	}
-	int fd = segments_create(s, i, path, sizeof path);
+	int fd = segments_create(s, i, name, sizeof name);
 	if (fd < 0)
 		return -1;
 	if (clicklog_offer(&s->workers[i].log, fd, CLICKREC_HEADER_SIZE) < 0) {
 		close(fd);
-		unlink(path);
+		unlinkat(s->dfd, name, 0);
 		return 0;
 	}
-	segments_add(s, i, fd, path);
+	segments_add(s, i, fd, name);
 	worker_wake(&s->workers[i]);
 	return 1;
 }

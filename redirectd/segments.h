@@ -26,8 +26,7 @@
  * durable first).  Past this a rotation is refused, and said so. */
 #define SEGMENTS_OPEN_MAX CLICKLOG_RETIRED_MAX
 
-/* A segment's file name in log_dir: at most NAME_MAX bytes. */
-#define SEGMENTS_NAME_MAX 256
+#define SEGMENTS_NAME_MAX CLICKLOG_NAME_MAX
 
 /* One worker's open segments (with their names, so one that got no record
  * can be removed when it is closed), and what was last said of its
@@ -42,6 +41,7 @@ struct segments_worker {
 
 struct segments {
 	const struct config *cfg;
+	int dfd;                       /* log_dir, as start-up checked it */
 	struct worker *workers;
 	unsigned n_workers;
 	struct segments_worker *per;   /* n_workers of them */
@@ -56,8 +56,10 @@ struct segments {
 	char error[1024];              /* why the last create failed; "" */
 };
 
-/* 0, or -1 (out of memory). */
-int segments_init(struct segments *s, const struct config *cfg,
+/* dfd: log_dir, opened by start-up through safedir.h (the segments'
+ * names are relative to it, never a path again; the caller closes it
+ * after segments_deinit).  0, or -1 (out of memory). */
+int segments_init(struct segments *s, const struct config *cfg, int dfd,
                   struct worker *workers, unsigned n_workers);
 
 /* The store served is now the one with identity id (at startup, and when

@@ -324,6 +324,25 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
     eq([p for p in left if os.path.getsize(p) <= HEADER], [],
        "no header-only segment left: every one holds a record")
 
+# --- segments are made in the directory start-up checked -------------------------
+# By descriptor, never by path again: a log_dir swapped for a link while the
+# daemon runs (as whoever can write its parent could) is not followed.
+swapped = os.path.join(tmp, "swap-log")
+elsewhere = os.path.join(tmp, "elsewhere")
+os.mkdir(elsewhere)
+with Daemon(db, swapped, threads=1) as d:
+    os.rename(swapped, swapped + ".moved")
+    os.symlink(elsewhere, swapped)
+    d.get("/" + a302, {"User-Agent": UA})
+    d.signal(signal.SIGHUP)
+    ok(wait_for(lambda: "new log segments for 1 of 1 workers" in d.errors()),
+       "log_dir swapped for a link: SIGHUP rotates", d.errors())
+    d.get("/" + a302, {"User-Agent": UA})
+    d.stop()
+eq(os.listdir(elsewhere), [], "... and no segment goes where the link points")
+eq(len(glob.glob(os.path.join(swapped + ".moved", "*.clk"))), 2,
+   "... both segments are in the directory it started with")
+
 # --- an idle node collects no header-only segments ------------------------------
 # Every start and every SIGHUP gives each worker a new segment; one that got
 # no record is removed when it is closed (at the next rotation, or exit).

@@ -27,6 +27,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import REDIRECTD, done, eq, mkseg, ok, tempdir  # noqa: E402
@@ -226,6 +227,20 @@ eq({k: v for k, v in after.items() if k in before and k != "."},
    "and deletes nothing it did not make (visitor-salt.keep, another "
    "user's day, week and month files, names like a week's or a day's)")
 
+# A FIFO the daemon's user planted under today's salt name: start-up as
+# root neither hangs on it nor keeps it; a regular salt file takes its place.
+fifo_state = user_dir(os.path.join(tmp, "state-fifo"))
+today = "visitor-salt." + time.strftime("%Y-%m-%d", time.gmtime())
+os.mkfifo(os.path.join(fifo_state, today), 0o600)
+os.chown(os.path.join(fifo_state, today), UID, GID)
+t0 = time.monotonic()
+rc, err = start(user_dir(os.path.join(tmp, "log-fifo")), fifo_state)
+ok(rc == 0 and " listening on " in err and time.monotonic() - t0 < 20,
+   "a FIFO planted as the salt file: start-up does not hang on it", err)
+st = os.lstat(os.path.join(fifo_state, today))
+ok(stat.S_ISREG(st.st_mode) and st.st_size == 16,
+   "... and a regular salt file replaces it", oct(st.st_mode))
+
 # --- 3. links in log_dir under a segment's name ---------------------------------
 outside = os.path.join(tmp, "outside")
 os.mkdir(outside, 0o700)
@@ -275,6 +290,26 @@ ok(rc == 1 and os.path.join(store, "lock.mdb") in err and "symbolic link" in err
    "the store's lock.mdb a planted link: start-up refused, naming it",
    "exit %s\n%s" % (rc, err))
 eq(snapshot(vic), before, "the file behind it is not opened, truncated or changed")
+
+# The check and LMDB's open by name are two steps: the user could swap a
+# link in between.  So such a store is opened with the user's file identity:
+# the lock file LMDB makes is the user's, and whatever it could have been
+# swapped for, root's files are out of its reach.
+store5 = user_dir(os.path.join(tmp, "store-user5"))
+shutil.copyfile(os.path.join(db, "data.mdb"), os.path.join(store5, "data.mdb"))
+os.chmod(os.path.join(store5, "data.mdb"), 0o644)
+rc, err = start_db(store5, os.path.join(tmp, "log5"), os.path.join(tmp, "state5"))
+ok(rc == 0 and " listening on " in err, "a store the user owns: served", err)
+st = os.stat(os.path.join(store5, "lock.mdb"))
+eq((st.st_uid, st.st_gid), (UID, GID),
+   "... opened as the user (the lock file LMDB made is nobody's, not root's)")
+# A store only root can read is still served (opened as root: nobody else
+# can write its directory).
+store6 = os.path.join(tmp, "store-root6")
+os.mkdir(store6, 0o700)
+shutil.copyfile(os.path.join(db, "data.mdb"), os.path.join(store6, "data.mdb"))
+rc, err = start_db(store6, os.path.join(tmp, "log6"), os.path.join(tmp, "state6"))
+ok(rc == 0 and " listening on " in err, "a store only root can read: served", err)
 
 shutil.rmtree(tmp, ignore_errors=True)
 done()
