@@ -39,8 +39,8 @@ static const char *conf_path(void)
 	if (access(CONF_DEFAULT, F_OK) < 0)
 		return NULL;
 	if (access(CONF_DEFAULT, R_OK) < 0) {
-		out_err("note: %s: %s; its short_hosts and base_url do not "
-		        "apply (-c FILE names another)", CONF_DEFAULT,
+		out_err("note: %s: %s; its db, short_hosts and base_url do "
+		        "not apply (-c FILE names another)", CONF_DEFAULT,
 		        strerror(errno));
 		return NULL;
 	}

@@ -3,8 +3,8 @@
  * a command first asks for it: -c FILE, else $REDIRECTD_CONF, else the
  * installed CONF_DEFAULT if there is one.  The target policy (policy.c:
  * short_hosts and base_url, so a link to our own short domain is refused
- * without a flag) and campaign posts (mailer, mail_from) take their
- * directives from it.  Without any, every directive is at its default.
+ * without a flag), campaign posts (mailer, mail_from) and the store's
+ * default (txn.h: db) take their directives from it.  Without any, every directive is at its default.
  */
 #ifndef REDIRECTD_LINKCTL_CONF_H
 #define REDIRECTD_LINKCTL_CONF_H
