@@ -4,7 +4,8 @@
  * installed CONF_DEFAULT if there is one.  The target policy (policy.c:
  * short_hosts and base_url, so a link to our own short domain is refused
  * without a flag), campaign posts (mailer, mail_from) and the store's
- * default (txn.h: db) take their directives from it.  Without any, every directive is at its default.
+ * default (txn.h: db) take their directives from it.  Without any, every
+ * directive is at its default.
  */
 #ifndef REDIRECTD_LINKCTL_CONF_H
 #define REDIRECTD_LINKCTL_CONF_H
