@@ -33,17 +33,12 @@ const char *txn_store_path(void)
 	const char *env = getenv("REDIRECTD_DB");
 	if (env && *env)
 		return db_dir = env;
-	if (conf_given()) {
-		/* The daemon's store: db, or db's default when unset. */
-		const struct config *cfg;
-		if (conf_load(&cfg)) {
-			out_err("no store: the configuration's db cannot be "
-			        "read (--db DIR names the store)");
-			return NULL;
-		}
-		return db_dir = cfg->db;
+	if (conf_db(&db_dir)) {
+		out_err("no store: the configuration's db cannot be read "
+		        "(--db DIR names the store)");
+		return NULL;
 	}
-	return db_dir = TXN_STORE_DEFAULT;
+	return db_dir ? db_dir : (db_dir = TXN_STORE_DEFAULT);
 }
 
 int txn_report(int rc, const char *op)

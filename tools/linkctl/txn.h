@@ -25,8 +25,8 @@
 void txn_store_dir(const char *dir);
 /*
  * The store's directory: --db; else $REDIRECTD_DB (set and not empty);
- * else the db directive of the configuration in effect (conf.h; its
- * default when the file does not set it); else TXN_STORE_DEFAULT.
+ * else the db directive of the configuration in effect (conf.h: when the
+ * file sets it); else TXN_STORE_DEFAULT, db's own default.
  * Returns NULL after reporting when that configuration has errors.
  */
 const char *txn_store_path(void);
