@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone (the README's test command; .ci/run
-# runs it in CI).  Installs what is missing, then:
+# runs it in CI).  Installs what is missing (tools/deps.sh --tests), then:
 #
 #   1. plain:   builds with -Werror and runs every meson test (unit,
 #               fuzz-corpus replay, integration);
@@ -22,7 +22,7 @@
 # # SKIP`, and a whole test skipped, `1..0 # SKIP`, count as skipped, not
 # passed); the exit status is 1 on any failure.  In CI (CI set) a test
 # fails instead of skipping when what it needs is something tools/deps.sh
-# installs (tests/integration/tap.py: skip, skip_all).
+# --tests installs (tests/integration/tap.py: skip, skip_all).
 #
 #   tests/run.sh [--quick | --only STAGE] [MESON-TEST-ARGS...]
 #     --quick     a developer's run: the plain suite only (ignored when CI is
@@ -60,7 +60,7 @@ want() {
 
 extra=()
 { want asan || want tsan || want fuzz; } && extra=(clang libclang-rt-14-dev)
-bash tools/deps.sh "${extra[@]}" || exit 1
+bash tools/deps.sh --tests "${extra[@]}" || exit 1
 
 total_pass=0 total_fail=0 total_skip=0
 t0=$(date +%s)

@@ -2,7 +2,8 @@
 # The demo: builds everything, creates a demo store (a few colleagues, a
 # campaign, their links) under ./demo if there is none, prints the short
 # links, and runs redirectd in the foreground on 127.0.0.1:8080.
-# Ctrl-C stops it; the clicks stay in demo/log for reach.
+# Ctrl-C stops it; the clicks stay in demo/log for reach.  It installs
+# only what building and running need (tools/deps.sh without --tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh

@@ -15,7 +15,7 @@ REDIRECTD = os.path.join(BUILD, "redirectd", "redirectd")
 LINKCTL = os.path.join(BUILD, "tools", "linkctl", "linkctl")
 REACH = os.path.join(BUILD, "tools", "reach", "reach")
 MKSEG = os.path.join(BUILD, "tests", "mkseg")
-# CI (CI set, as .ci/run's runner does): whatever tools/deps.sh installs
+# CI (CI set, as .ci/run's runner does): whatever tools/deps.sh --tests installs
 # must be there, so a test skipped for want of it fails instead.
 IN_CI = os.environ.get("CI", "") not in ("", "false")
 # The sanitizers of the build under test (tests/run.sh sets it in its asan
@@ -49,11 +49,11 @@ def eq(got, want, name):
 
 def skip(name, why, package=None):
     """One assertion skipped: `ok N - name # SKIP why`, which tests/run.sh
-    counts as skipped.  package: the Debian package tools/deps.sh installs
+    counts as skipped.  package: the Debian package tools/deps.sh --tests installs
     for it; in CI its absence is a failure, not a skip."""
     global _n
     if package and IN_CI:
-        return ok(False, "%s: %s (tools/deps.sh installs %s)" % (name, why, package))
+        return ok(False, "%s: %s (tools/deps.sh --tests installs %s)" % (name, why, package))
     _n += 1
     print("ok %d - %s # SKIP %s" % (_n, name, why), flush=True)
     return False
@@ -61,9 +61,9 @@ def skip(name, why, package=None):
 
 def skip_all(why, package=None):
     """The whole test skipped (`1..0 # SKIP why`) and the script ended;
-    with package (installed by tools/deps.sh), in CI a failure."""
+    with package (installed by tools/deps.sh --tests), in CI a failure."""
     if package and IN_CI:
-        ok(False, "%s (tools/deps.sh installs %s)" % (why, package))
+        ok(False, "%s (tools/deps.sh --tests installs %s)" % (why, package))
         done()
     print("1..0 # SKIP %s" % why, flush=True)
     sys.exit(0)

@@ -75,6 +75,9 @@ MAIL_UNIT = os.path.join(UNITDIR, "redirectd-mail@.service")
 MAIL_TIMER = os.path.join(UNITDIR, "redirectd-mail@.timer")
 BACKUP_UNIT = os.path.join(UNITDIR, "redirectd-backup.service")
 BACKUP_TIMER = os.path.join(UNITDIR, "redirectd-backup.timer")
+SHIP_UNIT = os.path.join(UNITDIR, "redirectd-reach-ship.service")
+SHIP_TIMER = os.path.join(UNITDIR, "redirectd-reach-ship.timer")
+CLICKHOUSE_SQL = os.path.join(DATADIR, "redirectd", "clickhouse.sql")
 
 for name, path in list(PROGRAMS.items()) + list(SCRIPTS.items()):
     p = installed(path)
@@ -88,12 +91,17 @@ for conf in ("redirectd.conf", "nginx.conf"):
     with open(p, "rb") as f, open(os.path.join(SRC, "conf", conf), "rb") as g:
         eq(f.read(), g.read(), "example %s installed in %s, as in conf/" % (conf, EXAMPLES))
 ok(os.path.isfile(installed(UNIT)), "redirectd.service installed in " + UNITDIR)
-for u in (MAIL_UNIT, MAIL_TIMER, BACKUP_UNIT, BACKUP_TIMER):
+with open(installed(CLICKHOUSE_SQL), "rb") as f, \
+        open(os.path.join(SRC, "conf", "clickhouse.sql"), "rb") as g:
+    eq(f.read(), g.read(), "clickhouse.sql installed in %s, as in conf/"
+       % os.path.dirname(CLICKHOUSE_SQL))
+for u in (MAIL_UNIT, MAIL_TIMER, BACKUP_UNIT, BACKUP_TIMER, SHIP_UNIT, SHIP_TIMER):
     ok(os.path.isfile(installed(u)), "%s installed in %s"
        % (os.path.basename(u), UNITDIR))
 everything = sorted(os.path.relpath(os.path.join(d, f), dest)
                     for d, _, fs in os.walk(dest) for f in fs)
-ok(len(everything) == len(PROGRAMS) + len(SCRIPTS) + len(MANPAGES) + 2 + 5,
+# 2 examples, 7 units and timers, clickhouse.sql.
+ok(len(everything) == len(PROGRAMS) + len(SCRIPTS) + len(MANPAGES) + 2 + 7 + 1,
    "nothing else is installed (%d files)" % len(everything), "\n".join(everything))
 
 with open(installed(SCRIPTS["redirectd-ship-store"])) as f:
@@ -349,6 +357,33 @@ if analyze:
                  open(installed(BACKUP_TIMER)).read(), "the backup timer and service")
 else:
     ok(True, "# SKIP systemd-analyze not installed")
+
+# --- the click log into ClickHouse: reach ship's units --------------------------------
+with open(installed(SHIP_UNIT)) as f:
+    ship_unit = f.read()
+skeys = unit_keys(ship_unit)
+ship_env = os.path.join(SYSCONFDIR, "redirectd", "ship.env")
+sstart = (skeys.get("ExecStart") or [""])[0].split()
+ok(sstart[:2] == [PROGRAMS["reach"], "ship"]
+   and sstart[sstart.index("--clickhouse") + 1] == "${CLICKHOUSE_URL}"
+   and sstart[sstart.index("--table") + 1] == "${CLICKHOUSE_TABLE}",
+   "the ship unit runs the installed reach's ship with the server and table "
+   "of its environment file", sstart)
+for k, v in (("Type", "oneshot"), ("ConditionPathExists", ship_env),
+             ("EnvironmentFile", ship_env), ("DynamicUser", "yes"),
+             ("SupplementaryGroups", "redirectd-read")):
+    eq(skeys.get(k), [v], "the ship unit says %s=%s" % (k, v))
+ok(sstart[sstart.index("--state") + 1] == "%S/" + (skeys.get("StateDirectory") or [""])[0]
+   + "/state", "... and keeps its state in the directory systemd makes for it", sstart)
+ship_timer = open(installed(SHIP_TIMER)).read()
+eq(unit_keys(ship_timer).get("OnCalendar"), ["*:0/5"], "the ship timer runs every 5 minutes")
+if analyze:
+    analyze_pair("redirectd-reach-ship",
+                 ship_unit.replace(PROGRAMS["reach"], installed(PROGRAMS["reach"])),
+                 ship_timer, "the ship timer and service")
+else:
+    skip("systemd-analyze verify: the ship timer and service",
+         "systemd-analyze not installed")
 
 # --- the installed daemon under the unit's capabilities (root only) -----------------
 def low_port():

@@ -968,18 +968,62 @@ def test_installed_conf():
     script = ('mount -t tmpfs none "$1" && mkdir -p "$(dirname "$2")" && '
               'cp "$3" "$2" && shift 3 && exec "$@"')
 
-    def installed(*args):
+    def installed(*args, conf=conf, db_args=("--db", db)):
         e = dict(os.environ)
         e.pop("REDIRECTD_CONF", None)
         e.pop("REDIRECTD_DB", None)
         return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", top, path,
-                               conf, LINKCTL, "--db", db] + list(args),
+                               conf, LINKCTL] + list(db_args) + list(args),
                               capture_output=True, text=True, timeout=60, env=e)
     r = installed("mint", "--staff", "ana", "--url", "https://go.example.org/abc")
     eq((r.returncode, r.stderr), (1, loop),
        "%s read with no flag: a loop refused" % path)
     r = installed("mint", "--staff", "ana", "--url", "https://example.org/ok")
     ok(r.returncode == 0, "... and a good target minted", r.stderr)
+    # Its db is the store when nothing else names one.
+    withdb = write("installed-db.conf", "db = %s\n" % db)
+    r = installed("list", "--format", "tsv", conf=withdb, db_args=())
+    ok(r.returncode == 0 and "https://example.org/ok" in r.stdout,
+       "%s's db is the store with no flag at all" % path, r.stderr)
+
+
+def test_conf_db():
+    """The store is --db, else $REDIRECTD_DB, else the configuration's db
+    (-c FILE, $REDIRECTD_CONF), else the built-in default; the
+    configuration is read for it only when a command uses the store
+    without --db or $REDIRECTD_DB."""
+    db, other = newdb("confdb"), newdb("confdb-other")
+    conf = write("confdb.conf", "db = %s\n" % db)
+    r = lk(None, "staff", "add", "ana", "--name", "Ana", env={"REDIRECTD_CONF": conf})
+    ok(r.returncode == 0 and os.path.isfile(os.path.join(db, "data.mdb")),
+       "REDIRECTD_CONF's db: staff add makes the store there, no --db", r.stderr)
+    r = lk(None, "-c", conf, "staff", "list")
+    ok(r.returncode == 0 and "\nana\tAna" in r.stdout, "-c FILE's db: staff list reads it",
+       r.stdout + r.stderr)
+    lk(other, "staff", "add", "ben", "--name", "Ben")
+    r = lk(None, "-c", conf, "staff", "list", env={"REDIRECTD_DB": other})
+    ok(r.returncode == 0 and "\nben\t" in r.stdout and "ana" not in r.stdout,
+       "REDIRECTD_DB wins over the configuration's db", r.stdout + r.stderr)
+    r = lk(other, "-c", conf, "staff", "list")
+    ok(r.returncode == 0 and "\nben\t" in r.stdout and "ana" not in r.stdout,
+       "--db wins over it too", r.stdout + r.stderr)
+    r = lk(None, "-c", "/dev/null", "staff", "list")
+    ok(r.returncode == 1 and "no store at /var/lib/redirectd/db" in r.stderr
+       or os.path.isdir("/var/lib/redirectd/db"),
+       "a configuration without db: db's default, /var/lib/redirectd/db", r.stderr)
+    # A broken configuration refuses what would use its db, naming the
+    # mistake, and nothing else.
+    bad = write("confdb-bad.conf", "db = %s\nno_such_directive = 1\n" % db)
+    r = lk(None, "staff", "list", env={"REDIRECTD_CONF": bad})
+    ok(r.returncode == 1 and bad + ":2: unknown directive" in r.stderr
+       and "--db DIR names the store" in r.stderr and not r.stdout,
+       "a broken configuration: a command needing its db is refused, the line named",
+       r.stdout + r.stderr)
+    r = lk(db, "staff", "list", env={"REDIRECTD_CONF": bad})
+    ok(r.returncode == 0 and "\nana\t" in r.stdout and not r.stderr,
+       "... with --db the command runs and the file is not read", r.stdout + r.stderr)
+    r = lk(None, "--version", env={"REDIRECTD_CONF": bad})
+    ok(r.returncode == 0 and not r.stderr, "... and --version never reads it", r.stderr)
 
 
 def test_host_spellings():
@@ -1021,6 +1065,7 @@ def main():
         test_staff_import_mail()
         test_staff_v1_store()
         test_installed_conf()
+        test_conf_db()
         test_host_spellings()
         test_mint(db)
         test_list(db)

@@ -822,5 +822,53 @@ ok(r.returncode == 0 and "warning" in r.stderr and
    r.stdout.startswith(CSV_HDR + "1,#1,"),
    "$REDIRECTD_DB naming a missing store: a warning, ids", r.stderr)
 
+# The store from the configuration: its db, when the file sets one, is the
+# default store (-c FILE, $REDIRECTD_CONF); --db and $REDIRECTD_DB win.
+conf = os.path.join(TMP, "reach.conf")
+with open(conf, "w") as f:
+    f.write("db = %s\n" % DB)
+named = "1,alice,Alice Martin,growth,6,3,3"
+r = reach("--format", "csv", LOGS, extra_env={"REDIRECTD_CONF": conf})
+ok(r.returncode == 0 and named in r.stdout and "warning" not in r.stderr,
+   "$REDIRECTD_CONF's db is the default store", r.stdout + r.stderr)
+r = reach("-c", conf, "--format", "csv", LOGS)
+ok(r.returncode == 0 and named in r.stdout and "warning" not in r.stderr,
+   "-c FILE's db too", r.stdout + r.stderr)
+r = reach("--config", conf, "--format", "csv", LOGS, extra_env={"REDIRECTD_DB": ""})
+ok(r.returncode == 0 and r.stdout.startswith(CSV_HDR + "1,#1,"),
+   "REDIRECTD_DB set, empty: no store, whatever the configuration says", r.stdout)
+r = reach("-c", conf, "--db", "", "--format", "csv", LOGS)
+ok(r.returncode == 0 and r.stdout.startswith(CSV_HDR + "1,#1,"),
+   "--db '' wins over the configuration", r.stdout)
+r = reach("--format", "csv", LOGS)
+ok(r.returncode == 0 and r.stdout.startswith(CSV_HDR + "1,#1,") and not r.stderr,
+   "a configuration that does not set db (/dev/null): no store, as before",
+   r.stdout + r.stderr)
+missing = os.path.join(TMP, "reach-missing.conf")
+with open(missing, "w") as f:
+    f.write("db = %s\n" % os.path.join(TMP, "no-db"))
+r = reach("-c", missing, "--format", "csv", LOGS)
+ok(r.returncode == 0 and "warning" in r.stderr and "no-db" in r.stderr and
+   r.stdout.startswith(CSV_HDR + "1,#1,"),
+   "the configuration's db naming a missing store: a warning, ids", r.stderr)
+bad = os.path.join(TMP, "reach-bad.conf")
+with open(bad, "w") as f:
+    f.write("db = %s\nno_such_directive = 1\n" % DB)
+r = reach("-c", bad, "--format", "csv", LOGS)
+ok(r.returncode == 1 and r.stdout == "" and bad + ":2: unknown directive" in r.stderr,
+   "a broken configuration: exit 1, the line named, nothing counted", r.stderr)
+r = reach("-c", bad, "--db", DB, "--format", "csv", LOGS)
+ok(r.returncode == 0 and named in r.stdout and "bad.conf" not in r.stderr,
+   "... with --db it is not read", r.stdout + r.stderr)
+r = reach("export", "--format", "csv", "-c", conf, LOGS)
+ok(r.returncode == 0 and ",alice,Alice Martin,growth," in r.stdout,
+   "reach export -c FILE: names from the configuration's db", r.stdout + r.stderr)
+r = reach("ship", "--clickhouse", "http://127.0.0.1:9/", "--table", "t",
+          "--state", os.path.join(TMP, "ship.state"), "-c", bad, LOGS)
+ok(r.returncode == 1 and bad + ":2: unknown directive" in r.stderr
+   and not os.path.exists(os.path.join(TMP, "ship.state")),
+   "reach ship -c FILE, a broken configuration: exit 1 before anything is sent",
+   r.stderr)
+
 shutil.rmtree(TMP, ignore_errors=True)
 tap.done()

@@ -558,15 +558,18 @@ static int mail_setup(struct run *r)
 		        "in -c FILE); nothing sent", err);
 		return EXIT_REFUSED;
 	}
+	const char *store = txn_store_path();
+	if (!store)
+		return EXIT_REFUSED;
 	if (o->ledger)
 		snprintf(r->ledger_dir, sizeof r->ledger_dir, "%s", o->ledger);
-	else if (send_ledger_dir(txn_store_path(), r->ledger_dir,
+	else if (send_ledger_dir(store, r->ledger_dir,
 	                         sizeof r->ledger_dir)) {
 		out_err("campaign posts: the store's path is too long");
 		return EXIT_REFUSED;
 	}
 	r->send.ledger_dir = r->ledger_dir;
-	r->send.store_dir = txn_store_path();
+	r->send.store_dir = store;
 	r->send.timeout_ms = cfg->mailer_timeout_ms;
 	return 0;
 }

@@ -121,8 +121,6 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	out_prog = "linkctl";
-	const char *dir = getenv("REDIRECTD_DB");
-	txn_store_dir(dir && *dir ? dir : "/var/lib/redirectd/db");
 
 	/* '+': stop at the command; its own options are parsed by it. */
 	opterr = 0;

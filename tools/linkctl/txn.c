@@ -14,16 +14,31 @@
  * more address space than any machine has, so hitting this means a bug. */
 #define MAX_GROWS 24
 
-static const char *db_dir;
+static const char *db_dir;   /* --db, else decided by txn_store_path */
 
 void txn_store_dir(const char *dir)
 {
 	db_dir = dir;
 }
 
+/*
+ * Decided when a command first needs the store, not at start: a command
+ * given --db, or one that needs no store, never reads the configuration,
+ * so a broken one breaks only what would have used its `db`.
+ */
 const char *txn_store_path(void)
 {
-	return db_dir;
+	if (db_dir)
+		return db_dir;
+	const char *env = getenv("REDIRECTD_DB");
+	if (env && *env)
+		return db_dir = env;
+	if (conf_db(&db_dir)) {
+		out_err("no store: the configuration's db cannot be read "
+		        "(--db DIR names the store)");
+		return NULL;
+	}
+	return db_dir ? db_dir : (db_dir = TXN_STORE_DEFAULT);
 }
 
 int txn_report(int rc, const char *op)
@@ -76,6 +91,9 @@ static int conf_limit(struct store *s)
  * the directory and the schema. */
 static int store_for_command(struct store *s, int write)
 {
+	const char *db_dir = txn_store_path();
+	if (!db_dir)
+		return EXIT_REFUSED;
 	if (!write) {
 		char path[4096];
 		struct stat st;

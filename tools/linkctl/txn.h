@@ -18,8 +18,17 @@
  * codes are -30799..-30780 and errno values are positive: no clash. */
 #define TXN_FAILED (-1)
 
-/* The store's directory (--db, $REDIRECTD_DB); the caller keeps it. */
+/* The store when nothing names one: the default of db in redirectd.conf. */
+#define TXN_STORE_DEFAULT "/var/lib/redirectd/db"
+
+/* --db DIR; the caller keeps the string. */
 void txn_store_dir(const char *dir);
+/*
+ * The store's directory: --db; else $REDIRECTD_DB (set and not empty);
+ * else the db directive of the configuration in effect (conf.h: when the
+ * file sets it); else TXN_STORE_DEFAULT, db's own default.
+ * Returns NULL after reporting when that configuration has errors.
+ */
 const char *txn_store_path(void);
 
 /*

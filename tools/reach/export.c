@@ -36,6 +36,8 @@
 #include "damage.h"
 #include "opts.h"
 #include "out.h"
+#include "conf.h"
+#include "names.h"
 #include "resolve.h"
 #include "segwalk.h"
 #include "storecheck.h"
@@ -156,7 +158,8 @@ static int export_seg(void *ctx, const char *path, const struct stat *st)
 
 static void export_usage(FILE *f)
 {
-	fputs("usage: reach export [--db DIR] [--format ndjson|csv] [--csv-raw]\n"
+	fputs("usage: reach export [--db DIR] [-c FILE] [--format ndjson|csv] "
+	      "[--csv-raw]\n"
 	      "                    [--skip-damaged] [--any-store] PATH...\n", f);
 }
 
@@ -166,6 +169,7 @@ int export_main(int argc, char **argv)
 	       OPT_CSV_RAW, OPT_HELP };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "skip-damaged", no_argument, NULL, OPT_SKIP_DAMAGED },
 		{ "any-store", no_argument, NULL, OPT_ANY_STORE },
@@ -182,10 +186,13 @@ int export_main(int argc, char **argv)
 	E.out = stdout;
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":hc:", opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DB:
 			db = optarg;
+			break;
+		case 'c':
+			conf_file(optarg);
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "csv") == 0)
@@ -238,15 +245,15 @@ int export_main(int argc, char **argv)
 		goto usage;
 	}
 	explicit = db != NULL;
-	if (!db)
-		db = getenv("REDIRECTD_DB");
+	if (names_store(db, &db) < 0)
+		return 1;
 	if (db && *db && (rc = resolve_open(&E.names, db, &what))) {
 		if (rc != ENOENT || explicit) {
 			out_err("%s: %s: %s", db, what, mdb_strerror(rc));
 			return 1;
 		}
-		out_err("warning: REDIRECTD_DB=%s: %s; exporting ids, not "
-		        "names", db, mdb_strerror(rc));
+		out_err("warning: %s (REDIRECTD_DB or the configuration's db): "
+		        "%s; exporting ids, not names", db, mdb_strerror(rc));
 	}
 	if (E.names.txn && storecheck_init(&E.check, db, E.names.txn,
 	                                   &E.names.s, any) < 0) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "out.h"
 #include "store.h"
 
@@ -149,9 +150,23 @@ int names_read(struct names *N, const struct store *s, MDB_txn *txn,
 	return 0;
 }
 
+int names_store(const char *flag, const char **db)
+{
+	*db = flag ? flag : getenv("REDIRECTD_DB");
+	if (*db)
+		return 0;
+	if (conf_db(db)) {
+		out_err("the configuration's db cannot be read (--db DIR names "
+		        "the store, --db '' none)");
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * A store named only by $REDIRECTD_DB that does not exist is a warning:
- * the variable may be set for a daemon elsewhere.
+ * A store named only by $REDIRECTD_DB or the configuration that does not
+ * exist is a warning: the variable or the file may be set for a daemon
+ * elsewhere.
  */
 int names_load(struct names *N, const char *dir, int explicit)
 {
@@ -161,7 +176,8 @@ int names_load(struct names *N, const char *dir, int explicit)
 
 	rc = store_open(&s, dir, STORE_RDONLY);
 	if (rc == ENOENT && !explicit) {
-		out_err("warning: REDIRECTD_DB=%s: %s; showing ids, not names",
+		out_err("warning: %s (REDIRECTD_DB or the configuration's db): "
+		        "%s; showing ids, not names",
 		        dir, mdb_strerror(rc));
 		return 0;
 	}

@@ -49,8 +49,19 @@ struct names_filter_args {
 
 /* Read every colleague and campaign of the store in dir, and the teams.
  * Returns 0 or -1 after reporting; a store that does not exist is only a
- * warning unless explicit (named by --db, not $REDIRECTD_DB). */
+ * warning unless explicit (named by --db, not $REDIRECTD_DB or the
+ * configuration). */
 int names_load(struct names *N, const char *dir, int explicit);
+
+/*
+ * The store for names when --db names none (flag NULL): $REDIRECTD_DB when
+ * set (empty: none); else the db directive of the configuration in effect
+ * when the file sets one (conf.h: -c FILE, $REDIRECTD_CONF, the installed
+ * file), so an analyst on a node reads the daemon's store with no flag;
+ * else none.  Sets *db (NULL:
+ * none) and returns 0, or -1 after the configuration's errors.
+ */
+int names_store(const char *flag, const char **db);
 
 /* The same from a store the caller has open (s, a read transaction txn;
  * dir names it in messages): for a program that holds the store itself,

@@ -13,6 +13,7 @@
 
 #include "cards.h"
 #include "clickrec.h"
+#include "conf.h"
 #include "out.h"
 #include "rank.h"
 #include "visitors.h"
@@ -32,6 +33,7 @@ enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
+	{ "config", required_argument, NULL, 'c' },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "include-internal", no_argument, NULL, OPT_INCLUDE_INTERNAL },
@@ -83,7 +85,7 @@ static int opts_num(const char *s, uint64_t max, uint64_t *out)
 
 static void opts_usage(FILE *f)
 {
-	fputs("usage: reach [--db DIR] [--by GROUPING] "
+	fputs("usage: reach [--db DIR] [-c FILE] [--by GROUPING] "
 	      "[--rank visitors|clicks|improved]\n"
 	      "             [--compare previous|SPAN] [--min-visitors N]\n"
 	      "             [--repeat-limit N] [--ties shared|earliest]\n"
@@ -96,12 +98,14 @@ static void opts_usage(FILE *f)
 	      "             [--exact-limit N] [--visitor-memory MIB] "
 	      "[--skip-damaged]\n"
 	      "             [--any-store] PATH...\n"
-	      "       reach export [--db DIR] [--format ndjson|csv] [--csv-raw]\n"
+	      "       reach export [--db DIR] [-c FILE] [--format ndjson|csv] "
+	      "[--csv-raw]\n"
 	      "                    [--skip-damaged] [--any-store] PATH...\n"
 	      "       reach ship --clickhouse URL --table NAME [--db DIR] "
-	      "[--state FILE]\n"
-	      "                  [--batch N] [--skip-damaged] [--any-store] "
-	      "PATH...\n", f);
+	      "[-c FILE]\n"
+	      "                  [--state FILE] [--batch N] [--skip-damaged] "
+	      "[--any-store]\n"
+	      "                  PATH...\n", f);
 }
 
 static void opts_help(void)
@@ -117,8 +121,14 @@ static void opts_help(void)
 	      "(reach ship --help).\n"
 	      "\n"
 	      "  --db DIR        LMDB store to resolve ids to names (default "
-	      "$REDIRECTD_DB;\n"
-	      "                  an empty DIR means none)\n"
+	      "$REDIRECTD_DB,\n"
+	      "                  else db in the configuration; an empty DIR "
+	      "means none)\n"
+	      "  -c, --config FILE\n"
+	      "                  redirectd.conf, whose db is the default store "
+	      "(default\n"
+	      "                  $REDIRECTD_CONF, else " CONF_DEFAULT " if it "
+	      "exists)\n"
 	      "  --by KEY        staff (default), team, campaign, staff,campaign,\n"
 	      "                  country, platform, day or hour\n"
 	      "  --rank R        visitors (default) or clicks first, or improved:"
@@ -244,6 +254,9 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 	case OPT_DB:
 		o->db = arg;
 		o->db_explicit = 1;
+		break;
+	case 'c':
+		conf_file(arg);
 		break;
 	case OPT_BY:
 		if ((i = grouping_parse(arg)) < 0) {
@@ -522,7 +535,7 @@ int opts_parse(struct opts *o, int argc, char **argv)
 		return 1;
 	}
 	while (rc == OPTS_RUN &&
-	       (opt = getopt_long(argc, argv, ":h", opts_table, NULL)) != -1)
+	       (opt = getopt_long(argc, argv, ":hc:", opts_table, NULL)) != -1)
 		rc = opts_one(o, &t, opt, optarg, argv);
 	if (rc == OPTS_RUN && optind >= argc) {
 		out_err("no segment files or directories given");
@@ -532,8 +545,8 @@ int opts_parse(struct opts *o, int argc, char **argv)
 		rc = opts_check(o, &t);
 	if (rc == 2)
 		opts_usage(stderr);
-	if (!o->db)
-		o->db = getenv("REDIRECTD_DB");
+	if (rc == OPTS_RUN && names_store(o->db, &o->db) < 0)
+		rc = 1;
 	o->paths = argv + optind;
 	o->npaths = argc - optind;
 	return rc;

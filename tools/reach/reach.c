@@ -58,7 +58,7 @@ static int reach_names(const struct opts *o, struct names *nm)
 		return -1;
 	if (filters && !store) {
 		out_err("--staff, --team and --campaign need the store "
-		        "(--db DIR or $REDIRECTD_DB)");
+		        "(--db DIR, $REDIRECTD_DB or db in -c FILE)");
 		return -1;
 	}
 	return filters ? names_filters(nm, fa) : 0;

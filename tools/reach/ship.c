@@ -48,6 +48,8 @@
 #include "damage.h"
 #include "opts.h"
 #include "out.h"
+#include "conf.h"
+#include "names.h"
 #include "resolve.h"
 #include "segwalk.h"
 #include "shipstate.h"
@@ -347,8 +349,8 @@ static int ship_seg(void *ctx, const char *path, const struct stat *st)
 static void ship_usage(FILE *f)
 {
 	fputs("usage: reach ship --clickhouse URL --table NAME [--db DIR] "
-	      "[--state FILE]\n                  [--batch N] [--skip-damaged] "
-	      "[--any-store] PATH...\n", f);
+	      "[-c FILE]\n                  [--state FILE] [--batch N] "
+	      "[--skip-damaged] [--any-store]\n                  PATH...\n", f);
 }
 
 /* Table names: [db.]table, letters, digits and _ (no quoting needed). */
@@ -382,6 +384,9 @@ static int ship_opt(struct ship *S, struct ship_opts *o, int opt, char *arg,
 	switch (opt) {
 	case OPT_DB:
 		o->db = arg;
+		break;
+	case 'c':
+		conf_file(arg);
 		break;
 	case OPT_CH:
 		S->url_text = arg;
@@ -448,6 +453,7 @@ static int ship_parse(struct ship *S, struct ship_opts *o, int argc,
 {
 	static const struct option table[] = {
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "config", required_argument, NULL, 'c' },
 		{ "clickhouse", required_argument, NULL, OPT_CH },
 		{ "table", required_argument, NULL, OPT_TABLE },
 		{ "state", required_argument, NULL, OPT_STATE },
@@ -460,7 +466,7 @@ static int ship_parse(struct ship *S, struct ship_opts *o, int argc,
 	int opt, rc = -1;
 	opterr = 0;
 	optind = 1;
-	while (rc < 0 && (opt = getopt_long(argc, argv, ":h", table, NULL)) != -1)
+	while (rc < 0 && (opt = getopt_long(argc, argv, ":hc:", table, NULL)) != -1)
 		rc = ship_opt(S, o, opt, optarg, argv);
 	if (rc >= 0)
 		return rc;
@@ -552,16 +558,16 @@ static int ship_lock(const char *state)
 	return fd;
 }
 
-/* The store for names: --db, or $REDIRECTD_DB, or none (a warning).
- * Returns 0, or -1 after reporting. */
+/* The store for names: --db, or $REDIRECTD_DB, or the configuration's db
+ * (names_store), or none (a warning).  Returns 0, or -1 after reporting. */
 static int ship_names(struct ship *S, const char *db)
 {
 	const char *what;
 	int rc;
-	if (!db)
-		db = getenv("REDIRECTD_DB");
+	if (names_store(db, &db) < 0)
+		return -1;
 	if (!db || !*db) {
-		out_err("warning: ship: no store (--db, REDIRECTD_DB): "
+		out_err("warning: ship: no store (--db, REDIRECTD_DB, -c FILE): "
 		        "shipping ids without names");
 		return 0;
 	}

@@ -1,7 +1,6 @@
 /* input: whole files in memory.  See input.h. */
 #include "input.h"
 
-#include "msg.h"
 #include "out.h"
 
 #include <errno.h>
@@ -20,7 +19,7 @@ int input_read(const char *path, char **buf, size_t *len, const char **label)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			out_err("open %s: %s", path, strerror(errno));
-			return EXIT_REFUSED;
+			return 1;
 		}
 	}
 	struct stat st;
@@ -46,7 +45,7 @@ int input_read(const char *path, char **buf, size_t *len, const char **label)
 			free(b);
 			if (fd)
 				close(fd);
-			return EXIT_REFUSED;
+			return 1;
 		}
 		if (got == 0)
 			break;
@@ -63,5 +62,5 @@ nomem:
 	free(b);
 	if (fd)
 		close(fd);
-	return EXIT_REFUSED;
+	return 1;
 }

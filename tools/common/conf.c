@@ -2,7 +2,6 @@
 #include "conf.h"
 
 #include "input.h"
-#include "msg.h"
 #include "out.h"
 
 #include <errno.h>
@@ -39,8 +38,8 @@ static const char *conf_path(void)
 	if (access(CONF_DEFAULT, F_OK) < 0)
 		return NULL;
 	if (access(CONF_DEFAULT, R_OK) < 0) {
-		out_err("note: %s: %s; its short_hosts and base_url do not "
-		        "apply (-c FILE names another)", CONF_DEFAULT,
+		out_err("note: %s: %s; it does not apply (-c FILE names "
+		        "another)", CONF_DEFAULT,
 		        strerror(errno));
 		return NULL;
 	}
@@ -52,6 +51,8 @@ int conf_given(void)
 	return conf_path() != NULL;
 }
 
+static int db_named;   /* the file sets db */
+
 int conf_load(const struct config **out)
 {
 	static struct config cfg;   /* large: not on the stack */
@@ -61,6 +62,11 @@ int conf_load(const struct config **out)
 		state = 0;
 		const char *file = conf_path();
 		if (file) {
+			/* db emptied, so a parse that sets it shows; its
+			 * default put back after (config_init's table). */
+			char def[sizeof cfg.db];
+			memcpy(def, cfg.db, sizeof def);
+			cfg.db[0] = '\0';
 			char *buf;
 			size_t len;
 			const char *label;
@@ -74,9 +80,25 @@ int conf_load(const struct config **out)
 				out_err("%s:%u: %s", label, diag.e[i].line,
 				        diag.e[i].msg);
 			if (bad)
-				state = EXIT_REFUSED;
+				state = 1;
+			db_named = cfg.db[0] != '\0';
+			if (!db_named)
+				memcpy(cfg.db, def, sizeof def);
 		}
 	}
 	*out = &cfg;
 	return state;
+}
+
+int conf_db(const char **db)
+{
+	const struct config *cfg;
+	*db = NULL;
+	if (!conf_given())
+		return 0;
+	if (conf_load(&cfg))
+		return 1;
+	if (db_named)
+		*db = cfg->db;
+	return 0;
 }
