@@ -68,12 +68,11 @@ DESTDIR=$stage meson install -C "$build" --no-rebuild --quiet
 
 # What Debian wants beyond meson's install: stripped programs, compressed
 # man pages, the configuration as a conffile, the documents of policy 12.
+elves=()
 for f in "$stage"/usr/bin/* "$stage"/usr/sbin/*; do
-	file_type=$(head -c 4 "$f" | od -An -c | tr -d ' ')
-	[ "$file_type" = '177ELF' ] &&
-		strip --remove-section=.comment --remove-section=.note \
-			--strip-unneeded "$f"
+	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && elves+=("$f")
 done
+strip --remove-section=.comment --remove-section=.note --strip-unneeded "${elves[@]}"
 find "$stage/usr/share/man" -type f -exec gzip -9n {} +
 # The example beside the conffile: the shipped configuration is the
 # example with the package's user set.
@@ -107,10 +106,6 @@ echo /etc/redirectd/redirectd.conf >"$stage/DEBIAN/conffiles"
 mkdir -p "$work/src/debian"
 printf 'Source: redirectd\n\nPackage: redirectd\nArchitecture: any\n' \
 	>"$work/src/debian/control"
-elves=()
-for f in "$stage"/usr/bin/* "$stage"/usr/sbin/*; do
-	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && elves+=("$f")
-done
 shlibs=$(cd "$work/src" && dpkg-shlibdeps -O "${elves[@]}" 2>/dev/null |
 	sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ]

@@ -5,7 +5,8 @@ set -euo pipefail
 need=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev libxxhash-dev
       libmaxminddb-dev lmdb-utils libmaxmind-db-writer-perl python3 curl
       strace nginx openssl mandoc man-db groff-base chromium
-      prometheus clickhouse-server exim4-daemon-light msmtp "$@")
+      prometheus clickhouse-server exim4-daemon-light msmtp dpkg-dev lintian
+      "$@")
 # strace: test_faults kills the daemon at chosen syscalls; nginx, openssl:
 # test_nginx runs conf/nginx.conf over TLS; mandoc, man-db, groff-base:
 # test_install lints the man pages; chromium: test_browser clicks a short
@@ -14,7 +15,8 @@ need=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev libxxhash-dev
 # it and checks conf/clickhouse.sql against reach; exim4-daemon-light, msmtp:
 # the mail tests (tests/integration/mta.py) run an Exim of their own on a
 # loopback port and send through msmtp (a system Exim on port 25, if the
-# package starts one, is neither used nor in the way).
+# package starts one, is neither used nor in the way); dpkg-dev, lintian:
+# test_deb builds the package (tools/deb.sh) and lints it.
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

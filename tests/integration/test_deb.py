@@ -48,7 +48,7 @@ try:
 except KeyError:
     pass
 try:
-    grp.getgrnam("redirectd")
+    grp.getgrnam("redirectd-read")
     had_group = True
 except KeyError:
     pass
@@ -84,15 +84,17 @@ def mode_owner(path):
             grp.getgrgid(st.st_gid).gr_name)
 
 
-def as_group_member(args):
-    """args run as nobody with the group redirectd only: an analyst."""
-    gid = grp.getgrnam("redirectd").gr_gid
-    nobody = pwd.getpwnam("nobody")
+def as_group_member(args, user="nobody"):
+    """args run as nobody with the group redirectd-read only (an analyst),
+    or as USER with its own groups (as systemd's User= runs a unit)."""
+    pw = pwd.getpwnam(user)
+    groups = ([grp.getgrnam("redirectd-read").gr_gid] if user == "nobody"
+              else os.getgrouplist(user, pw.pw_gid))
 
     def drop():
-        os.setgroups([gid])
-        os.setgid(nobody.pw_gid)
-        os.setuid(nobody.pw_uid)
+        os.setgroups(groups)
+        os.setgid(pw.pw_gid)
+        os.setuid(pw.pw_uid)
     return subprocess.run(args, capture_output=True, text=True, timeout=60,
                           preexec_fn=drop, cwd="/")
 
@@ -112,7 +114,7 @@ def cleanup():
     if not had_user:
         run(["deluser", "--system", "--quiet", "redirectd"])
     if not had_group:
-        run(["delgroup", "--system", "--quiet", "redirectd"])
+        run(["delgroup", "--system", "--quiet", "redirectd-read"])
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -165,18 +167,18 @@ try:
     ok(r.returncode == 0, "apt-get install ./redirectd_*.deb", r.stdout + r.stderr)
     try:
         user = pwd.getpwnam("redirectd")
-        group = grp.getgrnam("redirectd")
+        group = grp.getgrnam("redirectd-read")
         ok(user.pw_uid < 1000 and user.pw_gid == group.gr_gid and user.pw_dir == VAR
            and user.pw_shell.endswith("nologin"),
-           "the system user redirectd, in its group, home %s, no shell" % VAR, user)
+           "the system user redirectd, in the group redirectd-read, home %s, no shell" % VAR, user)
     except KeyError as e:
         ok(False, "the system user and group redirectd exist", e)
     for path, want in ((VAR, ("0o755", "root", "root")),
-                       (VAR + "/db", ("0o2750", "root", "redirectd")),
-                       (VAR + "/db/data.mdb", ("0o640", "root", "redirectd")),
-                       (VAR + "/db/lock.mdb", ("0o660", "root", "redirectd")),
-                       (VAR + "/log", ("0o750", "redirectd", "redirectd")),
-                       (VAR + "/state", ("0o700", "redirectd", "redirectd")),
+                       (VAR + "/db", ("0o2750", "root", "redirectd-read")),
+                       (VAR + "/db/data.mdb", ("0o640", "root", "redirectd-read")),
+                       (VAR + "/db/lock.mdb", ("0o660", "root", "redirectd-read")),
+                       (VAR + "/log", ("0o750", "redirectd", "redirectd-read")),
+                       (VAR + "/state", ("0o700", "redirectd", "redirectd-read")),
                        (CONF, ("0o644", "root", "root"))):
         got = mode_owner(path) if os.path.lexists(path) else None
         eq(got, want, "%s: mode, owner, group" % path)
@@ -243,15 +245,19 @@ try:
     segs = sorted(os.listdir(VAR + "/log"))
     salts = sorted(os.listdir(VAR + "/state"))
     ok(len(segs) == 1 and mode_owner(VAR + "/log/" + segs[0]) ==
-       ("0o640", "redirectd", "redirectd"), "the click is in a segment 0640 of "
-       "redirectd:redirectd", segs)
+       ("0o640", "redirectd", "redirectd-read"), "the click is in a segment 0640 of "
+       "redirectd:redirectd-read", segs)
     ok(len(salts) == 1 and mode_owner(VAR + "/state/" + salts[0]) ==
-       ("0o600", "redirectd", "redirectd"), "the salt is redirectd's alone (0600)", salts)
+       ("0o600", "redirectd", "redirectd-read"), "the salt is redirectd's alone (0600)", salts)
     r = as_group_member(["/usr/bin/reach", "--db", VAR + "/db", "--format", "csv",
                          VAR + "/log"])
     ok(r.returncode == 0 and "ana" in r.stdout,
        "a member of the group reads the store and the log with reach, without root",
        r.stdout + r.stderr)
+    r = as_group_member(["/usr/bin/linkctl", "--db", VAR + "/db", "verify"],
+                        user="redirectd")
+    ok(r.returncode == 0, "the daemon's user reads the store as the backup unit "
+       "does (User=redirectd, its own group)", r.stdout + r.stderr)
     r = as_group_member(["/bin/cat", VAR + "/state/" + salts[0]] if salts else ["false"])
     ok(r.returncode != 0, "... but not the salt", r.stdout + r.stderr)
     keep = {p: open(p, "rb").read() for p in
@@ -273,7 +279,7 @@ try:
        "the store survives the upgrade")
     ok(all(os.path.exists(p) and open(p, "rb").read() == b for p, b in keep.items()),
        "the click log and the salt survive the upgrade", list(keep))
-    eq(mode_owner(VAR + "/db/lock.mdb"), ("0o660", "root", "redirectd"),
+    eq(mode_owner(VAR + "/db/lock.mdb"), ("0o660", "root", "redirectd-read"),
        "the store's modes are as they were")
 
     # --- purged -----------------------------------------------------------------
