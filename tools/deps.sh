@@ -28,10 +28,11 @@ programs=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev
 # loopback port and send through msmtp (a system Exim on port 25, if the
 # package starts one, is neither used nor in the way); zbar-tools,
 # librsvg2-bin: test_qr reads linkctl's QR codes back with zbarimg, SVGs
-# rasterised by rsvg-convert.
+# rasterised by rsvg-convert; dpkg-dev, lintian: test_deb builds the
+# package (tools/deb.sh) and lints it.
 tests=(python3 lmdb-utils libmaxmind-db-writer-perl curl strace nginx openssl
        mandoc man-db groff-base chromium prometheus clickhouse-server
-       exim4-daemon-light msmtp zbar-tools librsvg2-bin)
+       exim4-daemon-light msmtp zbar-tools librsvg2-bin dpkg-dev lintian)
 
 with_tests=0 print=0
 while (($#)); do
