@@ -96,3 +96,18 @@ void wholefile_abort(struct wholefile *w)
 	}
 	wholefile_free(w);
 }
+
+int wholefile_write(const char *path, const void *buf, size_t len,
+                    mode_t mode)
+{
+	struct wholefile w;
+	int rc = wholefile_open(&w, path, mode);
+	if (rc < 0)
+		return rc;
+	if (len && fwrite(buf, 1, len, w.f) != len) {
+		rc = errno ? -errno : -EIO;
+		wholefile_abort(&w);
+		return rc;
+	}
+	return wholefile_commit(&w);
+}

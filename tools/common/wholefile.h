@@ -40,6 +40,11 @@ int wholefile_commit(struct wholefile *w);
  * struct that failed to open or was committed. */
 void wholefile_abort(struct wholefile *w);
 
+/* buf[0..len) as the whole of path (open, write, commit): 0 or a negative
+ * errno, the destination as it was on failure. */
+int wholefile_write(const char *path, const void *buf, size_t len,
+                    mode_t mode);
+
 /* fsync the directory holding path (best effort), so a rename into it is
  * durable.  linkctl backup renames a whole directory with it. */
 void wholefile_sync_dir(const char *path);

@@ -93,12 +93,7 @@ static int write_file(const char *path, const char *buf, size_t len)
 		fwrite(buf, 1, len, stdout);
 		return msg_flush();
 	}
-	struct wholefile w;
-	int rc = wholefile_open(&w, path, 0666);   /* under the umask */
-	if (rc == 0) {
-		fwrite(buf, 1, len, w.f);
-		rc = wholefile_commit(&w);
-	}
+	int rc = wholefile_write(path, buf, len, 0666);   /* under the umask */
 	if (rc < 0) {
 		out_err("%s: %s", path, strerror(-rc));
 		return EXIT_REFUSED;

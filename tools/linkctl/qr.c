@@ -91,12 +91,7 @@ static int same_file(const char *path, const char *buf, size_t len)
 /* buf to path whole (wholefile.h). */
 static int write_whole(const char *path, const char *buf, size_t len)
 {
-	struct wholefile w;
-	int rc = wholefile_open(&w, path, 0666);   /* under the umask */
-	if (rc == 0) {
-		fwrite(buf, 1, len, w.f);
-		rc = wholefile_commit(&w);
-	}
+	int rc = wholefile_write(path, buf, len, 0666);   /* under the umask */
 	if (rc < 0) {
 		out_err("%s: %s", path, strerror(-rc));
 		return EXIT_REFUSED;
