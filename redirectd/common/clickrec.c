@@ -31,12 +31,14 @@ void clickrec_encode(const struct click *c, unsigned char *out)
 	out[36] = c->platform;
 	out[37] = c->ip_family;
 	out[38] = c->ip_prefix;
+	out[39] = (unsigned char)(c->seq >> 16);
 	memcpy(out + 40, c->ip, 16);
 	memcpy(out + 56, c->country, 2);
 	size_t n = c->refhost_len > CLICKREC_REFHOST_MAX ? CLICKREC_REFHOST_MAX
 	                                                  : c->refhost_len;
 	out[58] = (unsigned char)n;
 	memcpy(out + 59, c->refhost, n);
+	le_put16(out + 122, (uint16_t)c->seq);
 	le_put32(out + 124, sum124(out));
 }
 
@@ -61,6 +63,7 @@ int clickrec_decode(const unsigned char *in, struct click *c)
 	c->platform = in[36];
 	c->ip_family = in[37];
 	c->ip_prefix = in[38];
+	c->seq = (uint32_t)in[39] << 16 | le_get16(in + 122);
 	memcpy(c->ip, in + 40, 16);
 	memcpy(c->country, in + 56, 2);
 	size_t n = in[58];

@@ -60,6 +60,14 @@ enum click_platform {
 /* Record flags. */
 #define CLICK_F_INTERNAL 0x01   /* client in internal_networks */
 #define CLICK_F_HEAD     0x02   /* request method was HEAD */
+/* The redirect carried this click's id (clickid.h) in its Location: the
+ * link was minted with --click-id and the Location had room for it. */
+#define CLICK_F_CLICKID  0x04
+
+/* The click sequence: a worker's count of its click records, 24 bits,
+ * wrapping.  With the segment's node and worker and the record's time it
+ * names the record (clickid.h). */
+#define CLICKREC_SEQ_MASK 0xffffffu
 
 /*
  * One decoded click record.  The on-disk layout (offsets in bytes):
@@ -76,13 +84,16 @@ enum click_platform {
  *  36  u8  platform     enum click_platform
  *  37  u8  ip_family    0 (not stored), 4 or 6
  *  38  u8  ip_prefix    prefix length stored (32/128 full, 24/48 truncated)
- *  39  u8  reserved
+ *  39  u8  seq_hi       bits 16..23 of the click sequence
  *  40  u8  ip[16]       client IP per ip_log, zero unless stored
  *  56  char country[2]  ISO 3166 alpha-2, "\0\0" when unknown
  *  58  u8  refhost_len
  *  59  char refhost[63] referrer host only, never path or query
- * 122  u16 reserved
+ * 122  u16 seq_lo       bits 0..15 of the click sequence
  * 124  u32 checksum     low 32 bits of XXH3_64 over bytes 0..123
+ *
+ * seq_hi and seq_lo were reserved (zero) before click ids: older records
+ * read as sequence 0, and never carry CLICK_F_CLICKID.
  */
 struct click {
 	uint64_t time_us;
@@ -97,6 +108,7 @@ struct click {
 	uint8_t platform;
 	uint8_t ip_family;
 	uint8_t ip_prefix;
+	uint32_t seq;           /* click sequence, CLICKREC_SEQ_MASK bits */
 	uint8_t ip[16];
 	char country[2];
 	uint8_t refhost_len;

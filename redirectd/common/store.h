@@ -64,6 +64,10 @@
  * enable` re-enables these and no others, so a link disabled on its own
  * stays disabled.  The daemon reads LINK_DISABLED only. */
 #define LINK_CAMPAIGN_DISABLED 0x02
+/* Its redirects carry the click's id (click_id_param, clickid.h) for the
+ * target to report outcomes against: `mint --click-id`, or its campaign's
+ * (CAMPAIGN_CLICK_ID).  The daemon reads this flag, never the campaign's. */
+#define LINK_CLICK_ID 0x04
 
 struct store {
 	MDB_env *env;
@@ -102,6 +106,7 @@ struct staff {
 
 #define CAMPAIGN_DISABLED 0x01  /* `campaign disable`: its links are too */
 #define CAMPAIGN_UTM 0x02       /* its links' targets carry utm_* tags */
+#define CAMPAIGN_CLICK_ID 0x04  /* its links carry LINK_CLICK_ID */
 
 struct campaign {
 	uint32_t id;
