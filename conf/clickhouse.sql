@@ -54,10 +54,43 @@ CREATE TABLE IF NOT EXISTS redirectd.clicks (
     status      UInt16,
     internal    UInt8,                  -- client in internal_networks
     head        UInt8,                  -- a HEAD request
-    ip          String                  -- per ip_log: '' (none), a /24 or /48, an address
+    ip          String,                 -- per ip_log: '' (none), a /24 or /48, an address
+    click       String                  -- the click id the redirect handed the target
+                                        -- site (16 characters), '' when it carried none
 ) ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(time)
 ORDER BY (campaign_id, staff_id, segment, position);
+
+-- A table made before click ids has no `click`, and ClickHouse refuses
+-- reach ship's inserts until it has (reach ship says so).  Once, by hand
+-- (18.16 has no ADD COLUMN IF NOT EXISTS; the rows shipped before read ''):
+--   ALTER TABLE redirectd.clicks ADD COLUMN click String
+
+-- A target site's conversions (signatures, sign-ups, donations), shaped
+-- like the CSV reach --conversions reads, to join on `click`.  Load a
+-- site's export with its columns named in the file's order (18.16 skips
+-- the header line without matching it by name; a column the table lacks
+-- must be cut out first), ISO 8601 times read by best_effort:
+--   clickhouse-client --date_time_input_format=best_effort --query \
+--     'INSERT INTO redirectd.conversions (time, click, event, id) FORMAT CSVWithNames' \
+--     < signatures.csv
+-- (best_effort misreads Unix seconds: load a file of those without it.)
+-- A file loaded again counts once with FINAL, as in reach: rows with an
+-- `id` are one row per id, rows without one per identical row; hence the
+-- key, and no partitions (FINAL does not collapse across them).
+CREATE TABLE IF NOT EXISTS redirectd.conversions (
+    time        DateTime('UTC'),        -- whole seconds
+    click       String,                 -- the click id; '' in rows by handle
+    staff       String,                 -- handle (staff or utm_content), rows without a click id
+    campaign    String,
+    event       String,                 -- signature, signup, donation, ...
+    value       Decimal(18, 4),         -- an amount; 0 when the file has none
+    id          String                  -- the site's own row id; '' when it has none
+) ENGINE = ReplacingMergeTree
+ORDER BY (id, if(id = '', click, ''), if(id = '', staff, ''),
+          if(id = '', campaign, ''), if(id = '', event, ''),
+          if(id = '', time, toDateTime(0, 'UTC')),
+          if(id = '', value, toDecimal64(0, 4)));
 
 -- What reach counts, in SQL:
 --   clicks    human records, internal ones left out (--include-internal:
@@ -171,3 +204,27 @@ ARRAY JOIN rows AS r, arrayEnumerate(rows) AS i,
            arrayEnumerateUniq(arrayMap(x -> (x.1, x.2), rows)) AS u
 -- in time order, each with its rank, as reach lists days
 ORDER BY day;
+
+-- Conversions by colleague and platform, as reach --conversions credits
+-- click-id rows: to the click the row names, when it came within 30 days
+-- after it (--conversion-window; here to the second), and only a human's
+-- click from outside internal_networks (a conversion after a bot's,
+-- preview's or colleague's own click is not a colleague's outcome).
+-- Rows by handle and ids of no click shipped are left out.  Only some
+-- events: AND event = 'signature' in the first subquery.
+SELECT staff, platform, count() AS conversions,
+       sum(value) AS conversion_value
+FROM (
+    SELECT click, time AS conv_time, value
+    FROM redirectd.conversions FINAL
+    WHERE click != ''
+)
+ALL INNER JOIN (
+    SELECT click, time AS click_time, staff, platform, class, internal
+    FROM redirectd.clicks FINAL
+    WHERE click != ''
+) USING click
+WHERE conv_time >= click_time AND conv_time <= click_time + 30 * 86400
+  AND class = 'human' AND internal = 0
+GROUP BY staff, platform
+ORDER BY conversions DESC, staff, platform;

@@ -23,7 +23,8 @@ programs=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev
 # test_install lints the man pages; chromium: test_browser clicks a short
 # link in a real (headless) browser; prometheus: test_admin checks /metrics
 # with its promtool; clickhouse-server: test_ship ships the click log into
-# it and checks conf/clickhouse.sql against reach; exim4-daemon-light, msmtp:
+# it and checks conf/clickhouse.sql against reach; clickhouse-client: and
+# loads a conversions file with it as the file says; exim4-daemon-light, msmtp:
 # the mail tests (tests/integration/mta.py) run an Exim of their own on a
 # loopback port and send through msmtp (a system Exim on port 25, if the
 # package starts one, is neither used nor in the way); zbar-tools,
@@ -32,7 +33,7 @@ programs=(gcc meson ninja-build pkg-config libevent-dev liblmdb-dev
 # package (tools/deb.sh) and lints it.
 tests=(python3 lmdb-utils libmaxmind-db-writer-perl curl strace nginx openssl
        mandoc man-db groff-base chromium prometheus clickhouse-server
-       exim4-daemon-light msmtp zbar-tools librsvg2-bin dpkg-dev lintian)
+       clickhouse-client exim4-daemon-light msmtp zbar-tools librsvg2-bin dpkg-dev lintian)
 
 with_tests=0 print=0
 while (($#)); do

@@ -26,6 +26,7 @@ CSV's note, JSON, HTML); weekly keys within one ISO week count people.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -508,8 +509,9 @@ mkseg_opts(ex, [
     "platform=linkedin country=FR visitor=0xdeadbeef status=302 "
     "refhost=www.linkedin.com ip=198.51.100.7",
     "time_us=1772359200123456 staff=7 campaign=0 link=9 class=probe "
-    "flags=3 status=410 ip=2001:db8:7::/48"], "--node", "web-1",
-    "--db", exdb)
+    "flags=3 status=410 ip=2001:db8:7::/48",
+    "time_us=1772359200123456 staff=1 campaign=1 link=1 class=human "
+    "flags=4 status=302"], "--node", "web-1", "--db", exdb)
 r = reach("export", "--db", exdb, ex)
 eq((r.returncode, r.stderr, r.stdout), (0, "", (
     '{"time": "2026-03-01T10:00:00Z", "time_us": 1772359200000000, '
@@ -518,24 +520,47 @@ eq((r.returncode, r.stderr, r.stdout), (0, "", (
     '"class": "human", "platform": "linkedin", "country": "FR", '
     '"referrer": "www.linkedin.com", "visitor": "00000000deadbeef", '
     '"status": 302, "internal": false, "head": false, '
-    '"ip": "198.51.100.7"}\n'
+    '"ip": "198.51.100.7", "click": ""}\n'
     '{"time": "2026-03-01T10:00:00Z", "time_us": 1772359200123456, '
     '"node": "web-1", "link_id": 9, "code": "", "staff": "", "name": "", '
     '"team": "", "campaign": "", "class": "probe", "platform": "unknown", '
     '"country": "", "referrer": "", "visitor": "", "status": 410, '
-    '"internal": true, "head": true, "ip": "2001:db8:7::/48"}\n')),
-   "export: NDJSON, exact; ip last, with the prefix ip_log cut it to")
+    '"internal": true, "head": true, "ip": "2001:db8:7::/48", '
+    '"click": ""}\n'
+    '{"time": "2026-03-01T10:00:00Z", "time_us": 1772359200123456, '
+    '"node": "web-1", "link_id": 1, "code": "Abc12345", "staff": "alice", '
+    '"name": "Alice \\"A\\", <b>", "team": "north", "campaign": "spring", '
+    '"class": "human", "platform": "unknown", "country": "", '
+    '"referrer": "", "visitor": "", "status": 302, "internal": false, '
+    '"head": false, "ip": "", "click": "0PTOyXhAlsh9-H0M"}\n')),
+   "export: NDJSON, exact; ip, then click last (the id of the record with "
+   "CLICK_F_CLICKID, of web-1's worker 0, its time and sequence 0)")
 r = reach("export", "--format", "csv", "--db", exdb,
           os.path.dirname(ex))
 eq((r.returncode, r.stdout), (0, (
     "time,time_us,node,link_id,code,staff,name,team,campaign,class,"
-    "platform,country,referrer,visitor,status,internal,head,ip\n"
+    "platform,country,referrer,visitor,status,internal,head,ip,click\n"
     "2026-03-01T10:00:00Z,1772359200000000,web-1,1,Abc12345,alice,"
     '"Alice ""A"", <b>",north,spring,human,linkedin,FR,www.linkedin.com,'
-    "00000000deadbeef,302,false,false,198.51.100.7\n"
+    "00000000deadbeef,302,false,false,198.51.100.7,\n"
     "2026-03-01T10:00:00Z,1772359200123456,web-1,9,,,,,,probe,unknown,,,,"
-    "410,true,true,2001:db8:7::/48\n")),
-   "export --format csv of a directory, exact; ip the last column")
+    "410,true,true,2001:db8:7::/48,\n"
+    "2026-03-01T10:00:00Z,1772359200123456,web-1,1,Abc12345,alice,"
+    '"Alice ""A"", <b>",north,spring,human,unknown,,,,302,false,false,,'
+    "0PTOyXhAlsh9-H0M\n")),
+   "export --format csv of a directory, exact; ip, then click the last "
+   "columns")
+# The id is the segment's (its worker) as much as the record's.
+mkseg_opts(os.path.join(TMP, "export-w1", "b.clk"), [
+    "time_us=1772359200123456 staff=1 campaign=1 link=1 class=human "
+    "flags=4 status=302"], "--node", "web-1", "--worker", "1",
+    "--db", exdb)
+r = reach("export", "--format", "csv", "--db", exdb,
+          os.path.join(TMP, "export-w1"))
+click = r.stdout.splitlines()[-1].rsplit(",", 1)[1] if r.stdout else ""
+ok(r.returncode == 0 and re.fullmatch(r"[A-Za-z0-9_-]{16}", click) and
+   click != "0PTOyXhAlsh9-H0M", "export: the same record written by "
+   "worker 1 has another id", r.stdout + r.stderr)
 r = reach("export", "--db", db, logs)
 got = sorted((j["staff"], j["campaign"], j["code"] == code[j["staff"],
               j["campaign"]], j["class"], j["platform"], j["country"],
@@ -556,6 +581,8 @@ want = sorted([
 eq(got, want, "export of the daemon's log: every request, names resolved")
 eq({j["ip"] for j in map(json.loads, r.stdout.splitlines())}, {""},
    "export: ip empty where the record carries none (ip_log none)")
+eq({j["click"] for j in map(json.loads, r.stdout.splitlines())}, {""},
+   "export: click empty where the link has no click ids")
 visitors = {j["visitor"] for j in map(json.loads, r.stdout.splitlines())
             if j["class"] == "human" and not j["internal"]}
 ok(len(visitors) == 7 and all(len(v) == 16 for v in visitors),

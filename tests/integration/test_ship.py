@@ -20,6 +20,12 @@ other days from mkseg.  Checked:
   - a damaged record in the middle: exit 1 after the records before it;
     with --skip-damaged the records after it ship, exit 3;
   - ClickHouse stopped: an error naming the URL, exit 1, state unchanged.
+  - click ids: the id of each record that carried one ships as `click`,
+    the same as reach export's; a table made before click ids refuses
+    the insert with the ALTER that mends it, which the file gives; a
+    target's conversions CSV loads with clickhouse-client as the file
+    says (a file loaded twice counts once) and the file's conversions
+    query credits a human's click in the window, nothing else.
 """
 import csv
 import io
@@ -33,6 +39,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -43,6 +50,7 @@ from tap import eq, ok  # noqa: E402
 CH = shutil.which("clickhouse-server") or (
     "/usr/sbin/clickhouse-server"
     if os.path.exists("/usr/sbin/clickhouse-server") else None)
+CH_CLIENT = shutil.which("clickhouse-client")
 if not CH:
     tap.skip_all("clickhouse-server not installed", package="clickhouse-server")
 
@@ -57,6 +65,7 @@ class ClickHouse:
     def __init__(self, root):
         self.root = root
         self.port = free_port()
+        self.tcp_port = free_port()     # clickhouse-client's
         self.url = "http://127.0.0.1:%d" % self.port
         os.makedirs(os.path.join(root, "data"), exist_ok=True)
         with open(os.path.join(root, "config.xml"), "w") as f:
@@ -64,6 +73,7 @@ class ClickHouse:
 <yandex>
   <logger><level>warning</level><console>1</console></logger>
   <http_port>%d</http_port>
+  <tcp_port>%d</tcp_port>
   <listen_host>127.0.0.1</listen_host>
   <path>%s/data/</path>
   <tmp_path>%s/tmp/</tmp_path>
@@ -73,7 +83,7 @@ class ClickHouse:
   <mark_cache_size>5368709</mark_cache_size>
   <timezone>UTC</timezone>
 </yandex>
-""" % (self.port, root, root, root))
+""" % (self.port, self.tcp_port, root, root, root))
         with open(os.path.join(root, "users.xml"), "w") as f:
             f.write("""<?xml version="1.0"?>
 <yandex>
@@ -108,6 +118,11 @@ class ClickHouse:
         except urllib.error.HTTPError as e:
             raise RuntimeError("%s\n%s" % (e.read().decode(), sql))
 
+    def query_args(self, sql, body, **settings):
+        q = urllib.parse.urlencode(dict(settings, query=sql))
+        return urllib.request.urlopen(self.url + "/?" + q, body.encode(),
+                                      timeout=60).read().decode()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -119,19 +134,25 @@ class ClickHouse:
 
 
 def statements():
-    """conf/clickhouse.sql: {'create': [...], 'reach --by staff': sql, ...}"""
+    """conf/clickhouse.sql: {'create': [...], 'reach --by staff': sql,
+    ..., 'Conversions by colleague and platform, ...': sql} (a query by
+    the first line of its comment)"""
     text = open(SQL).read()
     out = {"create": []}
     for chunk in text.split(";\n"):
-        m = re.search(r"^-- (reach --by \w+)", chunk, re.M)
         body = re.sub(r"--[^\n]*", "", chunk).strip()
         if not body:
             continue
-        if m:
-            out[m.group(1)] = body
-        else:
+        if body.startswith("CREATE"):
             out["create"].append(body)
+            continue
+        m = re.search(r"^-- (reach --by \w+)", chunk, re.M) or \
+            re.search(r"^-- (.*)", chunk, re.M)
+        out[m.group(1)] = body
     return out
+
+
+CONV_SQL = "Conversions by colleague and platform, as reach --conversions credits"
 
 
 # ------------------------------------------------------------ comparing
@@ -272,9 +293,11 @@ def click_round(seed, n):
 CHS = ClickHouse(os.path.join(TMP, "ch"))
 try:
     STMT = statements()
-    ok(len(STMT["create"]) == 2 and all(
-        "reach --by " + b in STMT for b in ("staff", "campaign", "day")),
-       "conf/clickhouse.sql: the table and the three leaderboards")
+    ok(len(STMT["create"]) == 3 and all(
+        "reach --by " + b in STMT for b in ("staff", "campaign", "day"))
+       and CONV_SQL in STMT, "conf/clickhouse.sql: the database, the "
+       "tables of clicks and conversions, the three leaderboards and "
+       "the conversions query", sorted(STMT))
     for s in STMT["create"]:
         CHS.query(s)
 
@@ -444,6 +467,121 @@ try:
     r = dship("--skip-damaged")
     eq((r.returncode, shipped(r)), (0, 0),
        "the next run: nothing left, the skipped records not told again")
+
+    # ---- click ids (their own directory and state, as above)
+    IDS = os.path.join(TMP, "ids")
+    T0 = 1775037600                     # 2026-04-01T10:00:00Z
+    # (staff, class, platform, flags): flags 4 = the redirect carried an
+    # id, 5 = and the client was internal.
+    IDREC = [(1, "human", "x", 4), (1, "human", "facebook", 4),
+             (2, "human", "linkedin", 4), (2, "preview", "none", 4),
+             (3, "human", "x", 5), (3, "human", "x", 0),
+             (1, "human", "x", 4), (2, "crawler", "none", 4)]
+    tap.mkseg(os.path.join(IDS, "ids.clk"), [
+        "time_us=%d staff=%d campaign=1 link=1 class=%s platform=%s "
+        "flags=%d status=302 visitor=%d" % ((T0 + 60 * i) * 10**6 + 7, st,
+                                             cl, pl, fl, 900 + i)
+        for i, (st, cl, pl, fl) in enumerate(IDREC)],
+        "--node", "web-9", "--worker", "2")
+    r = tap.run([REACH, "export", "--format", "csv", "--db", DB, IDS])
+    exported = [x["click"] for x in csv.DictReader(io.StringIO(r.stdout))]
+    ok(r.returncode == 0 and len(exported) == len(IDREC) and
+       all(re.fullmatch(r"[A-Za-z0-9_-]{16}", c) for i, c in
+           enumerate(exported) if IDREC[i][3] & 4) and
+       exported[5] == "" and len(set(exported)) == len(IDREC),
+       "export: a distinct 16-character id for each record that carried "
+       "one, empty for the one that did not", r.stdout + r.stderr)
+
+    # A table made before click ids: refused, with the statement that
+    # mends it; the file's ALTER (for redirectd.clicks) mends it.
+    create = [c for c in STMT["create"] if "redirectd.clicks" in c][0]
+    old = re.sub(r"ip\s+String,\s*click\s+String", "ip String",
+                 create).replace("redirectd.clicks", "redirectd.old")
+    ok("click" not in old, "the table as it was before click ids")
+    CHS.query(old)
+
+    def ids_ship(table):
+        return tap.run([REACH, "ship", "--clickhouse", CHS.url, "--table",
+                        table, "--db", DB, "--state",
+                        os.path.join(TMP, table + ".state"), IDS],
+                       timeout=300)
+
+    r = ids_ship("redirectd.old")
+    ok(r.returncode == 1 and "ALTER TABLE redirectd.old ADD COLUMN click "
+       "String" in r.stderr, "ship into a table made before click ids: "
+       "exit 1, saying the ALTER that mends it", r.stderr)
+    alter = re.search(r"^--\s+(ALTER TABLE redirectd\.clicks ADD COLUMN "
+                      r"click String)$", open(SQL).read(), re.M)
+    ok(alter, "conf/clickhouse.sql: the ALTER for an older table")
+    CHS.query(alter.group(1).replace("redirectd.clicks", "redirectd.old"))
+    r = ids_ship("redirectd.old")
+    eq((r.returncode, shipped(r)), (0, len(IDREC)),
+       "after the ALTER, the records ship")
+    r = ids_ship("redirectd.clicks")
+    eq((r.returncode, shipped(r)), (0, len(IDREC)), "ship of the ids")
+    for table in ("redirectd.clicks", "redirectd.old"):
+        got = CHS.query("SELECT click FROM %s FINAL WHERE segment = "
+                        "'ids.clk' ORDER BY position FORMAT TabSeparated"
+                        % table).splitlines()
+        eq(got, exported, "%s: click as reach export writes it" % table)
+
+    # A target site's conversions, loaded as the file says (twice: a
+    # re-exported file counts once), against the file's query.
+    def iso(t, frac=""):
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + frac + "Z"
+
+    conv = ["time,click,event,id,value",
+            # alice's x click: a signature an hour on, and a donation
+            "%s,%s,signature,s1," % (iso(T0 + 3600, ".25"), exported[0]),
+            "%s,%s,donation,d1,12.50" % (iso(T0 + 7200), exported[0]),
+            # alice's facebook click: a row without id, given twice
+            "%s,%s,signature,," % (iso(T0 + 60 + 5), exported[1]),
+            "%s,%s,signature,," % (iso(T0 + 60 + 5), exported[1]),
+            # bob's linkedin click: 30 days on (the edge, in) and a second
+            # after that (out), and before the click (out)
+            "%s,%s,signature,s2," % (iso(T0 + 120 + 30 * 86400),
+                                     exported[2]),
+            "%s,%s,signature,s3," % (iso(T0 + 121 + 30 * 86400),
+                                     exported[2]),
+            "%s,%s,signature,s4," % (iso(T0 + 119), exported[2]),
+            # a preview's, an internal click's, a crawler's: apart
+            "%s,%s,signature,s5," % (iso(T0 + 3600), exported[3]),
+            "%s,%s,signature,s6," % (iso(T0 + 3600), exported[4]),
+            "%s,%s,signature,s7," % (iso(T0 + 3600), exported[7]),
+            # an id of no click, and a row by handle
+            "%s,AAAAAAAAAAAAAAAA,signature,s8," % iso(T0 + 3600),
+            "%s,,signature,s9," % iso(T0 + 3600)]
+    CONV = os.path.join(TMP, "signatures.csv")
+    with open(CONV, "w") as f:
+        f.write("\n".join(conv) + "\n")
+    load = re.search(r"(clickhouse-client .*?)\\\n--\s+'(INSERT INTO "
+                     r"redirectd\.conversions \(time, click, event, id\) "
+                     r"FORMAT CSVWithNames)'", open(SQL).read())
+    ok(load and "--date_time_input_format=best_effort" in load.group(1),
+       "conf/clickhouse.sql: how to load a conversions CSV")
+    for _ in range(2):
+        insert = load.group(2).replace("id)", "id, value)")
+        if CH_CLIENT:
+            r = tap.run([CH_CLIENT, "--host", "127.0.0.1", "--port",
+                         str(CHS.tcp_port), "--date_time_input_format="
+                         "best_effort", "--query", insert],
+                        input=open(CONV).read())
+            ok(r.returncode == 0, "clickhouse-client loads the "
+               "conversions CSV", r.stderr)
+        else:
+            CHS.query_args(insert, open(CONV).read(),
+                           date_time_input_format="best_effort")
+            tap.skip("clickhouse-client loads the conversions CSV",
+                     "loaded over HTTP", package="clickhouse-client")
+    eq(int(CHS.query("SELECT count() FROM redirectd.conversions FINAL")),
+       len(conv) - 2, "loaded twice, every row once (the row without id "
+       "given twice, once)")
+    got = CHS.query(STMT[CONV_SQL] + " FORMAT TabSeparated")
+    eq(got, "alice\tx\t2\t12.5000\nalice\tfacebook\t1\t0.0000\n"
+       "bob\tlinkedin\t1\t0.0000\n", "the conversions query: alice's two on "
+       "x (value 12.50) and one on facebook, bob's one at the window's "
+       "edge; none after a preview, crawler or internal click, none "
+       "outside the window, none for an unknown id or a handle")
 
     # ---- ClickHouse gone
     click_round(3, 50)

@@ -13,7 +13,9 @@
  * when unknown), status, internal and head (the record's flags), and ip
  * (the client address ip_log kept, with its prefix when cut; empty when
  * the record carries none: last, so scripts reading the columns before
- * it by position go on working).  An id
+ * it by position go on working), and click (the click id the redirect
+ * handed the target, 16 characters, empty when it carried none: after ip
+ * for the same reason).  An id
  * the store does not know leaves its names empty; link_id keeps it.
  *
  * A torn tail is warned about and the records before it are written; a
@@ -84,10 +86,13 @@ static void export_bool(struct export *E, const char *name, int v)
 }
 
 static void export_record(struct export *E, const struct click *c,
-                          const char *node)
+                          const struct clickrec_header *h)
 {
 	const struct resolve *N = &E->names;
+	const char *node = h->node;
 	char iso[21], cc[8], vis[17] = "", ip[RESOLVE_IP_MAX];
+	char id[RESOLVE_CLICKID_MAX];
+	size_t idlen = resolve_clickid(h, c, id);
 	resolve_click(&E->names, c);
 	out_time_iso(c->time_us, iso);
 	countries_field(c->country, cc);
@@ -114,6 +119,7 @@ static void export_record(struct export *E, const struct click *c,
 	export_bool(E, "internal", c->flags & CLICK_F_INTERNAL);
 	export_bool(E, "head", c->flags & CLICK_F_HEAD);
 	export_field(E, "ip", ip, strlen(ip), 0);
+	export_field(E, "click", id, idlen, 0);
 	fputs(E->csv ? "\n" : "}\n", E->out);
 	E->records++;
 }
@@ -134,7 +140,7 @@ static int export_file(struct export *E, const char *path)
 	while ((rc = segwalk_next(&m, &c, path, E->skip_damaged ? &E->damage
 	                                                         : NULL)) ==
 	       CLICKREC_RECORD)
-		export_record(E, &c, m.r.header.node);
+		export_record(E, &c, &m.r.header);
 	if (rc < CLICKREC_CORRUPT)
 		out_err("out of memory");
 	else if (rc == CLICKREC_CORRUPT)
@@ -263,7 +269,7 @@ int export_main(int argc, char **argv)
 	if (E.csv)
 		fputs("time,time_us,node,link_id,code,staff,name,team,campaign,"
 		      "class,platform,country,referrer,visitor,status,internal,"
-		      "head,ip\n", E.out);
+		      "head,ip,click\n", E.out);
 	for (int i = optind; i < argc; i++)
 		E.errors += segwalk(argv[i], export_seg, &E, NULL);
 	resolve_close(&E.names);

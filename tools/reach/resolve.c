@@ -1,6 +1,6 @@
 /*
- * resolve: a record's names from the store, and its address as text (see
- * resolve.h).
+ * resolve: a record's names from the store, its address and its click id
+ * as text (see resolve.h).
  */
 #include "resolve.h"
 
@@ -73,4 +73,17 @@ void resolve_ip(const struct click *c, char out[RESOLVE_IP_MAX])
 		out[0] = '\0';
 	else if (c->ip_prefix != (c->ip_family == 4 ? 32 : 128))
 		snprintf(out + strlen(out), 8, "/%u", c->ip_prefix);
+}
+
+size_t resolve_clickid(const struct clickrec_header *h, const struct click *c,
+                       char out[RESOLVE_CLICKID_MAX])
+{
+	out[0] = '\0';
+	if (!(c->flags & CLICK_F_CLICKID))
+		return 0;
+	struct clickid id;
+	clickid_make(h->node_hash, h->worker, c->time_us, c->seq, &id);
+	clickid_format(&id, out);
+	out[CLICKID_LEN] = '\0';
+	return CLICKID_LEN;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clickid.h"
 #include "clickrec.h"
 #include "store.h"
 
@@ -52,5 +53,15 @@ void resolve_close(struct resolve *R);
  * record carries none. */
 #define RESOLVE_IP_MAX (INET6_ADDRSTRLEN + 8)
 void resolve_ip(const struct click *c, char out[RESOLVE_IP_MAX]);
+
+/* The id the redirect handed the target for c, a record of the segment
+ * whose header is h (clickid.h: the header's node and worker, the
+ * record's time and sequence), as text: CLICKID_LEN characters, or ""
+ * when the redirect carried none (no CLICK_F_CLICKID: the id of such a
+ * record was never seen by anyone, so none is made up).  NUL-terminated;
+ * returns the length. */
+#define RESOLVE_CLICKID_MAX (CLICKID_LEN + 1)
+size_t resolve_clickid(const struct clickrec_header *h, const struct click *c,
+                       char out[RESOLVE_CLICKID_MAX]);
 
 #endif

@@ -65,7 +65,7 @@ enum { OPT_DB = 256, OPT_CH, OPT_TABLE, OPT_STATE, OPT_BATCH, OPT_SKIP_DAMAGED,
 static const char ship_columns[] =
 	"segment, position, node, time, time_us, link_id, code, staff_id, "
 	"staff, name, team, campaign_id, campaign, class, platform, country, "
-	"referrer, visitor, status, internal, head, ip";
+	"referrer, visitor, status, internal, head, ip, click";
 
 struct ship {
 	struct shipstate state;
@@ -80,6 +80,7 @@ struct ship {
 	/* ClickHouse. */
 	struct chttp_url url;
 	const char *url_text;
+	const char *table;      /* --table */
 	char *target;           /* path?query=INSERT... */
 	struct resolve names;   /* without a store: ids only */
 	/* Totals. */
@@ -134,8 +135,9 @@ static void ship_num(struct ship *S, uint64_t v, char sep)
 
 /* Append one record's row.  Returns 0, or -1 out of memory. */
 static int ship_row(struct ship *S, const struct click *c, const char *seg,
-                    uint64_t pos, const char *node)
+                    uint64_t pos, const struct clickrec_header *h)
 {
+	const char *node = h->node;
 	/* Names are escaped at most twice their length; numbers and the
 	 * fixed fields take well under 512 bytes. */
 	const struct resolve *N = &S->names;
@@ -145,9 +147,10 @@ static int ship_row(struct ship *S, const struct click *c, const char *seg,
 	              N->name.len + N->team.len + N->campaign.len);
 	if (ship_reserve(S, need) < 0)
 		return -1;
-	char cc[8], ip[RESOLVE_IP_MAX];
+	char cc[8], ip[RESOLVE_IP_MAX], id[RESOLVE_CLICKID_MAX];
 	countries_field(c->country, cc);
 	resolve_ip(c, ip);
+	size_t idlen = resolve_clickid(h, c, id);
 	ship_str(S, seg, strlen(seg), '\t');
 	ship_num(S, pos, '\t');
 	ship_str(S, node, strlen(node), '\t');
@@ -171,7 +174,8 @@ static int ship_row(struct ship *S, const struct click *c, const char *seg,
 	ship_num(S, c->status, '\t');
 	ship_num(S, (c->flags & CLICK_F_INTERNAL) != 0, '\t');
 	ship_num(S, (c->flags & CLICK_F_HEAD) != 0, '\t');
-	ship_str(S, ip, strlen(ip), '\n');
+	ship_str(S, ip, strlen(ip), '\t');
+	ship_str(S, id, idlen, '\n');
 	S->rows++;
 	return 0;
 }
@@ -196,6 +200,13 @@ static int ship_flush(struct ship *S)
 				resp[--n] = '\0';
 			out_err("ship: %s: HTTP %d: %s", S->url_text, st,
 			        n ? resp : "(no message)");
+			/* A table made before click ids: say the one
+			 * statement that mends it. */
+			if (strstr(resp, "No such column click "))
+				out_err("ship: the table was made before the "
+				        "click column: ALTER TABLE %s ADD COLUMN "
+				        "click String (conf/clickhouse.sql)",
+				        S->table);
 		}
 		out_err("ship: the batch of %" PRIu64 " records was not "
 		        "accepted; the state stays at the last accepted batch",
@@ -299,7 +310,7 @@ static int ship_file(struct ship *S, const char *path)
 	while ((rc = segwalk_next(&m, &c, path, skip)) == CLICKREC_RECORD) {
 		/* From the offset: records skipped keep their positions. */
 		pos = (r->off - CLICKREC_HEADER_SIZE) / CLICKREC_SIZE - 1;
-		if (ship_row(S, &c, name, pos, r->header.node) < 0 ||
+		if (ship_row(S, &c, name, pos, &r->header) < 0 ||
 		    ship_touch(S, g, pos + 1) < 0) {
 			out_err("out of memory");
 			goto done;
@@ -616,6 +627,7 @@ int ship_main(int argc, char **argv)
 	if (!o.state && !(o.state = state_buf = ship_state_path(argv[optind])))
 		goto oom;
 	S.state.path = o.state;
+	S.table = o.table;
 	if (ship_target(&S, o.table) < 0)
 		goto oom;
 	if ((lockfd = ship_lock(o.state)) < 0 || shipstate_load(&S.state) < 0 ||
