@@ -25,8 +25,8 @@ LINKCTL = tap.LINKCTL
 TMP = tap.tempdir("campaign-test-")
 BASE = "https://go.example.org"
 CSV_HDR = "staff,name,code,short_url\n"
-CAMP_HDR = "name\tlinks\tstate\tutm\tteam\turl\tcreated\n"
-LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\n"
+CAMP_HDR = "name\tlinks\tstate\tutm\tteam\turl\tcreated\tclick_id\n"
+LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\tclick_id\n"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 TAGS = "utm_source=advocacy&utm_medium=social&utm_campaign=%s&utm_content=%s"
 EPOCH = "1767441600"   # 2026-01-03 12:00:00 UTC, a Saturday
@@ -65,14 +65,14 @@ def links(db, campaign=None):
 
 
 def camp_list(db):
-    """campaign list as lines without the created column."""
+    """campaign list as lines without the created column (the 7th of 8)."""
     r = lk(db, "campaign", "list")
     if r.returncode or not r.stdout.startswith(CAMP_HDR):
         return r.stdout
-    lines = r.stdout[len(CAMP_HDR):].splitlines()
-    ok(all(ISO.match(x.rsplit("\t", 1)[1]) for x in lines),
+    rows = [x.split("\t") for x in r.stdout[len(CAMP_HDR):].splitlines()]
+    ok(all(len(f) == 8 and ISO.match(f[6]) for f in rows),
        "campaign list: created is an ISO time", r.stdout)
-    return [x.rsplit("\t", 1)[0] for x in lines]
+    return ["\t".join(f[:6] + f[7:]) for f in rows]
 
 
 def csv_rows(text):
@@ -252,7 +252,7 @@ def test_team():
             "linkctl: no colleague in team 'legal' (teams are set with "
             "linkctl staff add --team or staff import)\n",
             "a team without colleagues: nothing created")
-    eq(camp_list(db), ["comms-only\t4\tenabled\tno\tcomms\t" + url],
+    eq(camp_list(db), ["comms-only\t4\tenabled\tno\tcomms\t" + url + "\tno"],
        "the refused campaign was not created")
     # A link minted by hand into the campaign counts as the colleague's.
     r = lk(db, "mint", "--staff", "fay", "--url", "https://example.org/f",
@@ -278,7 +278,8 @@ def test_utm():
        "--utm: tags after the query (utm_source replaced), before the "
        "fragment, values percent-encoded")
     eq(camp_list(db), ["Spring 2026\t4\tenabled\tyes\t\t"
-                       "https://example.org/p?a=1&utm_source=news&b=%C3%A9#top"],
+                       "https://example.org/p?a=1&utm_source=news&b=%C3%A9#top"
+                       "\tno"],
        "--utm: the campaign keeps the URL as given, and the flag")
     lk(db, "staff", "add", "eve", "--name", "Eve")
     r = lk(db, "campaign", "create", "Spring 2026", "--base-url", BASE)
@@ -474,14 +475,16 @@ def test_daemon():
     other = [c for c, v in links(db).items() if v[1] == ""][0]
     r = lk(db, "campaign", "create", "summer", "--url",
            "https://example.org/b", "--team", "ops", "--base-url", BASE)
-    eq(camp_list(db), ["spring\t4\tenabled\tno\t\thttps://example.org/a",
-                       "summer\t1\tenabled\tno\tops\thttps://example.org/b"],
+    eq(camp_list(db), ["spring\t4\tenabled\tno\t\thttps://example.org/a\tno",
+                       "summer\t1\tenabled\tno\tops\thttps://example.org/b\tno"],
        "campaign list (tsv)")
     eq(test_list(db),
        [{"name": "spring", "links": 4, "state": "enabled", "utm": False,
-         "team": "", "url": "https://example.org/a", "id": 1},
+         "team": "", "url": "https://example.org/a", "id": 1,
+         "click_id": False},
         {"name": "summer", "links": 1, "state": "enabled", "utm": False,
-         "team": "ops", "url": "https://example.org/b", "id": 2}],
+         "team": "ops", "url": "https://example.org/b", "id": 2,
+         "click_id": False}],
        "campaign list (json)")
     empty = os.path.join(TMP, "empty")
     lk(empty, "staff", "add", "x", "--name", "X")
@@ -503,7 +506,7 @@ def test_daemon():
         eq(seen(), {h: (410, None) for h in codes},
            "disabled: every link of the campaign answers 410")
         eq((d.get("/" + other).status), 302, "a link of no campaign still 302")
-        eq(camp_list(db)[0], "spring\t4\tdisabled\tno\t\thttps://example.org/a",
+        eq(camp_list(db)[0], "spring\t4\tdisabled\tno\t\thttps://example.org/a\tno",
            "campaign list: disabled")
         r = lk(db, "campaign", "posts", "spring", "--template",
                write("t.txt", "x\n"), "--out", os.path.join(TMP, "o"),
@@ -550,7 +553,7 @@ def test_daemon():
                "https://example.org/third", "--no-utm")
         eq(seen(), {h: (302, "https://example.org/third") for h in codes},
            "retarget --no-utm drops the tags")
-        eq(camp_list(db)[0], "spring\t5\tenabled\tno\t\thttps://example.org/third",
+        eq(camp_list(db)[0], "spring\t5\tenabled\tno\t\thttps://example.org/third\tno",
            "campaign list after retarget")
         eq(d.get("/" + other).header("Location"), "https://example.org/other",
            "a link of no campaign untouched")

@@ -20,7 +20,7 @@ from tap import eq, ok  # noqa: E402
 LINKCTL = tap.LINKCTL
 CODE_RULE = "linkctl: invalid code: 1-64 characters of A-Z a-z 0-9 _ -\n"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\n"
+LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\tclick_id\n"
 STAFF_HDR = "handle\tname\tteam\temail\tmail\n"
 
 TMP = tap.tempdir("linkctl-test-")
@@ -82,16 +82,26 @@ def usage(db, args, name):
 
 
 def rows(db, *args):
-    """list as (rows without the created column, created values)."""
+    """list as (rows of the columns before created, created values); the
+    click_id column after it is click_ids'."""
     r = lk(db, "list", *args)
     if r.returncode != 0 or not r.stdout.startswith(LIST_HDR):
         return None, None
     out, created = [], []
     for line in r.stdout[len(LIST_HDR):].splitlines():
         f = line.split("\t")
-        created.append(f[-1])
-        out.append("\t".join(f[:-1]))
+        created.append(f[6])
+        out.append("\t".join(f[:6]))
     return out, created
+
+
+def click_ids(db, *args):
+    """{code: click_id column} from list (yes or no)."""
+    r = lk(db, "list", *args)
+    if r.returncode != 0 or not r.stdout.startswith(LIST_HDR):
+        return None
+    return {f[0]: f[7] for f in (line.split("\t") for line in
+                                 r.stdout[len(LIST_HDR):].splitlines())}
 
 
 def write(name, text, mode="w"):
@@ -671,17 +681,22 @@ def test_list(db):
     tsv, created = rows(db)
     ok(len(got) == len(tsv) and len(got) > 20, "json has as many links as tsv",
        (len(got), len(tsv)))
-    keys = ["code", "staff", "campaign", "url", "status", "state", "created"]
+    keys = ["code", "staff", "campaign", "url", "status", "state", "created",
+            "click_id"]
     ok(all(list(o.keys()) == keys for o in got), "json keys in order", got[:1])
     ok(all(isinstance(o["status"], int) for o in got), "json status numbers")
-    eq(["\t".join(str(o[k]) for k in keys[:-1]) for o in got], tsv,
+    eq(["\t".join(str(o[k]) for k in keys[:6]) for o in got], tsv,
        "json and tsv list the same links in the same order")
     eq([o["created"] for o in got], created, "json created as in tsv")
+    ids = click_ids(db)
+    eq({o["code"]: o["click_id"] for o in got},
+       {c: v == "yes" for c, v in ids.items()} if ids else None,
+       "json click_id (true or false) as in tsv (yes or no)")
     promo = [o for o in got if o["code"] == "promo-2025"]
     eq(promo and {k: v for k, v in promo[0].items() if k != "created"}, {
         "code": "promo-2025", "staff": "alice", "campaign": "spring sale",
         "url": "https://example.org/%C3%BCber?x=%22y%22", "status": 301,
-        "state": "enabled"}, "json object of promo-2025")
+        "state": "enabled", "click_id": False}, "json object of promo-2025")
     ok(r.stdout.startswith("[\n{\"code\":") and r.stdout.endswith("}\n]\n"),
        "list json layout")
 
