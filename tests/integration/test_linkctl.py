@@ -771,6 +771,72 @@ def test_toggle(db):
             "codes are case-sensitive")
 
 
+def test_click_id():
+    """mint --click-id and click-id CODE on|off; disable and enable keep
+    it; verify takes it.  (Campaigns: test_campaign.py.)"""
+    db = newdb("clickid")
+    lk(db, "staff", "add", "ana", "--name", "Ana")
+    r = lk(db, "mint", "--staff", "ana", "--url", "https://example.org/a",
+           "--code", "with", "--click-id")
+    eq((r.returncode, r.stdout, r.stderr), (0, "with\n", ""),
+       "mint --click-id: exit 0, the code")
+    r = lk(db, "mint", "--click-id", "--staff", "ana", "--url",
+           "https://example.org/r")
+    rnd = r.stdout.strip()
+    ok(r.returncode == 0 and re.fullmatch(r"[0-9A-Za-z]{8}", rnd),
+       "mint --click-id under a random code", r.stdout + r.stderr)
+    lk(db, "mint", "--staff", "ana", "--url", "https://example.org/b",
+       "--code", "without")
+    eq(click_ids(db), {"with": "yes", rnd: "yes", "without": "no"},
+       "list: click_id yes for the links minted with --click-id only")
+    r = lk(db, "list", "--format", "json")
+    eq({o["code"]: o["click_id"] for o in json.loads(r.stdout)},
+       {"with": True, rnd: True, "without": False}, "list json: click_id")
+
+    r = lk(db, "click-id", "without", "on")
+    eq((r.returncode, r.stdout, r.stderr),
+       (0, "", "link 'without': click ids on\n"), "click-id CODE on")
+    before = state(db)
+    r = lk(db, "click-id", "without", "on")
+    eq((r.returncode, r.stderr),
+       (0, "link 'without': click ids on (already so)\n"),
+       "click-id CODE on again: already so")
+    eq(state(db), before, "... and nothing written")
+    r = lk(db, "click-id", "with", "off")
+    eq((r.returncode, r.stderr), (0, "link 'with': click ids off\n"),
+       "click-id CODE off")
+    eq(click_ids(db), {"with": "no", rnd: "yes", "without": "yes"},
+       "click-id changed only the link named")
+    got, _ = rows(db)
+    eq(got, sorted(["with\tana\t\thttps://example.org/a\t302\tenabled",
+                    rnd + "\tana\t\thttps://example.org/r\t302\tenabled",
+                    "without\tana\t\thttps://example.org/b\t302\tenabled"],
+                   key=lambda x: x.split("\t")[0].encode()),
+       "click-id changed nothing else of the links")
+
+    eq(lk(db, "disable", "without").returncode, 0, "disable a link with ids")
+    row = [x for x in rows(db)[0] if x.startswith("without\t")]
+    eq((row and row[0].split("\t")[5], click_ids(db)["without"]),
+       ("disabled", "yes"), "disable keeps its click ids")
+    eq(lk(db, "enable", "without").returncode, 0, "enable it")
+    eq(click_ids(db)["without"], "yes", "enable keeps its click ids")
+
+    r = lk(db, "verify")
+    eq((r.returncode, r.stderr), (0, "linkctl: verify: %s: whole: 3 links, "
+       "1 colleagues, 0 campaigns\n" % db), "verify: links with click ids "
+       "are whole")
+
+    refused(db, ["click-id", "nope", "on"], "linkctl: no link 'nope'\n",
+            "click-id of no link")
+    refused(db, ["click-id", "a b", "off"], "linkctl: no link 'a b'\n",
+            "click-id of an impossible code")
+    for args in (["click-id"], ["click-id", "with"],
+                 ["click-id", "with", "yes"], ["click-id", "with", "on", "x"],
+                 ["mint", "--staff", "ana", "--url", "https://example.org/",
+                  "--click-id=1"]):
+        usage(db, args, " ".join(args))
+
+
 # ------------------------------------------------------------ import
 
 def test_import(db):
@@ -1085,6 +1151,7 @@ def main():
         test_mint(db)
         test_list(db)
         test_toggle(db)
+        test_click_id()
         grow = test_import(db)
         got, _ = rows(db)
         test_mdb_stat(db, len(got or []))
