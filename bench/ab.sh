@@ -3,8 +3,11 @@
 # another revision's, on the same machine in the same run.
 #
 #   bench/ab.sh [REV] [ROUNDS]      (REV default: HEAD~1, ROUNDS default 3)
+#   B_CLICK_ID=1 bench/ab.sh same   this build against itself, B serving a
+#                                   copy of the store whose links all carry
+#                                   click ids (the cost of adding the id)
 #
-# Builds REV in a temporary worktree, mints LINKS links (default 10000) in
+# Builds REV in a temporary worktree (REV "same": this build for both), mints LINKS links (default 10000) in
 # one store, then alternates the two daemons (one worker, pinned to CPU 0;
 # wrk pinned to CPU 1, 64 keep-alive connections, a browser User-Agent and
 # a Referer on every request, requests spread over all codes) and prints
@@ -26,10 +29,14 @@ trap 'kill $(jobs -p) 2>/dev/null; git worktree remove --force "$work/src" 2>/de
 
 meson setup build-bench --buildtype=release >/dev/null 2>&1 || true
 meson compile -C build-bench >/dev/null
-git worktree add --detach "$work/src" "$rev" >/dev/null 2>&1
-(cd "$work/src" && meson setup b --buildtype=release >/dev/null && meson compile -C b >/dev/null)
-A="$work/src/b/redirectd/redirectd"
 B="build-bench/redirectd/redirectd"
+if [ "$rev" = same ]; then
+	A=$B
+else
+	git worktree add --detach "$work/src" "$rev" >/dev/null 2>&1
+	(cd "$work/src" && meson setup b --buildtype=release >/dev/null && meson compile -C b >/dev/null)
+	A="$work/src/b/redirectd/redirectd"
+fi
 linkctl=build-bench/tools/linkctl/linkctl
 
 $linkctl --db "$work/db" staff add bench --name Bench >/dev/null
@@ -38,6 +45,14 @@ awk -v n="$links" 'BEGIN { srand(1); for (i = 0; i < n; i++) {
 	printf "%s\tbench\tspring\thttps://www.example.org/campaigns/2026/spring-appeal/landing-page?ref=%d&lang=en\n", c, i } }' \
 	> "$work/links.tsv"
 $linkctl --db "$work/db" import "$work/links.tsv" 2>/dev/null
+db_b="$work/db"
+if [ -n "${B_CLICK_ID:-}" ]; then
+	# The same links, every one with click ids: B adds the id to each
+	# Location (a hash, 16 characters, the record's flag and sequence).
+	db_b="$work/db-clickid"
+	$linkctl --db "$work/db" backup "$db_b" >/dev/null
+	$linkctl --db "$db_b" campaign click-id spring on >/dev/null
+fi
 cut -f1 "$work/links.tsv" > "$work/codes"
 cat > "$work/req.lua" <<LUA
 local codes = {}
@@ -65,11 +80,11 @@ LUA
 run_one() {   # $1 label, $2 binary
 	local port=$((20000 + RANDOM % 20000))
 	rm -rf "$work/log"
-	local extra=() opts=${OPTS:-}
-	[ "$1" = B ] && opts="$opts ${B_OPTS:-}"
+	local extra=() opts=${OPTS:-} db="$work/db"
+	[ "$1" = B ] && opts="$opts ${B_OPTS:-}" && db=$db_b
 	# Builds since attribution keep the visitor salt in a state directory.
 	if "$2" --help | grep -q -- --state-dir; then extra=(--state-dir "$work/state"); fi
-	taskset -c 0 "$2" --listen 127.0.0.1:$port --db "$work/db" --log-dir "$work/log" \
+	taskset -c 0 "$2" --listen 127.0.0.1:$port --db "$db" --log-dir "$work/log" \
 		--threads 1 --node bench "${extra[@]}" $opts 2>"$work/err.$1" &
 	local pid=$!
 	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
@@ -86,7 +101,11 @@ run_one() {   # $1 label, $2 binary
 		'BEGIN { printf "%-4s %10.0f req/s %8.2f us CPU/req\n", l, r, t * 1e6 / hz / n }'
 }
 
-echo "A = $rev ($(git rev-parse --short "$rev")), B = working tree; $links links, $rounds rounds of ${dur}s"
+if [ "$rev" = same ]; then
+	echo "A = B = working tree${B_CLICK_ID:+, B's links with click ids}; $links links, $rounds rounds of ${dur}s"
+else
+	echo "A = $rev ($(git rev-parse --short "$rev")), B = working tree${B_CLICK_ID:+, B's links with click ids}; $links links, $rounds rounds of ${dur}s"
+fi
 for r in $(seq "$rounds"); do
 	run_one A "$A"
 	run_one B "$B"

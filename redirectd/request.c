@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "clickid.h"
 #include "clickrec.h"
 #include "codes.h"
 #include "monotime.h"
@@ -268,10 +269,12 @@ static size_t request_odd_path(struct conn *c, const struct http_request *req,
 	return 0;
 }
 
-/* A redirect's click, attributed, into the worker's batch. */
+/* A redirect's click, attributed, into the worker's batch, under the
+ * worker's next click sequence (the one its id, if it had one, was made
+ * with: request_click_id). */
 static void request_click(struct conn *c, const struct http_request *req,
                           const struct link *l, int status, int head,
-                          uint64_t now_us)
+                          int with_id, uint64_t now_us)
 {
 	struct worker *w = c->w;
 	struct click ck;
@@ -282,7 +285,10 @@ static void request_click(struct conn *c, const struct http_request *req,
 	ck.campaign_id = l->campaign_id;
 	ck.node_hash = w->p->node_hash;
 	ck.status = (uint16_t)status;
-	ck.flags = head ? CLICK_F_HEAD : 0;
+	ck.flags = (uint8_t)((head ? CLICK_F_HEAD : 0) |
+	                     (with_id ? CLICK_F_CLICKID : 0));
+	ck.seq = w->click_seq;
+	w->click_seq = (w->click_seq + 1) & CLICKREC_SEQ_MASK;
 	request_attribute(c, req, head, &ck);
 	clicklog_append(&w->log, &ck);
 	STAT_INC(w, clicks);
@@ -292,8 +298,8 @@ static void request_click(struct conn *c, const struct http_request *req,
  * target, or with the query merged in), then its click. */
 static void request_redirect(struct conn *c, const struct http_request *req,
                              const struct link *l, const char *loc,
-                             size_t loc_len, const struct reply *r,
-                             uint64_t now_us)
+                             size_t loc_len, int with_id,
+                             const struct reply *r, uint64_t now_us)
 {
 	struct worker *w = c->w;
 	int status = l->status;
@@ -315,7 +321,29 @@ static void request_redirect(struct conn *c, const struct http_request *req,
 	if (r->close)
 		conn_set_closing(c);
 	STAT_INC(w, redirects);
-	request_click(c, req, l, status, r->head, now_us);
+	if (with_id)
+		STAT_INC(w, click_ids);
+	request_click(c, req, l, status, r->head, with_id, now_us);
+}
+
+/* The Location of a link minted with --click-id: loc with the id of the
+ * click about to be recorded (this worker's next sequence, this pass's
+ * time) as click_id_param, into out.  Its length, or 0 when it would pass
+ * TARGET_MAX: the redirect goes without (counted).  A hash and 16 bytes
+ * of text: no system call, no allocation. */
+static size_t request_click_id(struct conn *c, const char *loc,
+                               size_t loc_len, uint64_t now_us, char *out)
+{
+	struct worker *w = c->w;
+	const struct config *cfg = w->p->cfg;
+	struct clickid id;
+	clickid_make(w->p->node_hash, w->id, now_us, w->click_seq, &id);
+	size_t n = clickid_location(loc, loc_len, cfg->click_id_param,
+	                            cfg->click_id_param_len, &id, out,
+	                            TARGET_MAX);
+	if (!n)
+		STAT_INC(w, click_ids_skipped);
+	return n;
 }
 
 void request_handle(struct conn *c, const struct http_request *req,
@@ -401,7 +429,18 @@ void request_handle(struct conn *c, const struct http_request *req,
 				loc_len = m;
 			}
 		}
-		request_redirect(c, req, &l, loc, loc_len, &r, now_us);
+		/* The click's id last, after the passed parameters: the
+		 * target's own and the client's come first, ours cannot be
+		 * shadowed by a first-value parser reading a client's (none
+		 * passes: query_pass_deny). */
+		char with_id[TARGET_MAX];
+		size_t n = 0;
+		if ((l.flags & LINK_CLICK_ID) &&
+		    (n = request_click_id(c, loc, loc_len, now_us, with_id))) {
+			loc = with_id;
+			loc_len = n;
+		}
+		request_redirect(c, req, &l, loc, loc_len, n != 0, &r, now_us);
 	}
 	mdb_txn_reset(w->txn);
 }

@@ -64,7 +64,9 @@ struct server_params {
 	X(conns_accepted, "Connections accepted.") \
 	X(conns_rejected, "Connections closed at accept: over max_connections, draining or out of memory.") \
 	X(conns_timed_out, "Connections closed by header_timeout or keepalive_timeout.") \
-	X(accept_errors, "accept(2) failures (EMFILE and friends) that paused accepting for 100 ms.")
+	X(accept_errors, "accept(2) failures (EMFILE and friends) that paused accepting for 100 ms.") \
+	X(click_ids, "Redirects whose Location carried the click's id (links with click ids, click_id_param).") \
+	X(click_ids_skipped, "Redirects of links with click ids served without one: the Location would have passed 2048 bytes.")
 
 /* The statuses the daemon answers with, for the per-status counters
  * (server_status_index maps a status to its slot). */
@@ -121,6 +123,10 @@ struct worker {
 	struct attrib *at;            /* this pass's attribution state */
 	_Atomic uint64_t seen_gen;    /* its generation, for main */
 	struct ua_memo ua_memo;       /* recent User-Agent verdicts */
+	/* The click sequence of the next record (CLICKREC_SEQ_MASK bits):
+	 * with the node, this worker's id (its segments' header) and the
+	 * record's time it names the click (clickid.h). */
+	uint32_t click_seq;
 
 	struct conn *conns;           /* every open connection */
 	struct conn *free_conns;

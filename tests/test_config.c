@@ -110,6 +110,31 @@ int main(void)
 	is_int(parse(&c, "visitor_period = year\n", &d), 1, "year refused");
 	is_int(parse(&c, "visitor_period =\n", &d), 1, "empty refused");
 
+	/* click_id_param: a parameter name, denied to query_passthrough. */
+	config_init(&c);
+	is_str(c.click_id_param, "rd_click", "default click_id_param");
+	is_str(c.query_passthrough.deny, "rd_click", "  denied to query_passthrough");
+	is_int(parse(&c, "click_id_param = ref_id\n", &d), 0, "click_id_param = ref_id");
+	ok(!strcmp(c.click_id_param, "ref_id") && c.click_id_param_len == 6 &&
+	   !strcmp(c.query_passthrough.deny, "ref_id"), "  set, and denied");
+	is_int(parse(&c, "click_id_param = ref_id\nquery_passthrough = all\n", &d),
+	       0, "click_id_param, then query_passthrough = all");
+	ok(c.query_passthrough.mode == QUERY_ALL &&
+	   !strcmp(c.query_passthrough.deny, "ref_id"), "  still denied");
+	is_int(parse(&c, "click_id_param = utm_id\n", &d), 1, "utm_id refused");
+	is_int(parse(&c, "click_id_param = a=b\n", &d), 1, "'=' refused");
+	is_int(parse(&c, "click_id_param =\n", &d), 1, "empty refused");
+	config_init(&c);
+	is_int(parse(&c, "query_passthrough = fbclid, rd_click\n", &d), 1,
+	       "a list naming click_id_param refused");
+	ok(strstr(d.e[0].msg, "click_id_param") != NULL, "  the message says why",
+	   d.e[0].msg);
+	config_init(&c);
+	is_int(parse(&c, "query_passthrough = fbclid, ref*\nclick_id_param = ref_id\n",
+	             &d), 1, "click_id_param that a list's prefix lets through refused");
+	is_int(parse(&c, "query_passthrough = fbclid, ref*\nclick_id_param = x_id\n",
+	             &d), 0, "  another name is fine");
+
 	/* query_passthrough: an allow-list (query.c holds the details). */
 	config_init(&c);
 	is_int(c.query_passthrough.mode, QUERY_LIST, "default query_passthrough: a list");

@@ -350,10 +350,47 @@ static void test_merge(void)
 	merge(&def, "default", "https://e.org/p", q, big, w);
 }
 
+/* click_id_param's name never passes: not with all, not in any spelling
+ * the most lenient target reads it in, and a list is not asked. */
+static void test_deny(void)
+{
+	struct query_pass all, list;
+	char err[200];
+	memset(&all, 0, sizeof all);
+	query_pass_deny(&all, "RD_click", 8);
+	is_int(query_pass_parse("all", &all, err, sizeof err), 0, "all after deny");
+	is_str(all.deny, "rd_click", "the denied name kept by the parse, lower case");
+	static const char *const spell[] = { "rd_click", "RD_CLICK", "rd%5Fclick",
+		"%72d_click", "rd.click", "rd+click", "rd%20click", "rd[click",
+		"rd_click[]", "rd_click[0]", "+rd_click", "rd_click%5B%5D" };
+	for (size_t i = 0; i < sizeof spell / sizeof *spell; i++)
+		pass(&all, "all, deny rd_click", spell[i], 0);
+	pass(&all, "all, deny rd_click", "rd_clicks", 1);
+	pass(&all, "all, deny rd_click", "rd_clic", 1);
+	pass(&all, "all, deny rd_click", "xrd_click", 1);
+	pass(&all, "all, deny rd_click", "fbclid", 1);
+	memset(&list, 0, sizeof list);
+	is_int(query_pass_parse("fbclid, rd*", &list, err, sizeof err), 0,
+	       "a list with rd*");
+	query_pass_deny(&list, "rd_click", 8);
+	pass(&list, "fbclid, rd*, deny rd_click", "rd_click", 0);
+	pass(&list, "fbclid, rd*, deny rd_click", "rd_ref", 1);
+	pass(&list, "fbclid, rd*, deny rd_click", "fbclid", 1);
+
+	/* The Location: a client's rd_click dropped, the fbclid kept. */
+	char out[512];
+	const char *u = "https://example.org/p";
+	const char *q = "rd_click=forged&fbclid=x&rd.click=y";
+	size_t n = query_merge(u, strlen(u), q, strlen(q), &all, out, sizeof out);
+	out[n] = '\0';
+	is_str(out, "https://example.org/p?fbclid=x", "merge drops every rd_click");
+}
+
 int main(void)
 {
 	setup();
 	test_names();
+	test_deny();
 	test_parse();
 	test_merge();
 	return tap_done();

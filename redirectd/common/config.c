@@ -1,5 +1,6 @@
 /* config: the directive table and the parser.  See config.h. */
 #include "config.h"
+#include "clickid.h"
 #include "target.h"
 #include "visitor.h"
 
@@ -21,7 +22,7 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n);
 enum kind { K_LISTEN, K_PATH, K_OPT_PATH, K_NODE, K_UINT, K_DURATION,
             K_SYNC, K_DISABLED, K_CIDRS, K_IP_LOG, K_HOSTS, K_USER,
             K_URL, K_ADMIN, K_TEXT, K_QUERY, K_REAL_IP, K_SIZE,
-            K_PERIOD };
+            K_PERIOD, K_CLICK_ID };
 static const struct directive {
 	const char *name;
 	enum kind kind;
@@ -70,6 +71,8 @@ static const struct directive {
 	{ .name = "user", .kind = K_USER, .def = "" },
 	{ .name = "query_passthrough", .kind = K_QUERY,
 	  .def = QUERY_PASS_DEFAULT },
+	{ .name = "click_id_param", .kind = K_CLICK_ID,
+	  .def = CLICKID_PARAM_DEFAULT },
 	{ .name = "base_url", .kind = K_URL, .def = "" },
 	{ .name = "admin_listen", .kind = K_ADMIN, .def = "127.0.0.1:9180" },
 	/* linkctl's campaign posts --send: the command mails are handed to
@@ -328,6 +331,26 @@ static int set_hosts(struct config *c, const char *v, char *err, size_t n)
 	return 0;
 }
 
+/* query_passthrough's list naming click_id_param: it would never pass
+ * (query_pass_deny), which the operator who listed it does not expect. */
+static int clickid_conflict(const struct config *c, char *err, size_t errlen)
+{
+	const char *v = c->click_id_param;
+	size_t len = c->click_id_param_len;
+	for (unsigned k = 0; len && k < c->query_passthrough.n; k++) {
+		const struct query_name *q = &c->query_passthrough.v[k];
+		if (q->prefix ? len >= q->len && !strncasecmp(v, q->name, q->len)
+		              : len == q->len && !strcasecmp(v, q->name)) {
+			snprintf(err, errlen, "query_passthrough names '%s%s', "
+			         "which click_id_param '%s' keeps for the ids the "
+			         "daemon adds: no client may send its own", q->name,
+			         q->prefix ? "*" : "", v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int config_set(struct config *c, const char *name, const char *value,
                char *err, size_t errlen)
 {
@@ -458,8 +481,24 @@ int config_set(struct config *c, const char *name, const char *value,
 	case K_HOSTS:
 		return set_hosts(c, value, err, errlen);
 	case K_QUERY:
-		return query_pass_parse(value, &c->query_passthrough, err,
-		                        errlen);
+		if (query_pass_parse(value, &c->query_passthrough, err,
+		                     errlen) < 0)
+			return -1;
+		return clickid_conflict(c, err, errlen);
+	case K_CLICK_ID: {
+		size_t len = strlen(value);
+		if (!clickid_param_valid(value, len)) {
+			snprintf(err, errlen, "click_id_param: a parameter name "
+			         "of 1 to %d characters of [A-Za-z0-9_.-], not "
+			         "starting with utm, got '%s'", CLICKID_PARAM_MAX,
+			         value);
+			return -1;
+		}
+		memcpy(c->click_id_param, value, len + 1);
+		c->click_id_param_len = (unsigned char)len;
+		query_pass_deny(&c->query_passthrough, value, len);
+		return clickid_conflict(c, err, errlen);
+	}
 	case K_REAL_IP:
 		/* Header names are case-insensitive; so is their choice. */
 		if (!strcasecmp(value, "x-real-ip"))

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clickid.h"
 #include "netaddr.h"
 #include "query.h"
 #include "visitor.h"
@@ -63,6 +64,11 @@ struct config {
 	/* query_passthrough: which of a request's parameters join the
 	 * target's (query_merge). */
 	struct query_pass query_passthrough;
+	/* click_id_param: the parameter a link minted with --click-id gets
+	 * in its Location (clickid_location); also denied to
+	 * query_passthrough, so no client supplies its own. */
+	char click_id_param[CLICKID_PARAM_MAX + 1];
+	unsigned char click_id_param_len;
 	/* real_ip_header: the one forwarding header trusted_proxies are
 	 * believed in (clientip_pick). */
 	enum clientip_header real_ip_header;

@@ -80,6 +80,39 @@ static int name_next(struct name_rd *r)
 	return r->i < r->n ? name_byte(r->s, r->n, &r->i) : -1;
 }
 
+/* PHP reads '.', ' ' and the first '[' of a name as '_'. */
+static unsigned char php_char(unsigned char c)
+{
+	return c == '.' || c == ' ' || c == '[' ? '_' : c;
+}
+
+/* b[0..len) (a name as read, its first QUERY_NAME_MAX + 1 bytes) is the
+ * denied name: exactly, in PHP's spelling, or as an array ("name[]",
+ * "name[k]", which PHP reads as name). */
+static int denied(const struct query_pass *p, const unsigned char *b,
+                  size_t len)
+{
+	size_t d = p->deny_len;
+	if (len < d)
+		return 0;
+	for (size_t i = 0; i < d; i++)
+		if (php_char(b[i]) != php_char((unsigned char)p->deny[i]))
+			return 0;
+	return len == d || b[d] == '[';
+}
+
+void query_pass_deny(struct query_pass *p, const char *name, size_t n)
+{
+	if (n > QUERY_NAME_MAX)
+		n = QUERY_NAME_MAX;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+		p->deny[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+	}
+	p->deny[n] = '\0';
+	p->deny_len = (unsigned char)n;
+}
+
 int query_name_passes(const struct query_pass *p, const char *name, size_t n)
 {
 	if (p->mode == QUERY_OFF)
@@ -105,6 +138,8 @@ int query_name_passes(const struct query_pass *p, const char *name, size_t n)
 	/* The minted tags, however spelled: "utm" and anything after it
 	 * (PHP reads "utm.source" and "utm source" as utm_source). */
 	if (len >= 3 && b[0] == 'u' && b[1] == 't' && b[2] == 'm')
+		return 0;
+	if (p->deny_len && denied(p, b, len))
 		return 0;
 	if (p->mode == QUERY_ALL)
 		return 1;
@@ -239,19 +274,22 @@ int query_pass_parse(const char *s, struct query_pass *out, char *err,
                      size_t errlen)
 {
 	size_t len = strlen(s);
+	struct query_pass pass;
+	memset(&pass, 0, sizeof pass);
+	/* The denied name is click_id_param's, whichever comes first. */
+	pass.deny_len = out->deny_len;
+	memcpy(pass.deny, out->deny, sizeof pass.deny);
 	if (keyword(s, len, kw_off)) {
-		memset(out, 0, sizeof *out);
+		*out = pass;
 		return 0;
 	}
 	if (keyword(s, len, kw_all)) {
-		memset(out, 0, sizeof *out);
-		out->mode = QUERY_ALL;
+		pass.mode = QUERY_ALL;
+		*out = pass;
 		return 0;
 	}
 	if (keyword(s, len, kw_on))
 		s = QUERY_PASS_DEFAULT;
-	struct query_pass pass;
-	memset(&pass, 0, sizeof pass);
 	pass.mode = QUERY_LIST;
 	const char *item = s;
 	for (;;) {

@@ -45,6 +45,12 @@ struct query_pass {
 		unsigned char prefix;   /* 1: "name*", any name starting so */
 		char name[QUERY_NAME_MAX + 1];  /* lower case, NUL-terminated */
 	} v[QUERY_PASS_MAX];
+	/* A name that never passes, however spelled, not even with `all`:
+	 * the click id the daemon adds (click_id_param), which a client's
+	 * own would otherwise forge.  Lower case, as read; "" none.  Set by
+	 * query_pass_deny, kept by query_pass_parse. */
+	unsigned char deny_len;
+	char deny[QUERY_NAME_MAX + 1];
 };
 
 /*
@@ -61,6 +67,11 @@ struct query_pass {
  */
 int query_pass_parse(const char *s, struct query_pass *out, char *err,
                      size_t errlen);
+
+/* Make name[0..n) (at most QUERY_NAME_MAX bytes) never pass p: compared
+ * as names are read, and also with '.', ' ' and '[' read as '_' and with
+ * "[...]" after it (PHP's spellings of the same name).  Pure. */
+void query_pass_deny(struct query_pass *p, const char *name, size_t n);
 
 /* 1 when a parameter named name[0..n) (as sent, before any '=') passes p.
  * Pure, no allocation, one pass over name. */

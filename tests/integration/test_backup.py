@@ -259,6 +259,10 @@ def keep(db_, k, v):
 
 r = planted(keep, "none")
 eq(r.returncode, 0, "the store dumped and loaded unchanged verifies (the method is sound)")
+r = planted(lambda db_, k, v: v[:1] + b"\x07" + v[2:] if db_ == "links" and k == b"aaa"
+            else v, "flags-ok")
+eq((r.returncode, r.stderr.count("whole")), (0, 1),
+   "a link disabled with its campaign and with click ids (flags 0x07) verifies")
 cases = [
     ("link_by_id", lambda db_, k, v: None if db_ == "link_by_id" and k == b"\0\0\0\2" else v,
      "links 'bbb': id 2 has no link_by_id entry"),
@@ -268,6 +272,8 @@ cases = [
      "meta next_link: 2, below link id 3 in use"),
     ("decode", lambda db_, k, v: b"\1\0\0" if db_ == "links" and k == b"aaa" else v,
      "links 'aaa': the record (3 bytes) does not decode"),
+    ("flags", lambda db_, k, v: v[:1] + b"\x0c" + v[2:] if db_ == "links" and k == b"bbb" else v,
+     "links 'bbb': unknown flags 0x0c"),
 ]
 for name, change, want in cases:
     r = planted(change, name)

@@ -25,8 +25,8 @@ LINKCTL = tap.LINKCTL
 TMP = tap.tempdir("campaign-test-")
 BASE = "https://go.example.org"
 CSV_HDR = "staff,name,code,short_url\n"
-CAMP_HDR = "name\tlinks\tstate\tutm\tteam\turl\tcreated\n"
-LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\n"
+CAMP_HDR = "name\tlinks\tstate\tutm\tteam\turl\tcreated\tclick_id\n"
+LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\tclick_id\n"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 TAGS = "utm_source=advocacy&utm_medium=social&utm_campaign=%s&utm_content=%s"
 EPOCH = "1767441600"   # 2026-01-03 12:00:00 UTC, a Saturday
@@ -65,14 +65,14 @@ def links(db, campaign=None):
 
 
 def camp_list(db):
-    """campaign list as lines without the created column."""
+    """campaign list as lines without the created column (the 7th of 8)."""
     r = lk(db, "campaign", "list")
     if r.returncode or not r.stdout.startswith(CAMP_HDR):
         return r.stdout
-    lines = r.stdout[len(CAMP_HDR):].splitlines()
-    ok(all(ISO.match(x.rsplit("\t", 1)[1]) for x in lines),
+    rows = [x.split("\t") for x in r.stdout[len(CAMP_HDR):].splitlines()]
+    ok(all(len(f) == 8 and ISO.match(f[6]) for f in rows),
        "campaign list: created is an ISO time", r.stdout)
-    return [x.rsplit("\t", 1)[0] for x in lines]
+    return ["\t".join(f[:6] + f[7:]) for f in rows]
 
 
 def csv_rows(text):
@@ -252,7 +252,7 @@ def test_team():
             "linkctl: no colleague in team 'legal' (teams are set with "
             "linkctl staff add --team or staff import)\n",
             "a team without colleagues: nothing created")
-    eq(camp_list(db), ["comms-only\t4\tenabled\tno\tcomms\t" + url],
+    eq(camp_list(db), ["comms-only\t4\tenabled\tno\tcomms\t" + url + "\tno"],
        "the refused campaign was not created")
     # A link minted by hand into the campaign counts as the colleague's.
     r = lk(db, "mint", "--staff", "fay", "--url", "https://example.org/f",
@@ -278,7 +278,8 @@ def test_utm():
        "--utm: tags after the query (utm_source replaced), before the "
        "fragment, values percent-encoded")
     eq(camp_list(db), ["Spring 2026\t4\tenabled\tyes\t\t"
-                       "https://example.org/p?a=1&utm_source=news&b=%C3%A9#top"],
+                       "https://example.org/p?a=1&utm_source=news&b=%C3%A9#top"
+                       "\tno"],
        "--utm: the campaign keeps the URL as given, and the flag")
     lk(db, "staff", "add", "eve", "--name", "Eve")
     r = lk(db, "campaign", "create", "Spring 2026", "--base-url", BASE)
@@ -474,14 +475,16 @@ def test_daemon():
     other = [c for c, v in links(db).items() if v[1] == ""][0]
     r = lk(db, "campaign", "create", "summer", "--url",
            "https://example.org/b", "--team", "ops", "--base-url", BASE)
-    eq(camp_list(db), ["spring\t4\tenabled\tno\t\thttps://example.org/a",
-                       "summer\t1\tenabled\tno\tops\thttps://example.org/b"],
+    eq(camp_list(db), ["spring\t4\tenabled\tno\t\thttps://example.org/a\tno",
+                       "summer\t1\tenabled\tno\tops\thttps://example.org/b\tno"],
        "campaign list (tsv)")
     eq(test_list(db),
        [{"name": "spring", "links": 4, "state": "enabled", "utm": False,
-         "team": "", "url": "https://example.org/a", "id": 1},
+         "team": "", "url": "https://example.org/a", "id": 1,
+         "click_id": False},
         {"name": "summer", "links": 1, "state": "enabled", "utm": False,
-         "team": "ops", "url": "https://example.org/b", "id": 2}],
+         "team": "ops", "url": "https://example.org/b", "id": 2,
+         "click_id": False}],
        "campaign list (json)")
     empty = os.path.join(TMP, "empty")
     lk(empty, "staff", "add", "x", "--name", "X")
@@ -503,7 +506,7 @@ def test_daemon():
         eq(seen(), {h: (410, None) for h in codes},
            "disabled: every link of the campaign answers 410")
         eq((d.get("/" + other).status), 302, "a link of no campaign still 302")
-        eq(camp_list(db)[0], "spring\t4\tdisabled\tno\t\thttps://example.org/a",
+        eq(camp_list(db)[0], "spring\t4\tdisabled\tno\t\thttps://example.org/a\tno",
            "campaign list: disabled")
         r = lk(db, "campaign", "posts", "spring", "--template",
                write("t.txt", "x\n"), "--out", os.path.join(TMP, "o"),
@@ -550,7 +553,7 @@ def test_daemon():
                "https://example.org/third", "--no-utm")
         eq(seen(), {h: (302, "https://example.org/third") for h in codes},
            "retarget --no-utm drops the tags")
-        eq(camp_list(db)[0], "spring\t5\tenabled\tno\t\thttps://example.org/third",
+        eq(camp_list(db)[0], "spring\t5\tenabled\tno\t\thttps://example.org/third\tno",
            "campaign list after retarget")
         eq(d.get("/" + other).header("Location"), "https://example.org/other",
            "a link of no campaign untouched")
@@ -563,6 +566,162 @@ def test_daemon():
         eq(r.returncode, 1, "retarget: --short-host applies")
         refused(db, ["campaign", "disable", "nope"],
                 "linkctl: no campaign 'nope'\n", "disable of no campaign")
+
+
+# ------------------------------------------------------------ click ids
+
+def click_ids(db, campaign=None):
+    """{code: click_id column of linkctl list} (yes or no)."""
+    r = lk(db, "list", *(["--campaign", campaign] if campaign else []))
+    return {f[0]: f[7] for f in (line.split("\t") for line in
+                                 r.stdout.splitlines()[1:])}
+
+
+def test_click_id():
+    db = setup("clickid")
+    r = lk(db, "campaign", "create", "spring", "--url",
+           "https://example.org/s", "--click-id", "--base-url", BASE)
+    eq((r.returncode, r.stderr), (0, "campaign 'spring': 4 new links, 4 in "
+       "all\n"), "create --click-id: exit 0")
+    eq(sorted(click_ids(db, "spring").values()), ["yes"] * 4,
+       "create --click-id: every link has click ids")
+    eq(camp_list(db), ["spring\t4\tenabled\tno\t\thttps://example.org/s"
+                       "\tyes"], "campaign list: click_id yes")
+    got = test_list(db)
+    eq([(c["name"], c["click_id"]) for c in got], [("spring", True)],
+       "campaign list json: click_id true")
+
+    # Links added later inherit it: create again, mint --campaign, import.
+    lk(db, "staff", "add", "eve", "--name", "Eve")
+    r = lk(db, "campaign", "create", "spring", "--base-url", BASE)
+    eve = [x[2] for x in csv_rows(r.stdout) if x[0] == "eve"]
+    eq(eve and click_ids(db)[eve[0]], "yes",
+       "a colleague added later: create's new link inherits click ids")
+    r = lk(db, "mint", "--staff", "bo", "--url", "https://example.org/m",
+           "--campaign", "spring", "--code", "minted")
+    eq((r.returncode, click_ids(db).get("minted")), (0, "yes"),
+       "mint --campaign: the link inherits click ids")
+    lk(db, "mint", "--staff", "bo", "--url", "https://example.org/m",
+       "--code", "alone")
+    r = lk(db, "import", write("clickid.tsv",
+                               "imp-1\tana\tspring\thttps://example.org/i\n"
+                               "imp-2\tana\t\thttps://example.org/i\n"
+                               "imp-3\tana\tautumn\thttps://example.org/i\n"
+                               "imp-4\tbo\tspring\thttps://example.org/i\n"))
+    eq(r.returncode, 0, "import: exit 0")
+    ids = click_ids(db)
+    eq([ids.get(c) for c in ("alone", "imp-1", "imp-2", "imp-3", "imp-4")],
+       ["no", "yes", "no", "no", "yes"],
+       "import and mint: links of the campaign inherit, others do not")
+
+    # A campaign made without: create --click-id refused; a URL-less one
+    # (made by import: autumn) takes it, with its older link.
+    lk(db, "campaign", "create", "plain", "--url", "https://example.org/p",
+       "--base-url", BASE)
+    refused(db, ["campaign", "create", "plain", "--click-id", "--base-url",
+                 BASE], "linkctl: campaign 'plain' has no click ids (to turn "
+            "them on for all its links: linkctl campaign click-id 'plain' "
+            "on)\n", "create --click-id of a campaign made without")
+    r = lk(db, "campaign", "create", "autumn", "--url",
+           "https://example.org/a", "--click-id", "--base-url", BASE)
+    eq((r.returncode, r.stderr), (0, "campaign 'autumn': 4 new links, 5 in "
+       "all\ncampaign 'autumn': click ids on for its 1 older link too\n"),
+       "create --click-id of a URL-less campaign: its older link too")
+    eq(sorted(click_ids(db, "autumn").values()), ["yes"] * 5,
+       "... all five links of autumn (ana's imported one too) have click "
+       "ids")
+
+    # One link of such a campaign cannot leave it; one of another can.
+    refused(db, ["click-id", "minted", "off"], "linkctl: link 'minted' is in "
+            "campaign 'spring', which has click ids on all its links (linkctl "
+            "campaign click-id 'spring' off)\n",
+            "click-id CODE off in a campaign with click ids")
+    r = lk(db, "click-id", "minted", "on")
+    eq((r.returncode, r.stderr), (0, "link 'minted': click ids on (already "
+       "so)\n"), "click-id CODE on in such a campaign: already so")
+
+    # campaign click-id off, then on: the campaign and all its links.
+    spring = sorted(click_ids(db, "spring"))
+    eq(len(spring), 8, "spring has 8 links")
+    r = lk(db, "campaign", "click-id", "spring", "off")
+    eq((r.returncode, r.stdout, r.stderr), (0, "", "campaign 'spring': click "
+       "ids off (were on): 8 links changed, 0 already so\n"),
+       "campaign click-id off: exit 0, what changed")
+    eq(sorted(click_ids(db, "spring").values()), ["no"] * 8,
+       "campaign click-id off: no link of it has click ids")
+    eq(camp_list(db)[-1].rsplit("\t", 1)[1], "no",
+       "campaign list: click_id no")
+    eq([ids[c] for c, ids in ((c, click_ids(db)) for c in
+                              ("imp-2", "imp-3", "alone"))],
+       ["no", "yes", "no"], "campaign click-id off: other links untouched")
+    r = lk(db, "mint", "--staff", "bo", "--url", "https://example.org/m",
+           "--campaign", "spring", "--code", "after-off")
+    eq(click_ids(db).get("after-off"), "no",
+       "a link minted after off inherits nothing")
+    r = lk(db, "campaign", "click-id", "spring", "off")
+    eq(r.stderr, "campaign 'spring': click ids off (already so): 0 links "
+       "changed, 9 already so\n", "campaign click-id off again: already so")
+    lk(db, "click-id", "minted", "on")
+    r = lk(db, "campaign", "click-id", "spring", "on")
+    eq((r.returncode, r.stderr), (0, "campaign 'spring': click ids on (were "
+       "off): 8 links changed, 1 already so\n"),
+       "campaign click-id on: counts the link that had them on its own")
+    eq(sorted(click_ids(db, "spring").values()), ["yes"] * 9,
+       "campaign click-id on: every link of it")
+
+    # disable, enable and retarget keep the click ids.
+    lk(db, "disable", "imp-1")
+    eq(lk(db, "campaign", "disable", "spring").returncode, 0,
+       "campaign disable")
+    eq({(v[4], click_ids(db)[c]) for c, v in links(db, "spring").items()},
+       {("disabled", "yes")}, "campaign disable keeps the click ids")
+    eq(lk(db, "campaign", "enable", "spring").returncode, 0, "campaign enable")
+    eq({(c == "imp-1", v[4], click_ids(db)[c])
+        for c, v in links(db, "spring").items()},
+       {(False, "enabled", "yes"), (True, "disabled", "yes")},
+       "campaign enable keeps them (and the link disabled on its own)")
+    lk(db, "enable", "imp-1")
+    eq(lk(db, "campaign", "retarget", "spring", "--url",
+          "https://example.org/s2").returncode, 0, "retarget")
+    eq(sorted(click_ids(db, "spring").values()), ["yes"] * 9,
+       "retarget keeps the click ids")
+    r = lk(db, "verify")
+    eq((r.returncode, "whole" in r.stderr), (0, True),
+       "verify: a store with click ids is whole")
+
+    refused(db, ["campaign", "click-id", "nope", "on"],
+            "linkctl: no campaign 'nope'\n", "campaign click-id of no campaign")
+    for args in (["campaign", "click-id"], ["campaign", "click-id", "spring"],
+                 ["campaign", "click-id", "spring", "On"],
+                 ["campaign", "click-id", "spring", "on", "x"]):
+        r = lk(db, *args)
+        ok(r.returncode == 2 and r.stderr.startswith("linkctl: campaign "
+           "click-id: ") and r.stdout == "", "usage error: %s"
+           % " ".join(args[1:]), r.stderr)
+
+    # Through the daemon: the flags land where it reads them.
+    logs = os.path.join(TMP, "clickid-log")
+    code = [c for c, v in links(db, "spring").items() if v[0] == "ana"][0]
+    with Daemon(db, logs, threads=2) as d:
+        def loc(c):
+            r = d.get("/" + c)
+            return r.status, r.header("Location")
+        st, l1 = loc(code)
+        st2, l2 = loc(code)
+        ok(st == st2 == 302 and re.fullmatch(
+            r"https://example\.org/s2\?rd_click=[A-Za-z0-9_-]{16}", l1 or "")
+           and l1 != l2, "the daemon: a link of the campaign redirects with "
+           "a new rd_click each time", (st, l1, l2))
+        eq(loc("alone"), (302, "https://example.org/m"),
+           "the daemon: a link without click ids as before")
+        lk(db, "campaign", "click-id", "spring", "off")
+        eq(loc(code), (302, "https://example.org/s2"),
+           "the daemon: campaign click-id off, without a restart")
+        lk(db, "click-id", "alone", "on")
+        st, l1 = loc("alone")
+        ok(st == 302 and re.fullmatch(
+            r"https://example\.org/m\?rd_click=[A-Za-z0-9_-]{16}", l1 or ""),
+           "the daemon: click-id CODE on", (st, l1))
 
 
 def test_usage():
@@ -594,4 +753,5 @@ test_utm()
 test_concurrent()
 test_posts()
 test_daemon()
+test_click_id()
 tap.done()

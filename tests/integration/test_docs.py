@@ -131,7 +131,7 @@ def linkctl_commands(text):
         elif inside and re.match(r"  [a-z]", line):
             words = []
             for w in line.split():
-                if not re.fullmatch(r"[a-z]+", w):
+                if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", w):
                     break
                 words.append(w)
             cmds.append(" ".join(words))

@@ -20,7 +20,7 @@ from tap import eq, ok  # noqa: E402
 LINKCTL = tap.LINKCTL
 CODE_RULE = "linkctl: invalid code: 1-64 characters of A-Z a-z 0-9 _ -\n"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\n"
+LIST_HDR = "code\tstaff\tcampaign\turl\tstatus\tstate\tcreated\tclick_id\n"
 STAFF_HDR = "handle\tname\tteam\temail\tmail\n"
 
 TMP = tap.tempdir("linkctl-test-")
@@ -82,16 +82,26 @@ def usage(db, args, name):
 
 
 def rows(db, *args):
-    """list as (rows without the created column, created values)."""
+    """list as (rows of the columns before created, created values); the
+    click_id column after it is click_ids'."""
     r = lk(db, "list", *args)
     if r.returncode != 0 or not r.stdout.startswith(LIST_HDR):
         return None, None
     out, created = [], []
     for line in r.stdout[len(LIST_HDR):].splitlines():
         f = line.split("\t")
-        created.append(f[-1])
-        out.append("\t".join(f[:-1]))
+        created.append(f[6])
+        out.append("\t".join(f[:6]))
     return out, created
+
+
+def click_ids(db, *args):
+    """{code: click_id column} from list (yes or no)."""
+    r = lk(db, "list", *args)
+    if r.returncode != 0 or not r.stdout.startswith(LIST_HDR):
+        return None
+    return {f[0]: f[7] for f in (line.split("\t") for line in
+                                 r.stdout[len(LIST_HDR):].splitlines())}
 
 
 def write(name, text, mode="w"):
@@ -671,17 +681,22 @@ def test_list(db):
     tsv, created = rows(db)
     ok(len(got) == len(tsv) and len(got) > 20, "json has as many links as tsv",
        (len(got), len(tsv)))
-    keys = ["code", "staff", "campaign", "url", "status", "state", "created"]
+    keys = ["code", "staff", "campaign", "url", "status", "state", "created",
+            "click_id"]
     ok(all(list(o.keys()) == keys for o in got), "json keys in order", got[:1])
     ok(all(isinstance(o["status"], int) for o in got), "json status numbers")
-    eq(["\t".join(str(o[k]) for k in keys[:-1]) for o in got], tsv,
+    eq(["\t".join(str(o[k]) for k in keys[:6]) for o in got], tsv,
        "json and tsv list the same links in the same order")
     eq([o["created"] for o in got], created, "json created as in tsv")
+    ids = click_ids(db)
+    eq({o["code"]: o["click_id"] for o in got},
+       {c: v == "yes" for c, v in ids.items()} if ids else None,
+       "json click_id (true or false) as in tsv (yes or no)")
     promo = [o for o in got if o["code"] == "promo-2025"]
     eq(promo and {k: v for k, v in promo[0].items() if k != "created"}, {
         "code": "promo-2025", "staff": "alice", "campaign": "spring sale",
         "url": "https://example.org/%C3%BCber?x=%22y%22", "status": 301,
-        "state": "enabled"}, "json object of promo-2025")
+        "state": "enabled", "click_id": False}, "json object of promo-2025")
     ok(r.stdout.startswith("[\n{\"code\":") and r.stdout.endswith("}\n]\n"),
        "list json layout")
 
@@ -754,6 +769,72 @@ def test_toggle(db):
             "disable impossible code")
     refused(db, ["disable", "Promo-2025"], "linkctl: no link 'Promo-2025'\n",
             "codes are case-sensitive")
+
+
+def test_click_id():
+    """mint --click-id and click-id CODE on|off; disable and enable keep
+    it; verify takes it.  (Campaigns: test_campaign.py.)"""
+    db = newdb("clickid")
+    lk(db, "staff", "add", "ana", "--name", "Ana")
+    r = lk(db, "mint", "--staff", "ana", "--url", "https://example.org/a",
+           "--code", "with", "--click-id")
+    eq((r.returncode, r.stdout, r.stderr), (0, "with\n", ""),
+       "mint --click-id: exit 0, the code")
+    r = lk(db, "mint", "--click-id", "--staff", "ana", "--url",
+           "https://example.org/r")
+    rnd = r.stdout.strip()
+    ok(r.returncode == 0 and re.fullmatch(r"[0-9A-Za-z]{8}", rnd),
+       "mint --click-id under a random code", r.stdout + r.stderr)
+    lk(db, "mint", "--staff", "ana", "--url", "https://example.org/b",
+       "--code", "without")
+    eq(click_ids(db), {"with": "yes", rnd: "yes", "without": "no"},
+       "list: click_id yes for the links minted with --click-id only")
+    r = lk(db, "list", "--format", "json")
+    eq({o["code"]: o["click_id"] for o in json.loads(r.stdout)},
+       {"with": True, rnd: True, "without": False}, "list json: click_id")
+
+    r = lk(db, "click-id", "without", "on")
+    eq((r.returncode, r.stdout, r.stderr),
+       (0, "", "link 'without': click ids on\n"), "click-id CODE on")
+    before = state(db)
+    r = lk(db, "click-id", "without", "on")
+    eq((r.returncode, r.stderr),
+       (0, "link 'without': click ids on (already so)\n"),
+       "click-id CODE on again: already so")
+    eq(state(db), before, "... and nothing written")
+    r = lk(db, "click-id", "with", "off")
+    eq((r.returncode, r.stderr), (0, "link 'with': click ids off\n"),
+       "click-id CODE off")
+    eq(click_ids(db), {"with": "no", rnd: "yes", "without": "yes"},
+       "click-id changed only the link named")
+    got, _ = rows(db)
+    eq(got, sorted(["with\tana\t\thttps://example.org/a\t302\tenabled",
+                    rnd + "\tana\t\thttps://example.org/r\t302\tenabled",
+                    "without\tana\t\thttps://example.org/b\t302\tenabled"],
+                   key=lambda x: x.split("\t")[0].encode()),
+       "click-id changed nothing else of the links")
+
+    eq(lk(db, "disable", "without").returncode, 0, "disable a link with ids")
+    row = [x for x in rows(db)[0] if x.startswith("without\t")]
+    eq((row and row[0].split("\t")[5], click_ids(db)["without"]),
+       ("disabled", "yes"), "disable keeps its click ids")
+    eq(lk(db, "enable", "without").returncode, 0, "enable it")
+    eq(click_ids(db)["without"], "yes", "enable keeps its click ids")
+
+    r = lk(db, "verify")
+    eq((r.returncode, r.stderr), (0, "linkctl: verify: %s: whole: 3 links, "
+       "1 colleagues, 0 campaigns\n" % db), "verify: links with click ids "
+       "are whole")
+
+    refused(db, ["click-id", "nope", "on"], "linkctl: no link 'nope'\n",
+            "click-id of no link")
+    refused(db, ["click-id", "a b", "off"], "linkctl: no link 'a b'\n",
+            "click-id of an impossible code")
+    for args in (["click-id"], ["click-id", "with"],
+                 ["click-id", "with", "yes"], ["click-id", "with", "on", "x"],
+                 ["mint", "--staff", "ana", "--url", "https://example.org/",
+                  "--click-id=1"]):
+        usage(db, args, " ".join(args))
 
 
 # ------------------------------------------------------------ import
@@ -1070,6 +1151,7 @@ def main():
         test_mint(db)
         test_list(db)
         test_toggle(db)
+        test_click_id()
         grow = test_import(db)
         got, _ = rows(db)
         test_mdb_stat(db, len(got or []))

@@ -1,12 +1,16 @@
 /*
- * campaign_change: linkctl campaign disable NAME, campaign enable NAME and
- * campaign retarget NAME --url URL [--utm | --no-utm] -- all of a
- * campaign's links changed together, in one write transaction.
+ * campaign_change: linkctl campaign disable NAME, campaign enable NAME,
+ * campaign retarget NAME --url URL [--utm | --no-utm] and campaign
+ * click-id NAME on|off -- all of a campaign's links changed together, in
+ * one write transaction.
  *
  * Disabling a campaign sets LINK_DISABLED on each of its links (the daemon
  * reads link records only) and marks the ones it disabled with
  * LINK_CAMPAIGN_DISABLED, so `enable` gives back exactly those: a link
- * disabled on its own stays disabled.
+ * disabled on its own stays disabled.  Click ids are the same: the
+ * campaign's CAMPAIGN_CLICK_ID for its links to come, LINK_CLICK_ID on
+ * each of its links for the daemon; off clears it from every one, also
+ * from a link that had it before it was the campaign's.
  */
 #include "args.h"
 #include "campaign.h"
@@ -40,10 +44,12 @@ struct change {
 	int disable;                /* toggle: 1 disable, 0 enable */
 	const char *url;            /* retarget: normalized; NULL: toggle */
 	int utm;                    /* retarget: 1 on, 0 off, -1 as it was */
+	int click_id;               /* click-id: 1 on, 0 off; -1: not it */
 	struct target_policy policy;
 	/* Outputs, reset by every attempt. */
 	size_t changed, untouched;  /* links rewritten; left (see below) */
 	int utm_now;
+	int was;                    /* click-id: the campaign had them */
 	char cname[CHECK_CAMPAIGN_MAX + 1];
 	struct clinks links;
 };
@@ -54,6 +60,16 @@ static int change_link(MDB_txn *txn, struct store *s, struct change *ch,
                        struct link *l, char *url)
 {
 	int rc;
+	if (ch->click_id >= 0) {
+		uint8_t lf = ch->click_id ? (uint8_t)(l->flags | LINK_CLICK_ID)
+		                          : (uint8_t)(l->flags & ~LINK_CLICK_ID);
+		if (lf == l->flags) {
+			ch->untouched++;
+			return 0;
+		}
+		l->flags = lf;
+		return 1;
+	}
 	if (ch->url) {
 		char handle[CHECK_HANDLE_MAX + 1];
 		struct staff st;
@@ -101,7 +117,11 @@ static int txn_change(MDB_txn *txn, struct store *s, void *arg)
 	/* The campaign's record first (store_campaign_put encodes the views
 	 * into its own buffer before it writes). */
 	uint8_t flags = c.flags;
-	if (ch->url) {
+	if (ch->click_id >= 0) {
+		flags = ch->click_id ? (uint8_t)(flags | CAMPAIGN_CLICK_ID)
+		                     : (uint8_t)(flags & ~CAMPAIGN_CLICK_ID);
+		ch->was = !!(c.flags & CAMPAIGN_CLICK_ID);
+	} else if (ch->url) {
 		int utm = ch->utm < 0 ? !!(c.flags & CAMPAIGN_UTM) : ch->utm;
 		flags = (uint8_t)((flags & ~CAMPAIGN_UTM) | (utm ? CAMPAIGN_UTM : 0));
 		ch->utm_now = utm;
@@ -175,14 +195,26 @@ int campaign_change_main(int argc, char **argv)
 	                    &o, &a);
 	if (rc != ARGS_RUN)
 		return rc;
-	if (a.npos != 1)
+	int click = strcmp(cmd, "click-id") == 0;
+	if (click && (a.npos != 2 || (strcmp(a.pos[1], "on") &&
+	                              strcmp(a.pos[1], "off"))))
+		return msg_usage_error("%s: expected NAME on|off", what);
+	if (!click && a.npos != 1)
 		return msg_usage_error("%s: expected one NAME", what);
-	struct change ch = { .name = a.pos[0], .disable = !strcmp(cmd, "disable") };
+	struct change ch = { .name = a.pos[0], .disable = !strcmp(cmd, "disable"),
+	                     .click_id = click ? !strcmp(a.pos[1], "on") : -1 };
 	char url[TARGET_MAX + 1];
 	if (retarget && (rc = retarget_check(&o, what, &ch, url)))
 		return rc;
 	rc = txn_run(txn_change, &ch);
-	if (rc == 0 && retarget)
+	if (rc == 0 && click)
+		fprintf(stderr, "campaign '%s': click ids %s (%s): %zu link%s "
+		        "changed, %zu already so\n", msg_shows(ch.name),
+		        a.pos[1], ch.was == ch.click_id ? "already so"
+		                                        : ch.was ? "were on"
+		                                                 : "were off",
+		        ch.changed, ch.changed == 1 ? "" : "s", ch.untouched);
+	else if (rc == 0 && retarget)
 		fprintf(stderr, "campaign '%s': %zu link%s retargeted to %s%s\n",
 		        msg_shows(ch.name), ch.changed, ch.changed == 1 ? "" : "s",
 		        msg_shows(url), ch.utm_now ? " (with utm tags)" : "");

@@ -1,6 +1,6 @@
 /*
  * campaign_create: linkctl campaign create NAME [--url URL] [--team TEAM]
- * [--utm] [--base-url URL] [--csv-raw] [--qr DIR] -- a link for every
+ * [--utm] [--click-id] [--base-url URL] [--csv-raw] [--qr DIR] -- a link for every
  * colleague (of the team) who has none in the campaign yet, all minted in
  * one write transaction, so concurrent runs never mint a colleague two
  * links; then, with --qr, DIR/HANDLE.svg, the QR code of each colleague's
@@ -33,6 +33,7 @@
 struct create_opts {
 	const char *url, *team, *base_url;
 	const char *utm;       /* a flag: "" when given */
+	const char *click_id;  /* a flag */
 	const char *csv_raw;   /* a flag */
 	const char *qr;        /* DIR */
 };
@@ -43,6 +44,7 @@ static const struct option options[] = {
 	{ "url", required_argument, NULL, OPT(url) },
 	{ "team", required_argument, NULL, OPT(team) },
 	{ "utm", no_argument, NULL, OPT(utm) },
+	{ "click-id", no_argument, NULL, OPT(click_id) },
 	{ "base-url", required_argument, NULL, OPT(base_url) },
 	{ "csv-raw", no_argument, NULL, OPT(csv_raw) },
 	{ "qr", required_argument, NULL, OPT(qr) },
@@ -61,11 +63,12 @@ struct create {
 	const char *name;
 	const char *url;            /* normalized, or NULL */
 	const char *team;           /* NULL: as stored, or every colleague */
-	int utm;
+	int utm, click_id;
 	struct target_policy policy;
 	/* Outputs, reset by every attempt. */
 	struct row *rows;
 	size_t n, cap, n_new;
+	size_t n_click;             /* its old links given click ids */
 	int disabled;               /* minted into a disabled campaign */
 	struct clinks links;
 	struct cstaff staff;
@@ -75,7 +78,7 @@ struct create {
  * options for a new one (or one without a URL yet). */
 struct plan {
 	struct campaign c;
-	int exists, update, utm;
+	int exists, update, utm, click_id;
 	char url[TARGET_MAX + 1], team[CHECK_NAME_MAX + 1];
 };
 
@@ -123,6 +126,12 @@ static int plan_repeat(const struct create *cr, struct plan *p)
 		        "--utm)", msg_shows(cr->name), msg_shows(cr->name));
 		return TXN_FAILED;
 	}
+	if (cr->click_id && !p->click_id) {
+		out_err("campaign '%s' has no click ids (to turn them on for "
+		        "all its links: linkctl campaign click-id '%s' on)",
+		        msg_shows(cr->name), msg_shows(cr->name));
+		return TXN_FAILED;
+	}
 	view_copy(p->url, sizeof p->url, c->url, c->url_len);
 	view_copy(p->team, sizeof p->team, c->team, c->team_len);
 	p->utm = !!(c->flags & CAMPAIGN_UTM);
@@ -138,6 +147,8 @@ static int plan_make(MDB_txn *txn, struct store *s, struct create *cr,
 	p->exists = rc == 0;
 	p->update = 0;
 	cr->disabled = p->exists && (p->c.flags & CAMPAIGN_DISABLED);
+	/* Click ids once on stay on (campaign click-id turns them off). */
+	p->click_id = p->exists && (p->c.flags & CAMPAIGN_CLICK_ID);
 	if (p->exists && p->c.url_len)
 		return plan_repeat(cr, p);
 	/* New, or made by mint --campaign or import (no URL yet): this
@@ -151,6 +162,7 @@ static int plan_make(MDB_txn *txn, struct store *s, struct create *cr,
 	strcpy(p->url, cr->url);
 	strcpy(p->team, cr->team ? cr->team : "");
 	p->utm = cr->utm;
+	p->click_id |= cr->click_id;
 	p->update = 1;
 	return 0;
 }
@@ -189,17 +201,41 @@ static int plan_rows(MDB_txn *txn, struct store *s, struct create *cr,
 	return TXN_FAILED;
 }
 
+/* A campaign made by mint --campaign or import that gets click ids here:
+ * its links made before get them too, as every link of a campaign with
+ * click ids carries them (store.h). */
+static int click_old_links(MDB_txn *txn, struct store *s, struct create *cr)
+{
+	int rc;
+	for (size_t i = 0; i < cr->links.n; i++) {
+		const struct clink *cl = &cr->links.v[i];
+		size_t code_len = strlen(cl->code);
+		struct link l;
+		if (cl->flags & LINK_CLICK_ID)
+			continue;
+		if ((rc = store_link_get(txn, s, cl->code, code_len, &l)))
+			return txn_report(rc, "store_link_get");
+		l.flags |= LINK_CLICK_ID;
+		if ((rc = store_link_put(txn, s, cl->code, code_len, &l)))
+			return txn_report(rc, "store_link_put");
+		cr->n_click++;
+	}
+	return 0;
+}
+
 /* The writes: the campaign's record, then the new links. */
 static int plan_write(MDB_txn *txn, struct store *s, struct create *cr,
                       struct plan *p)
 {
 	int rc, created;
+	uint8_t flags = (uint8_t)((p->utm ? CAMPAIGN_UTM : 0) |
+	                          (p->click_id ? CAMPAIGN_CLICK_ID : 0));
 	if (!p->exists) {
 		struct campaign nc = {
 			.name = cr->name, .name_len = strlen(cr->name),
 			.url = p->url, .url_len = strlen(p->url),
 			.team = p->team, .team_len = strlen(p->team),
-			.flags = p->utm ? CAMPAIGN_UTM : 0,
+			.flags = flags,
 		};
 		if ((rc = store_campaign_ensure(txn, s, &nc, &created)))
 			return txn_report(rc, "store_campaign_ensure");
@@ -209,10 +245,14 @@ static int plan_write(MDB_txn *txn, struct store *s, struct create *cr,
 		p->c.url_len = strlen(p->url);
 		p->c.team = p->team;
 		p->c.team_len = strlen(p->team);
-		p->c.flags = (uint8_t)((p->c.flags & ~CAMPAIGN_UTM) |
-		                       (p->utm ? CAMPAIGN_UTM : 0));
+		int was_click = !!(p->c.flags & CAMPAIGN_CLICK_ID);
+		p->c.flags = (uint8_t)((p->c.flags & ~(CAMPAIGN_UTM |
+		                                       CAMPAIGN_CLICK_ID)) | flags);
 		if ((rc = store_campaign_put(txn, s, &p->c)))
 			return txn_report(rc, "store_campaign_put");
+		if (p->click_id && !was_click &&
+		    (rc = click_old_links(txn, s, cr)))
+			return rc;
 	}
 	for (size_t i = 0; i < cr->n; i++) {
 		struct row *r = &cr->rows[i];
@@ -224,8 +264,9 @@ static int plan_write(MDB_txn *txn, struct store *s, struct create *cr,
 			.status = 302, .url = target,
 			/* A disabled campaign's new links start disabled
 			 * with it. */
-			.flags = cr->disabled ? LINK_DISABLED |
-			                        LINK_CAMPAIGN_DISABLED : 0,
+			.flags = (uint8_t)((cr->disabled ? LINK_DISABLED |
+			                        LINK_CAMPAIGN_DISABLED : 0) |
+			                   (p->click_id ? LINK_CLICK_ID : 0)),
 		};
 		if ((rc = campaign_target(p->url, p->utm, cr->name, r->handle,
 		                          &cr->policy, target, &l.url_len)) ||
@@ -241,7 +282,7 @@ static int txn_create(MDB_txn *txn, struct store *s, void *arg)
 	struct create *cr = arg;
 	struct plan p;
 	int rc;
-	cr->n = cr->n_new = 0;
+	cr->n = cr->n_new = cr->n_click = 0;
 	cr->disabled = 0;
 	if ((rc = plan_make(txn, s, cr, &p)) ||
 	    (rc = plan_rows(txn, s, cr, &p)))
@@ -320,6 +361,10 @@ static int print_rows(const struct create *cr, const char *base,
 	        msg_shows(cr->name), cr->n_new, cr->n_new == 1 ? "" : "s", cr->n,
 	        cr->disabled && cr->n_new ? " (disabled, as the campaign is)"
 	                                  : "");
+	if (cr->n_click)
+		fprintf(stderr, "campaign '%s': click ids on for its %zu "
+		        "older link%s too\n", msg_shows(cr->name), cr->n_click,
+		        cr->n_click == 1 ? "" : "s");
 	return rc;
 }
 
@@ -332,7 +377,8 @@ int campaign_create_main(int argc, char **argv)
 		return rc;
 	if (a.npos != 1)
 		return msg_usage_error("campaign create: expected one NAME");
-	struct create cr = { .name = a.pos[0], .team = o.team, .utm = !!o.utm };
+	struct create cr = { .name = a.pos[0], .team = o.team, .utm = !!o.utm,
+	                     .click_id = !!o.click_id };
 	const char *base;
 	if ((rc = campaign_base_url("campaign create", o.base_url, &cr.policy, &base)))
 		return rc;

@@ -1,7 +1,7 @@
 /*
  * campaign_list: linkctl campaign list [--format tsv|json] -- every
- * campaign with its count of links, state, utm tagging, team, URL and
- * creation time, in name order (listing.c's shapes).  One read
+ * campaign with its count of links, state, utm tagging, team, URL,
+ * creation time and click ids, in name order (listing.c's shapes).  One read
  * transaction; the counts come from one pass over the links.
  */
 #include "args.h"
@@ -81,6 +81,8 @@ static void row(struct listing *l, const struct campaign *c, uint32_t links)
 	listing_str(l, "url", c->url, c->url_len);
 	listing_cstr(l, "created", when);
 	listing_json_uint(l, "id", (unsigned)c->id);
+	/* Added after the others: scripts read the columns by position. */
+	listing_bool(l, "click_id", !!(c->flags & CAMPAIGN_CLICK_ID));
 	listing_row_end(l);
 }
 
@@ -95,7 +97,8 @@ static int rows(MDB_txn *txn, struct store *s, int json, const uint32_t *count)
 	int err = mdb_cursor_open(txn, s->campaigns, &cur);
 	if (err)
 		return cursor_failed(err);
-	listing_start(&l, json, "name\tlinks\tstate\tutm\tteam\turl\tcreated\n");
+	listing_start(&l, json, "name\tlinks\tstate\tutm\tteam\turl\tcreated\t"
+	              "click_id\n");
 	for (MDB_cursor_op op = MDB_FIRST;
 	     (err = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT) {
 		struct campaign c;

@@ -18,13 +18,13 @@ int staff_set_main(int argc, char **argv);
 int mint_main(int argc, char **argv);
 int import_main(int argc, char **argv);
 int list_main(int argc, char **argv);
-/* toggle.c: disable, enable */
+/* toggle.c: disable, enable, click-id */
 int toggle_main(int argc, char **argv);
 /* campaign_create.c, campaign_posts.c, campaign_list.c */
 int campaign_create_main(int argc, char **argv);
 int campaign_posts_main(int argc, char **argv);
 int campaign_list_main(int argc, char **argv);
-/* campaign_change.c: campaign disable, enable, retarget */
+/* campaign_change.c: campaign disable, enable, retarget, click-id */
 int campaign_change_main(int argc, char **argv);
 /* qr.c */
 int qr_main(int argc, char **argv);

@@ -3,7 +3,8 @@
  * campaign, url; an empty code gets a random one; '#' starts a comment
  * line), all or nothing: one write transaction for the whole file, which
  * is read into memory first so the transaction can be redone from the
- * same bytes after the map grew.
+ * same bytes after the map grew.  A link of a campaign with click ids
+ * carries them (store.h).
  */
 #include "args.h"
 #include "check.h"
@@ -36,15 +37,21 @@ struct import {
 	uint32_t first_id;         /* id of the first link added */
 	uint32_t *lines;           /* line of the i-th link added */
 	struct strmap staff, camp; /* raw handle -> id, campaign -> id */
+	struct strmap camp_click;  /* the campaigns with click ids -> 1 */
 };
 
-/* The campaign named f[0..n) (created when new), through the cache. 0,
- * MDB_MAP_FULL or TXN_FAILED (reported). */
+/* The campaign named f[0..n) (created when new), through the cache;
+ * *click: whether it has click ids.  0, MDB_MAP_FULL or TXN_FAILED
+ * (reported). */
 static int line_campaign(MDB_txn *txn, struct store *s, struct import *im,
-                         unsigned line, const char *f, size_t n, uint32_t *id)
+                         unsigned line, const char *f, size_t n, uint32_t *id,
+                         int *click)
 {
-	if (strmap_get(&im->camp, f, n, id))
+	uint32_t one;
+	if (strmap_get(&im->camp, f, n, id)) {
+		*click = strmap_get(&im->camp_click, f, n, &one);
 		return 0;
+	}
 	if (!check_campaign(f, n)) {
 		msg_at(im->file, line, "invalid campaign name '%s': "
 		       CHECK_CAMPAIGN_RULE, msg_show(f, n));
@@ -60,7 +67,9 @@ static int line_campaign(MDB_txn *txn, struct store *s, struct import *im,
 		return TXN_FAILED;
 	}
 	*id = c.id;
-	if (strmap_put(&im->camp, f, n, c.id)) {
+	*click = !!(c.flags & CAMPAIGN_CLICK_ID);
+	if (strmap_put(&im->camp, f, n, c.id) ||
+	    (*click && strmap_put(&im->camp_click, f, n, 1))) {
 		msg_at(im->file, line, "%s", strerror(ENOMEM));
 		return TXN_FAILED;
 	}
@@ -127,9 +136,12 @@ static int import_line(MDB_txn *txn, struct store *s, struct import *im,
 			return TXN_FAILED;
 		}
 	}
+	int click = 0;
 	if (fl[2] && (rc = line_campaign(txn, s, im, line, f[2], fl[2],
-	                                 &l.campaign_id)))
+	                                 &l.campaign_id, &click)))
 		return rc;
+	if (click)
+		l.flags |= LINK_CLICK_ID;
 	if (fl[0]) {
 		rc = line_code(txn, s, im, line, f[0], fl[0], &l);
 	} else {
@@ -171,6 +183,7 @@ static int txn_import(MDB_txn *txn, struct store *s, void *arg)
 	im->first_id = 0;
 	strmap_clear(&im->staff);
 	strmap_clear(&im->camp);
+	strmap_clear(&im->camp_click);
 
 	const char *p = im->buf, *end = im->buf + im->len;
 	unsigned line = 0;
@@ -234,6 +247,7 @@ int import_main(int argc, char **argv)
 		fprintf(stderr, "imported %zu links\n", im.n);
 	strmap_free(&im.staff);
 	strmap_free(&im.camp);
+	strmap_free(&im.camp_click);
 	free(im.lines);
 	free(buf);
 	return rc;

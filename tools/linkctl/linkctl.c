@@ -55,6 +55,7 @@ static const struct command campaign_commands[] = {
 	{ "disable", campaign_change_main, NULL },
 	{ "enable", campaign_change_main, NULL },
 	{ "retarget", campaign_change_main, NULL },
+	{ "click-id", campaign_change_main, NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -65,6 +66,7 @@ static const struct command commands[] = {
 	{ "list", list_main, NULL },
 	{ "disable", toggle_main, NULL },
 	{ "enable", toggle_main, NULL },
+	{ "click-id", toggle_main, NULL },
 	{ "campaign", NULL, campaign_commands },
 	{ "qr", qr_main, NULL },
 	{ "backup", backup_main, NULL },

@@ -1,7 +1,7 @@
 /*
  * list: linkctl list [--staff HANDLE] [--campaign NAME] -- the links, in
- * code order, with their colleague's handle and campaign's name, as TSV
- * or JSON (listing.c).  One read transaction; names come from a small
+ * code order, with their colleague's handle and campaign's name, state
+ * and click ids, as TSV or JSON (listing.c).  One read transaction; names come from a small
  * cache, since a listing repeats a few colleagues and campaigns.
  */
 #include "args.h"
@@ -135,6 +135,8 @@ static int row(struct listing *l, const MDB_val *k, const MDB_val *v,
 	listing_cstr(l, "state", ln.flags & LINK_DISABLED ? "disabled"
 	                                                 : "enabled");
 	listing_cstr(l, "created", when);
+	/* Added after the others: scripts read the columns by position. */
+	listing_bool(l, "click_id", !!(ln.flags & LINK_CLICK_ID));
 	listing_row_end(l);
 	return 0;
 }
@@ -161,7 +163,8 @@ int list_main(int argc, char **argv)
 	rc = filters(r.txn, &s, &o, &r.want_staff, &r.want_camp);
 	if (rc == 0)
 		rc = listing_table(r.txn, s.links, json, "code\tstaff\tcampaign\t"
-		                   "url\tstatus\tstate\tcreated\n", row, &r);
+		                   "url\tstatus\tstate\tcreated\tclick_id\n",
+		                   row, &r);
 	txn_read_end(&s, r.txn);
 	return rc;
 }

@@ -49,6 +49,7 @@ int mint_random(MDB_txn *txn, struct store *s, struct link *l,
 
 struct mint_opts {
 	const char *staff, *url, *campaign, *code, *status;
+	const char *click_id;   /* a flag: "" when given */
 };
 
 #define OPT(name) ARGS_FIELD(struct mint_opts, name)
@@ -59,6 +60,7 @@ static const struct option options[] = {
 	{ "campaign", required_argument, NULL, OPT(campaign) },
 	{ "code", required_argument, NULL, OPT(code) },
 	{ "status", required_argument, NULL, OPT(status) },
+	{ "click-id", no_argument, NULL, OPT(click_id) },
 	{ 0, 0, 0, 0 } };
 
 struct mint {
@@ -68,6 +70,7 @@ struct mint {
 	const char *url;           /* normalized */
 	size_t url_len;
 	uint16_t status;
+	int click_id;              /* --click-id */
 	char out[CODE_MAX + 1];    /* the code minted */
 };
 
@@ -75,7 +78,8 @@ static int txn_mint(MDB_txn *txn, struct store *s, void *arg)
 {
 	struct mint *m = arg;
 	struct link l = { .status = m->status, .url = m->url,
-	                  .url_len = m->url_len };
+	                  .url_len = m->url_len,
+	                  .flags = m->click_id ? LINK_CLICK_ID : 0 };
 	int rc = staff_find(txn, s, m->handle, strlen(m->handle), NULL, 0,
 	                    &l.staff_id);
 	if (rc)
@@ -87,6 +91,9 @@ static int txn_mint(MDB_txn *txn, struct store *s, void *arg)
 		if ((rc = store_campaign_ensure(txn, s, &c, &created)))
 			return txn_report(rc, "store_campaign_ensure");
 		l.campaign_id = c.id;
+		/* A campaign's links all carry its click ids (store.h). */
+		if (c.flags & CAMPAIGN_CLICK_ID)
+			l.flags |= LINK_CLICK_ID;
 	}
 	if (m->code) {
 		rc = store_link_add(txn, s, m->code, strlen(m->code), &l);
@@ -146,7 +153,7 @@ int mint_main(int argc, char **argv)
 	if (!o.staff || !o.url)
 		return msg_usage_error("mint: --staff and --url are required");
 	struct mint m = { .status = 302, .campaign = o.campaign, .code = o.code,
-	                  .handle = o.staff };
+	                  .handle = o.staff, .click_id = !!o.click_id };
 	if (o.status) {
 		static const char *const ok[] = { "301", "302", "307", "308" };
 		size_t i;

@@ -111,7 +111,8 @@ static int link_refs(MDB_txn *txn, const struct store *s, const MDB_val *k,
 	    l.status != 308)
 		problem(v, "links '%s': status %u is not a redirect (301, 302, "
 		        "307 or 308)", shown(k), (unsigned)l.status);
-	if (l.flags & ~(LINK_DISABLED | LINK_CAMPAIGN_DISABLED))
+	if (l.flags & ~(LINK_DISABLED | LINK_CAMPAIGN_DISABLED |
+	                LINK_CLICK_ID))
 		problem(v, "links '%s': unknown flags 0x%02x", shown(k),
 		        (unsigned)l.flags);
 	if (!target_servable(l.url, l.url_len))
