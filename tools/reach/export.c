@@ -56,17 +56,24 @@ struct export {
 	struct storecheck check;    /* segments of another store refused */
 };
 
-static void export_field(struct export *E, const char *name, const char *s,
-                         size_t len, int first)
+/* A text field; raw: a CSV cell as it is whatever --csv-raw says. */
+static void export_text(struct export *E, const char *name, const char *s,
+                        size_t len, int first, int raw)
 {
 	if (E->csv) {
 		if (!first)
 			putc(',', E->out);
-		out_csv_text(E->out, s, len, E->csv_mode);
+		out_csv_text(E->out, s, len, raw ? OUT_CSV_RAW : E->csv_mode);
 	} else {
 		fprintf(E->out, "%s\"%s\": ", first ? "{" : ", ", name);
 		out_json_str(E->out, s, len);
 	}
+}
+
+static void export_field(struct export *E, const char *name, const char *s,
+                         size_t len, int first)
+{
+	export_text(E, name, s, len, first, 0);
 }
 
 static void export_num(struct export *E, const char *name, uint64_t v)
@@ -119,7 +126,10 @@ static void export_record(struct export *E, const struct click *c,
 	export_bool(E, "internal", c->flags & CLICK_F_INTERNAL);
 	export_bool(E, "head", c->flags & CLICK_F_HEAD);
 	export_field(E, "ip", ip, strlen(ip), 0);
-	export_field(E, "click", id, idlen, 0);
+	/* As it is: an id may start with '-', which the formula guard would
+	 * prefix with a ' and so break every join on it; it is our hash's
+	 * base64url, never text a visitor chose. */
+	export_text(E, "click", id, idlen, 0, 1);
 	fputs(E->csv ? "\n" : "}\n", E->out);
 	E->records++;
 }
