@@ -84,13 +84,13 @@ CREATE TABLE IF NOT EXISTS redirectd.conversions (
     staff       String,                 -- handle (staff or utm_content), rows without a click id
     campaign    String,
     event       String,                 -- signature, signup, donation, ...
-    value       Decimal(18, 4),         -- an amount; 0 when the file has none
+    value       Decimal(18, 6),         -- an amount (reach reads up to 6 decimals); 0 when none
     id          String                  -- the site's own row id; '' when it has none
 ) ENGINE = ReplacingMergeTree
 ORDER BY (id, if(id = '', click, ''), if(id = '', staff, ''),
           if(id = '', campaign, ''), if(id = '', event, ''),
           if(id = '', time, toDateTime(0, 'UTC')),
-          if(id = '', value, toDecimal64(0, 4)));
+          if(id = '', value, toDecimal64(0, 6)));
 
 -- What reach counts, in SQL:
 --   clicks    human records, internal ones left out (--include-internal:

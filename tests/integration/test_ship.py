@@ -577,8 +577,8 @@ try:
        len(conv) - 2, "loaded twice, every row once (the row without id "
        "given twice, once)")
     got = CHS.query(STMT[CONV_SQL] + " FORMAT TabSeparated")
-    eq(got, "alice\tx\t2\t12.5000\nalice\tfacebook\t1\t0.0000\n"
-       "bob\tlinkedin\t1\t0.0000\n", "the conversions query: alice's two on "
+    eq(got, "alice\tx\t2\t12.500000\nalice\tfacebook\t1\t0.000000\n"
+       "bob\tlinkedin\t1\t0.000000\n", "the conversions query: alice's two on "
        "x (value 12.50) and one on facebook, bob's one at the window's "
        "edge; none after a preview, crawler or internal click, none "
        "outside the window, none for an unknown id or a handle")
