@@ -7,6 +7,8 @@ and 4), standard library only.  Shared by the browser tests.
     sid = open_tab(b)           a page target's flat session (Page, Network,
                                 Runtime enabled; more with domains=...)
     evaluate(b, sid, "js")      an expression's value
+    navigate(b, sid, url)       load a page, wait for its load event
+    click(b, sid, "#sel")       a real mouse click at an element's centre
     b.close()                   Browser.close, then SIGKILL to its group
 """
 import json
@@ -172,3 +174,31 @@ def evaluate(b, sid, expr):
     if "exceptionDetails" in r:
         raise RuntimeError("%s: %s" % (expr, r["exceptionDetails"].get("text")))
     return r["result"].get("value")
+
+
+def navigate(b, sid, url):
+    """Navigate, wait for the load event; returns None, or what went
+    wrong."""
+    mark = len(b.events)
+    r = b.call("Page.navigate", {"url": url}, session=sid)
+    if r.get("errorText"):
+        return "%s: %s" % (url, r["errorText"])
+    if b.wait_event(lambda e: e.get("sessionId") == sid and
+                    e.get("method") == "Page.loadEventFired", since=mark) is None:
+        return "no load event for %s in %ds" % (url, WAIT)
+    return None
+
+
+def click(b, sid, selector):
+    """A real left click at the centre of the element: mouse move, press
+    and release, so the browser acts as for a person (user activation,
+    its own referrer policy, any preconnect or prefetch on hover)."""
+    box = evaluate(b, sid, "(() => { const r = document.querySelector(%s)"
+                           ".getBoundingClientRect(); return [r.x + r.width / 2, "
+                           "r.y + r.height / 2]; })()" % json.dumps(selector))
+    x, y = box
+    for kind, extra in (("mouseMoved", {}),
+                        ("mousePressed", {"button": "left", "buttons": 1, "clickCount": 1}),
+                        ("mouseReleased", {"button": "left", "buttons": 0, "clickCount": 1})):
+        b.call("Input.dispatchMouseEvent", dict({"type": kind, "x": x, "y": y}, **extra),
+               session=sid)

@@ -45,7 +45,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import REACH, done, eq, ok, run, tempdir  # noqa: E402
 from daemon import Daemon, linkctl  # noqa: E402
-from cdp import WAIT, Browser, evaluate, open_tab, require_chromium  # noqa: E402
+from cdp import WAIT, Browser, click, evaluate, navigate, open_tab, require_chromium  # noqa: E402
 
 require_chromium()
 
@@ -120,30 +120,13 @@ class Pages(BaseHTTPRequestHandler):
 def load(b, sid, url):
     """Navigate, wait for the load event; returns None when the page loaded
     is ours at `url`, else what went wrong."""
-    mark = len(b.events)
-    r = b.call("Page.navigate", {"url": url}, session=sid)
-    if r.get("errorText"):
-        return "%s: %s" % (url, r["errorText"])
-    if b.wait_event(lambda e: e.get("sessionId") == sid and
-                    e.get("method") == "Page.loadEventFired", since=mark) is None:
-        return "no load event for %s in %ds" % (url, WAIT)
+    err = navigate(b, sid, url)
+    if err:
+        return err
     href, title = evaluate(b, sid, "[location.href, document.title]")
     if href != url or not title.startswith("A post on "):
         return "%s loaded %s (%r): an HTTPS upgrade (HSTS preload)?" % (url, href, title)
     return None
-
-
-def click(b, sid, selector):
-    """A real left click at the centre of the element."""
-    box = evaluate(b, sid, "(() => { const r = document.querySelector(%s)"
-                           ".getBoundingClientRect(); return [r.x + r.width / 2, "
-                           "r.y + r.height / 2]; })()" % json.dumps(selector))
-    x, y = box
-    for kind, extra in (("mouseMoved", {}),
-                        ("mousePressed", {"button": "left", "buttons": 1, "clickCount": 1}),
-                        ("mouseReleased", {"button": "left", "buttons": 0, "clickCount": 1})):
-        b.call("Input.dispatchMouseEvent", dict({"type": kind, "x": x, "y": y}, **extra),
-               session=sid)
 
 
 def wait_landed(b, sid, url, timeout=WAIT):
