@@ -10,6 +10,8 @@ and 4), standard library only.  Shared by the browser tests.
     navigate(b, sid, url)       load a page, wait for its load event
     click(b, sid, "#sel")       a real mouse click at an element's centre
     b.close()                   Browser.close, then SIGKILL to its group
+    close_all(b, server, thread, daemon)   a browser test's end, whatever
+                                started (None: not started)
 """
 import json
 import os
@@ -202,3 +204,17 @@ def click(b, sid, selector):
                         ("mouseReleased", {"button": "left", "buttons": 0, "clickCount": 1})):
         b.call("Input.dispatchMouseEvent", dict({"type": kind, "x": x, "y": y}, **extra),
                session=sid)
+
+
+def close_all(browser, server, thread, daemon):
+    """The end of a browser test, after success or an exception: the
+    browser closed, the pages' server shut down (its serve_forever runs in
+    thread, if that started) and closed, the daemon stopped."""
+    if browser:
+        browser.close()
+    if thread:
+        server.shutdown()
+    server.server_close()
+    if daemon:
+        daemon.stop()
+        daemon.stderr.close()

@@ -45,7 +45,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import REACH, done, eq, ok, run, tempdir  # noqa: E402
 from daemon import Daemon, linkctl  # noqa: E402
-from cdp import WAIT, Browser, click, evaluate, navigate, open_tab, require_chromium  # noqa: E402
+from cdp import (WAIT, Browser, click, close_all, evaluate, navigate,  # noqa: E402
+                 open_tab, require_chromium)
 
 require_chromium()
 
@@ -260,14 +261,7 @@ except Exception:           # a hang or a crash is a failure with what we know
        traceback.format_exc() + (browser.errors() if browser else "") +
        (d.errors() if d else ""))
 finally:
-    if browser:
-        browser.close()
-    if thread:
-        server.shutdown()
-    server.server_close()
-    if d:
-        d.stop()
-        d.stderr.close()
+    close_all(browser, server, thread, d)
 
 # --- 3. what reach makes of it ------------------------------------------------
 r = run([REACH, "--db", db, "--format", "json", logs])
