@@ -16,6 +16,10 @@
 # public IPv4).  Extra options for both: OPTS (e.g. -c FILE with
 # trusted_proxies and geoip_db, to have every attribution step on); for B
 # only: B_OPTS.
+# IR=1: also the instructions of answering one request (request_handle and
+# everything it calls: look-up, attribution, the record, the response) for
+# each, counted by callgrind over a 10 s wrk run: the steadier figure
+# (with --store-map-size 1G: valgrind cannot map the default 1 TiB).
 # Machines here are shared: read the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,10 +105,32 @@ run_one() {   # $1 label, $2 binary
 		'BEGIN { printf "%-4s %10.0f req/s %8.2f us CPU/req\n", l, r, t * 1e6 / hz / n }'
 }
 
+# Instructions per request: callgrind counting inside request_handle only,
+# divided by the responses wrk completed.
+ir_one() {   # $1 label, $2 binary
+	local port=$((20000 + RANDOM % 20000)) db="$work/db"
+	[ "$1" = B ] && db=$db_b
+	rm -rf "$work/log"
+	valgrind --tool=callgrind --toggle-collect=request_handle \
+		--callgrind-out-file="$work/cg.$1" "$2" --listen 127.0.0.1:$port \
+		--db "$db" --log-dir "$work/log" --state-dir "$work/state" \
+		--threads 1 --node bench --store-map-size 1G 2>"$work/cgerr.$1" &
+	local pid=$!
+	for _ in $(seq 300); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+	wrk -t1 -c8 -d10s -s "$work/req.lua" "http://127.0.0.1:$port/" > "$work/cgwrk.$1"
+	kill $pid; wait $pid 2>/dev/null || true
+	local n ir
+	n=$(awk '/requests in/ {print $1}' "$work/cgwrk.$1")
+	ir=$(callgrind_annotate "$work/cg.$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+	awk -v l="$1" -v n="$n" -v ir="$ir" 'BEGIN { printf "%-4s %8d requests %8.0f instructions/request\n", l, n, ir / n }'
+}
+
+b_what="working tree"
+[ -n "${B_CLICK_ID:-}" ] && b_what="working tree, its links with click ids"
 if [ "$rev" = same ]; then
-	echo "A = B = working tree${B_CLICK_ID:+, B's links with click ids}; $links links, $rounds rounds of ${dur}s"
+	echo "A = working tree, B = $b_what; $links links, $rounds rounds of ${dur}s"
 else
-	echo "A = $rev ($(git rev-parse --short "$rev")), B = working tree${B_CLICK_ID:+, B's links with click ids}; $links links, $rounds rounds of ${dur}s"
+	echo "A = $rev ($(git rev-parse --short "$rev")), B = $b_what; $links links, $rounds rounds of ${dur}s"
 fi
 for r in $(seq "$rounds"); do
 	run_one A "$A"
@@ -114,3 +140,9 @@ awk '{ rps[$1] += $2; cpu[$1] += $4; n[$1]++ }
 	END { printf "mean: A %.0f req/s %.2f us/req; B %.0f req/s %.2f us/req; B/A throughput %.2f, CPU/req %.2f\n",
 		rps["A"]/n["A"], cpu["A"]/n["A"], rps["B"]/n["B"], cpu["B"]/n["B"],
 		(rps["B"]/n["B"]) / (rps["A"]/n["A"]), (cpu["B"]/n["B"]) / (cpu["A"]/n["A"]) }' "$work/results"
+if [ -n "${IR:-}" ]; then
+	command -v valgrind >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
+	ir_one A "$A" | tee "$work/ir"
+	ir_one B "$B" | tee -a "$work/ir"
+	awk '{ v[$1] = $4 } END { printf "instructions/request B/A %.3f (%+.0f)\n", v["B"] / v["A"], v["B"] - v["A"] }' "$work/ir"
+fi

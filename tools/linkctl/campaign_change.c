@@ -7,10 +7,10 @@
  * Disabling a campaign sets LINK_DISABLED on each of its links (the daemon
  * reads link records only) and marks the ones it disabled with
  * LINK_CAMPAIGN_DISABLED, so `enable` gives back exactly those: a link
- * disabled on its own stays disabled.  Click ids are the same: the
- * campaign's CAMPAIGN_CLICK_ID for its links to come, LINK_CLICK_ID on
- * each of its links for the daemon; off clears it from every one, also
- * from a link that had it before it was the campaign's.
+ * disabled on its own stays disabled.  Click ids go the same way:
+ * CAMPAIGN_CLICK_ID on the campaign for its links to come, LINK_CLICK_ID
+ * on each of its links, which is all the daemon reads; off clears it from
+ * every one, also from a link that had it on its own (mint --click-id).
  */
 #include "args.h"
 #include "campaign.h"

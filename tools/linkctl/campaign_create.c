@@ -1,7 +1,8 @@
 /*
  * campaign_create: linkctl campaign create NAME [--url URL] [--team TEAM]
- * [--utm] [--click-id] [--base-url URL] [--csv-raw] [--qr DIR] -- a link for every
- * colleague (of the team) who has none in the campaign yet, all minted in
+ * [--utm] [--click-id] [--base-url URL] [--csv-raw] [--qr DIR] -- a
+ * link for every colleague (of the team) who has none in the campaign
+ * yet (with the campaign's click ids, when it has them), all minted in
  * one write transaction, so concurrent runs never mint a colleague two
  * links; then, with --qr, DIR/HANDLE.svg, the QR code of each colleague's
  * (first) link, written only when it is not that already (qr.h); then the

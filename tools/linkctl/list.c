@@ -1,8 +1,9 @@
 /*
  * list: linkctl list [--staff HANDLE] [--campaign NAME] -- the links, in
  * code order, with their colleague's handle and campaign's name, state
- * and click ids, as TSV or JSON (listing.c).  One read transaction; names come from a small
- * cache, since a listing repeats a few colleagues and campaigns.
+ * and click ids, as TSV or JSON (listing.c).  One read transaction; names
+ * come from a small cache, since a listing repeats a few colleagues and
+ * campaigns.
  */
 #include "args.h"
 #include "commands.h"
