@@ -36,6 +36,8 @@ static void conv_note(struct conv_trouble *t, const char *s, size_t len)
 		                                         : sizeof t->sample[0] - 1;
 		memcpy(t->sample[t->ns], s, n);
 		t->sample[t->ns++][n] = '\0';
+	} else {
+		t->more = 1;
 	}
 }
 
@@ -43,10 +45,8 @@ static void conv_note_id(struct conv_trouble *t, const struct clickid *id,
                          uint64_t rows)
 {
 	char s[CLICKID_LEN];
-	if (t->ns < CONV_SAMPLES) {
-		clickid_format(id, s);
-		conv_note(t, s, CLICKID_LEN);
-	}
+	clickid_format(id, s);
+	conv_note(t, s, CLICKID_LEN);
 	t->n += rows;
 }
 
@@ -117,6 +117,37 @@ static int64_t conv_local(int64_t us)
 	return (int64_t)u * 1000000 + us % 1000000;
 }
 
+/* The click of id in v->clicks, made on first sight.  Its index, or -1
+ * out of memory. */
+static int64_t conv_click_get(struct conv *v, const struct clickid *id)
+{
+	uint64_t key = clickid_key(id);
+	int64_t k = u64map_index(&v->ids, key);
+	if (k >= 0)
+		for (uint32_t i = (uint32_t)v->ids.val[k]; i != CONV_NONE;
+		     i = v->clicks[i].chain)
+			if (memcmp(v->clicks[i].id.b, id->b, CLICKID_BYTES) == 0)
+				return i;
+	if (v->nclicks >= CONV_NONE ||
+	    conv_grow((void **)&v->clicks, &v->capclicks, v->nclicks,
+	              sizeof *v->clicks) < 0)
+		return -1;
+	if (k < 0) {
+		if ((k = u64map_add(&v->ids, key)) < 0)
+			return -1;
+		v->ids.val[k] = v->nclicks;
+	} else {
+		uint32_t i = (uint32_t)v->ids.val[k];
+		while (v->clicks[i].chain != CONV_NONE)
+			i = v->clicks[i].chain;
+		v->clicks[i].chain = (uint32_t)v->nclicks;
+	}
+	v->clicks[v->nclicks] = (struct conv_click){
+		.id = *id, .first = CONV_NONE, .chain = CONV_NONE,
+	};
+	return (int64_t)v->nclicks++;
+}
+
 /* Row r (its raw bytes rec[0, q)) of the file: kept, or dropped as
  * another event or a duplicate.  0, -1 (*why), -2 out of memory. */
 static int conv_row(struct conv *v, char *rec, size_t q,
@@ -150,24 +181,9 @@ static int conv_row(struct conv *v, char *rec, size_t q,
 		return -2;
 	int64_t t = row.local && v->local ? conv_local(row.time_us) : row.time_us;
 	if (row.has_click) {
-		uint64_t ck = clickid_key(&row.click);
-		int64_t k = u64map_index(&v->ids, ck);
-		if (k < 0) {
-			if ((k = u64map_add(&v->ids, ck)) < 0 ||
-			    conv_grow((void **)&v->clicks, &v->capclicks, (size_t)k,
-			              sizeof *v->clicks) < 0)
-				return -2;
-			v->clicks[k] = (struct conv_click){
-				.id = row.click, .first = CONV_NONE,
-			};
-			v->nclicks = (size_t)k + 1;
-		} else if (memcmp(v->clicks[k].id.b, row.click.b,
-		                  CLICKID_BYTES) != 0) {
-			/* Two ids alike in their first 64 bits: one in 2^64
-			 * per pair; the table cannot tell them apart. */
-			conv_note_id(&v->collision, &row.click, 1);
-			return 0;
-		}
+		int64_t k = conv_click_get(v, &row.click);
+		if (k < 0)
+			return -2;
 		if (conv_grow((void **)&v->items, &v->capitems, v->nitems,
 		              sizeof *v->items) < 0)
 			return -2;
@@ -408,7 +424,7 @@ static void conv_say(const char *kind, const struct conv_trouble *t,
 		o += (size_t)snprintf(ex + o, sizeof ex - o, "%s%s",
 		                      i ? ", " : " (", t->sample[i]);
 	if (t->ns)
-		snprintf(ex + o, sizeof ex - o, "%s)", t->n > t->ns ? ", ..." : "");
+		snprintf(ex + o, sizeof ex - o, "%s)", t->more ? ", ..." : "");
 	out_err("%s: conversions %s: %" PRIu64 "%s", kind, what, t->n, ex);
 }
 

@@ -58,6 +58,8 @@ struct conv_click {
 	uint8_t state;              /* CONV_* */
 	uint8_t plat;
 	uint32_t first;             /* its first item */
+	uint32_t chain;             /* the next click whose id has the same
+	                               clickid_key, or CONV_NONE */
 	uint32_t gid;
 	uint64_t t;                 /* the record's time */
 };
@@ -79,6 +81,7 @@ struct conv_sum {
 struct conv_trouble {
 	uint64_t n;
 	size_t ns;
+	int more;                   /* examples past the CONV_SAMPLES kept */
 	char sample[CONV_SAMPLES][48];
 };
 
@@ -90,7 +93,8 @@ struct conv {
 	size_t nevents;
 	int local;                  /* times without zone are in TZ (--tz) */
 	/* Loaded. */
-	struct u64map ids;          /* clickid_key -> index in clicks */
+	struct u64map ids;          /* clickid_key -> (val) the first click
+	                               of that key in clicks */
 	struct conv_click *clicks;
 	size_t nclicks, capclicks;
 	struct conv_item *items;
@@ -143,9 +147,13 @@ static inline struct conv_click *conv_match(struct conv *v,
 	int64_t k = u64map_index(&v->ids, clickid_key(&id));
 	if (k < 0)
 		return NULL;
-	struct conv_click *c = &v->clicks[k];
-	if (memcmp(c->id.b, id.b, CLICKID_BYTES) != 0)
-		return NULL;
+	/* Ids that share their first 64 bits (a hand-made file) chain. */
+	struct conv_click *c = &v->clicks[v->ids.val[k]];
+	while (memcmp(c->id.b, id.b, CLICKID_BYTES) != 0) {
+		if (c->chain == CONV_NONE)
+			return NULL;
+		c = &v->clicks[c->chain];
+	}
 	if (c->state & CONV_SEEN) {
 		c->state |= CONV_MANY;
 		return NULL;
