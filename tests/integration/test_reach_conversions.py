@@ -335,6 +335,33 @@ r = reach("--format", "csv", "--by", "team", "--conversions", CONV1, LOGS)
 rows = {x.split(",")[1]: x.split(",")[-3] for x in r.stdout.splitlines()[1:]}
 eq(rows, {"growth": "4", "sales": "2"}, "--by team")
 
+# ------------------------------------------------------ the HTML report
+# alice gets five more human clicks on X (visitors 111-115), two of which
+# convert; with C2's (x) that is 6 X visitors and 3 of their conversions
+# against LinkedIn's 1 visitor (too few to judge).
+RL = os.path.join(TMP, "logs-report")
+shutil.copytree(LOGS, RL)
+more = mkseg(os.path.join(RL, "f.clk"), [
+    rec("2026-03-04T10:%02d:00Z" % k, 1, 1, "human", 111 + k, 20 + k,
+        platform="x", clickid=1) for k in range(5)
+], "--node", "web-3")
+CONVR = write("convr.csv", "time,click\n" + "".join(
+    "2026-03-05T00:00:00Z,%s\n" % i for i in more[:2] + [C1, C2]))
+r = reach("--format", "html", "--conversions", CONVR, RL)
+eq(r.returncode, 0, "html: exit 0")
+page = r.stdout
+ok('<text class="conv"' in page and ">4 conversions (0.00)</text>" in page,
+   "html: alice's conversions in the leaderboard", page[:2000])
+ok('<dt>conversions</dt><dd class="conversions">4</dd>' in page,
+   "html: in alice's card")
+ok("Your visitors from X convert best: post there when the outcome "
+   "matters.<small>3 conversions from 6 visitors from X (0.50 per "
+   "visitor); all yours: 4 from 8 (0.50)</small>" in page,
+   "html: the advice that rests on them, with the figures")
+r = reach("--format", "html", RL)
+ok(r.returncode == 0 and "conversion" not in r.stdout,
+   "html without --conversions: as before")
+
 # ------------------------------------------------------ malformed files
 
 
