@@ -323,6 +323,17 @@ rows = {x.split(",")[1]: x.split(",")[-3:-1]
 eq(rows, {"alice": ["0", "0.00"], "bob": ["2", "1.125001"],
           "chloe": ["1", "0.00"]}, "handles only, from stdin; exact sums")
 
+# A time without zone is in --tz (UTC without it).
+CONVTZ = write("convtz.csv", "time,staff\n2026-03-01T23:30:00,bob\n")
+until = ("--until", "2026-03-01T23:00:00Z")
+r = reach("--format", "csv", "--tz", "Europe/Paris", *until,
+          "--conversions", CONVTZ, LOGS)
+rows = {x.split(",")[1]: x.split(",")[-3] for x in r.stdout.splitlines()[1:]}
+eq(rows.get("bob"), "1", "no zone, --tz Europe/Paris: 22:30Z, before --until")
+r = reach("--format", "csv", *until, "--conversions", CONVTZ, LOGS)
+ok(",bob," in r.stdout and "by handle outside the window or the filters: 1"
+   in r.stderr, "no zone, no --tz: 23:30Z, past --until", r.stdout + r.stderr)
+
 # The table: the columns at the end, the total's line.
 r = reach("--conversions", CONV1, LOGS)
 lines = r.stdout.splitlines()

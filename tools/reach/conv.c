@@ -272,6 +272,25 @@ int conv_load(struct conv *v, const char *path, const struct names *nm,
 	return ret;
 }
 
+int conv_ready(struct conv *v)
+{
+	/* 16 bits per id, a power of two, at least 2^12: 1/16 of the ids
+	 * not named pass (about 2 MB for a million ids). */
+	unsigned bits = 12;
+	while (bits < 40 && ((uint64_t)1 << bits) < 16 * (uint64_t)v->nclicks)
+		bits++;
+	v->fshift = 64 - bits;
+	free(v->filter);
+	v->filter = calloc(((size_t)1 << bits) / 64, sizeof *v->filter);
+	if (!v->filter)
+		return -1;
+	for (size_t i = 0; i < v->nclicks; i++) {
+		uint64_t bit = clickid_key(&v->clicks[i].id) >> v->fshift;
+		v->filter[bit >> 6] |= (uint64_t)1 << (bit & 63);
+	}
+	return 0;
+}
+
 /* Add s to *sum.  0, or -2 past int64_t. */
 static int conv_add(struct conv_sum *sum, int64_t value)
 {
@@ -474,5 +493,6 @@ void conv_free(struct conv *v)
 	free(v->psum);
 	free(v->sidx);
 	free(v->cidx);
+	free(v->filter);
 	memset(v, 0, sizeof *v);
 }

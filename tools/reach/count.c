@@ -121,8 +121,13 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		/* A click id a conversion may name: looked up whatever the
 		 * window, so an id is unknown only when no record has it. */
 		struct conv_click *cc = NULL;
-		if (conv && (p[REC_FLAGS] & CLICK_F_CLICKID))
-			cc = conv_match(conv, p);
+		if (conv) {
+			const unsigned char *a = p + CONV_AHEAD * CLICKREC_SIZE;
+			if (k + CONV_AHEAD < n && (a[REC_FLAGS] & CLICK_F_CLICKID))
+				conv_prefetch(conv, a);
+			if (p[REC_FLAGS] & CLICK_F_CLICKID)
+				cc = conv_match(conv, p);
+		}
 		uint64_t t = le_get64(p + REC_TIME);
 		if (t < since || t >= until) {
 			/* The earlier window of --compare: the same counting,

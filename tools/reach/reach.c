@@ -87,6 +87,10 @@ static int reach_conversions(const struct opts *o, const struct names *nm,
 		if (rc < 0)
 			return -1;
 	}
+	if (conv_ready(v) < 0) {
+		out_err("out of memory");
+		return -1;
+	}
 	return 0;
 }
 
