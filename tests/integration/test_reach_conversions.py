@@ -159,6 +159,7 @@ CONV1 = write("conv1.csv",
               # by handle: bob with a campaign; an unknown handle; alice
               # in capitals, with an offset
               "2026-03-01T15:00:00Z,,bob,signup,2,r11,launch,\r\n"
+              "2026-03-01T15:00:00Z,,\"z\x1b]0;x\x07\",signup,2,r12b,,\r\n"
               "2026-03-01T15:00:00Z,,zed,signup,2,r12,,\r\n"
               "2026-03-01T16:00:00+01:00,,ALICE,petition,,r13,,\r\n"
               "2026-03-01T15:00:00Z,,alice,signup,,r14,nosuch,\r\n")
@@ -200,8 +201,8 @@ for want, what in (
         ("earlier than their click: 1 (%s)" % C2, "before the click"),
         ("later than --conversion-window after their click: 1 (%s)" % C2,
          "one microsecond past the window"),
-        ("the store does not have: 2 (staff zed, campaign nosuch)",
-         "unknown handle and campaign"),
+        ("the store does not have: 3 (staff z?]0;x?, staff zed, campaign "
+         "nosuch)", "unknown handles and campaign; control bytes shown as ?"),
 ):
     ok(want in err, "stderr: " + what, err)
 eq(r.stdout.count("\n"), 4, "no other rows")
@@ -225,7 +226,7 @@ eq([x.split(",")[:2] for x in r.stdout.splitlines()[1:]],
 r = reach("--format", "csv", "--conversions", CONV1, "--conversions", CONV1,
           "--conversions", CONV2, LOGS)
 ok(",4,15.50,1.3333\n" in r.stdout and
-   "duplicate conversion rows counted once: 17" in r.stderr,
+   "duplicate conversion rows counted once: 18" in r.stderr,
    "a file given twice counts once", r.stdout + r.stderr)
 
 # --include-internal: C5's conversion is alice's (r1 r2 r7 r13), and C5
@@ -244,7 +245,7 @@ rows = {x.split(",")[1]: x.split(",")[-3:] for x in r.stdout.splitlines()[1:]}
 eq(rows, {"alice": ["2", "5.50", "0.6667"], "bob": ["0", "0.00", "0.0000"],
           "chloe": ["0", "0.00", "0.0000"]},
    "--event petition,DONATION: only those, any case")
-ok("rows of other events left out (--event): 13" in r.stderr,
+ok("rows of other events left out (--event): 14" in r.stderr,
    "--event: the others counted", r.stderr)
 
 # --by platform, country, day: click ids only; rows by handle left out.

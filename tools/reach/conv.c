@@ -34,7 +34,10 @@ static void conv_note(struct conv_trouble *t, const char *s, size_t len)
 	if (t->ns < CONV_SAMPLES) {
 		size_t n = len < sizeof t->sample[0] - 1 ? len
 		                                         : sizeof t->sample[0] - 1;
-		memcpy(t->sample[t->ns], s, n);
+		/* From a file: no control byte reaches the terminal. */
+		for (size_t i = 0; i < n; i++)
+			t->sample[t->ns][i] = (unsigned char)s[i] < 0x20 ||
+			                      s[i] == 0x7f ? '?' : s[i];
 		t->sample[t->ns++][n] = '\0';
 	} else {
 		t->more = 1;
