@@ -29,7 +29,7 @@ links=${LINKS:-10000}
 dur=${DURATION:-5}
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 work=$(mktemp -d /tmp/rd-ab.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; git worktree remove --force "$work/src" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; git worktree remove --force "$work/src" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 meson setup build-bench --buildtype=release >/dev/null 2>&1 || true
 meson compile -C build-bench >/dev/null

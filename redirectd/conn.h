@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "http.h"
 #include "netaddr.h"
@@ -84,8 +85,21 @@ static inline void worker_clock(struct worker *w, uint64_t *us)
 		w->date_sec = tv.tv_sec;
 		http_format_date(tv.tv_sec, w->date);
 	}
-	if (us)
-		*us = t;
+	if (us) {
+		/* A record's time: the wall clock read once per pass (the
+		 * vDSO, no system call).  libevent's cached time is its
+		 * monotonic clock plus an offset to the wall clock taken every
+		 * 5 s, which NTP's slewing moves off by milliseconds: records
+		 * stamped after their redirect had left, and an outcome the
+		 * target recorded at once read as earlier than its click. */
+		if (!w->pass_us) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			w->pass_us = (uint64_t)ts.tv_sec * 1000000u +
+			             (uint64_t)ts.tv_nsec / 1000u;
+		}
+		*us = w->pass_us;
+	}
 }
 
 /* No more requests on this connection: stop reading now (a readable

@@ -129,7 +129,7 @@ static void *worker_main(void *arg)
 		struct store_gen *st = storeslot_current(w->p->stores);
 		if (st != w->st)
 			worker_store_switch(w, st);
-		w->pass_ns = 0;
+		w->pass_ns = w->pass_us = 0;
 		if (event_base_loop(w->base, EVLOOP_ONCE) < 0)
 			break;
 		worker_flush(w);

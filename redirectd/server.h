@@ -145,6 +145,8 @@ struct worker {
 	 * answers per start time (a connection's pipelined requests read
 	 * together share one): see request.c. */
 	uint64_t pass_ns;
+	uint64_t pass_us;             /* the wall clock of this pass, for
+	                                 click records (0: not read yet) */
 	unsigned lat_same, n_lat_early;
 	struct worker_lat { uint64_t start_ns; unsigned n; }
 		lat_early[SERVER_LAT_EARLY];
