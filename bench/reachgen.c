@@ -25,7 +25,15 @@
  *   class     85% human, 8% preview, 3% crawler, 2% tool, 2% probe (HEAD);
  *   internal  2% of human clicks;
  *   country   ~1/rank over 64 codes, 3% unknown;
- *   platform  and a matching referrer host, weighted as below.
+ *   platform  and a matching referrer host, weighted as below;
+ *   click ids every record has a click sequence (the worker's count, as
+ *             the daemon's); the campaigns 1 to 10 of 20 hand out click
+ *             ids (CLICK_F_CLICKID), about half the records.
+ *
+ * With REACHGEN_CONV_EVERY=K in the environment, every K-th record with a
+ * click id is also written to standard output as a row of a conversions
+ * file (reach --conversions, no header): "SECONDS,ID,signup,VALUE,ROWID",
+ * an hour after its click (bench/conversions.sh).
  *
  * Exit status: 0, 1 for an I/O error, 2 for bad usage.
  */
@@ -38,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clickid.h"
 #include "clickrec.h"
 
 #define GEN_BATCH 8192      /* records per write(2): 1 MiB */
@@ -123,6 +132,10 @@ static void gen_record(uint64_t *s, uint64_t i, uint64_t n, uint64_t staff,
 	c->campaign_id = (uint32_t)(link % GEN_CAMPAIGNS) + 1;
 	c->node_hash = node_hash;
 	c->status = 302;
+	/* Derived, not drawn: the other fields' draws stay as they were. */
+	c->seq = (uint32_t)i & CLICKREC_SEQ_MASK;
+	if (c->campaign_id <= GEN_CAMPAIGNS / 2)
+		c->flags |= CLICK_F_CLICKID;
 
 	unsigned r = (unsigned)gen_below(s, 1000);
 	c->class = r < 850 ? CLASS_HUMAN : r < 930 ? CLASS_PREVIEW
@@ -224,12 +237,30 @@ int main(int argc, char **argv)
 	int ret = gen_write(fd, buf, CLICKREC_HEADER_SIZE) < 0;
 
 	uint64_t seed = 0x243f6a8885a308d3ULL ^ (index * 0x9e3779b97f4a7c15ULL);
+	const char *ev = getenv("REACHGEN_CONV_EVERY");
+	uint64_t every = 0, nid = 0;
+	if (ev && gen_arg(ev, 1, &every) < 0) {
+		fputs("reachgen: REACHGEN_CONV_EVERY: expected a number\n", stderr);
+		return 2;
+	}
 	struct click c;
 	for (uint64_t i = 0; i < n && !ret;) {
 		size_t k = 0;
 		for (; k < GEN_BATCH && i < n; k++, i++) {
 			gen_record(&seed, i, n, staff, visitors, h.node_hash, &c);
 			clickrec_encode(&c, buf + k * CLICKREC_SIZE);
+			if (every && (c.flags & CLICK_F_CLICKID) &&
+			    nid++ % every == 0) {
+				struct clickid id;
+				char text[CLICKID_LEN];
+				clickid_make(h.node_hash, h.worker, c.time_us, c.seq,
+				             &id);
+				clickid_format(&id, text);
+				printf("%" PRIu64 ",%.*s,signup,%" PRIu64 ".%02" PRIu64
+				       ",w%" PRIu64 "-%" PRIu64 "\n",
+				       c.time_us / 1000000 + 3600, CLICKID_LEN, text,
+				       i % 50, i % 100, index + 1, i);
+			}
 		}
 		ret = gen_write(fd, buf, k * CLICKREC_SIZE) < 0;
 	}

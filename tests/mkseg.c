@@ -5,7 +5,7 @@
  *
  *   mkseg OUT.clk [--node NAME] [--worker N] [--created TIME] [--db DIR]
  *                 [--period day|week|month|N] [--torn N] [--corrupt-at K]
- *                 < records
+ *                 [--ids] < records
  *
  * One record per input line, whitespace-separated key=value pairs, missing
  * fields 0:
@@ -13,6 +13,7 @@
  *   staff=ID campaign=ID link=ID class=human|preview|...|N
  *   platform=x|linkedin|...|N country=FR visitor=DECIMAL|0xHEX
  *   status=N flags=N refhost=HOST ip=ADDRESS[/PREFIX] (IPv4 or IPv6)
+ *   seq=N (the click sequence, 24 bits) clickid=1 (sets CLICK_F_CLICKID)
  * Blank lines and lines starting with '#' are skipped.
  *
  * --db DIR names that store in the header, as the daemon serving it does
@@ -24,6 +25,9 @@
  * --torn N appends N (1..127) non-zero garbage bytes: a torn tail.
  * --corrupt-at K flips one byte in record K (0-based), after its checksum
  * was computed: corruption.
+ * --ids prints the click id of each record with CLICK_F_CLICKID (clickid.h:
+ * the header's node and worker, the record's time and seq), one a line,
+ * in order: what the daemon put in that click's Location.
  * Exit status: 0, 1 for an I/O error, 2 for bad usage or input.
  */
 #include <arpa/inet.h>
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clickid.h"
 #include "clickrec.h"
 #include "out.h"
 #include "store.h"
@@ -42,7 +47,8 @@ static void mkseg_usage(void)
 {
 	fputs("usage: mkseg OUT.clk [--node NAME] [--worker N] [--created TIME]\n"
 	      "             [--db DIR] [--period day|week|month|N]\n"
-	      "             [--torn N] [--corrupt-at K] < records\n", stderr);
+	      "             [--torn N] [--corrupt-at K] [--ids] < records\n",
+	      stderr);
 }
 
 /* Unsigned number, decimal or 0x hex, the whole string.  Not strtoull's
@@ -147,7 +153,13 @@ static int mkseg_parse(char *line, unsigned long lineno, struct click *c)
 			c->status = (uint16_t)v;
 		} else if (strcmp(tok, "flags") == 0) {
 			bad = mkseg_num(val, UINT8_MAX, &v) < 0;
-			c->flags = (uint8_t)v;
+			c->flags = (uint8_t)(c->flags | v);
+		} else if (strcmp(tok, "seq") == 0) {
+			bad = mkseg_num(val, CLICKREC_SEQ_MASK, &v) < 0;
+			c->seq = (uint32_t)v;
+		} else if (strcmp(tok, "clickid") == 0) {
+			bad = strcmp(val, "1") != 0;
+			c->flags |= CLICK_F_CLICKID;
 		} else if (strcmp(tok, "ip") == 0) {
 			bad = mkseg_ip(val, c) < 0;
 		} else if (strcmp(tok, "refhost") == 0) {
@@ -190,7 +202,7 @@ int main(int argc, char **argv)
 	unsigned long long worker = 0, torn = 0, corrupt_at = 0;
 	uint8_t period = VISITOR_PERIOD_DAY;
 	uint64_t created = 0;
-	int corrupt = 0, ret = 2;
+	int corrupt = 0, ids = 0, ret = 2;
 	FILE *f = NULL;
 	char *line = NULL;
 	size_t cap = 0;
@@ -227,6 +239,8 @@ int main(int argc, char **argv)
 			if (mkseg_num(argv[++i], UINT32_MAX, &corrupt_at) < 0)
 				goto usage;
 			corrupt = 1;
+		} else if (strcmp(a, "--ids") == 0) {
+			ids = 1;
 		} else if (a[0] == '-' && a[1]) {
 			out_err("unknown option or missing value: '%s'", a);
 			goto usage;
@@ -274,6 +288,13 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 		clickrec_encode(&c, buf);
+		if (ids && (c.flags & CLICK_F_CLICKID)) {
+			struct clickid id;
+			char text[CLICKID_LEN];
+			clickid_make(h.node_hash, h.worker, c.time_us, c.seq, &id);
+			clickid_format(&id, text);
+			printf("%.*s\n", CLICKID_LEN, text);
+		}
 		if (corrupt && nrec == corrupt_at)
 			buf[20] ^= 0x5a;    /* staff_id: the checksum no longer fits */
 		fwrite(buf, 1, CLICKREC_SIZE, f);

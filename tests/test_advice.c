@@ -120,6 +120,44 @@ int main(void)
 	advice_for(&in, a, 8);
 	is_str(a[0].basis, "0 clicks, 1 link preview", "one preview: singular");
 
+	/* Conversions: the platform whose visitors convert best, with at
+	 * least ADVICE_MIN_CONV_VISITORS visitors and a conversion. */
+	in = base();
+	in.visitors = 30;
+	in.clicks = 3;      /* no hour advice */
+	in.plat_visitors[PLATFORM_LINKEDIN] = 20;
+	in.plat_visitors[PLATFORM_X] = 5;
+	in.plat_visitors[PLATFORM_FACEBOOK] = 4;    /* too few */
+	in.plat_conv[PLATFORM_LINKEDIN] = 4;
+	in.plat_conv[PLATFORM_X] = 2;
+	in.plat_conv[PLATFORM_FACEBOOK] = 4;
+	in.conversions = 11;
+	n = advice_for(&in, a, 8);
+	is_int(n, 1, "without has_conv: no conversion advice");
+	in.has_conv = 1;
+	n = advice_for(&in, a, 8);
+	ok(n == 2, "with has_conv: one more");
+	is_str(a[1].text, "Your visitors from X convert best: post there when "
+	       "the outcome matters.", "the best rate wins, not the most");
+	is_str(a[1].basis, "2 conversions from 5 visitors from X (0.40 per "
+	       "visitor); all yours: 11 from 30 (0.37)", "its figures");
+	in.plat_conv[PLATFORM_LINKEDIN] = 8;    /* 8/20 = 2/5: a tie */
+	advice_for(&in, a, 8);
+	ok(strstr(a[1].text, "LinkedIn") != NULL,
+	   "a tie in rate: the most conversions");
+	in.plat_visitors[PLATFORM_X] = 4;
+	in.plat_visitors[PLATFORM_LINKEDIN] = 4;
+	in.plat_visitors[PLATFORM_UNKNOWN] = 20;
+	in.plat_conv[PLATFORM_UNKNOWN] = 20;
+	is_int(advice_for(&in, a, 8), 1,
+	       "no platform with enough visitors (unknown never counts): none");
+	in.plat_visitors[PLATFORM_NONE] = 5;
+	in.plat_conv[PLATFORM_NONE] = 1;
+	advice_for(&in, a, 8);
+	is_str(a[1].basis, "1 conversion from 5 visitors from no referrer (0.20 "
+	       "per visitor); all yours: 11 from 30 (0.37)",
+	       "no referrer may convert best; one conversion");
+
 	/* The top platform: named ones first, ties to the lower number. */
 	uint64_t pv[PLATFORM_COUNT] = { 0 };
 	is_int(advice_top_platform(pv), PLATFORM_COUNT, "no visitor: none");

@@ -68,6 +68,39 @@ unsigned advice_top_platform(const uint64_t v[PLATFORM_COUNT])
 	       : v[PLATFORM_UNKNOWN] ? PLATFORM_UNKNOWN : PLATFORM_COUNT;
 }
 
+/* The platform (no referrer included, unknown not) whose visitors
+ * convert best, among those with ADVICE_MIN_CONV_VISITORS visitors and a
+ * conversion: the highest conversions per visitor, then the most
+ * conversions, then the lower number.  PLATFORM_COUNT: none. */
+static unsigned advice_best_converting(const struct advice_input *in)
+{
+	unsigned best = PLATFORM_COUNT;
+	for (unsigned p = PLATFORM_NONE; p < PLATFORM_COUNT; p++) {
+		uint64_t c = in->plat_conv[p], v = in->plat_visitors[p];
+		if (v < ADVICE_MIN_CONV_VISITORS || !c)
+			continue;
+		if (best == PLATFORM_COUNT) {
+			best = p;
+			continue;
+		}
+		/* c / v against the best's: exactly, cross-multiplied, unless
+		 * the products pass 64 bits. */
+		uint64_t a, b;
+		int cmp;
+		if (__builtin_mul_overflow(c, in->plat_visitors[best], &a) ||
+		    __builtin_mul_overflow(in->plat_conv[best], v, &b)) {
+			double x = (double)c / (double)v, y = (double)
+			           in->plat_conv[best] / (double)in->plat_visitors[best];
+			cmp = (x > y) - (x < y);
+		} else {
+			cmp = (a > b) - (a < b);
+		}
+		if (cmp > 0 || (cmp == 0 && c > in->plat_conv[best]))
+			best = p;
+	}
+	return best;
+}
+
 size_t advice_for(const struct advice_input *in, struct advice *out,
                   size_t max)
 {
@@ -110,6 +143,27 @@ size_t advice_for(const struct advice_input *in, struct advice *out,
 		         "%" PRIu64 " of your %" PRIu64 " visitors had no referrer",
 		         in->plat_visitors[PLATFORM_NONE], in->visitors);
 		n++;
+	}
+
+	/* Where their visitors convert (--conversions). */
+	if (n < max && in->has_conv) {
+		unsigned bc = advice_best_converting(in);
+		if (bc < PLATFORM_COUNT) {
+			snprintf(out[n].text, ADVICE_TEXT,
+			         "Your visitors from %s convert best: post there "
+			         "when the outcome matters.", advice_platform_label(bc));
+			snprintf(out[n].basis, ADVICE_TEXT,
+			         "%" PRIu64 " conversion%s from %" PRIu64 " visitors "
+			         "from %s (%.2f per visitor); all yours: %" PRIu64
+			         " from %" PRIu64 " (%.2f)", in->plat_conv[bc],
+			         in->plat_conv[bc] == 1 ? "" : "s",
+			         in->plat_visitors[bc], advice_platform_label(bc),
+			         (double)in->plat_conv[bc] / (double)in->plat_visitors[bc],
+			         in->conversions, in->visitors,
+			         in->visitors ? (double)in->conversions /
+			                        (double)in->visitors : 0.0);
+			n++;
+		}
 	}
 
 	/* When their audience clicks. */

@@ -32,9 +32,16 @@ struct advice_input {
 	uint64_t team_median;                    /* of their visitors */
 	const struct advice_unshared *unshared;
 	size_t nunshared;
+	/* --conversions: has_conv set, and the colleague's conversions, all
+	 * and by the platform of their click (rows by handle have none). */
+	int has_conv;
+	uint64_t conversions;
+	uint64_t plat_conv[PLATFORM_COUNT];
 };
 
 #define ADVICE_TEXT 256
+/* Visitors on a platform before its conversion rate means anything. */
+#define ADVICE_MIN_CONV_VISITORS 5
 
 struct advice {
 	char text[ADVICE_TEXT];     /* what to do, one sentence */
@@ -42,7 +49,9 @@ struct advice {
 };
 
 /* Write up to max recommendations into out, most useful first; returns
- * how many.  Strings in in are only read during the call. */
+ * how many.  Strings in in are only read during the call.  With
+ * has_conv, the platform whose visitors convert best (of those with
+ * ADVICE_MIN_CONV_VISITORS visitors or more and a conversion) is one. */
 size_t advice_for(const struct advice_input *in, struct advice *out,
                   size_t max);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
 #include "le.h"
 #include "out.h"
 #include "recfield.h"
@@ -374,6 +375,13 @@ size_t cards_advice(const struct cards *K, const struct cards_row *r,
 	if (r->unshared) {
 		ai.unshared = r->unshared->u;
 		ai.nunshared = r->unshared->n;
+	}
+	if (r->conv) {
+		ai.has_conv = 1;
+		ai.conversions = r->conversions;
+		for (unsigned k = 0; k < PLATFORM_COUNT; k++)
+			ai.plat_conv[k] = conv_group_platform(r->conv, r->staff_id,
+			                                      k).n;
 	}
 	return advice_for(&ai, out, max);
 }

@@ -44,6 +44,8 @@
 #include "u64map.h"
 #include "when.h"
 
+struct conv;
+
 #define CARDS_MAX_ID (1u << 24)
 #define CARDS_MAX_UNSHARED 4        /* unshared links on a card */
 #define CARDS_UNSHARED_DAYS 3       /* --unshared-days' default */
@@ -206,6 +208,8 @@ struct cards_row {
 	size_t team_size;
 	uint64_t team_median;
 	const struct cards_unshared *unshared;  /* NULL: none */
+	const struct conv *conv;        /* --conversions, or NULL */
+	uint64_t conversions;           /* the row's (conv) */
 };
 
 /* The card's recommendations (advice_for) of a row, hours in the zone

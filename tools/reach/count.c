@@ -103,6 +103,7 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	struct count *const prev = C->prev;
 	struct repeats *const repeats = C->repeats;
 	struct u64map *const reached = C->reached;
+	struct conv *const conv = C->conv;
 	struct groups *g = &C->groups;
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
@@ -117,6 +118,16 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		              p[REC_CLASS] == CLASS_PREVIEW) &&
 		    cards_mark(cards, le_get32(p + REC_LINK)) < 0)
 			goto oom;
+		/* A click id a conversion may name: looked up whatever the
+		 * window, so an id is unknown only when no record has it. */
+		struct conv_click *cc = NULL;
+		if (conv) {
+			const unsigned char *a = p + CONV_AHEAD * CLICKREC_SIZE;
+			if (k + CONV_AHEAD < n && (a[REC_FLAGS] & CLICK_F_CLICKID))
+				conv_prefetch(conv, a);
+			if (p[REC_FLAGS] & CLICK_F_CLICKID)
+				cc = conv_match(conv, p);
+		}
 		uint64_t t = le_get64(p + REC_TIME);
 		if (t < since || t >= until) {
 			/* The earlier window of --compare: the same counting,
@@ -146,6 +157,10 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 		unsigned cls = p[REC_CLASS];
 		if (cls >= CLASS_COUNT)
 			cls = CLASS_UNKNOWN;
+		if (cc)
+			conv_place(cc, (uint32_t)id, plat, cls == CLASS_HUMAN &&
+			           (include_internal ||
+			            !(p[REC_FLAGS] & CLICK_F_INTERNAL)));
 		records++;
 		tmin = t < tmin ? t : tmin;
 		tmax = t > tmax ? t : tmax;

@@ -25,6 +25,7 @@
 
 #include "arena.h"
 #include "cards.h"
+#include "conv.h"
 #include "countries.h"
 #include "groups.h"
 #include "grouping.h"
@@ -70,7 +71,9 @@ struct count {
 	                               its [since, until), which must not
 	                               overlap this one.  Same grouping and
 	                               filters and reached, no cards, no prev
-	                               of its own. */
+	                               of its own, no conv. */
+	struct conv *conv;          /* NULL, or --conversions: records with
+	                               CLICK_F_CLICKID matched (conv.h) */
 	/* The tables. */
 	struct arena arena;         /* visitors and country histograms */
 	struct groups groups;

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "convfile.h"
 #include "out.h"
 
 void csvout_write(FILE *f, const struct board *b, enum out_csv m)
@@ -20,7 +21,9 @@ void csvout_write(FILE *f, const struct board *b, enum out_csv m)
 	fputs(b->compare ? ",prev_clicks,prev_visitors,change,prev_rank,"
 	                   "rank_change" : "", f);
 	fputs(b->flags ? ",flags" : "", f);
-	fputs(b->ties_earliest ? ",reached\n" : "\n", f);
+	fputs(b->ties_earliest ? ",reached" : "", f);
+	fputs(b->conversions ? ",conversions,conversion_value,conversion_rate\n"
+	                     : "\n", f);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		if (r->rank)        /* unranked (--min-visitors): empty */
@@ -65,6 +68,12 @@ void csvout_write(FILE *f, const struct board *b, enum out_csv m)
 				out_time_iso(r->reached, iso);
 				fputs(iso, f);
 			}
+		}
+		if (b->conversions) {
+			char val[32], rate[32];
+			convfile_value_text(r->conv_value, val);
+			rank_rate_text(r, rate);
+			fprintf(f, ",%" PRIu64 ",%s,%s", r->conversions, val, rate);
 		}
 		putc('\n', f);
 	}

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "convfile.h"
 #include "out.h"
 #include "visitor.h"
 
@@ -89,6 +90,15 @@ void jsonout_write(FILE *f, const struct board *b)
 		 * shortest, if they mix) and the unit the figure is in. */
 		json_str(f, "visitor_period", visitor_period_name(b->visitor_period));
 		json_str(f, "visitor_unit", rank_visitor_unit(b));
+		/* New fields last, as in the CSV. */
+		if (b->conversions) {
+			char val[32], rate[32];
+			convfile_value_text(r->conv_value, val);
+			fprintf(f, ", \"conversions\": %" PRIu64
+			           ", \"conversion_value\": %s, \"conversion_rate\": %s",
+			        r->conversions, val,
+			        rank_rate_text(r, rate) ? rate : "null");
+		}
 		fprintf(f, "}%s\n", i + 1 < b->n ? "," : "");
 	}
 	if (b->n)

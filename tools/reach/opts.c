@@ -14,6 +14,7 @@
 #include "cards.h"
 #include "clickrec.h"
 #include "conf.h"
+#include "conv.h"
 #include "out.h"
 #include "rank.h"
 #include "visitors.h"
@@ -29,7 +30,8 @@ enum { OPT_DB = 256, OPT_BY, OPT_FORMAT, OPT_INCLUDE_INTERNAL,
        OPT_VERSION, OPT_TZ, OPT_LAST, OPT_STAFF, OPT_TEAM, OPT_CAMPAIGN,
        OPT_RANK, OPT_OUTPUT, OPT_UNSHARED_DAYS, OPT_SKIP_DAMAGED,
        OPT_ANY_STORE, OPT_CSV_RAW, OPT_COMPARE, OPT_MIN_VISITORS,
-       OPT_REPEAT_LIMIT, OPT_TIES, OPT_OUTPUT_DIR };
+       OPT_REPEAT_LIMIT, OPT_TIES, OPT_OUTPUT_DIR, OPT_CONVERSIONS,
+       OPT_CONVERSION_WINDOW, OPT_EVENT };
 
 static const struct option opts_table[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -57,6 +59,9 @@ static const struct option opts_table[] = {
 	{ "min-visitors", required_argument, NULL, OPT_MIN_VISITORS },
 	{ "repeat-limit", required_argument, NULL, OPT_REPEAT_LIMIT },
 	{ "ties", required_argument, NULL, OPT_TIES },
+	{ "conversions", required_argument, NULL, OPT_CONVERSIONS },
+	{ "conversion-window", required_argument, NULL, OPT_CONVERSION_WINDOW },
+	{ "event", required_argument, NULL, OPT_EVENT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -65,7 +70,7 @@ static const struct option opts_table[] = {
 /* The times as typed, resolved after every option: --tz may come after
  * --since. */
 struct opts_times {
-	const char *since, *until, *last, *compare;
+	const char *since, *until, *last, *compare, *conv_window;
 };
 
 /* A whole decimal number up to max (no sign, no spaces).  Returns 0 or
@@ -86,7 +91,7 @@ static int opts_num(const char *s, uint64_t max, uint64_t *out)
 static void opts_usage(FILE *f)
 {
 	fputs("usage: reach [--db DIR] [-c FILE] [--by GROUPING] "
-	      "[--rank visitors|clicks|improved]\n"
+	      "[--rank visitors|clicks|improved|conversions]\n"
 	      "             [--compare previous|SPAN] [--min-visitors N]\n"
 	      "             [--repeat-limit N] [--ties shared|earliest]\n"
 	      "             [--format table|csv|json|html] [--csv-raw] "
@@ -97,7 +102,9 @@ static void opts_usage(FILE *f)
 	      "             [--staff H,...] [--team T,...] [--campaign C,...]\n"
 	      "             [--exact-limit N] [--visitor-memory MIB] "
 	      "[--skip-damaged]\n"
-	      "             [--any-store] PATH...\n"
+	      "             [--any-store] [--conversions FILE]... "
+	      "[--event NAME,...]\n"
+	      "             [--conversion-window SPAN] PATH...\n"
 	      "       reach export [--db DIR] [-c FILE] [--format ndjson|csv] "
 	      "[--csv-raw]\n"
 	      "                    [--skip-damaged] [--any-store] PATH...\n"
@@ -134,7 +141,7 @@ static void opts_help(void)
 	      "  --rank R        visitors (default) or clicks first, or improved:"
 	      "\n"
 	      "                  the change in visitors since the earlier window\n"
-	      "                  (--compare)\n"
+	      "                  (--compare), or conversions (--conversions)\n"
 	      "  --compare previous|SPAN\n"
 	      "                  add each row's figures in an earlier window of "
 	      "the\n"
@@ -194,6 +201,21 @@ static void opts_help(void)
 	      "--db's\n"
 	      "                  (refused by default: their ids would name "
 	      "others)\n"
+	      "  --conversions FILE\n"
+	      "                  add conversions, conversion_value and "
+	      "conversion_rate:\n"
+	      "                  the CSV's rows (time; click or staff/"
+	      "utm_content;\n"
+	      "                  event, value, id, campaign) credited to the "
+	      "click they\n"
+	      "                  name or the colleague (repeatable; - is stdin; "
+	      "reach(1))\n"
+	      "  --conversion-window SPAN\n"
+	      "                  a conversion counts up to SPAN (Nh, Nd, Nw) "
+	      "after its\n"
+	      "                  click (default 30d)\n"
+	      "  --event NAME,...\n"
+	      "                  only conversions of these events (repeatable)\n"
 	      "  --help, --version\n"
 	      "\n"
 	      "TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or @SECONDS.\n"
@@ -329,14 +351,35 @@ static int opts_one(struct opts *o, struct opts_times *t, int opt,
 			o->rank_by = RANK_CLICKS;
 		else if (strcmp(arg, "improved") == 0)
 			o->rank_by = RANK_IMPROVED;
+		else if (strcmp(arg, "conversions") == 0)
+			o->rank_by = RANK_CONVERSIONS;
 		else {
-			out_err("--rank: expected visitors, clicks or improved, "
-			        "not '%s'", arg);
+			out_err("--rank: expected visitors, clicks, improved or "
+			        "conversions, not '%s'", arg);
 			return 2;
 		}
 		break;
 	case OPT_COMPARE:
 		t->compare = arg;
+		break;
+	case OPT_CONVERSIONS:
+		o->conv_files[o->nconv_files++] = arg;
+		break;
+	case OPT_CONVERSION_WINDOW:
+		t->conv_window = arg;
+		break;
+	case OPT_EVENT:
+		/* Split in place: argv's strings are ours to write. */
+		for (char *e = strtok(arg, ","); e; e = strtok(NULL, ",")) {
+			const char **nv = realloc(o->events,
+			                          (o->nevents + 1) * sizeof *nv);
+			if (!nv) {
+				out_err("out of memory");
+				return 1;
+			}
+			o->events = nv;
+			o->events[o->nevents++] = e;
+		}
 		break;
 	case OPT_REPEAT_LIMIT:
 		if (opts_num(arg, UINT64_MAX, &o->repeat_limit) < 0 ||
@@ -513,6 +556,18 @@ static int opts_check(struct opts *o, const struct opts_times *t)
 		        a, b);
 		return 2;
 	}
+	if (!o->nconv_files && (o->nevents || t->conv_window ||
+	                         o->rank_by == RANK_CONVERSIONS)) {
+		out_err("--event, --conversion-window and --rank conversions "
+		        "need --conversions FILE");
+		return 2;
+	}
+	o->conv_window = CONV_WINDOW_DEFAULT;
+	if (t->conv_window && when_duration(t->conv_window, &o->conv_window) < 0) {
+		out_err("--conversion-window: expected a number and h, d or w "
+		        "(30d), not '%s'", t->conv_window);
+		return 2;
+	}
 	return opts_compare(o, t);
 }
 
@@ -530,7 +585,8 @@ int opts_parse(struct opts *o, int argc, char **argv)
 	fa->staff = calloc((size_t)argc, sizeof *fa->staff);
 	fa->team = calloc((size_t)argc, sizeof *fa->team);
 	fa->campaign = calloc((size_t)argc, sizeof *fa->campaign);
-	if (!fa->staff || !fa->team || !fa->campaign) {
+	o->conv_files = calloc((size_t)argc, sizeof *o->conv_files);
+	if (!fa->staff || !fa->team || !fa->campaign || !o->conv_files) {
 		out_err("out of memory");
 		return 1;
 	}
@@ -557,4 +613,6 @@ void opts_free(struct opts *o)
 	free(o->filters.staff);
 	free(o->filters.team);
 	free(o->filters.campaign);
+	free(o->conv_files);
+	free(o->events);
 }

@@ -13,7 +13,8 @@
  *         [--since TIME] [--until TIME] [--last SPAN] [--tz ZONE]
  *         [--staff H,...] [--team T,...] [--campaign C,...]
  *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
- *         [--any-store] PATH...
+ *         [--any-store] [--conversions FILE]... [--event NAME,...]
+ *         [--conversion-window SPAN] PATH...
  */
 #ifndef REDIRECTD_OPTS_H
 #define REDIRECTD_OPTS_H
@@ -50,6 +51,11 @@ struct opts {
 	int any_store;              /* --any-store (storecheck.h) */
 	int csv_raw;                /* --csv-raw: names as they are */
 	struct names_filter_args filters;   /* arrays owned here */
+	const char **conv_files;    /* --conversions FILE... ("-": stdin) */
+	size_t nconv_files;
+	uint64_t conv_window;       /* --conversion-window, microseconds */
+	const char **events;        /* --event names, split at commas */
+	size_t nevents;
 	char **paths;               /* [npaths], views into argv */
 	int npaths;
 };

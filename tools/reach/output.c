@@ -47,6 +47,8 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 			.prev_visitors = r->prev_visitors,
 			.prev_rank = r->prev_rank, .change = r->change,
 			.rank_change = rank_moved(r) ? r->rank_change : 0,
+			.conversions = r->conversions,
+			.conv_value = r->conv_value,
 		};
 	}
 	size_t nf = 0;
@@ -71,6 +73,7 @@ static int output_html(FILE *f, const struct opts *o, const struct board *b,
 		.nm = nm, .filters = &o->filters,
 		.visitor_unit = rank_visitor_unit(b),
 		.visitor_period = visitor_period_name(b->visitor_period),
+		.conv = C->conv,
 	};
 	ret = o->output_dir ? report_html_dir(o->output_dir, &in)
 	                    : report_html(f, &in);

@@ -142,6 +142,27 @@ static void rank_fill(const struct count *C, const struct names *nm,
 		rank_spread(C, row, c);
 }
 
+size_t rank_rate_text(const struct row *r, char out[32])
+{
+	out[0] = '\0';
+	if (!r->visitors)
+		return 0;
+	int n = snprintf(out, 32, "%.4f",
+	                 (double)r->conversions / (double)r->visitors);
+	return n > 0 && n < 32 ? (size_t)n : 0;
+}
+
+/* The conversions credited to each row (conv.c's sums by group id). */
+static void rank_conversions(const struct conv *v, struct board *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct conv_sum s = conv_group(v, b->rows[i].id);
+		b->rows[i].conversions = s.n;
+		b->rows[i].conv_value = s.value;
+	}
+	b->conversions = 1;
+}
+
 static int rank_cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -233,6 +254,15 @@ static int rank_cmp_rows_clicks(const void *a, const void *b)
 	return rank_cmp_rows(a, b);
 }
 
+/* --rank conversions: conversions first, then as rank_cmp_rows. */
+static int rank_cmp_rows_conversions(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->conversions != y->conversions)
+		return x->conversions > y->conversions ? -1 : 1;
+	return rank_cmp_rows(a, b);
+}
+
 /* --rank improved: the change first, then as rank_cmp_rows. */
 static int rank_cmp_rows_improved(const void *a, const void *b)
 {
@@ -258,6 +288,7 @@ static int rank_tied(const struct row *x, const struct row *y,
 {
 	return x->visitors == y->visitors && x->clicks == y->clicks &&
 	       (by != RANK_IMPROVED || x->change == y->change) &&
+	       (by != RANK_CONVERSIONS || x->conversions == y->conversions) &&
 	       (!rank_earliest || x->reached == y->reached);
 }
 
@@ -269,6 +300,7 @@ void rank_sort_rules(struct row *rows, size_t n, const struct rank_rules *rr)
 	rank_earliest = rr->ties_earliest;
 	rank_cmp_by = by == RANK_CLICKS ? rank_cmp_rows_clicks
 	            : by == RANK_IMPROVED ? rank_cmp_rows_improved
+	            : by == RANK_CONVERSIONS ? rank_cmp_rows_conversions
 	            : rank_cmp_rows;
 	if (n > 1)      /* and qsort must not see rows == NULL */
 		qsort(rows, n, sizeof *rows, rank_cmp_rules);
@@ -370,6 +402,8 @@ int rank_board_rules(const struct count *C, const struct names *nm,
 	b->ties_earliest = rr->ties_earliest;
 	if (C->repeats)
 		rank_flags(C, rr->repeat_limit, b);
+	if (C->conv)
+		rank_conversions(C->conv, b);
 	if (C->prev) {
 		struct board p;
 		if (rank_rows(C->prev, nm, &p) < 0) {
@@ -378,7 +412,7 @@ int rank_board_rules(const struct count *C, const struct names *nm,
 			return -1;
 		}
 		struct rank_rules pr = *rr;
-		if (pr.by == RANK_IMPROVED)
+		if (pr.by == RANK_IMPROVED || pr.by == RANK_CONVERSIONS)
 			pr.by = RANK_VISITORS;
 		rank_sort_rules(p.rows, p.n, &pr);
 		if (p.n > 1)

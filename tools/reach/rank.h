@@ -43,11 +43,15 @@ struct row {
 	uint64_t reached;       /* --ties earliest: the time of its last
 	                           counted click, when it reached its figures
 	                           (microseconds; 0: no click) */
+	/* --conversions (board.conversions): credited to the row. */
+	uint64_t conversions;
+	int64_t conv_value;     /* convfile units (10^-6) */
 };
 
 /* What ranks on: --rank visitors (then clicks), clicks (then visitors),
- * improved (the change in visitors, then visitors, then clicks). */
-enum rank_by { RANK_VISITORS, RANK_CLICKS, RANK_IMPROVED };
+ * improved (the change in visitors, then visitors, then clicks),
+ * conversions (then visitors, then clicks). */
+enum rank_by { RANK_VISITORS, RANK_CLICKS, RANK_IMPROVED, RANK_CONVERSIONS };
 
 /* Row flags: a reason the row should not win a prize. */
 #define RANK_F_REPEAT 1u    /* one visitor made many of its clicks */
@@ -70,6 +74,7 @@ struct board {
 	uint64_t min_visitors;  /* rows below are unranked */
 	int flags;              /* the rows carry flags (--repeat-limit) */
 	int ties_earliest;      /* ties broken by reached (--ties earliest) */
+	int conversions;        /* the rows carry conversions (--conversions) */
 	/* What the visitors figures count (count_visitor_unit): "visitors",
 	 * or "visitor-days" (-weeks, -months) when the counted clicks span
 	 * several visitor-key periods; the shortest period of the segments
@@ -94,6 +99,11 @@ static inline const char *rank_ckey(const struct row *r)
 {
 	return r->ckey ? r->ckey : r->ckeybuf;
 }
+
+/* A row's conversion_rate, conversions per visitor, as text with four
+ * decimals ("0.2500") into out; returns 0 and writes "" when the row has
+ * no visitor. */
+size_t rank_rate_text(const struct row *r, char out[32]);
 
 /* Build the ranked rows of C's counters (settled) into b->rows, names from
  * nm; rank_clicks: clicks first, else visitors.  Rows are in rank order,
@@ -136,7 +146,8 @@ int rank_board_rules(const struct count *C, const struct names *nm,
  */
 void rank_sort(struct row *rows, size_t n, int rank_clicks);
 
-/* rank_sort under the rules rr (its by, min_visitors and ties_earliest),
+/* rank_sort under the rules rr (its by, min_visitors and ties_earliest;
+ * RANK_CONVERSIONS ties on (conversions, visitors, clicks)),
  * rows below min_visitors unranked and last.  Ties share a rank on what
  * is ranked: (visitors, clicks), or (change, visitors, clicks) for
  * RANK_IMPROVED; with ties_earliest, and reached. */

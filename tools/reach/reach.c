@@ -15,7 +15,8 @@
  *         [--exact-limit N] [--visitor-memory MIB] [--skip-damaged]
  *         [--any-store] [--compare previous|SPAN] [--min-visitors N]
  *         [--repeat-limit N] [--ties shared|earliest]
- *         PATH...
+ *         [--conversions FILE]... [--event NAME,...]
+ *         [--conversion-window SPAN] PATH...
  *   reach export [--db DIR] [--format ndjson|csv] [--skip-damaged] PATH...
  *   reach ship --clickhouse URL --table NAME [--db DIR] [--state FILE]
  *              [--batch N] [--skip-damaged] PATH...
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
 #include "count.h"
 #include "damage.h"
 #include "export.h"
@@ -53,7 +55,8 @@ static int reach_names(const struct opts *o, struct names *nm)
 	const struct names_filter_args *fa = &o->filters;
 	int filters = fa->nstaff || fa->nteam || fa->ncampaign;
 	int store = o->db && *o->db;
-	if ((GROUPING_PEOPLE(o->by) || filters) && store &&
+	/* Conversions by handle need the colleagues under any --by. */
+	if ((GROUPING_PEOPLE(o->by) || filters || o->nconv_files) && store &&
 	    names_load(nm, o->db, o->db_explicit || filters) < 0)
 		return -1;
 	if (filters && !store) {
@@ -62,6 +65,33 @@ static int reach_names(const struct opts *o, struct names *nm)
 		return -1;
 	}
 	return filters ? names_filters(nm, fa) : 0;
+}
+
+/* --conversions: every file read before the scan (a malformed row stops
+ * the run before minutes of reading).  Returns 0, or -1 after
+ * reporting. */
+static int reach_conversions(const struct opts *o, const struct names *nm,
+                             struct conv *v)
+{
+	char err[1024];
+	v->window = o->conv_window;
+	v->events = o->events;
+	v->nevents = o->nevents;
+	v->local = o->local;
+	for (size_t i = 0; i < o->nconv_files; i++) {
+		int rc = conv_load(v, o->conv_files[i], nm, err, sizeof err);
+		if (rc == -2)
+			out_err("%s: out of memory", o->conv_files[i]);
+		else if (rc < 0 && *err)
+			out_err("%s", err);
+		if (rc < 0)
+			return -1;
+	}
+	if (conv_ready(v) < 0) {
+		out_err("out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -76,6 +106,7 @@ int main(int argc, char **argv)
 	struct board b = { 0 };
 	struct damage D = { 0 };
 	struct storecheck K = { 0 };
+	struct conv V = { 0 };
 	int ret = 1, errors = 0;
 
 	out_prog = "reach";
@@ -89,7 +120,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (reach_names(&o, &nm) < 0 ||
-	    storecheck_open(&K, o.db, o.any_store) < 0)
+	    storecheck_open(&K, o.db, o.any_store) < 0 ||
+	    (o.nconv_files && reach_conversions(&o, &nm, &V) < 0))
 		goto cleanup;
 
 	C.by = o.by;
@@ -116,6 +148,8 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	if (o.nconv_files)
+		C.conv = &V;    /* after P = C: the earlier window has none */
 	if (count_init(&C, o.exact_limit, o.vis_limit) < 0 ||
 	    scan_init(&S) < 0) {
 		out_err("out of memory");
@@ -130,6 +164,12 @@ int main(int argc, char **argv)
 	errors += scan_files(&S, &C, &F);
 	if (errors)
 		goto cleanup;
+	if (C.conv && (rc = conv_credit(&V, &C)) < 0) {
+		out_err(rc == -2 ? "the conversions' values add up past "
+		                   "9223372036854.775807: not counted"
+		                 : "out of memory");
+		goto cleanup;
+	}
 
 	struct rank_rules rr = {
 		.by = (enum rank_by)o.rank_by, .min_visitors = o.min_visitors,
@@ -143,6 +183,8 @@ int main(int argc, char **argv)
 	if (output_write(&o, &b, &C, &nm, &F, &D) < 0)
 		goto cleanup;
 	output_note_nothing(&o, &b, S.read);
+	if (C.conv)
+		conv_warn(&V);
 	damage_warn(&D, "counted");
 	ret = D.records ? DAMAGE_EXIT : 0;
 cleanup:
@@ -153,6 +195,7 @@ cleanup:
 	repeats_free(&R);
 	u64map_free(&T);
 	u64map_free(&PT);
+	conv_free(&V);
 	scan_free(&S);
 	files_free(&F);
 	names_free(&nm);

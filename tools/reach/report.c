@@ -21,6 +21,7 @@
 
 #include "advice.h"
 #include "cards.h"
+#include "convfile.h"
 #include "clickrec.h"
 #include "countries.h"
 #include "hash.h"
@@ -499,6 +500,9 @@ static void report_leaderboard(FILE *f, const struct report_in *in)
 	        "colleagues' own clicks apart)", report_unit(in));
 	if (in->nrows > n)
 		fprintf(f, ", the leading %zu", n);
+	if (in->conv)
+		fputs("; after each, the conversions their clicks and handle "
+		      "brought (and their value)", f);
 	fputs(".</p>\n", f);
 	if (cut)
 		fprintf(f, "<p class=\"tie\">%zu colleagues tied at rank %lu "
@@ -507,7 +511,8 @@ static void report_leaderboard(FILE *f, const struct report_in *in)
 	if (in->compare)
 		report_improved(f, in);
 	/* Room after the value for the arrow and the change. */
-	const unsigned lw = 260, bw = 560, rh = 24, cw = in->compare ? 80 : 0;
+	const unsigned lw = 260, bw = 560, rh = 24,
+	               cw = (in->compare ? 80 : 0) + (in->conv ? 200 : 0);
 	fprintf(f, "<svg role=\"img\" aria-label=\"Leaderboard\" "
 	        "width=\"%u\" height=\"%zu\" viewBox=\"0 0 %u %zu\">\n",
 	        lw + bw + 80 + cw, n * rh + 4, lw + bw + 80 + cw, n * rh + 4);
@@ -529,6 +534,14 @@ static void report_leaderboard(FILE *f, const struct report_in *in)
 		        r->estimated ? "~" : "", r->visitors);
 		if (in->compare)
 			report_arrow(f, r, lw + w + 60, i * rh + 17);
+		if (in->conv) {
+			char val[32];
+			convfile_value_text(r->conv_value, val);
+			fprintf(f, "<text class=\"conv\" x=\"%u\" y=\"%zu\">"
+			        "%" PRIu64 " conversion%s (%s)</text>",
+			        lw + w + 60 + (in->compare ? 80 : 0), i * rh + 17,
+			        r->conversions, r->conversions == 1 ? "" : "s", val);
+		}
 		fputs("</g>\n", f);
 	}
 	fputs("</svg>\n</section>\n", f);
@@ -939,6 +952,7 @@ static void report_card(FILE *f, const struct report *P, size_t i,
 		.team = r->team ? r->team : "",
 		.team_size = P->tsize[i], .team_median = P->tmed[i],
 		.unshared = &P->un[i],
+		.conv = in->conv, .conversions = r->conversions,
 	};
 	size_t na = cards_advice(&P->K, &cr, in->zone_name, adv, 8);
 
@@ -968,6 +982,14 @@ static void report_card(FILE *f, const struct report *P, size_t i,
 	        "</dd>\n<dt>bots</dt><dd>%" PRIu64 "</dd>\n",
 	        rank, report_unit(in), r->estimated ? "~" : "", r->visitors,
 	        r->clicks, r->bots);
+	if (in->conv) {
+		char val[32];
+		convfile_value_text(r->conv_value, val);
+		fprintf(f, "<dt>conversions</dt><dd class=\"conversions\">%"
+		        PRIu64 "</dd>\n<dt>conversion value</dt>"
+		        "<dd class=\"conversion-value\">%s</dd>\n", r->conversions,
+		        val);
+	}
 	/* By visitors, as the advice below: the two agree. */
 	unsigned top = cards_top_platform(&P->K, r->id);
 	if (top < PLATFORM_COUNT) {

@@ -24,6 +24,8 @@
 #include "names.h"
 #include "when.h"
 
+struct conv;
+
 /* A colleague's line of the leaderboard, in rank order. */
 struct report_row {
 	uint32_t id;                /* staff id */
@@ -39,6 +41,9 @@ struct report_row {
 	unsigned long prev_rank;
 	int64_t change;
 	long rank_change;
+	/* --conversions (report_in.conv): credited to the colleague. */
+	uint64_t conversions;
+	int64_t conv_value;         /* convfile units */
 };
 
 struct report_in {
@@ -70,6 +75,8 @@ struct report_in {
 	                               (rank.h: "visitor-days"...); NULL or
 	                               "visitors": plain visitors */
 	const char *visitor_period; /* "day", "week", "month" */
+	const struct conv *conv;    /* --conversions: the rows carry them,
+	                               by platform here; NULL: none */
 };
 
 /* Write the report to f.  Returns 0, or -1 after reporting (out_err). */

@@ -76,9 +76,9 @@ static int scan_bad_record(const char *path, int fd, size_t len, size_t off,
  * and the header read; -2 when
  * the file is gone since the walk (the daemon removes a segment that got
  * no record as it closes it: nothing to count, nothing to say); or -1
- * after reporting. */
-static int scan_open(struct scan *S, const char *path, size_t *len,
-                     unsigned *period)
+ * after reporting.  C->conv gets the header's node and worker. */
+static int scan_open(struct scan *S, struct count *C, const char *path,
+                     size_t *len, unsigned *period)
 {
 	struct stat st;
 	struct clickrec_header hdr;
@@ -119,6 +119,11 @@ static int scan_open(struct scan *S, const char *path, size_t *len,
 	if (clickrec_header_decode(S->buf, (size_t)got, &hdr) < 0) {
 		SCAN_ERR(S, "%s: not a click-log segment (bad header)", path);
 		goto fail;
+	}
+	/* Its records' click ids are made of these (clickid.h). */
+	if (C->conv) {
+		C->conv->node = hdr.node_hash;
+		C->conv->worker = hdr.worker;
 	}
 	/* An unknown period is read as the shortest, a day (visitor.h). */
 	*period = hdr.visitor_period < VISITOR_PERIOD_COUNT ?
@@ -194,7 +199,7 @@ static int scan_file(struct scan *S, struct count *C, const char *path)
 	uint64_t skipped = S->damage ? S->damage->records : 0;
 	uint64_t before = C->records;
 	unsigned period;
-	int fd = scan_open(S, path, &len, &period);
+	int fd = scan_open(S, C, path, &len, &period);
 	if (fd < 0)
 		return fd == -2 ? 0 : -1;
 	while (off < len && rc == CLICKREC_END) {

@@ -3,6 +3,7 @@
  * terminal columns (textwidth.h), so names stay aligned without a locale.
  */
 #include "table.h"
+#include "convfile.h"
 #include "textwidth.h"
 #include "utf8.h"
 
@@ -85,7 +86,9 @@ struct table_cols {
 	int rank, vis, clk, bot, inr, est;
 	int cmp, pvis, chg, prank, move;    /* --compare's columns */
 	int flags;                          /* --repeat-limit's */
-	uint64_t tv, tc, tb, ti;
+	int conv, cnum, cval, crate, plat;  /* --conversions' */
+	uint64_t tv, tc, tb, ti, tconv;
+	int64_t tval;
 };
 
 static void table_measure(const struct board *b, struct table_cols *w)
@@ -107,6 +110,8 @@ static void table_measure(const struct board *b, struct table_cols *w)
 		.bot = 4, .inr = 8,
 		.cmp = b->compare, .pvis = 13, .chg = 6, .prank = 9, .move = 4,
 		.flags = b->flags,
+		.conv = b->conversions, .cnum = 11, .cval = 5, .crate = 4,
+		.plat = 8,
 	};
 	for (size_t i = 0; i < b->n; i++) {
 		const struct row *r = &b->rows[i];
@@ -132,6 +137,16 @@ static void table_measure(const struct board *b, struct table_cols *w)
 		w->tc += r->clicks;
 		w->tb += r->bots;
 		w->ti += r->internal;
+		if (w->conv) {
+			char val[32], rate[32];
+			table_widen_num(&w->cnum, table_digits(r->conversions));
+			table_widen_num(&w->cval, (int)convfile_value_text(
+			                              r->conv_value, val));
+			table_widen_num(&w->crate, (int)rank_rate_text(r, rate));
+			table_widen_num(&w->plat, (int)strlen(r->top_platform));
+			w->tconv += r->conversions;
+			w->tval += r->conv_value;
+		}
 	}
 }
 
@@ -175,16 +190,26 @@ static void table_row(FILE *f, const struct table_cols *w, const struct row *r)
 		        w->prank, prank, w->move, move);
 	}
 	const char *fl = r->flags & RANK_F_REPEAT ? "repeat" : "";
-	int more = w->people && r->top_platform[0];
-	if (w->flags && (more || *fl))     /* no trailing blanks */
-		fprintf(f, "  %-*s", more ? 6 : 0, fl);
+	/* The conversions' cells come last: every cell before them is
+	 * written, blank or not, so they line up. */
+	int more = w->people && (r->top_platform[0] || w->conv);
+	if (w->flags && (more || *fl || w->conv))  /* no trailing blanks */
+		fprintf(f, "  %-*s", more || w->conv ? 6 : 0, fl);
 	/* Without a counted human click both spread cells are empty: the
 	 * line ends here, with no trailing blanks. */
-	if (w->people && r->top_platform[0]) {
+	if (more) {
 		fputs("  ", f);
 		table_cell(f, r->top_country, w->ctry);
 		fputs("  ", f);
-		table_cell(f, r->top_platform, 0);
+		table_cell(f, r->top_platform, w->conv ? w->plat : 0);
+	}
+	if (w->conv) {
+		char val[32], rate[32];
+		convfile_value_text(r->conv_value, val);
+		if (!rank_rate_text(r, rate))
+			strcpy(rate, "-");
+		fprintf(f, "  %*" PRIu64 "  %*s  %*s", w->cnum, r->conversions,
+		        w->cval, val, w->crate, rate);
 	}
 	putc('\n', f);
 }
@@ -213,8 +238,12 @@ void table_write(FILE *f, const struct board *b)
 	if (w.people) {
 		fputs("  ", f);
 		table_cell(f, "COUNTRY", w.ctry);
-		fputs("  PLATFORM", f);
+		fputs("  ", f);
+		table_cell(f, "PLATFORM", w.conv ? w.plat : 0);
 	}
+	if (w.conv)
+		fprintf(f, "  %*s  %*s  %*s", w.cnum, "CONVERSIONS", w.cval,
+		        "VALUE", w.crate, "RATE");
 	putc('\n', f);
 	for (i = 0; i < b->n; i++)
 		table_row(f, &w, &b->rows[i]);
@@ -228,4 +257,10 @@ void table_write(FILE *f, const struct board *b)
 	        w.tc, w.tb, w.ti,
 	        b->include_internal ? "included" : "excluded", b->records,
 	        b->segments);
+	if (w.conv) {
+		char val[32];
+		convfile_value_text(w.tval, val);
+		fprintf(f, "conversions: %" PRIu64 " (value %s) credited in "
+		        "these rows\n", w.tconv, val);
+	}
 }
