@@ -20,6 +20,7 @@
 # everything it calls: look-up, attribution, the record, the response) for
 # each, counted by callgrind over a 10 s wrk run: the steadier figure
 # (with --store-map-size 1G: valgrind cannot map the default 1 TiB).
+# KEEP=1 keeps the work directory (stores, logs, callgrind files).
 # Machines here are shared: read the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
