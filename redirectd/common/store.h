@@ -117,6 +117,16 @@ struct campaign {
 	const char *team; size_t team_len;       /* may be empty */
 };
 
+/* The flags a new link of campaign c starts with (linkctl's mint
+ * --campaign, import, campaign create): its click ids, and disabled with
+ * it while it is, marked so that `campaign enable` gives it back. */
+static inline uint8_t store_campaign_link_flags(const struct campaign *c)
+{
+	return (uint8_t)((c->flags & CAMPAIGN_CLICK_ID ? LINK_CLICK_ID : 0) |
+	                 (c->flags & CAMPAIGN_DISABLED
+	                  ? LINK_DISABLED | LINK_CAMPAIGN_DISABLED : 0));
+}
+
 /* Open (and with STORE_CREATE, create) the store in dir.  On error *s is
  * left closed.  A read-only open checks the schema version. */
 int store_open(struct store *s, const char *dir, unsigned flags);

@@ -675,15 +675,32 @@ def test_click_id():
        "campaign disable")
     eq({(v[4], click_ids(db)[c]) for c, v in links(db, "spring").items()},
        {("disabled", "yes")}, "campaign disable keeps the click ids")
+    # Links added to a disabled campaign start disabled with it, whichever
+    # way they come (mint --campaign and import gave live links before).
+    r = lk(db, "mint", "--staff", "bo", "--url", "https://example.org/late",
+           "--campaign", "spring", "--code", "late-1")
+    eq(r.returncode, 0, "mint --campaign into the disabled campaign")
+    r = lk(db, "import", write("late.tsv", "late-2\tbo\tspring\t"
+                                "https://example.org/late2\n"))
+    eq(r.returncode, 0, "import into the disabled campaign")
+    eq({c: (links(db)[c][4], click_ids(db)[c]) for c in ("late-1", "late-2")},
+       {"late-1": ("disabled", "yes"), "late-2": ("disabled", "yes")},
+       "they start disabled, with the campaign's click ids")
     eq(lk(db, "campaign", "enable", "spring").returncode, 0, "campaign enable")
+    eq({c: links(db)[c][4] for c in ("late-1", "late-2")},
+       {"late-1": "enabled", "late-2": "enabled"},
+       "campaign enable gives them back with the rest")
+    eq((lk(db, "disable", "late-1").returncode,
+        lk(db, "disable", "late-2").returncode), (0, 0),
+       "the two late links disabled on their own")
     eq({(c == "imp-1", v[4], click_ids(db)[c])
-        for c, v in links(db, "spring").items()},
+        for c, v in links(db, "spring").items() if not c.startswith("late-")},
        {(False, "enabled", "yes"), (True, "disabled", "yes")},
        "campaign enable keeps them (and the link disabled on its own)")
     lk(db, "enable", "imp-1")
     eq(lk(db, "campaign", "retarget", "spring", "--url",
           "https://example.org/s2").returncode, 0, "retarget")
-    eq(sorted(click_ids(db, "spring").values()), ["yes"] * 9,
+    eq(sorted(click_ids(db, "spring").values()), ["yes"] * 11,
        "retarget keeps the click ids")
     r = lk(db, "verify")
     eq((r.returncode, "whole" in r.stderr), (0, True),

@@ -4,7 +4,8 @@
  * line), all or nothing: one write transaction for the whole file, which
  * is read into memory first so the transaction can be redone from the
  * same bytes after the map grew.  A link of a campaign with click ids
- * carries them (store.h).
+ * carries them (store.h); one of a disabled campaign starts disabled with
+ * it, as campaign create's do.
  */
 #include "args.h"
 #include "check.h"
@@ -37,19 +38,20 @@ struct import {
 	uint32_t first_id;         /* id of the first link added */
 	uint32_t *lines;           /* line of the i-th link added */
 	struct strmap staff, camp; /* raw handle -> id, campaign -> id */
-	struct strmap camp_click;  /* the campaigns with click ids -> 1 */
+	struct strmap camp_flags;  /* campaign -> the link flags its links
+	                              take (store_campaign_link_flags), when any */
 };
 
 /* The campaign named f[0..n) (created when new), through the cache;
- * *click: whether it has click ids.  0, MDB_MAP_FULL or TXN_FAILED
+ * *flags: the link flags its links take.  0, MDB_MAP_FULL or TXN_FAILED
  * (reported). */
 static int line_campaign(MDB_txn *txn, struct store *s, struct import *im,
                          unsigned line, const char *f, size_t n, uint32_t *id,
-                         int *click)
+                         uint8_t *flags)
 {
-	uint32_t one;
+	uint32_t v;
 	if (strmap_get(&im->camp, f, n, id)) {
-		*click = strmap_get(&im->camp_click, f, n, &one);
+		*flags = strmap_get(&im->camp_flags, f, n, &v) ? (uint8_t)v : 0;
 		return 0;
 	}
 	if (!check_campaign(f, n)) {
@@ -67,9 +69,9 @@ static int line_campaign(MDB_txn *txn, struct store *s, struct import *im,
 		return TXN_FAILED;
 	}
 	*id = c.id;
-	*click = !!(c.flags & CAMPAIGN_CLICK_ID);
+	*flags = store_campaign_link_flags(&c);
 	if (strmap_put(&im->camp, f, n, c.id) ||
-	    (*click && strmap_put(&im->camp_click, f, n, 1))) {
+	    (*flags && strmap_put(&im->camp_flags, f, n, *flags))) {
 		msg_at(im->file, line, "%s", strerror(ENOMEM));
 		return TXN_FAILED;
 	}
@@ -136,12 +138,11 @@ static int import_line(MDB_txn *txn, struct store *s, struct import *im,
 			return TXN_FAILED;
 		}
 	}
-	int click = 0;
+	uint8_t inherit = 0;
 	if (fl[2] && (rc = line_campaign(txn, s, im, line, f[2], fl[2],
-	                                 &l.campaign_id, &click)))
+	                                 &l.campaign_id, &inherit)))
 		return rc;
-	if (click)
-		l.flags |= LINK_CLICK_ID;
+	l.flags |= inherit;
 	if (fl[0]) {
 		rc = line_code(txn, s, im, line, f[0], fl[0], &l);
 	} else {
@@ -183,7 +184,7 @@ static int txn_import(MDB_txn *txn, struct store *s, void *arg)
 	im->first_id = 0;
 	strmap_clear(&im->staff);
 	strmap_clear(&im->camp);
-	strmap_clear(&im->camp_click);
+	strmap_clear(&im->camp_flags);
 
 	const char *p = im->buf, *end = im->buf + im->len;
 	unsigned line = 0;
@@ -247,7 +248,7 @@ int import_main(int argc, char **argv)
 		fprintf(stderr, "imported %zu links\n", im.n);
 	strmap_free(&im.staff);
 	strmap_free(&im.camp);
-	strmap_free(&im.camp_click);
+	strmap_free(&im.camp_flags);
 	free(im.lines);
 	free(buf);
 	return rc;

@@ -91,9 +91,7 @@ static int txn_mint(MDB_txn *txn, struct store *s, void *arg)
 		if ((rc = store_campaign_ensure(txn, s, &c, &created)))
 			return txn_report(rc, "store_campaign_ensure");
 		l.campaign_id = c.id;
-		/* A campaign's links all carry its click ids (store.h). */
-		if (c.flags & CAMPAIGN_CLICK_ID)
-			l.flags |= LINK_CLICK_ID;
+		l.flags |= store_campaign_link_flags(&c);
 	}
 	if (m->code) {
 		rc = store_link_add(txn, s, m->code, strlen(m->code), &l);
