@@ -1,6 +1,7 @@
 """Starting the real redirectd on a loopback port, and talking raw HTTP to it."""
 import os
 import pwd
+import re
 import signal
 import socket
 import subprocess
@@ -101,6 +102,18 @@ class Daemon:
 
     def signal(self, sig):
         self.proc.send_signal(sig)
+
+    def counters(self):
+        """SIGUSR2, then the counters line it printed, as a dict."""
+        mark = "redirectd: counters:"
+        before = self.errors().count(mark)
+        self.signal(signal.SIGUSR2)
+        deadline = time.time() + 5
+        while time.time() < deadline and self.errors().count(mark) == before:
+            time.sleep(0.02)
+        line = [ln for ln in self.errors().splitlines()
+                if ln.startswith(mark)][-1]
+        return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
     def stop(self, timeout=20):
         """SIGTERM and wait; returns the exit status."""

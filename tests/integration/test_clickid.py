@@ -11,7 +11,6 @@ import csv
 import io
 import os
 import re
-import signal
 import struct
 import sys
 import time
@@ -24,19 +23,6 @@ from daemon import Daemon, linkctl  # noqa: E402
 REACH = tap.REACH
 TMP = tap.tempdir("clickid-test-")
 ID = r"[A-Za-z0-9_-]{16}"
-
-
-def counters(d):
-    """SIGUSR2, then the counters line it printed, as a dict."""
-    before = d.errors().count("redirectd: counters:")
-    d.signal(signal.SIGUSR2)
-    deadline = time.time() + 5
-    while time.time() < deadline and \
-            d.errors().count("redirectd: counters:") == before:
-        time.sleep(0.02)
-    line = [ln for ln in d.errors().splitlines()
-            if ln.startswith("redirectd: counters:")][-1]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
 
 def records(log_dir):
@@ -139,7 +125,7 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
     r = d.get("/" + too_long)
     eq(r.status, 302, "a target too long for the id still redirects")
     eq(r.header("location"), longurl, "  without the id")
-    c = counters(d)
+    c = d.counters()
     eq(c.get("click_ids"), len(given), "click_ids counts the ids given")
     eq(c.get("click_ids_skipped"), 1, "click_ids_skipped counts the one")
 

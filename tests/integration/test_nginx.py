@@ -207,17 +207,6 @@ def clicks_of(code, recs):
     return [r for r in recs if r[0] == ids[code]]
 
 
-def counters(d):
-    """SIGUSR2, then the counters line it printed, as a dict."""
-    before = d.errors().count("redirectd: counters:")
-    d.signal(signal.SIGUSR2)
-    deadline = time.time() + 5
-    while time.time() < deadline and d.errors().count("redirectd: counters:") == before:
-        time.sleep(0.02)
-    line = [ln for ln in d.errors().splitlines() if ln.startswith("redirectd: counters:")][-1]
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
-
-
 with Daemon(db, logs, conf=conf, threads=2) as d:
     ngx = Nginx(d.port)
 
@@ -257,7 +246,7 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
            "forged %s from 127.0.0.3: 302" % ", ".join(h[0] for h in hdrs))
 
     # --- upstream keep-alive: many requests, few connections, no mix-up ------
-    c0 = counters(d)
+    c0 = d.counters()
     THREADS, CONNS, PER_CONN = 8, 3, 12
     results = [[] for _ in range(THREADS)]
 
@@ -283,7 +272,7 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
         th.start()
     for th in threads:
         th.join(120)
-    c1 = counters(d)
+    c1 = d.counters()
     flat = [x for res in results for x in res]
     total = THREADS * CONNS * PER_CONN
     eq(len(flat), total, "%d requests from %d concurrent pipelining clients answered"
@@ -322,7 +311,7 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
             % (POOL[1].encode(), H, chunked),
     }
     hostile_served = 0
-    c2 = counters(d)
+    c2 = d.counters()
     for name, raw in hostile.items():
         s = connect("127.0.0.4")
         # The hostile request, then a plain one pipelined behind it.
@@ -351,7 +340,7 @@ with Daemon(db, logs, conf=conf, threads=2) as d:
            and all(loc != urls[SMUGGLED] for _, loc in got[:-1])
            and all(loc in (None, urls[POOL[2]]) for _, loc in got[1:-1]),
            "%s: refused, nothing smuggled, nothing out of order" % name, got)
-    refused = counters(d)["bad_requests"] - c2["bad_requests"]
+    refused = d.counters()["bad_requests"] - c2["bad_requests"]
     ok(refused >= 1, "nginx passed %d of them upstream, and the daemon refused them" % refused)
     # The upstream connections are sound afterwards.
     res = []
