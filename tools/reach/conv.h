@@ -98,6 +98,13 @@ struct conv {
 	uint64_t *filter;           /* conv_ready: a bit per 2^fshift keys,
 	                               set for those of ids; NULL: none */
 	unsigned fshift;
+	/* The ids conv_prefetch made, for conv_match to take instead of
+	 * hashing the record again: a slot per record address (>> 7: a
+	 * record's 128 bytes), CONV_RING consecutive records apart. */
+	struct conv_ahead {
+		const unsigned char *rec;
+		struct clickid id;
+	} ahead[16];
 	struct conv_click *clicks;
 	size_t nclicks, capclicks;
 	struct conv_item *items;
@@ -139,23 +146,50 @@ int conv_load(struct conv *v, const char *path, const struct names *nm,
 /* Records ahead of the one matched whose filter word conv_prefetch asks
  * for: the filter's cache misses then overlap. */
 #define CONV_AHEAD 8
+/* Slots of conv.ahead: more than CONV_AHEAD, so the id made for a record
+ * is still there when it is matched. */
+#define CONV_RING 16
+_Static_assert(CONV_RING > CONV_AHEAD &&
+               CONV_RING == sizeof ((struct conv *)0)->ahead /
+                            sizeof ((struct conv *)0)->ahead[0],
+               "conv.ahead outlives the prefetch distance");
 
-/* The key of the click id of record p (in the scan's segment). */
-static inline uint64_t conv_key(const struct conv *v, const unsigned char *p,
-                                struct clickid *id)
+/* The slot of record p: consecutive records, 128 bytes apart, take
+ * consecutive slots whatever the buffer's alignment. */
+static inline struct conv_ahead *conv_ahead_slot(struct conv *v,
+                                           const unsigned char *p)
 {
-	clickid_make(v->node, v->worker, le_get64(p + REC_TIME),
-	             (uint32_t)p[REC_SEQ_HI] << 16 | le_get16(p + REC_SEQ_LO),
-	             id);
-	return clickid_key(id);
+	return &v->ahead[((uintptr_t)p / CLICKREC_SIZE) % CONV_RING];
+}
+
+/* A new buffer of records (count_records): the slots' ids are of
+ * records no longer there, at addresses the new ones may take. */
+static inline void conv_restart(struct conv *v)
+{
+	for (unsigned i = 0; i < CONV_RING; i++)
+		v->ahead[i].rec = NULL;
+}
+
+/* The click id of record p (in the scan's segment), made once: by
+ * conv_prefetch CONV_AHEAD records before, or here. */
+static inline const struct clickid *conv_id(struct conv *v,
+                                            const unsigned char *p)
+{
+	struct conv_ahead *a = conv_ahead_slot(v, p);
+	if (a->rec != p) {
+		clickid_make(v->node, v->worker, le_get64(p + REC_TIME),
+		             (uint32_t)p[REC_SEQ_HI] << 16 |
+		             le_get16(p + REC_SEQ_LO), &a->id);
+		a->rec = p;
+	}
+	return &a->id;
 }
 
 /* Prefetch the filter's word for record p (not yet verified: only its
  * bytes are read), which conv_match will ask for soon. */
-static inline void conv_prefetch(const struct conv *v, const unsigned char *p)
+static inline void conv_prefetch(struct conv *v, const unsigned char *p)
 {
-	struct clickid id;
-	uint64_t bit = conv_key(v, p, &id) >> v->fshift;
+	uint64_t bit = clickid_key(conv_id(v, p)) >> v->fshift;
 	__builtin_prefetch(&v->filter[bit >> 6]);
 }
 
@@ -169,12 +203,12 @@ static inline void conv_prefetch(const struct conv *v, const unsigned char *p)
 static inline struct conv_click *conv_match(struct conv *v,
                                             const unsigned char *p)
 {
-	struct clickid id;
+	const struct clickid *id = conv_id(v, p);
 	uint64_t t = le_get64(p + REC_TIME);
 	/* Most records carry an id no conversion names: a bit in a table
 	 * about 16 bits per id (a few MB, in the cache more often than
 	 * not) turns most of them away before the map's cache misses. */
-	uint64_t key = conv_key(v, p, &id), bit = key >> v->fshift;
+	uint64_t key = clickid_key(id), bit = key >> v->fshift;
 	if (!(v->filter[bit >> 6] & (uint64_t)1 << (bit & 63)))
 		return NULL;
 	int64_t k = u64map_index(&v->ids, key);
@@ -182,7 +216,7 @@ static inline struct conv_click *conv_match(struct conv *v,
 		return NULL;
 	/* Ids that share their first 64 bits (a hand-made file) chain. */
 	struct conv_click *c = &v->clicks[v->ids.val[k]];
-	while (memcmp(c->id.b, id.b, CLICKID_BYTES) != 0) {
+	while (memcmp(c->id.b, id->b, CLICKID_BYTES) != 0) {
 		if (c->chain == CONV_NONE)
 			return NULL;
 		c = &v->clicks[c->chain];

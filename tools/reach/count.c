@@ -108,6 +108,8 @@ size_t count_records(struct count *C, const unsigned char *buf, size_t n)
 	struct countries *ct = &C->countries;
 	size_t npend = C->npend, k;
 	uint64_t records = 0, tmin = C->tmin, tmax = C->tmax;
+	if (conv)
+		conv_restart(conv);
 	for (k = 0; k < n; k++) {
 		const unsigned char *p = buf + k * CLICKREC_SIZE;
 		if (!clickrec_verify(p))
