@@ -20,7 +20,9 @@
 # The last line is "N passed, N failed, N skipped" over all stages (TAP
 # assertions, sanitizer reports, fuzz targets; a skipped assertion, `ok N
 # # SKIP`, and a whole test skipped, `1..0 # SKIP`, count as skipped, not
-# passed); the exit status is 1 on any failure.  In CI (CI set) a test
+# passed); the exit status is 1 on any failure.  Just above it, every
+# failure again in a line of its own (stage, test, its "not ok" line), so
+# the end of a long log (all CI shows) says what failed.  In CI (CI set) a test
 # fails instead of skipping when what it needs is something tools/deps.sh
 # --tests installs (tests/integration/tap.py: skip, skip_all).
 #
@@ -64,8 +66,14 @@ bash tools/deps.sh --tests "${extra[@]}" || exit 1
 
 total_pass=0 total_fail=0 total_skip=0
 t0=$(date +%s)
+recap=$(mktemp "${TMPDIR:-/tmp}/redirectd-recap.XXXXXX")
+trap 'rm -f "$recap"' EXIT
 stage() {   # stage NAME PASSED FAILED [SKIPPED]
 	echo "# $1: $2 passed, $3 failed, ${4:-0} skipped ($(($(date +%s) - t0))s so far)"
+	# A stage that failed without a line in the recap (setup, compile).
+	if (($3)) && ! grep -q "^$1: " "$recap"; then
+		echo "$1: $3 failed" >>"$recap"
+	fi
 	total_pass=$((total_pass + $2))
 	total_fail=$((total_fail + $3))
 	total_skip=$((total_skip + ${4:-0}))
@@ -75,11 +83,12 @@ stage() {   # stage NAME PASSED FAILED [SKIPPED]
 # test that crashed, timed out or failed without a "not ok" counts as one
 # failure; `ok N ... # SKIP` is a skipped assertion, and a test skipped
 # whole (`1..0 # SKIP`, meson's SKIP) one skipped.  Prints "PASSED FAILED
-# SKIPPED".
+# SKIPPED"; each failure's line goes to the recap, "STAGE: TEST: not ok ...".
 count_tap() {
-	python3 - "$1" <<'PY'
+	python3 - "$1" "$2" "$recap" <<'PY'
 import json, re, sys
 passed = failed = skipped = 0
+recap = open(sys.argv[3], "a")
 try:
     lines = open(sys.argv[1]).readlines()
 except OSError:
@@ -94,9 +103,15 @@ for line in lines:
         skips = 1   # the whole test: 1..0 # SKIP
     elif t["result"] not in ("OK", "EXPECTEDFAIL", "SKIP") and bad == 0:
         bad = 1     # crashed, timed out or failed without saying which
+        recap.write("%s: %s: %s (exit %s), no \"not ok\" line\n"
+                    % (sys.argv[2], t["name"], t["result"], t.get("returncode")))
+    for m in re.findall(r"^not ok \d+.*$", out, re.M):
+        recap.write("%s: %s: %s\n" % (sys.argv[2], t["name"], m[:300]))
     passed += len(oks) - min(skips, len(oks))
     failed += bad
     skipped += skips
+if not lines:
+    recap.write("%s: no test ran (no testlog.json)\n" % sys.argv[2])
 print(passed, failed if lines else failed + 1, skipped)
 PY
 }
@@ -126,7 +141,7 @@ build_and_test() {
 		${timeout_mult:+--timeout-multiplier "$timeout_mult"} \
 		"${test_args[@]}" "${meson_args[@]}"
 	local counts
-	counts=$(count_tap "$dir/meson-logs/testlog.json")
+	counts=$(count_tap "$dir/meson-logs/testlog.json" "$name")
 	stage "$name" $counts
 }
 
@@ -141,6 +156,7 @@ report_files() {
 		[ -f "$f" ] || continue
 		reports=$((reports + 1))
 		echo "not ok - sanitizer report $(basename "$f"):"
+		echo "$1: not ok - sanitizer report $(basename "$f"): $(grep -m1 -E 'ERROR|runtime error|WARNING' "$f" | cut -c1-200)" >>"$recap"
 		head -n 80 "$f" | sed 's/^/#   /'
 	done
 	rm -rf "$2"
@@ -217,6 +233,7 @@ if want fuzz; then
 	fuzz_out=$(mktemp "${TMPDIR:-/tmp}/redirectd-fuzzlog.XXXXXX")
 	bash tests/fuzz/run.sh "${FUZZ_SECONDS:-20}" | tee "$fuzz_out"
 	last=$(tail -n 1 "$fuzz_out")
+	grep "^not ok" "$fuzz_out" | sed 's/^/fuzz: /' >>"$recap"
 	rm -f "$fuzz_out"
 	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
 		stage fuzz "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]:-0}"
@@ -226,5 +243,9 @@ if want fuzz; then
 fi
 
 echo "# total time $(($(date +%s) - t0))s$( ((quick)) && echo " (--quick: no sanitizer or fuzz runs)")$([ -n "$only" ] && echo " (--only $only)")"
+if [ -s "$recap" ]; then
+	echo "# what failed (in full above):"
+	head -n 60 "$recap" | sed 's/^/#   /'
+fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ $total_fail -eq 0 ]
