@@ -185,8 +185,22 @@ def navigate(b, sid, url):
     r = b.call("Page.navigate", {"url": url}, session=sid)
     if r.get("errorText"):
         return "%s: %s" % (url, r["errorText"])
+    # The load event of the page before may still be on its way (a test
+    # that polled that page until readyState was "complete" has not read
+    # it yet): it would end this wait before this page even started.  So
+    # this navigation's own frameNavigated first (its loaderId), then the
+    # first load event after it.
+    nav = b.wait_event(lambda e: e.get("sessionId") == sid and
+                       e.get("method") == "Page.frameNavigated" and
+                       not e["params"]["frame"].get("parentId") and
+                       e["params"]["frame"].get("loaderId") == r.get("loaderId"),
+                       since=mark)
+    if nav is None:
+        return "%s: no navigation in %ds" % (url, WAIT)
+    after = next(i for i in range(len(b.events) - 1, mark - 1, -1)
+                 if b.events[i] is nav) + 1
     if b.wait_event(lambda e: e.get("sessionId") == sid and
-                    e.get("method") == "Page.loadEventFired", since=mark) is None:
+                    e.get("method") == "Page.loadEventFired", since=after) is None:
         return "no load event for %s in %ds" % (url, WAIT)
     return None
 
