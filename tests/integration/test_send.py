@@ -464,13 +464,23 @@ def test_robust(mta, links):
     # A mailer that leaves a process behind holding its output: the run
     # waits for the mailer, not for that process, which goes with it.
     t = write("bg.txt", "Subject: background\n\nHi {name}\n")
-    bg = wrapper("bg.sh", "sleep 600 &", mta)
+    # A sleep of its own length (this test's pid in it), so that pgrep
+    # finds no one else's; SIGKILL takes effect when the killed process
+    # next runs, which on a loaded machine is not at once: looked for
+    # until it is gone, for 10 s at most.
+    mark = "sleep 600.%d" % os.getpid()
+    bg = wrapper("bg.sh", mark + " &", mta)
     r = send(t, mailer=bg)
     ok(r.returncode == 0 and "3 sent" in r.stderr,
        "a mailer leaving a background process behind: the run ends",
        r.stderr)
-    left = subprocess.run(["pgrep", "-f", "sleep 600"], capture_output=True,
-                          text=True).stdout.split()
+    deadline = time.monotonic() + 10
+    while True:
+        left = subprocess.run(["pgrep", "-f", "^" + mark.replace(".", r"\.")],
+                              capture_output=True, text=True).stdout.split()
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     eq(left, [], "and what the mailer left in its group is gone")
 
     # A mailer that hangs: killed after mailer_timeout; the message may
