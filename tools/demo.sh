@@ -32,7 +32,7 @@ fi
 echo
 echo "Demo short links (campaign spring-appeal):"
 $linkctl list --format tsv | tail -n +2 | sort -t$'\t' -k2,2 |
-	while IFS=$'\t' read -r code staff campaign url status state created; do
+	while IFS=$'\t' read -r code staff campaign url _; do
 		printf '  %-6s http://%s/%s  ->  %s\n' "$staff" "$listen" "$code" "$url"
 	done
 first=$($linkctl list --format tsv | sed -n 2p | cut -f1)
