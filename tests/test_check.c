@@ -26,8 +26,26 @@ int main(void)
 	   "text: no C1 controls (U+0080-U+009F, U+0085 NEL, CSI), no U+2028 "
 	   "or U+2029");
 	ok(TEXT("\xc2\xa0") && TEXT("\xc2\xa9") && TEXT("\xe2\x80\xa7") &&
-	   TEXT("\xe2\x80\xaa" "x") && TEXT("\xe2\x80\x94"),
-	   "text: U+00A0, U+00A9, U+2027, U+202A, U+2014 are not controls");
+	   TEXT("\xe2\x80\xaf" "x") && TEXT("\xe2\x80\x94") &&
+	   TEXT("\xe2\x81\xa5") && TEXT("\xe2\x81\xaa"),
+	   "text: U+00A0, U+00A9, U+2027, U+202F, U+2014, U+2065, U+206A are "
+	   "not controls");
+	/* Trojan Source's characters: "\u202eNALA" shows as ALAN. */
+	ok(!TEXT("\xe2\x80\xaa" "x") && !TEXT("\xe2\x80\xab") &&
+	   !TEXT("\xe2\x80\xac") && !TEXT("\xe2\x80\xad") &&
+	   !TEXT("\xe2\x80\xae" "NALA") && !TEXT("a\xe2\x81\xa6") &&
+	   !TEXT("\xe2\x81\xa7") && !TEXT("\xe2\x81\xa8") &&
+	   !TEXT("\xe2\x81\xa9" "b"),
+	   "text: no bidirectional embeddings, overrides or isolates "
+	   "(U+202A-U+202E, U+2066-U+2069)");
+	ok(TEXT("\xd7\xa9\xe2\x80\x8f") && TEXT("\xe2\x80\x8e" "a") &&
+	   TEXT("\xd8\x9c"),
+	   "text: the marks U+200F, U+200E and U+061C are allowed (right-to-"
+	   "left names use them)");
+	is_int(utf8_control((const unsigned char *)"\xe2\x80\xae", 3), 3,
+	       "utf8_control: U+202E, three bytes");
+	is_int(utf8_control((const unsigned char *)"\xe2\x80\xae", 2), 0,
+	       "utf8_control: U+202E cut short is not read past n");
 	is_int(utf8_control((const unsigned char *)"\x1b", 1), 1,
 	       "utf8_control: ESC, one byte");
 	is_int(utf8_control((const unsigned char *)"\xc2\x9b", 2), 2,

@@ -42,16 +42,23 @@ static inline size_t utf8_len(const unsigned char *s, size_t n)
 /* The length of the control character at s (n >= 1 bytes): 1 for C0 and
  * DEL, 2 for C1 (U+0080-U+009F: a terminal obeys them as it does ESC, and
  * U+0085 breaks lines), 3 for U+2028 and U+2029 (line and paragraph
- * separators); 0 when s does not start with one.  Reads bytes, so a
- * string that is not UTF-8 is safe to scan. */
+ * separators) and for the bidirectional embeddings, overrides and
+ * isolates (U+202A-U+202E, U+2066-U+2069: they reorder the text after
+ * them, up to the end of a line or a table row, so a name could show as
+ * another's or move the figures beside it); 0 when s does not start with
+ * one.  The marks U+200E, U+200F and U+061C are not controls: they order
+ * nothing beyond themselves, and right-to-left names use them.  Reads
+ * bytes, so a string that is not UTF-8 is safe to scan. */
 static inline size_t utf8_control(const unsigned char *s, size_t n)
 {
 	if (s[0] < 0x20 || s[0] == 0x7f)
 		return 1;
 	if (n >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
 		return 2;
-	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
-	    (s[2] == 0xa8 || s[2] == 0xa9))
+	if (n >= 3 && s[0] == 0xe2 &&
+	    ((s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9 ||
+	                       (s[2] >= 0xaa && s[2] <= 0xae))) ||
+	     (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
 		return 3;
 	return 0;
 }

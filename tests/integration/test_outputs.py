@@ -212,7 +212,11 @@ eq((r.returncode, r.stdout), (2, ""),
 before = lk("staff", "list").stdout
 BAD = [("U+0085 (NEL)", "Ana\u0085Lima"), ("U+009B (CSI)", "\u009b2JBo"),
        ("U+0080", "x\u0080"), ("U+009F", "\u009fy"),
-       ("U+2028", "Line\u2028Sep"), ("U+2029", "Para\u2029Sep")]
+       ("U+2028", "Line\u2028Sep"), ("U+2029", "Para\u2029Sep"),
+       # Trojan Source: shown, "\u202eNALA" reads ALAN, and an isolate
+       # left open reorders the figures after it in a row.
+       ("U+202E (RLO)", "\u202eNALA"), ("U+202A (LRE)", "x\u202ay"),
+       ("U+2067 (RLI)", "Bo\u2067b"), ("U+2069 (PDI)", "Bob\u2069")]
 for what, name in BAD:
     r = lk("staff", "add", "zed", "--name", name)
     ok(r.returncode == 1 and "invalid name" in r.stderr,
@@ -243,8 +247,29 @@ ok("\u009b" not in r.stderr and "c?1" in r.stderr,
    "... and shown with '?' for the control, not raw", r.stderr)
 after = lk("staff", "list").stdout
 eq(after, before, "staff list: the store as it was, no control shown")
-ok(not any(c in after for c in "\u0085\u009b\u2028\u2029"),
-   "staff list: no C1 or separator in it")
+ok(not any(c in after for c in "\u0085\u009b\u2028\u2029\u202e\u2067"),
+   "staff list: no C1, separator or bidirectional override in it")
+r = lk("staff", "add", "zed", "--name", "\u05e9\u05de\u05d5\u05d0\u05dc\u200f")
+ok(r.returncode == 0, "staff add: a Hebrew name with its U+200F mark is "
+   "taken (a mark, not an override)", r.stderr)
+
+# A store written before these checks: eli's name, bytes for bytes, made
+# "\u202eESILE F" (mdb_dump, mdb_load).  reach's table shows the override
+# as '?' and pads the row as it prints it (the override alone is zero
+# columns wide: counted so, the row would be a column too wide).
+OLD_DB = os.path.join(TMP, "db-old")
+dump = run(["mdb_dump", "-a", DB]).stdout
+name, bidi = "Élise Fox".encode(), "\u202eESILE F".encode()
+eq(len(name), len(bidi), "the planted name is as long as eli's")
+ok(dump.count(name.hex()) == 1, "eli's name is once in the dump")
+os.mkdir(OLD_DB)
+r = subprocess.run(["mdb_load", OLD_DB], capture_output=True, text=True,
+                   input=dump.replace(name.hex(), bidi.hex()), timeout=60)
+ok(r.returncode == 0, "mdb_load: the store with the planted name", r.stderr)
+table = run([REACH, "--db", DB, LOGS]).stdout.splitlines()
+planted = run([REACH, "--db", OLD_DB, LOGS]).stdout.splitlines()
+eq(planted, [ln.replace("Élise Fox", "?ESILE F ") for ln in table],
+   "reach's table: the override shown as '?', the row as wide as before")
 
 # ------------------------------------------------- planted links: posts
 

@@ -12,15 +12,28 @@
 #include <string.h>
 
 /* Display width of a string in a terminal (textwidth.h: CJK two
- * columns, combining marks none), with no locale involved. */
+ * columns, combining marks none), with no locale involved, as table_cell
+ * prints it: a control one column, its '?' (a bidirectional override
+ * alone would take none). */
 static size_t table_width(const char *s)
 {
-	return textwidth(s, strlen(s));
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), w = 0;
+	for (size_t i = 0, k; i < n; i += k) {
+		if ((k = utf8_control(p + i, n - i))) {
+			w++;
+			continue;
+		}
+		if (!(k = utf8_len(p + i, n - i)))
+			k = 1;
+		w += textwidth(s + i, k);
+	}
+	return w;
 }
 
-/* Print a cell padded to width; control characters (C0, C1, U+2028/9)
- * become '?' so a name from an older store cannot break the table (or
- * drive the terminal). */
+/* Print a cell padded to width; control characters (utf8.h: C0, C1,
+ * U+2028/9, the bidirectional overrides) become '?' so a name from an
+ * older store cannot break the table (or drive the terminal). */
 static void table_cell(FILE *f, const char *s, size_t width)
 {
 	size_t w = table_width(s), n = strlen(s);
