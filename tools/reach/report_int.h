@@ -57,4 +57,14 @@ struct report {
 int report_prepare(struct report *P, const struct report_in *in);
 void report_release(struct report *P);
 
+/* report_markup.c.  s as text of element content or of a quoted
+ * attribute; a row's name (its handle when it has none); what the
+ * visitors figures count; a page's head and header (who: the colleague
+ * of a page of their own, NULL: the report's index). */
+void report_esc(FILE *f, const char *s);
+const char *report_label(const struct report_row *r);
+const char *report_unit(const struct report_in *in);
+void report_head(FILE *f, const struct report_in *in,
+                 const struct report_row *who);
+
 #endif
