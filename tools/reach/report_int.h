@@ -67,4 +67,9 @@ const char *report_unit(const struct report_in *in);
 void report_head(FILE *f, const struct report_in *in,
                  const struct report_row *who);
 
+/* report_board.c.  How many rows the leaderboard draws (*cut: how many
+ * of a tie at its end it leaves out); the leaderboard's section. */
+size_t report_leaders_shown(const struct report_in *in, size_t *cut);
+void report_leaderboard(FILE *f, const struct report_in *in);
+
 #endif
