@@ -72,4 +72,9 @@ void report_head(FILE *f, const struct report_in *in,
 size_t report_leaders_shown(const struct report_in *in, size_t *cut);
 void report_leaderboard(FILE *f, const struct report_in *in);
 
+/* report_charts.c.  The daily chart's section; the platforms' and the
+ * countries' (0, or -1 out of memory). */
+void report_daily(FILE *f, struct report *P);
+int report_spread(FILE *f, struct report *P);
+
 #endif
