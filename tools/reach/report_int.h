@@ -77,4 +77,9 @@ void report_leaderboard(FILE *f, const struct report_in *in);
 void report_daily(FILE *f, struct report *P);
 int report_spread(FILE *f, struct report *P);
 
+/* report_groups.c.  The teams' and the campaigns' sections (P->in->nm
+ * not NULL): 0, or -1 out of memory. */
+int report_teams_section(FILE *f, const struct report *P);
+int report_campaigns_section(FILE *f, const struct report *P);
+
 #endif
