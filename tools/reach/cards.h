@@ -3,8 +3,8 @@
  * distinct visitors per platform, their clicks per local hour, their
  * campaign links that no human clicked, their team's size and median --
  * and the recommendations (advice.h) made of it.  reach's HTML report
- * (report.c) counts it in its second pass over the segments (cards_record
- * per record); the figures of linkctl's posts (figures.c) in the
+ * (report_pass.c) counts it in its second pass over the segments
+ * (cards_record per record); the figures of linkctl's posts (figures.c) in the
  * leaderboard's own pass, count.c calling cards_mark and cards_click (its
  * cards member).  The wording is advice.c's.
  *

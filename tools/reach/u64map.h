@@ -3,7 +3,7 @@
  * sight, with a 64-bit value per key: reach's tables keyed by a number
  * (the (colleague, campaign) pairs and the groups of ids past the dense
  * array, groups.c) and the HTML report's counters and seen-sets
- * (report.c).  Any key, 0 included.  Nothing is ever removed.
+ * (report_pass.c).  Any key, 0 included.  Nothing is ever removed.
  *
  * Layout, for the counting loop: open addressing over hash_mix64(key),
  * linear probing, at most half full, each slot a 4-byte index + 1 (0:
