@@ -1,15 +1,8 @@
 /*
  * report_int: what the files of the HTML report share, and no one else
  * (report.h is the report's interface): the state of one report, its
- * second pass's counts, and the parts the page is assembled from.
- *
- *   report.c          the pages: index, cards, a colleague's own page,
- *                     --output-dir; report_html, report_html_dir
- *   report_pass.c     the second pass over the segments (report_prepare)
- *   report_markup.c   escaping, names, the page's head and header
- *   report_board.c    the leaderboard chart and "most improved"
- *   report_charts.c   the daily chart, platforms and countries
- *   report_groups.c   the teams and campaigns sections
+ * second pass's counts, and the parts the page is assembled from.  Which
+ * file holds which part: tools/README.md's source map.
  */
 #ifndef REDIRECTD_REPORT_INT_H
 #define REDIRECTD_REPORT_INT_H
