@@ -1,6 +1,6 @@
 /*
  * report: the HTML report (see report.h): the page assembled from its
- * parts (report_int.h names the files that write them), the colleagues'
+ * parts (tools/README.md names the files that write them), the colleagues'
  * cards, the pages of --output-dir and their files.  The second pass
  * that counts what the parts show is report_pass.c's; the wording of the
  * recommendations is advice.c's.
