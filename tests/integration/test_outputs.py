@@ -270,6 +270,10 @@ table = run([REACH, "--db", DB, LOGS]).stdout.splitlines()
 planted = run([REACH, "--db", OLD_DB, LOGS]).stdout.splitlines()
 eq(planted, [ln.replace("Élise Fox", "?ESILE F ") for ln in table],
    "reach's table: the override shown as '?', the row as wide as before")
+page = run([REACH, "--db", OLD_DB, "--format", "html", LOGS]).stdout
+ok("&#xfffd;ESILE F" in page and "\u202e" not in page,
+   "reach's HTML report: the override shown as U+FFFD, not written",
+   page[:300])
 
 # ------------------------------------------------- planted links: posts
 

@@ -15,23 +15,28 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 /* Text for element content or a quoted attribute.  Control characters
- * become U+FFFD: they have no place on the page. */
+ * (utf8.h: C0, C1, the line separators, the bidirectional overrides of a
+ * name from a store older than linkctl's check) become U+FFFD: they have
+ * no place on the page, and an override would reorder what follows it. */
 void report_esc(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0, n = strlen(s), k; i < n; i += k) {
+		if ((k = utf8_control(p + i, n - i))) {
+			fputs("&#xfffd;", f);
+			continue;
+		}
+		k = 1;
+		switch (p[i]) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&#39;", f); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fputs("&#xfffd;", f);
-			else
-				putc(c, f);
+		default: putc(p[i], f);
 		}
 	}
 }
