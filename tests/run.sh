@@ -22,9 +22,10 @@
 # # SKIP`, and a whole test skipped, `1..0 # SKIP`, count as skipped, not
 # passed); the exit status is 1 on any failure.  Just above it, every
 # failure again in a line of its own (stage, test, its "not ok" line), so
-# the end of a long log (all CI shows) says what failed.  In CI (CI set) a test
-# fails instead of skipping when what it needs is something tools/deps.sh
-# --tests installs (tests/integration/tap.py: skip, skip_all).
+# the end of a long log (all CI shows) says what failed.  In CI (CI set) a
+# test fails instead of skipping when what it needs is something
+# tools/deps.sh --tests installs (tests/integration/tap.py: skip,
+# skip_all).
 #
 #   tests/run.sh [--quick | --only STAGE] [MESON-TEST-ARGS...]
 #     --quick     a developer's run: the plain suite only (ignored when CI is
