@@ -85,6 +85,15 @@ struct conv_trouble {
 	char sample[CONV_SAMPLES][48];
 };
 
+/* Records ahead of the one matched whose filter word conv_prefetch asks
+ * for: the filter's cache misses then overlap. */
+#define CONV_AHEAD 8
+/* Slots of conv.ahead: more than CONV_AHEAD, so the id made for a record
+ * is still there when it is matched. */
+#define CONV_RING 16
+_Static_assert(CONV_RING > CONV_AHEAD,
+               "conv.ahead outlives the prefetch distance");
+
 /* All zero, then the settings, then conv_load per file. */
 struct conv {
 	/* Settings. */
@@ -104,7 +113,7 @@ struct conv {
 	struct conv_ahead {
 		const unsigned char *rec;
 		struct clickid id;
-	} ahead[16];
+	} ahead[CONV_RING];
 	struct conv_click *clicks;
 	size_t nclicks, capclicks;
 	struct conv_item *items;
@@ -143,16 +152,6 @@ int conv_ready(struct conv *v);
 int conv_load(struct conv *v, const char *path, const struct names *nm,
               char *err, size_t errlen);
 
-/* Records ahead of the one matched whose filter word conv_prefetch asks
- * for: the filter's cache misses then overlap. */
-#define CONV_AHEAD 8
-/* Slots of conv.ahead: more than CONV_AHEAD, so the id made for a record
- * is still there when it is matched. */
-#define CONV_RING 16
-_Static_assert(CONV_RING > CONV_AHEAD &&
-               CONV_RING == sizeof ((struct conv *)0)->ahead /
-                            sizeof ((struct conv *)0)->ahead[0],
-               "conv.ahead outlives the prefetch distance");
 
 /* The slot of record p: consecutive records, 128 bytes apart, take
  * consecutive slots whatever the buffer's alignment. */
